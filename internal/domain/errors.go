@@ -1,0 +1,164 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code is a stable, machine-readable error code. Clients switch on it, so a
+// code is never renamed once released; internal/http maps each code to an
+// HTTP status in exactly one table.
+type Code string
+
+// The error vocabulary. Keep it small: a new code is a contract change.
+const (
+	CodeInvalid          Code = "invalid_request"     // malformed input that is not a field error
+	CodeValidation       Code = "validation_failed"   // field errors in Error.Fields
+	CodeUnauthenticated  Code = "unauthenticated"     // no or bad credentials
+	CodeForbidden        Code = "forbidden"           // authenticated, but the role may not
+	CodeNotFound         Code = "not_found"           // absent, or not the caller's (same answer)
+	CodeConflict         Code = "conflict"            // state does not allow the operation now
+	CodeAlreadyExists    Code = "already_exists"      // a unique thing already exists
+	CodeIdempotencyReuse Code = "idempotency_key_reused"
+	CodeInProgress       Code = "request_in_progress" // same idempotency key still running
+	CodeRateLimited      Code = "rate_limited"
+	CodeAccountLocked    Code = "account_locked" // too many failed logins; retry after
+	CodeInternal         Code = "internal"
+
+	// Cloud (Huawei) outcomes. Error.Upstream carries Huawei's own code.
+	CodeInsufficientBalance Code = "insufficient_balance"
+	CodeUpstreamRejected    Code = "upstream_rejected"    // definite: Huawei said no, nothing happened
+	CodeUpstreamNotFound    Code = "upstream_not_found"   // definite: Huawei does not know the object
+	CodeUpstreamInvalid     Code = "upstream_invalid"     // definite: Huawei refused a field
+	CodeUpstreamForbidden   Code = "upstream_forbidden"   // definite: wrong credential / not allowed
+	CodeUpstreamThrottled   Code = "upstream_throttled"   // retryable: nothing happened
+	CodeUpstreamUnavailable Code = "upstream_unavailable" // retryable: nothing happened
+	CodeUpstreamUnknown     Code = "upstream_outcome_unknown"
+	CodeVerificationCode    Code = "verification_code_invalid"
+)
+
+// Outcome says what an upstream failure means for the world outside.
+type Outcome string
+
+const (
+	// OutcomeDefinite: the upstream answered and nothing changed.
+	OutcomeDefinite Outcome = "definite"
+	// OutcomeRetryable: refused before any effect (throttled, connection refused);
+	// the same call may be sent again.
+	OutcomeRetryable Outcome = "retryable"
+	// OutcomeUnknown: the call may or may not have taken effect (timeout, 5xx,
+	// undecodable 2xx). Never resend blindly; read back first (DESIGN.md §2.3).
+	OutcomeUnknown Outcome = "unknown"
+)
+
+// FieldError names one bad input field.
+type FieldError struct {
+	Field   string
+	Code    string
+	Message string
+}
+
+// UpstreamDetail is what Huawei said, kept so the problem body can show it.
+type UpstreamDetail struct {
+	Operation  string // SDK operation name, e.g. "UpdateCustomerAccountAmount"
+	HTTPStatus int    // 0 when no answer arrived
+	Code       string // Huawei error_code, e.g. "CBC.99005003"
+	Message    string // Huawei error_msg; never contains our secrets
+	Outcome    Outcome
+}
+
+// Error is the one error type the domain speaks. Message is safe to show to
+// clients; Err is the cause, logged but never shown.
+type Error struct {
+	Code       Code
+	Message    string
+	Fields     []FieldError
+	Upstream   *UpstreamDetail
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := string(e.Code)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Upstream != nil {
+		msg += fmt.Sprintf(" (upstream %s %s %d %s)", e.Upstream.Operation, e.Upstream.Outcome, e.Upstream.HTTPStatus, e.Upstream.Code)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, domain.ErrNotFound) match any *Error with that code,
+// so callers test the vocabulary, never message strings.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// Retryable reports whether the same request may be sent again unchanged.
+func (e *Error) Retryable() bool {
+	switch e.Code {
+	case CodeRateLimited, CodeAccountLocked, CodeInProgress, CodeUpstreamThrottled, CodeUpstreamUnavailable:
+		return true
+	}
+	return false
+}
+
+// Sentinels for errors.Is. Do not return them directly when a message or cause
+// helps; build an *Error with the same Code (Errorf, Wrap).
+var (
+	ErrInvalid             = &Error{Code: CodeInvalid}
+	ErrValidation          = &Error{Code: CodeValidation}
+	ErrUnauthenticated     = &Error{Code: CodeUnauthenticated}
+	ErrForbidden           = &Error{Code: CodeForbidden}
+	ErrNotFound            = &Error{Code: CodeNotFound}
+	ErrConflict            = &Error{Code: CodeConflict}
+	ErrAlreadyExists       = &Error{Code: CodeAlreadyExists}
+	ErrRateLimited         = &Error{Code: CodeRateLimited}
+	ErrAccountLocked       = &Error{Code: CodeAccountLocked}
+	ErrInsufficientBalance = &Error{Code: CodeInsufficientBalance}
+	ErrUpstreamRejected    = &Error{Code: CodeUpstreamRejected}
+	ErrUpstreamNotFound    = &Error{Code: CodeUpstreamNotFound}
+	ErrUpstreamInvalid     = &Error{Code: CodeUpstreamInvalid}
+	ErrUpstreamForbidden   = &Error{Code: CodeUpstreamForbidden}
+	ErrUpstreamThrottled   = &Error{Code: CodeUpstreamThrottled}
+	ErrUpstreamUnavailable = &Error{Code: CodeUpstreamUnavailable}
+	ErrUpstreamUnknown     = &Error{Code: CodeUpstreamUnknown}
+	ErrVerificationCode    = &Error{Code: CodeVerificationCode}
+)
+
+// Errorf builds an *Error with a client-safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap builds an *Error that keeps cause for logs but shows only message.
+func Wrap(cause error, code Code, message string) *Error {
+	return &Error{Code: code, Message: message, Err: cause}
+}
+
+// ErrorCode returns the code of err's *Error, or CodeInternal.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// UpstreamOutcome returns the outcome of an upstream failure; errors that did
+// not come from the upstream adapter are OutcomeUnknown, the safe assumption.
+func UpstreamOutcome(err error) Outcome {
+	var e *Error
+	if errors.As(err, &e) && e.Upstream != nil {
+		return e.Upstream.Outcome
+	}
+	return OutcomeUnknown
+}

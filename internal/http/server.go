@@ -1,0 +1,201 @@
+// Package http is Storefront's public HTTP surface: the routes (all in
+// Handler), the middleware chain, request validation against
+// api/openapi.yaml, authentication, and the one mapping from domain errors
+// to RFC 9457 problems. Handlers implement the strict interface that
+// oapi-codegen generates in package api.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/cors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/partnerlab/storefront/api"
+	genapi "github.com/partnerlab/storefront/internal/http/api"
+	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/domain"
+	"github.com/partnerlab/storefront/internal/http/docsui"
+)
+
+// TokenVerifier checks access tokens and publishes the verification keys.
+type TokenVerifier interface {
+	Verify(token string) (domain.Principal, error)
+	JWKS() []auth.JWK
+}
+
+// Config is what the server needs beyond its collaborators.
+type Config struct {
+	CORSAllowedOrigins []string
+	// TrustedProxies are CIDRs whose X-Forwarded-For is believed; empty means
+	// the TCP peer is the client.
+	TrustedProxies []string
+	// AuthRateLimit is requests per minute per client IP on /v1/auth/* and /v1/oauth/token.
+	AuthRateLimit int
+	// APIRateLimit is requests per minute per client IP on everything else (0 = off).
+	APIRateLimit int
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Auth    *domain.AuthService
+	Tokens  TokenVerifier
+	Ready   func(ctx context.Context) (uint, error)
+	Metrics *Metrics
+	Logger  *slog.Logger
+}
+
+// Server serves the public API.
+type Server struct {
+	cfg     Config
+	auth    *domain.AuthService
+	tokens  TokenVerifier
+	ready   func(ctx context.Context) (uint, error)
+	metrics *Metrics
+	log     *slog.Logger
+	spec    *openapi3.T
+	router  routers.Router
+}
+
+// New builds a Server; it fails only if the embedded spec is broken.
+func New(cfg Config, d Deps) (*Server, error) {
+	spec, err := genapi.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("http: load spec: %w", err)
+	}
+	router, err := gorillamux.NewRouter(spec)
+	if err != nil {
+		return nil, fmt.Errorf("http: spec router: %w", err)
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{cfg: cfg, auth: d.Auth, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, spec: spec, router: router}, nil
+}
+
+// Handler is every public route.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestInfo)
+	if len(s.cfg.TrustedProxies) > 0 {
+		r.Use(middleware.ClientIPFromXFF(s.cfg.TrustedProxies...))
+	} else {
+		r.Use(middleware.ClientIPFromRemoteAddr)
+	}
+	r.Use(s.accessLog, s.recoverer, securityHeaders)
+	if len(s.cfg.CORSAllowedOrigins) > 0 {
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins:   s.cfg.CORSAllowedOrigins,
+			AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"},
+			ExposedHeaders:   []string{"X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Idempotent-Replayed"},
+			AllowCredentials: false,
+			MaxAge:           600,
+		}))
+	}
+	r.Use(s.rateLimit(s.cfg.APIRateLimit))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, domain.Errorf(domain.CodeNotFound, "no such endpoint"))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, domain.Errorf(codeMethodNotAllowed, "%s is not allowed on this path", r.Method))
+	})
+
+	// Ops (documented in the spec under the "ops" tag, outside /v1).
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/openapi.yaml", serveSpec)
+	r.Get("/.well-known/jwks.json", s.jwks)
+	docs := docsui.Handler()
+	r.Get("/docs", docs.ServeHTTP)
+	r.Get("/docs/redoc.standalone.js", docs.ServeHTTP)
+
+	// The API: validated against the spec before the generated router runs.
+	r.Route("/v1", func(v1 chi.Router) {
+		v1.Use(s.bodyLimit(MaxJSONBody), s.requireMediaType, s.authEndpointsLimit(), s.validator(s.spec))
+		genapi.HandlerWithOptions(genapi.NewStrictHandlerWithOptions(&handlers{s: s}, nil, genapi.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				s.writeError(w, r, domain.Wrap(err, domain.CodeInvalid, "the request body could not be decoded"))
+			},
+			ResponseErrorHandlerFunc: s.writeError,
+		}), genapi.ChiServerOptions{
+			BaseRouter: v1,
+			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				s.writeError(w, r, domain.Wrap(err, domain.CodeValidation, "a parameter is invalid"))
+			},
+		})
+	})
+	return r
+}
+
+// authEndpointsLimit applies the stricter per-IP limit to credential endpoints.
+func (s *Server) authEndpointsLimit() func(http.Handler) http.Handler {
+	limit := s.rateLimit(s.cfg.AuthRateLimit)
+	return func(next http.Handler) http.Handler {
+		limited := limit(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/v1/auth/") || r.URL.Path == "/v1/oauth/token" {
+				limited.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// AdminHandler is the loopback listener: Prometheus metrics and pprof.
+func (s *Server) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	v, err := s.ready(r.Context())
+	if err != nil {
+		s.log.WarnContext(r.Context(), "not ready", "error", err)
+		s.writeError(w, r, domain.Errorf(codeNotReady, "database unreachable or schema not current"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "schema_version": v})
+}
+
+func serveSpec(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(api.Spec)
+}
+
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, map[string]any{"keys": s.tokens.JWKS()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
