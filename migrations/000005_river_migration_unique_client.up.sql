@@ -8,11 +8,11 @@ BEGIN
     -- Tolerate users who may be using their own migration system rather than
     -- River's. If they are, they will have skipped version 001 containing
     -- `CREATE TABLE river_migration`, so this table won't exist.
-    IF (SELECT to_regclass('/* TEMPLATE: schema */river_migration') IS NOT NULL) THEN
-        ALTER TABLE /* TEMPLATE: schema */river_migration
+    IF (SELECT to_regclass('river_migration') IS NOT NULL) THEN
+        ALTER TABLE river_migration
             RENAME TO river_migration_old;
 
-        CREATE TABLE /* TEMPLATE: schema */river_migration(
+        CREATE TABLE river_migration(
             line TEXT NOT NULL,
             version bigint NOT NULL,
             created_at timestamptz NOT NULL DEFAULT NOW(),
@@ -21,12 +21,12 @@ BEGIN
             PRIMARY KEY (line, version)
         );
 
-        INSERT INTO /* TEMPLATE: schema */river_migration
+        INSERT INTO river_migration
             (created_at, line, version)
         SELECT created_at, 'main', version
-        FROM /* TEMPLATE: schema */river_migration_old;
+        FROM river_migration_old;
 
-        DROP TABLE /* TEMPLATE: schema */river_migration_old;
+        DROP TABLE river_migration_old;
     END IF;
 END;
 $body$
@@ -39,10 +39,10 @@ LANGUAGE 'plpgsql';
 -- These statements use `IF NOT EXISTS` to allow users with a `river_job` table
 -- of non-trivial size to build the index `CONCURRENTLY` out of band of this
 -- migration, then follow by completing the migration.
-ALTER TABLE /* TEMPLATE: schema */river_job
+ALTER TABLE river_job
     ADD COLUMN IF NOT EXISTS unique_key bytea;
 
-CREATE UNIQUE INDEX IF NOT EXISTS river_job_kind_unique_key_idx ON /* TEMPLATE: schema */river_job (kind, unique_key) WHERE unique_key IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS river_job_kind_unique_key_idx ON river_job (kind, unique_key) WHERE unique_key IS NOT NULL;
 
 --
 -- Create `river_client` and derivative.
@@ -52,7 +52,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS river_job_kind_unique_key_idx ON /* TEMPLATE: 
 -- additional migration.
 --
 
-CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client (
+CREATE UNLOGGED TABLE river_client (
     id text PRIMARY KEY NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     metadata jsonb NOT NULL DEFAULT '{}',
@@ -63,8 +63,8 @@ CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client (
 
 -- Differs from `river_queue` in that it tracks the queue state for a particular
 -- active client.
-CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client_queue (
-    river_client_id text NOT NULL REFERENCES /* TEMPLATE: schema */river_client (id) ON DELETE CASCADE,
+CREATE UNLOGGED TABLE river_client_queue (
+    river_client_id text NOT NULL REFERENCES river_client (id) ON DELETE CASCADE,
     name text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     max_workers bigint NOT NULL DEFAULT 0,

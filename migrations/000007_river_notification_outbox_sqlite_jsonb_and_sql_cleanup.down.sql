@@ -6,7 +6,7 @@
 -- Add back unused tables `river_client` and `river_client_queue`.
 --
 
-CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client (
+CREATE UNLOGGED TABLE river_client (
     id text PRIMARY KEY NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     metadata jsonb NOT NULL DEFAULT '{}',
@@ -15,8 +15,8 @@ CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client (
     CONSTRAINT name_length CHECK (char_length(id) > 0 AND char_length(id) < 128)
 );
 
-CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client_queue (
-    river_client_id text NOT NULL REFERENCES /* TEMPLATE: schema */river_client (id) ON DELETE CASCADE,
+CREATE UNLOGGED TABLE river_client_queue (
+    river_client_id text NOT NULL REFERENCES river_client (id) ON DELETE CASCADE,
     name text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     max_workers bigint NOT NULL DEFAULT 0,
@@ -34,14 +34,14 @@ CREATE UNLOGGED TABLE /* TEMPLATE: schema */river_client_queue (
 -- Revert addition of `DEFAULT 25` to `river_job.max_attempts`.
 --
 
-ALTER TABLE /* TEMPLATE: schema */river_job
+ALTER TABLE river_job
     ALTER COLUMN max_attempts DROP DEFAULT;
 
 --
 -- Changes `river_queue.updated_at` to revert the default of `CURRENT_TIMESTAMP`.
 --
 
-ALTER TABLE /* TEMPLATE: schema */river_queue
+ALTER TABLE river_queue
     ALTER COLUMN updated_at DROP DEFAULT;
 
 --
@@ -53,4 +53,4 @@ ALTER TABLE /* TEMPLATE: schema */river_queue
 -- Notification outbox rollback.
 --
 
-DROP TABLE /* TEMPLATE: schema */river_notification;
+DROP TABLE river_notification;

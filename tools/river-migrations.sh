@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copies River's schema migrations (riverpgxv5, line "main") into our golang-migrate sequence as
-# migrations/0000NN_river_*.sql, so one tool, one advisory lock and one template database carry both.
+# migrations/0000NN_river_*.sql (schema template markers removed), so one tool, one advisory lock and one template database carry both.
 # Run after upgrading github.com/riverqueue/river; then add the new files' numbers before ours if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ for f in "$src"/*.sql; do
   n=${base%%_*}                      # 003
   rest=${base#*_}                    # river_job_tags_non_null.up.sql
   printf -v num '%06d' "$((10#$n))"
-  cp "$f" "migrations/${num}_river_${rest}"
+  # River fills "/* TEMPLATE: schema */" with a schema prefix at run time; we use the default
+  # search_path, so the marker becomes nothing (it also sits inside string literals, e.g. to_regclass).
+  sed 's|/\* TEMPLATE: schema \*/||g' "$f" > "migrations/${num}_river_${rest}"
   chmod 644 "migrations/${num}_river_${rest}"
 done

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/partnerlab/storefront/internal/auth"
+)
+
+// Config is every setting, read from the environment. Each field's env
+// name and default are in the README's configuration table.
+type Config struct {
+	HTTPAddr        string        // HTTP_ADDR
+	AdminAddr       string        // ADMIN_ADDR
+	DatabaseURL     string        // DATABASE_URL (secret: may hold a password)
+	DatabaseMaxConn int32         // DATABASE_MAX_CONNS
+	LogLevel        string        // LOG_LEVEL
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+
+	JWTPrivateKeyFile string        // JWT_PRIVATE_KEY_FILE
+	JWTVerifyKeysFile string        // JWT_VERIFY_KEYS_FILE (extra public keys during rotation)
+	JWTIssuer         string        // JWT_ISSUER
+	JWTAudience       string        // JWT_AUDIENCE
+	AccessTokenTTL    time.Duration // ACCESS_TOKEN_TTL
+	RefreshTokenTTL   time.Duration // REFRESH_TOKEN_TTL
+
+	Argon2 auth.Argon2Params // ARGON2_MEMORY_KIB, ARGON2_TIME, ARGON2_THREADS
+
+	BootstrapAdminEmail    string // BOOTSTRAP_ADMIN_EMAIL
+	BootstrapAdminPassword string // BOOTSTRAP_ADMIN_PASSWORD (secret)
+
+	CORSAllowedOrigins []string // CORS_ALLOWED_ORIGINS (comma-separated)
+	TrustedProxies     []string // TRUSTED_PROXIES (comma-separated CIDRs)
+	AuthRateLimit      int      // AUTH_RATE_LIMIT (per minute per client IP)
+	APIRateLimit       int      // API_RATE_LIMIT (per minute per client IP; 0 = off)
+
+	Upstream UpstreamConfig
+}
+
+// loadConfig reads getenv, applies defaults and validates. Errors name the
+// variable, never its value.
+func loadConfig(getenv func(string) string) (Config, error) {
+	var errs []error
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive duration like 15m", name))
+			return def
+		}
+		return d
+	}
+	num := func(name string, def, min, max int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			errs = append(errs, fmt.Errorf("%s: want an integer in [%d, %d]", name, min, max))
+			return def
+		}
+		return n
+	}
+	list := func(name string) []string {
+		var out []string
+		for _, p := range strings.Split(getenv(name), ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+
+	c := Config{
+		HTTPAddr:        str("HTTP_ADDR", "127.0.0.1:8080"),
+		AdminAddr:       str("ADMIN_ADDR", "127.0.0.1:9090"),
+		DatabaseURL:     str("DATABASE_URL", ""),
+		DatabaseMaxConn: int32(num("DATABASE_MAX_CONNS", 16, 2, 1000)),
+		LogLevel:        strings.ToLower(str("LOG_LEVEL", "info")),
+		ShutdownTimeout: dur("SHUTDOWN_TIMEOUT", 20*time.Second),
+
+		JWTPrivateKeyFile: str("JWT_PRIVATE_KEY_FILE", ""),
+		JWTVerifyKeysFile: str("JWT_VERIFY_KEYS_FILE", ""),
+		JWTIssuer:         str("JWT_ISSUER", "storefront"),
+		JWTAudience:       str("JWT_AUDIENCE", "storefront-api"),
+		AccessTokenTTL:    dur("ACCESS_TOKEN_TTL", 15*time.Minute),
+		RefreshTokenTTL:   dur("REFRESH_TOKEN_TTL", 30*24*time.Hour),
+
+		Argon2: auth.Argon2Params{
+			MemoryKiB: uint32(num("ARGON2_MEMORY_KIB", int(auth.DefaultArgon2.MemoryKiB), 19*1024, 4*1024*1024)),
+			Time:      uint32(num("ARGON2_TIME", int(auth.DefaultArgon2.Time), 2, 100)),
+			Threads:   uint8(num("ARGON2_THREADS", int(auth.DefaultArgon2.Threads), 1, 64)),
+		},
+
+		BootstrapAdminEmail:    str("BOOTSTRAP_ADMIN_EMAIL", ""),
+		BootstrapAdminPassword: getenv("BOOTSTRAP_ADMIN_PASSWORD"),
+
+		CORSAllowedOrigins: list("CORS_ALLOWED_ORIGINS"),
+		TrustedProxies:     list("TRUSTED_PROXIES"),
+		AuthRateLimit:      num("AUTH_RATE_LIMIT", 30, 1, 1_000_000),
+		APIRateLimit:       num("API_RATE_LIMIT", 6000, 0, 100_000_000),
+	}
+	up, upErrs := loadUpstreamConfig(getenv)
+	c.Upstream = up
+	errs = append(errs, upErrs...)
+
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL: required (make run sets one up for you)"))
+	}
+	if c.JWTPrivateKeyFile == "" {
+		errs = append(errs, errors.New("JWT_PRIVATE_KEY_FILE: required (an Ed25519 PKCS#8 PEM; make run generates a dev key)"))
+	}
+	for _, a := range []struct{ name, v string }{{"HTTP_ADDR", c.HTTPAddr}, {"ADMIN_ADDR", c.AdminAddr}} {
+		if _, _, err := net.SplitHostPort(a.v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: want host:port", a.name))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, errors.New("LOG_LEVEL: want debug, info, warn or error"))
+	}
+	if c.AccessTokenTTL > time.Hour {
+		errs = append(errs, errors.New("ACCESS_TOKEN_TTL: at most 1h (tokens cannot be revoked before they expire)"))
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR prefix", p))
+		}
+	}
+	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
+		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD: set both or neither"))
+	}
+	if c.BootstrapAdminPassword != "" && len(c.BootstrapAdminPassword) < 12 {
+		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_PASSWORD: at least 12 characters"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// String is the log-safe rendering: secrets masked, the database password removed.
+func (c Config) String() string {
+	var b strings.Builder
+	row := func(k string, v any) { fmt.Fprintf(&b, "  %-24s %v\n", k, v) }
+	b.WriteString("config:\n")
+	row("HTTP_ADDR", c.HTTPAddr)
+	row("ADMIN_ADDR", c.AdminAddr)
+	row("DATABASE_URL", maskURL(c.DatabaseURL))
+	row("DATABASE_MAX_CONNS", c.DatabaseMaxConn)
+	row("LOG_LEVEL", c.LogLevel)
+	row("SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
+	row("JWT_PRIVATE_KEY_FILE", c.JWTPrivateKeyFile)
+	row("JWT_VERIFY_KEYS_FILE", c.JWTVerifyKeysFile)
+	row("JWT_ISSUER", c.JWTIssuer)
+	row("JWT_AUDIENCE", c.JWTAudience)
+	row("ACCESS_TOKEN_TTL", c.AccessTokenTTL)
+	row("REFRESH_TOKEN_TTL", c.RefreshTokenTTL)
+	row("ARGON2", fmt.Sprintf("m=%dKiB t=%d p=%d", c.Argon2.MemoryKiB, c.Argon2.Time, c.Argon2.Threads))
+	row("BOOTSTRAP_ADMIN_EMAIL", c.BootstrapAdminEmail)
+	row("BOOTSTRAP_ADMIN_PASSWORD", mask(c.BootstrapAdminPassword))
+	row("CORS_ALLOWED_ORIGINS", strings.Join(c.CORSAllowedOrigins, ","))
+	row("TRUSTED_PROXIES", strings.Join(c.TrustedProxies, ","))
+	row("AUTH_RATE_LIMIT", c.AuthRateLimit)
+	row("API_RATE_LIMIT", c.APIRateLimit)
+	c.Upstream.write(row)
+	return b.String()
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "****"
+}
+
+// maskURL drops the password of a postgres:// URL or key=value DSN.
+func maskURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if at := strings.Index(rest, "@"); at >= 0 {
+			userinfo := rest[:at]
+			if u, _, ok := strings.Cut(userinfo, ":"); ok {
+				return s[:i+3] + u + ":****@" + rest[at+1:]
+			}
+		}
+		return s
+	}
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		if strings.HasPrefix(f, "password=") {
+			fields[i] = "password=****"
+		}
+	}
+	return strings.Join(fields, " ")
+}
