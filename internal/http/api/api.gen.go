@@ -1107,25 +1107,96 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	return r
 }
 
-type BadRequestApplicationProblemPlusJSONResponse Problem
+type BadRequestResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type BadRequestApplicationProblemPlusJSONResponse struct {
+	Body Problem
 
-type ConflictApplicationProblemPlusJSONResponse Problem
+	Headers BadRequestResponseHeaders
+}
 
-type ForbiddenApplicationProblemPlusJSONResponse Problem
+type ConflictResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type ConflictApplicationProblemPlusJSONResponse struct {
+	Body Problem
 
-type InternalErrorApplicationProblemPlusJSONResponse Problem
+	Headers ConflictResponseHeaders
+}
 
-type NotFoundApplicationProblemPlusJSONResponse Problem
+type ForbiddenResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type ForbiddenApplicationProblemPlusJSONResponse struct {
+	Body Problem
 
-type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+	Headers ForbiddenResponseHeaders
+}
 
-type ProblemApplicationProblemPlusJSONResponse Problem
+type InternalErrorResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type InternalErrorApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers InternalErrorResponseHeaders
+}
+
+type NotFoundResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type NotFoundApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers NotFoundResponseHeaders
+}
+
+type PayloadTooLargeResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type PayloadTooLargeApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers PayloadTooLargeResponseHeaders
+}
+
+type ProblemResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type ProblemApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ProblemResponseHeaders
+}
 
 type TooManyRequestsResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
-	RetryAfter         *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+	RetryAfter               *int32
 }
 type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Body Problem
@@ -1133,9 +1204,29 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Headers TooManyRequestsResponseHeaders
 }
 
-type UnauthorizedApplicationProblemPlusJSONResponse Problem
+type UnauthorizedResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type UnauthorizedApplicationProblemPlusJSONResponse struct {
+	Body Problem
 
-type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+	Headers UnauthorizedResponseHeaders
+}
+
+type UnsupportedMediaTypeResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnsupportedMediaTypeResponseHeaders
+}
 
 type ListApiClientsRequestObject struct {
 	Params ListApiClientsParams
@@ -1146,9 +1237,10 @@ type ListApiClientsResponseObject interface {
 }
 
 type ListApiClients200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type ListApiClients200JSONResponse struct {
@@ -1163,6 +1255,9 @@ func (response ListApiClients200JSONResponse) VisitListApiClientsResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1184,10 +1279,22 @@ type ListApiClients400ApplicationProblemPlusJSONResponse struct {
 func (response ListApiClients400ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1200,10 +1307,22 @@ type ListApiClients401ApplicationProblemPlusJSONResponse struct {
 func (response ListApiClients401ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1216,10 +1335,22 @@ type ListApiClients403ApplicationProblemPlusJSONResponse struct {
 func (response ListApiClients403ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1236,6 +1367,9 @@ func (response ListApiClients429ApplicationProblemPlusJSONResponse) VisitListApi
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1260,10 +1394,22 @@ type ListApiClients500ApplicationProblemPlusJSONResponse struct {
 func (response ListApiClients500ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1271,6 +1417,7 @@ func (response ListApiClients500ApplicationProblemPlusJSONResponse) VisitListApi
 
 type ListApiClientsdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -1281,6 +1428,18 @@ func (response ListApiClientsdefaultApplicationProblemPlusJSONResponse) VisitLis
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1295,9 +1454,10 @@ type CreateApiClientResponseObject interface {
 }
 
 type CreateApiClient201ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type CreateApiClient201JSONResponse struct {
@@ -1312,6 +1472,9 @@ func (response CreateApiClient201JSONResponse) VisitCreateApiClientResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1333,10 +1496,22 @@ type CreateApiClient400ApplicationProblemPlusJSONResponse struct {
 func (response CreateApiClient400ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1349,10 +1524,22 @@ type CreateApiClient401ApplicationProblemPlusJSONResponse struct {
 func (response CreateApiClient401ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1365,10 +1552,22 @@ type CreateApiClient403ApplicationProblemPlusJSONResponse struct {
 func (response CreateApiClient403ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1381,10 +1580,22 @@ type CreateApiClient413ApplicationProblemPlusJSONResponse struct {
 func (response CreateApiClient413ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1397,10 +1608,22 @@ type CreateApiClient415ApplicationProblemPlusJSONResponse struct {
 func (response CreateApiClient415ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1417,6 +1640,9 @@ func (response CreateApiClient429ApplicationProblemPlusJSONResponse) VisitCreate
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1441,10 +1667,22 @@ type CreateApiClient500ApplicationProblemPlusJSONResponse struct {
 func (response CreateApiClient500ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1452,6 +1690,7 @@ func (response CreateApiClient500ApplicationProblemPlusJSONResponse) VisitCreate
 
 type CreateApiClientdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -1462,6 +1701,18 @@ func (response CreateApiClientdefaultApplicationProblemPlusJSONResponse) VisitCr
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1476,9 +1727,10 @@ type DisableApiClientResponseObject interface {
 }
 
 type DisableApiClient204ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type DisableApiClient204Response struct {
@@ -1486,6 +1738,9 @@ type DisableApiClient204Response struct {
 }
 
 func (response DisableApiClient204Response) VisitDisableApiClientResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1506,10 +1761,22 @@ type DisableApiClient400ApplicationProblemPlusJSONResponse struct {
 func (response DisableApiClient400ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1522,10 +1789,22 @@ type DisableApiClient401ApplicationProblemPlusJSONResponse struct {
 func (response DisableApiClient401ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1538,10 +1817,22 @@ type DisableApiClient403ApplicationProblemPlusJSONResponse struct {
 func (response DisableApiClient403ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1554,10 +1845,22 @@ type DisableApiClient404ApplicationProblemPlusJSONResponse struct {
 func (response DisableApiClient404ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1574,6 +1877,9 @@ func (response DisableApiClient429ApplicationProblemPlusJSONResponse) VisitDisab
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1598,10 +1904,22 @@ type DisableApiClient500ApplicationProblemPlusJSONResponse struct {
 func (response DisableApiClient500ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1609,6 +1927,7 @@ func (response DisableApiClient500ApplicationProblemPlusJSONResponse) VisitDisab
 
 type DisableApiClientdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -1619,6 +1938,18 @@ func (response DisableApiClientdefaultApplicationProblemPlusJSONResponse) VisitD
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1633,9 +1964,10 @@ type LoginResponseObject interface {
 }
 
 type Login200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type Login200JSONResponse struct {
@@ -1650,6 +1982,9 @@ func (response Login200JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1671,10 +2006,22 @@ type Login400ApplicationProblemPlusJSONResponse struct {
 func (response Login400ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1687,10 +2034,22 @@ type Login401ApplicationProblemPlusJSONResponse struct {
 func (response Login401ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1703,10 +2062,22 @@ type Login413ApplicationProblemPlusJSONResponse struct {
 func (response Login413ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1719,10 +2090,22 @@ type Login415ApplicationProblemPlusJSONResponse struct {
 func (response Login415ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1739,6 +2122,9 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1763,10 +2149,22 @@ type Login500ApplicationProblemPlusJSONResponse struct {
 func (response Login500ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1774,6 +2172,7 @@ func (response Login500ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 
 type LogindefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -1784,6 +2183,18 @@ func (response LogindefaultApplicationProblemPlusJSONResponse) VisitLoginRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1798,9 +2209,10 @@ type LogoutResponseObject interface {
 }
 
 type Logout204ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type Logout204Response struct {
@@ -1808,6 +2220,9 @@ type Logout204Response struct {
 }
 
 func (response Logout204Response) VisitLogoutResponse(w http.ResponseWriter) error {
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1828,10 +2243,22 @@ type Logout400ApplicationProblemPlusJSONResponse struct {
 func (response Logout400ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1848,6 +2275,9 @@ func (response Logout429ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1872,10 +2302,22 @@ type Logout500ApplicationProblemPlusJSONResponse struct {
 func (response Logout500ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1883,6 +2325,7 @@ func (response Logout500ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 
 type LogoutdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -1893,6 +2336,18 @@ func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutRespo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1907,9 +2362,10 @@ type RefreshTokenResponseObject interface {
 }
 
 type RefreshToken200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type RefreshToken200JSONResponse struct {
@@ -1924,6 +2380,9 @@ func (response RefreshToken200JSONResponse) VisitRefreshTokenResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1945,10 +2404,22 @@ type RefreshToken400ApplicationProblemPlusJSONResponse struct {
 func (response RefreshToken400ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1961,10 +2432,22 @@ type RefreshToken401ApplicationProblemPlusJSONResponse struct {
 func (response RefreshToken401ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1981,6 +2464,9 @@ func (response RefreshToken429ApplicationProblemPlusJSONResponse) VisitRefreshTo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2005,10 +2491,22 @@ type RefreshToken500ApplicationProblemPlusJSONResponse struct {
 func (response RefreshToken500ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2016,6 +2514,7 @@ func (response RefreshToken500ApplicationProblemPlusJSONResponse) VisitRefreshTo
 
 type RefreshTokendefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2026,6 +2525,18 @@ func (response RefreshTokendefaultApplicationProblemPlusJSONResponse) VisitRefre
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2040,9 +2551,10 @@ type SignupResponseObject interface {
 }
 
 type Signup201ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type Signup201JSONResponse struct {
@@ -2057,6 +2569,9 @@ func (response Signup201JSONResponse) VisitSignupResponse(w http.ResponseWriter)
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2078,10 +2593,22 @@ type Signup400ApplicationProblemPlusJSONResponse struct {
 func (response Signup400ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2094,10 +2621,22 @@ type Signup409ApplicationProblemPlusJSONResponse struct {
 func (response Signup409ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2110,10 +2649,22 @@ type Signup413ApplicationProblemPlusJSONResponse struct {
 func (response Signup413ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2126,10 +2677,22 @@ type Signup415ApplicationProblemPlusJSONResponse struct {
 func (response Signup415ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2146,6 +2709,9 @@ func (response Signup429ApplicationProblemPlusJSONResponse) VisitSignupResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2170,10 +2736,22 @@ type Signup500ApplicationProblemPlusJSONResponse struct {
 func (response Signup500ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2181,6 +2759,7 @@ func (response Signup500ApplicationProblemPlusJSONResponse) VisitSignupResponse(
 
 type SignupdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2191,6 +2770,18 @@ func (response SignupdefaultApplicationProblemPlusJSONResponse) VisitSignupRespo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2204,9 +2795,10 @@ type GetMeResponseObject interface {
 }
 
 type GetMe200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type GetMe200JSONResponse struct {
@@ -2221,6 +2813,9 @@ func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2242,10 +2837,22 @@ type GetMe401ApplicationProblemPlusJSONResponse struct {
 func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2262,6 +2869,9 @@ func (response GetMe429ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2286,10 +2896,22 @@ type GetMe500ApplicationProblemPlusJSONResponse struct {
 func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2297,6 +2919,7 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 
 type GetMedefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2307,6 +2930,18 @@ func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeRespons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2321,10 +2956,11 @@ type OauthTokenResponseObject interface {
 }
 
 type OauthToken200ResponseHeaders struct {
-	CacheControl       *string
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	CacheControl             *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type OauthToken200JSONResponse struct {
@@ -2339,6 +2975,9 @@ func (response OauthToken200JSONResponse) VisitOauthTokenResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.CacheControl != nil {
 		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
 	}
@@ -2363,10 +3002,22 @@ type OauthToken400ApplicationProblemPlusJSONResponse struct {
 func (response OauthToken400ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2379,10 +3030,22 @@ type OauthToken401ApplicationProblemPlusJSONResponse struct {
 func (response OauthToken401ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2395,10 +3058,22 @@ type OauthToken413ApplicationProblemPlusJSONResponse struct {
 func (response OauthToken413ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2411,10 +3086,22 @@ type OauthToken415ApplicationProblemPlusJSONResponse struct {
 func (response OauthToken415ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2431,6 +3118,9 @@ func (response OauthToken429ApplicationProblemPlusJSONResponse) VisitOauthTokenR
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2455,10 +3145,22 @@ type OauthToken500ApplicationProblemPlusJSONResponse struct {
 func (response OauthToken500ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2466,6 +3168,7 @@ func (response OauthToken500ApplicationProblemPlusJSONResponse) VisitOauthTokenR
 
 type OauthTokendefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2476,6 +3179,18 @@ func (response OauthTokendefaultApplicationProblemPlusJSONResponse) VisitOauthTo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2490,9 +3205,10 @@ type ListStaffResponseObject interface {
 }
 
 type ListStaff200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type ListStaff200JSONResponse struct {
@@ -2507,6 +3223,9 @@ func (response ListStaff200JSONResponse) VisitListStaffResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2528,10 +3247,22 @@ type ListStaff400ApplicationProblemPlusJSONResponse struct {
 func (response ListStaff400ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2544,10 +3275,22 @@ type ListStaff401ApplicationProblemPlusJSONResponse struct {
 func (response ListStaff401ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2560,10 +3303,22 @@ type ListStaff403ApplicationProblemPlusJSONResponse struct {
 func (response ListStaff403ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2580,6 +3335,9 @@ func (response ListStaff429ApplicationProblemPlusJSONResponse) VisitListStaffRes
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2604,10 +3362,22 @@ type ListStaff500ApplicationProblemPlusJSONResponse struct {
 func (response ListStaff500ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2615,6 +3385,7 @@ func (response ListStaff500ApplicationProblemPlusJSONResponse) VisitListStaffRes
 
 type ListStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2625,6 +3396,18 @@ func (response ListStaffdefaultApplicationProblemPlusJSONResponse) VisitListStaf
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2639,9 +3422,10 @@ type CreateStaffResponseObject interface {
 }
 
 type CreateStaff201ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type CreateStaff201JSONResponse struct {
@@ -2656,6 +3440,9 @@ func (response CreateStaff201JSONResponse) VisitCreateStaffResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2677,10 +3464,22 @@ type CreateStaff400ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff400ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2693,10 +3492,22 @@ type CreateStaff401ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff401ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2709,10 +3520,22 @@ type CreateStaff403ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff403ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2725,10 +3548,22 @@ type CreateStaff409ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff409ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2741,10 +3576,22 @@ type CreateStaff413ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff413ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2757,10 +3604,22 @@ type CreateStaff415ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff415ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2777,6 +3636,9 @@ func (response CreateStaff429ApplicationProblemPlusJSONResponse) VisitCreateStaf
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2801,10 +3663,22 @@ type CreateStaff500ApplicationProblemPlusJSONResponse struct {
 func (response CreateStaff500ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2812,6 +3686,7 @@ func (response CreateStaff500ApplicationProblemPlusJSONResponse) VisitCreateStaf
 
 type CreateStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2822,6 +3697,18 @@ func (response CreateStaffdefaultApplicationProblemPlusJSONResponse) VisitCreate
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2836,9 +3723,10 @@ type GetStaffResponseObject interface {
 }
 
 type GetStaff200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type GetStaff200JSONResponse struct {
@@ -2853,6 +3741,9 @@ func (response GetStaff200JSONResponse) VisitGetStaffResponse(w http.ResponseWri
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2874,10 +3765,22 @@ type GetStaff400ApplicationProblemPlusJSONResponse struct {
 func (response GetStaff400ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2890,10 +3793,22 @@ type GetStaff401ApplicationProblemPlusJSONResponse struct {
 func (response GetStaff401ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2906,10 +3821,22 @@ type GetStaff403ApplicationProblemPlusJSONResponse struct {
 func (response GetStaff403ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2922,10 +3849,22 @@ type GetStaff404ApplicationProblemPlusJSONResponse struct {
 func (response GetStaff404ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2942,6 +3881,9 @@ func (response GetStaff429ApplicationProblemPlusJSONResponse) VisitGetStaffRespo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2966,10 +3908,22 @@ type GetStaff500ApplicationProblemPlusJSONResponse struct {
 func (response GetStaff500ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2977,6 +3931,7 @@ func (response GetStaff500ApplicationProblemPlusJSONResponse) VisitGetStaffRespo
 
 type GetStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -2987,6 +3942,18 @@ func (response GetStaffdefaultApplicationProblemPlusJSONResponse) VisitGetStaffR
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3002,9 +3969,10 @@ type UpdateStaffResponseObject interface {
 }
 
 type UpdateStaff200ResponseHeaders struct {
-	RateLimitLimit     *int32
-	RateLimitRemaining *int32
-	RateLimitReset     *int32
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
 }
 
 type UpdateStaff200JSONResponse struct {
@@ -3019,6 +3987,9 @@ func (response UpdateStaff200JSONResponse) VisitUpdateStaffResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -3040,10 +4011,22 @@ type UpdateStaff400ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff400ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3056,10 +4039,22 @@ type UpdateStaff401ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff401ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3072,10 +4067,22 @@ type UpdateStaff403ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff403ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3088,10 +4095,22 @@ type UpdateStaff404ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff404ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3104,10 +4123,22 @@ type UpdateStaff409ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff409ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3120,10 +4151,22 @@ type UpdateStaff413ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff413ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3136,10 +4179,22 @@ type UpdateStaff415ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff415ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3156,6 +4211,9 @@ func (response UpdateStaff429ApplicationProblemPlusJSONResponse) VisitUpdateStaf
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -3180,10 +4238,22 @@ type UpdateStaff500ApplicationProblemPlusJSONResponse struct {
 func (response UpdateStaff500ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3191,6 +4261,7 @@ func (response UpdateStaff500ApplicationProblemPlusJSONResponse) VisitUpdateStaf
 
 type UpdateStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
+	Headers    ProblemResponseHeaders
 	StatusCode int
 }
 
@@ -3201,6 +4272,18 @@ func (response UpdateStaffdefaultApplicationProblemPlusJSONResponse) VisitUpdate
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3675,82 +4758,89 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hzbcts4k/+rdPH/VY1dHyVLPsyM5Zu/40l2PZtMvD5UqtbOmjDRkhCTAAOAVjQpV+3tXu8rbNW+xz7K",
-	"9yRbOJAiKcqSPbYzk/JcTCwSh0aju/HrA/g1iEWaCY5cq2DwNRgjoSjtnwckHmPnQHAtRWIeUFSxZJlm",
-	"ggeD4FRcI1dAJALHG5QQm/a0G4SBiseYEtMlJV/eIh/pcTD4cTsM9DTDYBAoLRkfBbe3YXBMNL5lKdMd",
-	"+//5aY7xc45KKyBJIiZIgXHQY4Q4lxK5hgnjVEzqsw6FTIkOBgHjemszCA0ZLM3TYNDv2f/CIGXcPemV",
-	"VDGucYSyQdYxpoRxQ+5i0hIc6uenS2ELu04wFpwqyLlmiSXIEQLStFer0vPzj9urUINaTjv7Q41yMSVa",
-	"wIQwDVc4FBJBmj6Mjx6TktswyIgkKepCdHOpRAtN7zPyObd7pISEoRSpZVEm8YaJXEFGRviDgojjF33p",
-	"WkWGUGY6f85RToMw4CQ107vXi6R9p79piS5+9w2JWqM0I/37+X7n30jn915n97Lz8e9/C9o045AeEdOz",
-	"uYZ9ODs7/KWkKjONSqIYDcJA4uecSaTBQMscW9mc57ZlheCtH9uIWKCUR2SEoNjvuIg5ie1XnZrikOSJ",
-	"DgY7vfBuRahsdr99syWqTHCFdq9fEeoV0fyKBdfI7Z8kyxIWE0PyRibFVYLp3z8pQ//XCl1/kzgMBsH/",
-	"25jZwQ33Vm0cuV5u0joH3pHELAIpSDc5GIFimFBAKYVUsBa5P84/Ruvd4DYMDgQfJix+VjKLORVMmB7X",
-	"DJTSRKMl7I2QV4xS5M9J2akhhSQJyh8USJEgpGQKXGigAvSYKUvaITcqQ5LXhpXPSd6JSFGPGR/BkLAE",
-	"KQgOIpegGMU9y0eKmrAEmIJEjEZIZxwuJILR0B+Naiwm3C7oN6HfiJzT51zLb0LD0EwKa0JaFusK851w",
-	"HpFpIgg9FeItkSN8TvJeCToFYdjUh3fslSPHN39GMva501w7/6kQ7wifFif8c9Lx3nCCgCQawZrR0JgW",
-	"s2MkjkXOtRE5jWkmJJEsmUIi4mukQMwxXEhrIkaM29O+AuhasFYbjb7HRrP5Yli02iizLu1AZtVRTPN5",
-	"8HFn70pTy/EzTnI9FpL9js+qie+YUsamCAmM35CEUYglUuSakcRZvDOu8iwTUiN9h5SRU3v+PR+JH6Tg",
-	"Izhws3XM7F2LBHxXM/J+xg4S5onJpMhQauYO41gi0Ugvia7BDUo0djRLsY45WlyC0ECYecyTKGFV4P1+",
-	"rscQxXb6S0YtOrsfqikwSg2u9Td/bmmoYpG5dTGNqVrG1RPT3PRLyZdD16E/m59ISaZ2VE10bgdDbkDO",
-	"eUBizW4MbyhT5CpBGnxsA2MzXHfugJ5dSElmOXJY3YbZSOLqE8ZWdcoNNDhufhPLxa606pk01Ffe680v",
-	"vYKr2/Cya35erDkMeJ4kwce5tdsZ6qPducwPTI9PMJbYJrGFKN0fH4dFZ1WO3QAR5tgHwWOLkyuDbe60",
-	"jvZYyvOiEHcoRFjZ8uYOtkmRE6GDmZmueBuEUmb2miRHFaEakkRh+KRy1pSluqc5138kCdeX2h8lBZf9",
-	"qJUTqIXNnpstwp2RGDsKjeetkYLKrxRqEEOHLu3YPyhwe7EH3v8DkiQNZaio/qLNrdD/sO2zwap55Sdx",
-	"jEpd6uJthart3m7bTuCXjElUl4zfL2zR4slWOLuEG2FgKZzbwFdIJMrlulFbZm2w2oIKglrZaBWotKgP",
-	"04FFdmaJ9D6O1UkZL341TFAY5Jx9ztG/1jLHJgfrhmUxg040GQ4fxhyDjpNla3ttG91hspewMiNKTYSk",
-	"SwFi0c7wQST34b7lgEgaO7D1BzfAcaeygIKutr14XbCy1M+ie81ubtfYtdXCrjcME1rGHhoGXVBcHuIO",
-	"AxsUmjefv568/w0yYayB7CTsGiEjelyYT9cpDLA76kJkqY+6wcDgoRWARIpKeWRXlY/e5vYyS1HMaxc3",
-	"G6iNyW+Ni/kHRf2O7VgmvfcS/GXC1La+d/gk7k259kaMJk8SGAoJ+0eH/vBU3RaBXQSRHwr9rpmLRRVH",
-	"Sq5QBmFAMnbpqGiFBKm4YklTvrY27yLvflZk3oBst+DGPzkatbytgFDHggo8XeKmHVXEvS4t/d4//uO/",
-	"+ps/QzwmksQaZVNY5nSi17KNlShbI7P15gB2t3d+Ah9e8MFOH0U+0ULiUAquAb9o5IoJF2tqN5AN2KgN",
-	"CyEl8Zhx7Egk1D4wrWHN2TsbGbHxjUsXz4pCiLjQlzaKaX4wrvLhkMUW/V2RhPAYo/XuCvrnVtI0Pr3t",
-	"NnfHBfBXFrDKabHcFWZcaUP1apT4kLJ3H5at0ebYDFfn2f9hjHqMLp6oSDoLVqdkClcICrkGMiKMQ87j",
-	"MeEjl9L1c1wJkSDhdT1ZjIJ3dnerGLjXa0PBmuk5W9J+rhX4t76ks+NDkDhEiTxG4CRlfOTTek54tQ1i",
-	"rXBu5pnSEkm6bKPPfDu/1w3d98DaLavqg7oztbKV1Z1qMwDHOJSoxg87ZKXr3OrcLPcZG2uqD9ZKq0jq",
-	"zmWutEjtYWKoItrmSoeMW6EPA0JTxlsPl5PCK2oOpQbGWhhOlg8mkmkzmpC08t7/Kl7GRJNEjNzb1hnZ",
-	"iOfZc8D22cHZTCcynhBOOwdjxgm4ZsDz9AplCP0+UDZic4igX88q98+3Orsfz3ud3Y9fd29bssoPwf8P",
-	"gU7WB3ha9LQSt58iGvbHsc1DPKRHxSXFHpZ4ZMWwsSX8MULGTj7+bOHi2b5UeHxP22XjTEeEycePNS2r",
-	"83Hjgx0ffNdaduRhMaqlx8jTxqrq0y+OXbVt6FlG/1hI5lFUzg/STmAVR7RgNaLhn3MyQQYHicgpEK4m",
-	"KJGGMBkjB6YN8MmVg2gPC0+0xwpaYWhjYUtjBMZoYZxLpqcnRvMdYVdWEPZzV9vkfr0pZPTXD6fBXGK+",
-	"Kti2ZivaILkeb9gkt/EG3E9lT/HZby86EQgJ0Yawz+wg0QAI/PrhFEwPX7hxwV/TzZ2d/i6sRSQZRfCa",
-	"/nKyH0J0zWhUzNqdYJJ0rrmY8I1Pk2vV/aQEj9ZDcKnc/g6kjOcaVQjxGG1W3rj0EVPKkEVyGoUXPMIv",
-	"WQSEU4j41TACosD4Wz//tLkDa4asVwaPH/gynSPj37EY1ToQesMUqi6cGvDuOQt+S1IXbk+Y0gYDo7rg",
-	"thbF2PiydnKtQE4hFIYtBG/XQrBmbX0PCAdMMz11g5mnWgHhU8+vDuO+eKR7wYsaL+scOBUv5WCsdTbL",
-	"XlQyKC2FeTavu9nt+dhHNS1ueajHTNJORqSegrVO0vqHCtacNw02RYAUMpR+DOsODhMxqeRfGkTMIgg1",
-	"jDgIjpHQwoegeazBv8/RblwmzY50a1C02rN82m1BqwMfK7YjORer3qEKZv2A7pHtIVGJXPrpa0h3EPxr",
-	"LjSGrnUIEjlObJ+cq/zK8PvKVXxZNTiTSTAINm76Vd2wWlvosXm86YoEGB+KogyBuBo2j8UCVYYD/j9+",
-	"IWmWYDcW6awWsBIu0Ma5mq+1mjVgynL9+PXJqY2EiSGQugk0IsBt0ZgiRrSzhGhzxA1KHoLEEVPaCYhZ",
-	"/gWXSJKOIQduULKhL54AwWtjh3ZfjfdoeGaZaIs1hjBFIpPpRiq4HifT2RZ4HpMkvOAlj7NiXvCBCat+",
-	"bsruBb/gB4LfGCEUXA3AxoEZh0hxco2XMVEY7QGjrrL67Ozwl5ufwFlgtQcGJrs3xmRsbW3twtnpwR6k",
-	"guPUcI/4thfchmo2gWLMUqNFWZIriFz1XzyNuvCWKa0gV2U9bEZGjDvOrEW29CiCf/znf4PBZranEtJG",
-	"YirVsevdC/76BuXUFU9ZEjiU8aNoUa1KBFTEeeoqpfXY0m3jQJE5ViJnWRIWI1f2bGJWbYcMZTAI3rrn",
-	"xzjsmDNcMtSkWn1afWgOoTxNzZ+DYH+RLIkJb8hTt3ThawK6f3QYhMENSuVkt9ftd3tmEpEhJxkLBsGW",
-	"fWQ9s7G1Le3nhrU/KG9scdb5XAROCB2EQe50NLg1bsYGyVjHx4ZN75HLBTtLzgQ/pJY3SpdpOhXUK6PP",
-	"23H5rMlGUeq1tKEvsb792CjH3ez17ihXul+ZUr1Opa1mz1ZsGw2thM1DEAk1R+iQSaW74Co/qjcVbDmm",
-	"i3J9xyVyhl3bbjfa+pW7tlGpoLZd+su71ArobKet5Z1mdcamx+bu8h7NMszbMNhZZUX1smErNr76fFnP",
-	"WWXcDLxavanC1vPCAzTSP7MuRvWqgmgsCBkp276iuUaVM6Fa6oUMrotqJQ2RMaj2ZglTUFAJgifTPYP+",
-	"mQJ7+lIYE+Uv39TNQSNvP4s/vhJ0+miKuqA64LbuMti87py56D++uajUe7XVxLsoxx5cI2YuEG7bAnf3",
-	"dV7MwbcwB/0VejSL1G2/nVXIa6mp/T5tUOlaVAzRQjvUwBQbXxm9dVYpQY3t9qnwzwgHLiARfIQSxJUm",
-	"xkrZK4F7/l8giXFhDCxVOVIfk7Jwj/GKszxvtH5xwZW61aoZje154nwn+qLC30qF3a7c3aO8//J9qp8X",
-	"whX1777g3F8J9M5AGQKzseZWQLFv44Vqlu11wcgQrgSdumiCyEfGpS1bGA/TRlwIh5xbnwWsp2+bE5jY",
-	"+wFF+qd7wd+wG7TXTnKJal677cUpPru84kKYsL256xy/qHI5I9oDAhnKzuGRu/oCFgygAi2Ecwkbzo5d",
-	"/tNgmlp900pI5vEcn1kaoe1qmotavvguj2XpXqDHMttXs3FG/oxPYtV3ZhoqlZmltTOm0sMMb61Erqvm",
-	"ak6dzfun0edGMcVKGt0CM7z2iVzDGkmUcJkYYz5dgmJCVGk3jRX1GEjijbhGuv6is3M6+9fVhGO7qUDA",
-	"p5q8CBhtYFrBkKQsmd6hD77b4vP7uDquAim0AfeCA9qQa66wC0cSFXJtw9YNQvSYaCuQpRTaAaiXRmWp",
-	"nIxFghfcEQtrbmTX3xCDnCKdfSrBYgSLOtYdIPAIY7vXbzug/QJOy2zun0Ovn+mk3geOE8/LjDC5V3xt",
-	"wmyY3YbqbjEFXExAZcj1i5l4nKP9r2tbXn/xqcGmUlts3hCsO2yMy4ovNjEuYKCAzPJnLiHDW852WBOZ",
-	"q52AtK1ibd1nKHUuuc/Yt7j3rtzuicxBvZbvmSOQd1sD7wHFRfxx9hUGG8h9gfWLdX8FNS4/r/IC6e9t",
-	"bIqo4cwGzNx1aiUTrJ/dYmSoiNUDUpmm24ZEKuKu0oRTkgiO3U8PGWqMJNHj3x/Q09V5tqZR/wn1Owye",
-	"EDi8w7u/ivPdW4Hv/jhvBAwbkUJbw1XWU+UKJdRuf1W0LUWva9U6ncU+w5sD+PGn7V343//Z7m53wYXQ",
-	"wXQ1boIvfXGxt9l3NFw9WjP36BzboZCpjRh2L/hr93ErImfXK4pCDgVr9hJPlPPKZEgjD1muCC0rs1pc",
-	"hfem0/0chS+dyWTSMeR1cpkgN9PTe2QtF93sf2YfonpFvf3DRNXa3oZhmPtK412qWG/c/vnFF8fiJWb4",
-	"6ACjWd/ZqdZ3lrXdC5OUvriqOyVp8oBz3gY/HgIQVHGRZWGplbvK8Jeusppd67izwsryolFb9eKpvBRP",
-	"PWbxlJWxwveo1k85RaxWTrWVORXK+HQlTrXLJM8cXPC3phYWNL1o4zcrfHgJT3zTYqe63WgxG+VZXpY4",
-	"LXL6ZybkKU/bRa5/bR0v+vxSyPTNVOs9x6Va9eDyJXs3Ih4vquFjfFRmKF06sp4B8d9I8oTt1bxjdY8y",
-	"w8r90CcCDS03UJ85trDQ3DjSXkDDX8fIvKCMb1vTKSRI7CB3BZ7LMccK0eCF0YjTMVNAMUvE1N6RW5OY",
-	"EM1ucH0Wo7jpW1Pq522rU+rkWeiKNUJvOgtDSrj9RrjILcrw1+ZsVuc2/HpnTsK3TbGl5ZG7T9dw42DN",
-	"slXZayvrlTGU/wxEy+LLu76V6zSQ229n33lVeNFU1ZDS/ITvi2OBJICc2q/yKRC5VowibNz0Yc0lmUKQ",
-	"SCjjqFQIxj5LEusQqIhVCL9++JeT6pwiU8Htx9v/CwAA//8=",
+	"7F3rbiO5cn6VQucAa+O0ZMuX3bX8Jx7vzIk3M2vHFwwQe2JRzZLEdTfZS7ItaxcG8je/8woB8h55lPMk",
+	"AS99k1qSrRn7zA60P84ZSU2yWJePVcWq9h9BJJJUcORaBd0/ghESitL+8yiKUKnWseBairh1FMdi3DqV",
+	"bMi4+ZmiiiRLNRM86AYXyDWMR8hBjxAk/pah0t8pcM8DU8DcT5HgAzbMJFI4Pj2/AGKnjZnSsGG+uD16",
+	"//7049ufbk/PT/528svFZjsIAxWNMCFm1YGQCdFBN8gkC8IgIQ/vkQ/1KOjubO/9GAZ6kmLQDZSWjA+D",
+	"x8cwOCbRCPNdzBJ+Ke6QKyASgeM9SojM87S+amWZ7/eaFjknGt+zhOmW/d/ZZc4dR5TbL9KCHZmUlnWM",
+	"UzGes1fG9e6O2y1LsiTodrbtf2GQMO6+2S6oYlzjEOUUWeeYEMYNufNJi3GgX58uhQ3suuLsATRLEDYU",
+	"RoJTtQnEKBiLRg30gTTTqPlkfr9XJfOg+G85pajlpHU00CiblN6SBlrAmDANfRwIabRfywnjw6dy7cfv",
+	"95by7DEMUiJJgtpb53EmlWig6TQlv2WWP0pIGEiRWH6lEu+ZyBSkZIjfKehxfNC37qmeIdQYdfBbhnIS",
+	"hAEniVne/TzPEvY7O5bo/HPHkKg1SjPTf1wftf6dtH7fbh3ctj799S9Bk9Wc0DNiRk7v4Qiurk5+KqhK",
+	"zUMFUYwGYWAAhkmkQVfLDJsBIrNPVgje/b6JiDkGe0aGCIr9jvOYE9tx1aUpDkgW66C7vx0uNpKKsDvN",
+	"wpaoUsEVWlm/IdQbqfkUCa6R23+SNI1ZRAzJW6kU/RiTv/6qhMXnkq6/SBwE3eCftkqo33K/qq0zN8ot",
+	"WufABxKbTSDN4RyMQjGMKaCUQirY6Ll/XH/qWZh++uHRRJIfvbVoaDPULppt+vH5qPi0WcohzTj21FnM",
+	"45bpx4IPYha9qmjzNRWMma4DqtJE41qYKwrznZB9Riny15TmpREfiWOU3ymQIkZIyAS40EAF6BFTa3Gu",
+	"KM4Tbo4zEr81MPeaIr0QCeoR40MYEBYjBcFBZBIUo3ho7ZWiJiw2jnUshkOkpSXnaM1o6F1aNRJjvlaC",
+	"FZXgF6HfiYzT15T/L0LDwCwKG0JaU9YVI18ftqvK8oxMYkHopRDviRzia4r0jaATEMYcO/CBvVmLcFUR",
+	"eha/ouiOuPN41zJbUWaXQnwgfJJnGl5TdqfG4ghIohFsyBaaMMagKYkikXFtjlCNSSokkSyeQCyiO6RA",
+	"TMifn76xGDK+dqNWEf9MCmXh6MqjVpZXnGR6JCT7HV/1/P3AlDLel5DA+D2JGYVIIkWuGYnXirAqDlxx",
+	"laWpkBrpB6SMXNrMx+uJ9aMUfAjHbrWWWX0typVE+ZjnvRzXUnYcMy/AVIoUpWYudRVJJBrpLdG15Bwl",
+	"GluaJVjP0DUk18OA0YYMYayEBfHTo0yPoBfZ5W8ZtbnM5+UA84xeLbnZ2fmx4UEVidTti2lM1DJNvDCP",
+	"m3EJeThxAzrl+kRKMrGzaqIzOxnyLAm61wGJNLs3vKFMkX6MNPjUlLoss6DXLi1qN1KQWcwcVsVQziT6",
+	"v2JkVasQ4BlxTnFdiMVmn7TrUhvqO9/ent16JQvdlF12j1/new4DnsVx8Glm73aF+mwLt/mR6dEFRhKb",
+	"NDZXpednk8N8sCrmngrrTSAOgkcWd6qXV/uNs30p41kbxAKDCCsin5ZgkxY5FTou3YFKbp5QyoysSXxW",
+	"UaoBiRWGL6pn07pUv5eZGT+UhOtb7Y/fnMt+1oqn08Bmz80G5U5JhC2FKTHONgWV9RVqEAOXu7Bzf6fA",
+	"yeIQ/G0JkDieMoaK6c8TboX+1cRnr31njZ/YQ/xW579WqNrbPmiSBD6kTKK6dQ7C0y/5Gu59Kpxdwo0w",
+	"sBTOCPANEolyuW3UtlmbrLahnKBGNloDKhB1NRuYhzNLtPfLoE7CeP5pCoLCIOPstwz9z1pmOM3BOrDM",
+	"Z9CFJoPBaswxHlu8bG9v7UMLIHsJK1Oi1FhIutSpzp8zfBDxc7hvOSDiKQnsfqYAHHcqG8jpapLF25yV",
+	"hX3mw2u4uVdj124Du94xjGlxGzAF6ILi8mKRMLBXqLPw+fPF6S+QCoMGshWzO4SU6FEOn25QGGB72Iae",
+	"pb7XDrrGH3qCI5GgUt6zq+rH9s7eMqTI17WbKydqYvJ7MWT8M1V9gTiWae+zFH+ZMjXt7wO+SHhT7H3q",
+	"BiCLYxgICUdnJ/7wVO0GhZ3nIq/q+t0xd9ORHymZQhmEAUnZraOi0SVIRJ/F0/q1u7OIvOehyCyA7DX4",
+	"jV+5N2p5W3FCHQsq7umSMO2sou51bels//0//7uz8yNEIyJJpFFOK8uMTWw3iLGSW5+qEXt3DAd7+z+A",
+	"T8n460dfP3ChhcSBFFwDPmjkigmXLW0GyCm3URsWQkKiEePYkkio/cI8DRsO72wGzuaEbl1GthdCjwt9",
+	"a+/IzAfGVTYYsMh6f30SEx6hK0pZZn9uJ9Pg01RMGAau3OXJClY5LZaHwowrbah+GiX+kteHD8v2aCvS",
+	"DFdn2f9xhHqELiOuSFJeHydkAn0EhVwDGRLGIePRiPChK470a/SFiJHwup3M94L3ayV3VT5UvGDN9AyW",
+	"NJ9ruf87VTx4fgISByiRRwicJIwPfRGcU17tE39L589SpSWSZJmgr/xzXtZTtu8da7etagzqztSKKKuS",
+	"agKAcxxIVKPVDlnpBjcGN8tjxqk91SdrpFXE9eAyU1ok9jAxVBFtKwsHjFulDwNCE8YbD5eLPCqankp1",
+	"DVoYThZfjCXTZjYhaeV3/yn/MSKaxGLofm1ckQ15lr6G214enNPFd4zHhNPW8YhxAu4x4FnSRxlCpwOU",
+	"DdmMR9Cp12B2rndbB5+ut1sHn/44eGyowVzF/1/FdbIxwMt6T0/i9ktkwz7ft1klQvqifkkuw8IfeWLa",
+	"2BL+JVLGTj++tnRxKZcKj5+JXTbPdEaY/PK5puZa9IxrFuf326gU2PnBD63djqyWo1p6jLxsrqq+/Pzc",
+	"VZNAr1L6eSmZL2JyfpJmAqt+RIOvRjT8S0bGyOA4FhkFwtUYJdLQ9d4wbRyfTDkXbbX0RHOuYF53TXVj",
+	"S3MEBrQwyiTTkwtj+Y6wvlWEo8x1ArhP73Id/fnjZdBUvSxkYvsuzt8d//jDzj5s/PzxEt4Yv/XYFzKf",
+	"mTiIRag223BUNQXbE9HbIpkebdnCDhM/uI/KnvvlZ69sPRASelvCfmcn6XWBgFnSjPDFlzf8Ld3Z3+8c",
+	"wEaPxMMevKU/XRyF0LtjtJev2h5jHLfuuBjzrV/Hd6r9qxK8txmCKzLo7EPCeKZRhRCN0FaiDMziTClD",
+	"FsloL7zhPXxIe0A4hR7vD3qHIHg8cesBU9byU420DZfGq/csBy+rxOXhbcuVOdrUDbdlowb8i/akjdyl",
+	"CiFHvBA84IVg8W7zEAgHTFI9cZOZb7UCwieeLS3Gfc1i+4bnrRI2anC2XyjISOu0vNaoXK3M2sDzhe+u",
+	"iHfa2z6NUq3ksMzVIyZpKyVST8ACnbShprrhGy4yB3vdgBRSlH6STcdbp1FMleGTGgmpWzG7N0wsxbkJ",
+	"uXIYWomCUusPb7jP7wBRd5YiAhzHIDiCiQqRUBAD8MpogpkNE49//8PeAfzf/+6199q7m47Bg1iMK5dL",
+	"U4ws0yM1B7gbnJsVfIBEs0iD/z1Dq2OpNJxs1/zs6sji23aDK971iXA7k4sf6wOqnrqf0H1lR0hUIpN+",
+	"+Zob3w3+LRMaQ/d0CBINz8yYjKusb3Smj+3i/LmScdANtu47VTO2kJSDlPl6x1WNMD4QeV0Kca0Z3tEM",
+	"VJHr+Gd8IEkaYzsSSdkWVMmFaBM5zpZ2lw94vTl/e3Fp03xiAKSO70Ypua3rV8SYZxoTbdS/W/AQJA6Z",
+	"0k5lzfZvuEQStww5cI+SDXw1DQhemzu0cjXaZHhmmWgrngYwQSLjyVYiuB7Fk1IEnsckDm94weM0Xxd8",
+	"1sVCiFuyfcNv+LHg90YJBVddsEluxqGnOLnD24go7B0Co64B8+rq5Kf7H8AdL+rQNgC6X4y+7+7uHsDV",
+	"5fEhJILjxAKdf/aG2zzUDlCMWGLsOo0zBT3X1BJNem14z5RWkKmiNS4lQ8YdZzZ6tjKwB3//r/8B43ja",
+	"kUpIm2aqNMoZM3t7j3Li6kEtCRyK5FhvXvFSD6iIssQ1LOqRpdsmuXrmzOw5441ZhFzZg5dZsx0wlEE3",
+	"eO++P8dByzgokqEm1Ua06pfmhM2SxPyzGxzN0yUx5lP61C7yEzUFPTo7CcLgHqVyurvd7rS3zSIiRU5S",
+	"FnSDXfuVDTtHFluajziLPyjvbZ3V9Ux6UQgdhEHmbDR4NDHUFklZywOjGT1sKqi4rEB3JVEe5tJFCv1J",
+	"LnFzGhksssZg9L1d5CKY4CfU8lrp4k5TBfWmy+vmIKZ8ZCuv1Vr6oO/efPw01em3s729oB7ueXVw9aKe",
+	"prJm2wxqLL7GOhFTc5QOmFS6Da5MptogbbtJXEpwXT23YiHknpNz07hCH7YqbZ92SGf5kFq9rB20u3xQ",
+	"2bRmRuwcLB8xXc/9GAb7T9lRvZ/KKqRvmV02sizqLGMIa5HV6OE6D8SNXZU4aIy6quIG68hQ2ecrGGNA",
+	"JxWqEWWwKDF0lSW94o0GTEFOpfXCD00QxhRYP4HCiCj/NoE60EyVT5Rp4DeCTr4YBMwp0nisR272en0G",
+	"iDpfHogqZXdNTaku2XQId4ipc6jts8DdCwjWQPNtAU3nCSOm+7XsuP2nkNdQaP5tolsRXlUgbi7CTflV",
+	"W38w+ujwLkaNzciXR82EAxcQCz5ECaKvicE/+/aUQ///QGITxhnXXGVIfdLRuryMV3Ibs3D4k8ue1fGw",
+	"Bkd7s8T5QXQNDt8eODh5Lx5RNOZ+m4bt1fuJlv3cUMW/e8WHWkUu1F5TNDpBRzbVXM102Tx2CH1BJy5X",
+	"I7LhKJ6UT9gX+Nh8FoeM24gQbB7FPk5gbNtx8pvD9g1/x+7R9txlEtUsbtgueF527rnsN+ztHLiwulfp",
+	"H+sdAoEUZevkzPX9gXVgUIEWwgXcU6Gf3f7L+GG10rgneV9fLgwsb6Ca3jPg0tfrSO7rx9C1u7QMVWvo",
+	"aTTbRGgWGErQqZQLFzhqQNi7Rh4HRabnA+E53os7VPlrtRTaqwGfnfc3AmYptIlC91kMgGkFA5KweFK/",
+	"j/oMr+m9o/RlMGuq1uhJqNXgpHmEEZmGDRIrUb4k0HFmTFRxNpiTwvNCWibT9ZsuXhOX/rzW7mwSSIMZ",
+	"lna3wOb9sEVGX5lXgRTaBF2CeyvPFLbhzIGBvVKZIkSPiLaqXui3nYB6PVeWyvFIxHjDHbGwUcUPQwxy",
+	"irR8o5/1sKzPtuncKe+f7W13mtwbv4HLoozi60CMV/JzjuyFquNlSpg8XIjeTAEXY1Apcr0GoK/dMfrz",
+	"otbbB38hPg0XZQ1AqbIL0MuVrcwHL5ciUkDKW2N3DckbPCPYEKkrh4KkqQh109/L60zy3IWZdU1cBe0L",
+	"AU29PPeVs9mLccZHplGeyy5f22UvBdbh1j8CVZ4AEMVbONeh1rNhLM9Al+hSJmio1XmwmZUG+KIiUiuU",
+	"BphhWxKpiNpKE05JLDi2f11lqhGSWI9+X2GkKwqfU5aAkKJUgpeFdCa6UZoMBptQ6+qbrdXtYyz40Hya",
+	"xdW/of6AwQu6UR9w8StG18i1MnJ9887NVFp7Kp9ta1GLutBMOZNoTG0n6PGhWqs3PzarF0OCu0ICM9SE",
+	"Y778zWWIyxcFufLZ6Vt9l5oYCJnYvHb7hr9177omsuwfy4u5FGzYLsVexiuLIe15B65PaFEu2hCSnZpB",
+	"zwvIHlrj8bhlyGtlMkZulqfPqAeY9+qSV47Vqu/gaH7fYhUQXw1yZv5UxKK56g+vXa11ZvuV3K3pevZW",
+	"tZ69aIuZe/3vSzfbE5LEK3g9Nn21iruk8h7ARo/JNuXkfqMyMeicpoPPKu10fWZ/6qrOsuduYUWn5fZU",
+	"Lefac1sXa/45ijVVDQ0qcOZAZH6lZpnpqk1Rvhx/yO6Ru16nNpxjZMCi+GNMJKNMQyyG8+o1c/x4uVrN",
+	"WnPiK2e2fBfu3MrMNYB8g3VW69zYP7Rqs45TDUhXuE5FrWaj/3TKcQry+hNg9LDstfvOtVn5kqntvcbc",
+	"UglwL+m+zMsw1TawRpt1Vec3aPgzhtrs3axWy2nb8KLRvFJpxodFwYGrLqhfO/p3DXrCDmtJGPWMuqTK",
+	"exZeyFlqeJPDK6ew5gKZI23tLK3ha+1d/aNL54UEiS3kro5+ua/1hOuMuUmvyxFTQDGNxcQ2em9IjIlm",
+	"92j/POwIpW2eZRpkxlWYv2rBJawgFhGJN8uc2X0nCIOHFvPc86+jMQR4mpvKLFtZGrqKsNADeg7vhNu/",
+	"YSMy61X5vnF7DfsY/rHwqs8/m2DDk2euoXwqWocNKxJluyE3K3Mo/5KnJ/ZwQ2b/AsvCt3fMW6qa9Zxd",
+	"8DQ/rEgMyKl9564CkWnFKMLWfQc23K1wCBIJZRyVCsGcGpJEOgQqIhXCzx//9aK6pkhV8Pjp8f8DAAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
