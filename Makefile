@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 TOOL  := $(GO) tool -modfile=tools/go.mod
 
-.PHONY: run test lint vet staticcheck spec-lint generate check-generated bench fuzz build tidy
+.PHONY: run test lint vet staticcheck spec-lint generate generate-api generate-sql check-generated check-sql bench fuzz build
 
 ## run: start Storefront on an embedded default (local Postgres, in-process simulator, dev admin and keys)
 run:
@@ -23,14 +23,22 @@ staticcheck:
 	$(TOOL) staticcheck ./...
 
 spec-lint:
-	npx --no-install spectral lint --fail-severity=error api/openapi.yaml
+	@test -x node_modules/.bin/spectral || { echo "spec-lint: Spectral is not installed: run npm ci"; exit 1; }
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=error api/openapi.yaml
 
-## generate: server code from api/openapi.yaml (committed)
-generate:
+## generate: server code from api/openapi.yaml and store code from internal/store/queries (both committed)
+generate: generate-api generate-sql
+
+generate-api:
 	$(TOOL) oapi-codegen -config api/oapi-codegen.yaml api/openapi.yaml
 
+# sqlc links libpg_query (cgo): the first build takes a few minutes, later runs are instant.
+generate-sql:
+	$(TOOL) sqlc generate
+
+# check-generated: the API code is current (CI). sqlc output is checked by `make check-sql` (slow first build).
 check-generated:
-	@tmp=$$(mktemp -d) && cp internal/http/api/api.gen.go $$tmp/ && $(MAKE) -s generate && \
+	@tmp=$$(mktemp -d) && cp internal/http/api/api.gen.go $$tmp/ && $(MAKE) -s generate-api && \
 	  if ! cmp -s internal/http/api/api.gen.go $$tmp/api.gen.go; then \
 	    echo "internal/http/api/api.gen.go is stale: run make generate and commit"; cp $$tmp/api.gen.go internal/http/api/api.gen.go; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 
@@ -44,3 +52,6 @@ fuzz:
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
+
+check-sql:
+	@$(MAKE) -s generate-sql && git diff --exit-code -- internal/store/internal/db || (echo "sqlc output is stale: run make generate-sql and commit"; exit 1)

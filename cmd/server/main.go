@@ -103,6 +103,15 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 
+	// Cloud upstream (the simulator by default). Use cases that call it
+	// arrive with later issues; today the server checks it at start.
+	up, err := startUpstream(cfg.Upstream, log)
+	if err != nil {
+		return err
+	}
+	defer up.close(context.Background())
+	up.check(ctx, log)
+
 	// Jobs.
 	workers := river.NewWorkers()
 	periodic := jobs.Register(workers, st, clock, log)
@@ -169,7 +178,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		slog.String("api", base+"/v1"),
 		slog.String("docs", base+"/docs"),
 		slog.String("health", base+"/healthz"),
-		slog.String("metrics", "http://"+adminLn.Addr().String()+"/metrics"))
+		slog.String("metrics", "http://"+adminLn.Addr().String()+"/metrics"),
+		slog.String("upstream", cfg.Upstream.Kind),
+		slog.String("sim", up.SimURL))
 
 	select {
 	case <-ctx.Done():
