@@ -1,0 +1,205 @@
+package bsssim
+
+import (
+	"net/http"
+	"testing"
+
+	bssmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bss/v2/model"
+)
+
+func individual(id string, files ...string) *bssmodel.CreatePersonalRealnameAuthRequest {
+	if files == nil {
+		files = []string{"id/front.jpg"}
+	}
+	return &bssmodel.CreatePersonalRealnameAuthRequest{Body: &bssmodel.ApplyIndividualRealnameAuthsReq{
+		CustomerId: id, IdentifyType: 0, VerifiedFileUrl: files, Name: "Zhang San", VerifiedNumber: "110101199001011234",
+		XaccountType: "storefront_sim"}}
+}
+
+func enterprise(id string) *bssmodel.ApplyEnterpriseRealnameAuthsReq {
+	return &bssmodel.ApplyEnterpriseRealnameAuthsReq{CustomerId: id, IdentifyType: 1, CertificateType: tref(int32(0)),
+		VerifiedFileUrl: []string{"corp/licence.pdf"}, CorpName: "Example Tech Co., Ltd.", VerifiedNumber: "91110000MA0000000X",
+		RegCountry: tref("CN"), XaccountType: "storefront_sim"}
+}
+
+func (h *harness) reviewResult(id string) *bssmodel.ShowRealnameAuthenticationReviewResultResponse {
+	h.t.Helper()
+	r, err := h.bss.ShowRealnameAuthenticationReviewResult(&bssmodel.ShowRealnameAuthenticationReviewResultRequest{CustomerId: id})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+func TestRealnameReviewByDelay(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	id := h.newCustomer("rn1")
+	if r := h.reviewResult(id); r.ReviewResult != nil {
+		t.Fatalf("result before any submission: %s", r)
+	}
+	resp, err := h.bss.CreatePersonalRealnameAuth(individual(id))
+	if err != nil || *resp.IsReview != 1 {
+		t.Fatalf("submit: %v %s", err, resp)
+	}
+	if r := h.reviewResult(id); *r.ReviewResult != 0 || r.Opinion != nil {
+		t.Fatalf("pending: %s", r)
+	}
+	// A second submission while under review is refused.
+	_, err = h.bss.CreatePersonalRealnameAuth(individual(id))
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99007188")
+
+	h.advance("9m")
+	if r := h.reviewResult(id); *r.ReviewResult != 0 {
+		t.Fatalf("approved before the delay: %s", r)
+	}
+	h.advance("1m")
+	if r := h.reviewResult(id); *r.ReviewResult != 2 {
+		t.Fatalf("not approved after the delay: %s", r)
+	}
+	l, _ := h.bss.ListSubCustomers(&bssmodel.ListSubCustomersRequest{Body: &bssmodel.QuerySubCustomerListReq{CustomerId: &id}})
+	info := (*l.CustomerInfos)[0]
+	if *info.VerifiedStatus != "2" || *info.CustomerType != 0 || *info.Customer != "Zhang San" {
+		t.Fatalf("customer after approval: %s", info)
+	}
+	if cu, _ := h.sim.customerByID(id); !cu.RealnameVerified() {
+		t.Fatal("RealnameVerified() false")
+	}
+
+	// Individual → enterprise change, decided by the admin.
+	ch := enterprise(id)
+	resp2, err := h.bss.ChangeEnterpriseRealnameAuthentication(&bssmodel.ChangeEnterpriseRealnameAuthenticationRequest{Body: &bssmodel.ChangeEnterpriseRealnameAuthsReq{
+		CustomerId: id, IdentifyType: 1, VerifiedFileUrl: ch.VerifiedFileUrl, CorpName: ch.CorpName, VerifiedNumber: ch.VerifiedNumber,
+		ChangeType: 1, XaccountType: "storefront_sim"}})
+	if err != nil || *resp2.IsReview != 1 {
+		t.Fatalf("change: %v %s", err, resp2)
+	}
+	if cu, _ := h.sim.customerByID(id); !cu.RealnameVerified() {
+		t.Fatal("a pending change must keep the individual verification")
+	}
+	h.admin(http.MethodPost, "/_sim/realname/review", map[string]string{"customer_id": id, "decision": "approve"}, nil, http.StatusOK)
+	l, _ = h.bss.ListSubCustomers(&bssmodel.ListSubCustomersRequest{Body: &bssmodel.QuerySubCustomerListReq{CustomerId: &id}})
+	if info := (*l.CustomerInfos)[0]; *info.CustomerType != 1 || *info.Customer != "Example Tech Co., Ltd." {
+		t.Fatalf("after change: %s", info)
+	}
+	// Nothing pending any more.
+	h.admin(http.MethodPost, "/_sim/realname/review", map[string]string{"customer_id": id, "decision": "approve"}, nil, http.StatusConflict)
+}
+
+func TestRealnameReviewByAdmin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.ReviewDelay = 0 })
+	id := h.newCustomer("rn2")
+	resp, err := h.bss.CreateEnterpriseRealnameAuthentication(&bssmodel.CreateEnterpriseRealnameAuthenticationRequest{Body: enterprise(id)})
+	if err != nil || *resp.IsReview != 1 {
+		t.Fatalf("submit: %v %s", err, resp)
+	}
+	h.advance("48h")
+	if r := h.reviewResult(id); *r.ReviewResult != 0 {
+		t.Fatalf("ReviewDelay 0 must leave it to the admin: %s", r)
+	}
+	h.admin(http.MethodPost, "/_sim/realname/review", map[string]string{"customer_id": id, "decision": "reject", "opinion": "blurry photo"}, nil, http.StatusOK)
+	r := h.reviewResult(id)
+	if *r.ReviewResult != 1 || *r.Opinion != "blurry photo" {
+		t.Fatalf("rejected: %s", r)
+	}
+	if st := h.state(); st.Customers[0].RealnameStatus != "rejected" {
+		t.Fatalf("state = %s", st.Customers[0].RealnameStatus)
+	}
+	// A rejected customer may submit again.
+	if _, err := h.bss.CreateEnterpriseRealnameAuthentication(&bssmodel.CreateEnterpriseRealnameAuthenticationRequest{Body: enterprise(id)}); err != nil {
+		t.Fatal(err)
+	}
+	h.admin(http.MethodPost, "/_sim/realname/review", map[string]string{"customer_id": id, "decision": "maybe"}, nil, http.StatusBadRequest)
+	h.admin(http.MethodPost, "/_sim/realname/review", map[string]string{"customer_id": "nobody", "decision": "approve"}, nil, http.StatusNotFound)
+}
+
+func TestRealnameValidation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	id := h.newCustomer("rn3")
+	for _, tc := range []struct {
+		name string
+		req  *bssmodel.CreatePersonalRealnameAuthRequest
+		code string
+	}{
+		{"five attachments", individual(id, "a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"), "CBC.0100"},
+		{"no attachment", individual(id, []string{}...), "CBC.0100"},
+		{"bad format", individual(id, "scan.tiff"), "CBC.99000100"},
+		{"no extension", individual(id, "scan"), "CBC.99000100"},
+		{"absolute path", individual(id, "/download/a.jpg"), "CBC.0100"},
+		{"unknown customer", individual("nobody"), "CBC.99000035"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "no attachment" {
+				tc.req.Body.VerifiedFileUrl = []string{}
+			}
+			_, err := h.bss.CreatePersonalRealnameAuth(tc.req)
+			sdkErr(t, err, http.StatusBadRequest, tc.code)
+		})
+	}
+	passport := individual(id, "p1.png", "p2.PNG")
+	passport.Body.VerifiedType = tref(int32(3))
+	_, err := h.bss.CreatePersonalRealnameAuth(passport) // a passport needs three pages
+	sdkErr(t, err, http.StatusBadRequest, "CBC.0100")
+	passport.Body.VerifiedFileUrl = append(passport.Body.VerifiedFileUrl, "p3.gif")
+	if _, err := h.bss.CreatePersonalRealnameAuth(passport); err != nil {
+		t.Fatalf("passport: %v", err)
+	}
+
+	e := enterprise(id)
+	e.CorpName = "123 456"
+	_, err = h.bss.CreateEnterpriseRealnameAuthentication(&bssmodel.CreateEnterpriseRealnameAuthenticationRequest{Body: e})
+	sdkErr(t, err, http.StatusBadRequest, "CBC.0100")
+	e = enterprise(id)
+	e.IdentifyType = 0
+	_, err = h.bss.CreateEnterpriseRealnameAuthentication(&bssmodel.CreateEnterpriseRealnameAuthenticationRequest{Body: e})
+	sdkErr(t, err, http.StatusBadRequest, "CBC.0100")
+
+	// Change without a verified individual.
+	other := h.newCustomer("rn4")
+	_, err = h.bss.ChangeEnterpriseRealnameAuthentication(&bssmodel.ChangeEnterpriseRealnameAuthenticationRequest{Body: &bssmodel.ChangeEnterpriseRealnameAuthsReq{
+		CustomerId: other, IdentifyType: 1, VerifiedFileUrl: []string{"a.pdf"}, CorpName: "Corp", VerifiedNumber: "N1", ChangeType: 1, XaccountType: "storefront_sim"}})
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99007004")
+
+	_, err = h.bss.ShowRealnameAuthenticationReviewResult(&bssmodel.ShowRealnameAuthenticationReviewResultRequest{})
+	sdkErr(t, err, http.StatusBadRequest, "CBC.0100")
+}
+
+func TestRealnameCertificateCap(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	for i := range 3 {
+		id := h.newCustomer("cap" + string(rune('a'+i)))
+		if _, err := h.bss.CreatePersonalRealnameAuth(individual(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := h.bss.CreatePersonalRealnameAuth(individual(h.newCustomer("capd")))
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99007189")
+}
+
+func TestRealnameBankCard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	id := h.newCustomer("bank")
+	code := h.sendCode("13600000001", 18)
+	req := &bssmodel.CreatePersonalRealnameAuthRequest{Body: &bssmodel.ApplyIndividualRealnameAuthsReq{
+		CustomerId: id, IdentifyType: 4, VerifiedFileUrl: []string{"face.jpg"}, Name: "Li Si", VerifiedNumber: "110101199202021111",
+		XaccountType: "storefront_sim", BankCardInfo: &bssmodel.BankCardInfoV2{BankAccount: "6222-0000-1111", Areacode: "0086", Mobile: "13600000001", VerificationCode: "999999"}}}
+	if code == "999999" {
+		req.Body.BankCardInfo.VerificationCode = "888888"
+	}
+	_, err := h.bss.CreatePersonalRealnameAuth(req)
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99000027")
+	req.Body.BankCardInfo.VerificationCode = code
+	resp, err := h.bss.CreatePersonalRealnameAuth(req)
+	if err != nil || *resp.IsReview != 0 {
+		t.Fatalf("bank card: %v %s", err, resp)
+	}
+	if r := h.reviewResult(id); *r.ReviewResult != 2 {
+		t.Fatalf("bank card not verified at once: %s", r)
+	}
+	_, err = h.bss.CreatePersonalRealnameAuth(individual(id))
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99007188")
+}
