@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -45,11 +46,50 @@ type Signer struct {
 	audience string
 	ttl      time.Duration
 	parser   *jwt.Parser
+	now      func() time.Time
+	cache    verifiedCache
+}
+
+// verifiedCache remembers tokens whose signature and claims were checked, so
+// a client reusing its token (the normal case, for 15 minutes) costs a map
+// lookup instead of an Ed25519 verification. Keyed by the exact token bytes;
+// the time window is checked again on every hit. Bounded: when full it is
+// emptied, which only costs re-verification.
+type verifiedCache struct {
+	mu sync.Mutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	p         domain.Principal
+	notBefore time.Time
+	expires   time.Time
+}
+
+const verifiedCacheMax = 4096
+
+func (c *verifiedCache) get(tok string, now time.Time) (domain.Principal, bool) {
+	c.mu.Lock()
+	v, ok := c.m[tok]
+	c.mu.Unlock()
+	if !ok || now.Add(Leeway).Before(v.notBefore) || !now.Add(-Leeway).Before(v.expires) {
+		return domain.Principal{}, false
+	}
+	return v.p, true
+}
+
+func (c *verifiedCache) put(tok string, v verifiedToken) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= verifiedCacheMax {
+		c.m = make(map[string]verifiedToken, 256)
+	}
+	c.m[tok] = v
 }
 
 // NewSigner builds a signer. extra are verification-only public keys.
 func NewSigner(priv ed25519.PrivateKey, extra []ed25519.PublicKey, issuer, audience string, ttl time.Duration) *Signer {
-	s := &Signer{priv: priv, pub: map[string]ed25519.PublicKey{}, issuer: issuer, audience: audience, ttl: ttl}
+	s := &Signer{priv: priv, pub: map[string]ed25519.PublicKey{}, issuer: issuer, audience: audience, ttl: ttl, now: time.Now}
 	own := priv.Public().(ed25519.PublicKey)
 	s.kid = KeyID(own)
 	s.pub[s.kid] = own
@@ -100,6 +140,9 @@ var ErrInvalidToken = errors.New("auth: invalid access token")
 // Verify parses and checks an access token: EdDSA only, a known kid, iss,
 // aud, exp (required), nbf, iat, and our access-token marker.
 func (s *Signer) Verify(token string) (domain.Principal, error) {
+	if p, ok := s.cache.get(token, s.now()); ok {
+		return p, nil
+	}
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -119,7 +162,13 @@ func (s *Signer) Verify(token string) (domain.Principal, error) {
 	if err != nil {
 		return domain.Principal{}, fmt.Errorf("%w: bad subject", ErrInvalidToken)
 	}
-	return domain.Principal{Kind: c.Kind, ID: id, Roles: c.Roles, Scopes: c.Scope}, nil
+	p := domain.Principal{Kind: c.Kind, ID: id, Roles: c.Roles, Scopes: c.Scope}
+	v := verifiedToken{p: p, expires: c.ExpiresAt.Time}
+	if c.NotBefore != nil {
+		v.notBefore = c.NotBefore.Time
+	}
+	s.cache.put(token, v)
+	return p, nil
 }
 
 // JWK is one RFC 8037 OKP public key.
