@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -146,6 +149,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
 		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD: set both or neither"))
 	}
+	// The admin is listed as staff, whose email the API renders as a plain
+	// address; anything else would break GET /v1/staff.
+	if c.BootstrapAdminEmail != "" {
+		if a, err := mail.ParseAddress(c.BootstrapAdminEmail); err != nil || a.Address != c.BootstrapAdminEmail {
+			errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL: want a plain address like admin@example.com"))
+		}
+	}
 	if c.BootstrapAdminPassword != "" && len(c.BootstrapAdminPassword) < 12 {
 		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_PASSWORD: at least 12 characters"))
 	}
@@ -187,23 +197,38 @@ func mask(secret string) string {
 	return "****"
 }
 
-// maskURL drops the password of a postgres:// URL or key=value DSN.
+// maskURL drops the password of a postgres:// URL (userinfo or ?password=,
+// parsed as pgx parses it, so an unescaped "@" in the password is handled)
+// or of a key=value DSN (quoted values included). A URL that does not parse
+// is hidden whole: where its password ends cannot be known.
 func maskURL(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if at := strings.Index(rest, "@"); at >= 0 {
-			userinfo := rest[:at]
-			if u, _, ok := strings.Cut(userinfo, ":"); ok {
-				return s[:i+3] + u + ":****@" + rest[at+1:]
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err != nil {
+			return "****"
+		}
+		params := strings.Split(u.RawQuery, "&")
+		for i, p := range params {
+			if k, _, _ := strings.Cut(p, "="); k != "" {
+				if k, err := url.QueryUnescape(k); err != nil || k == "password" {
+					params[i] = "password=****"
+				}
 			}
 		}
-		return s
-	}
-	fields := strings.Fields(s)
-	for i, f := range fields {
-		if strings.HasPrefix(f, "password=") {
-			fields[i] = "password=****"
+		u.RawQuery = strings.Join(params, "&")
+		_, hasPassword := u.User.Password()
+		if !hasPassword {
+			return u.String()
 		}
+		// Built by hand: url.UserPassword would print the mask as %2A%2A%2A%2A.
+		u.User = url.User(u.User.Username())
+		out := u.String()
+		head := u.Scheme + "://" + u.User.String()
+		return head + ":****" + out[len(head):]
 	}
-	return strings.Join(fields, " ")
+	return dsnPassword.ReplaceAllString(s, "${1}password=****")
 }
+
+// dsnPassword matches a libpq keyword/value password: bare, or single-quoted
+// with backslash escapes.
+var dsnPassword = regexp.MustCompile(`(^|\s)password\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S*)`)

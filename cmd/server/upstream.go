@@ -144,7 +144,7 @@ func startUpstream(c UpstreamConfig, log *slog.Logger) (*upstream, error) {
 	hc := huawei.Config{
 		BSSEndpoint: c.BSSEndpoint, IAMEndpoint: c.IAMEndpoint, ECSEndpoint: c.ECSEndpoint, EVSEndpoint: c.EVSEndpoint,
 		PartnerAK: c.AK, PartnerSK: c.SK, XAccountType: c.XAccountType, Region: c.Region,
-		CallTimeout: c.CallTimeout, Logger: log.With(slog.String("component", "huawei")),
+		CallTimeout: c.CallTimeout,
 	}
 	u := &upstream{}
 	if c.Kind == "sim" {
@@ -169,6 +169,7 @@ func startUpstream(c UpstreamConfig, log *slog.Logger) (*upstream, error) {
 		u.SimURL = "http://" + ln.Addr().String()
 		hc.BSSEndpoint, hc.IAMEndpoint, hc.ECSEndpoint, hc.EVSEndpoint = u.SimURL, u.SimURL, u.SimURL, u.SimURL
 		hc.PartnerAK, hc.PartnerSK, hc.XAccountType = c.SimPartnerAK, c.SimPartnerSK, simXAccount
+		hc.Now = sim.Now // the simulator's clock can be advanced; sign with its time
 	}
 	cloud, err := huawei.New(hc)
 	if err != nil {

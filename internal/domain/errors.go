@@ -13,13 +13,13 @@ type Code string
 
 // The error vocabulary. Keep it small: a new code is a contract change.
 const (
-	CodeInvalid          Code = "invalid_request"     // malformed input that is not a field error
-	CodeValidation       Code = "validation_failed"   // field errors in Error.Fields
-	CodeUnauthenticated  Code = "unauthenticated"     // no or bad credentials
-	CodeForbidden        Code = "forbidden"           // authenticated, but the role may not
-	CodeNotFound         Code = "not_found"           // absent, or not the caller's (same answer)
-	CodeConflict         Code = "conflict"            // state does not allow the operation now
-	CodeAlreadyExists    Code = "already_exists"      // a unique thing already exists
+	CodeInvalid          Code = "invalid_request"   // malformed input that is not a field error
+	CodeValidation       Code = "validation_failed" // field errors in Error.Fields
+	CodeUnauthenticated  Code = "unauthenticated"   // no or bad credentials
+	CodeForbidden        Code = "forbidden"         // authenticated, but the role may not
+	CodeNotFound         Code = "not_found"         // absent, or not the caller's (same answer)
+	CodeConflict         Code = "conflict"          // state does not allow the operation now
+	CodeAlreadyExists    Code = "already_exists"    // a unique thing already exists
 	CodeIdempotencyReuse Code = "idempotency_key_reused"
 	CodeInProgress       Code = "request_in_progress" // same idempotency key still running
 	CodeRateLimited      Code = "rate_limited"

@@ -180,6 +180,10 @@ func (c *clock) now() time.Time {
 // now returns the virtual time.
 func (s *Server) now() time.Time { return s.clk.Load().now() }
 
+// Now is the simulator's virtual time. A client in the same process signs
+// X-Sdk-Date with it, so the ±15 min skew rule holds after /_sim/clock/advance.
+func (s *Server) Now() time.Time { return s.now() }
+
 // advanceLocked moves the virtual clock forward and runs the time-driven
 // rules for the interval.
 func (s *Server) advanceLocked(d time.Duration) time.Time {

@@ -1,0 +1,195 @@
+package huawei
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/global"
+	iam "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/iam/v3"
+	iammodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/iam/v3/model"
+
+	"github.com/partnerlab/storefront/internal/domain"
+)
+
+// customerCredential is a customer's temporary AK/SK + security token,
+// obtained with the partner's credential through the agency the customer
+// granted (assume_role, agency name = xaccount_type; bss-contract §8.4).
+type customerCredential struct {
+	global   *global.Credentials
+	ak, sk   string
+	token    string
+	useUntil time.Time // wall clock; a little before Huawei's expiry
+}
+
+// credentialCache holds one credential per customer until shortly before it
+// expires. Concurrent callers for the same customer share one IAM call.
+type credentialCache struct {
+	c       *Client
+	mu      sync.Mutex
+	entries map[string]*credEntry
+}
+
+type credEntry struct {
+	done chan struct{} // closed when the fetch finished; cred/err are then set
+	cred *customerCredential
+	err  error
+}
+
+func newCredentialCache(c *Client) *credentialCache {
+	return &credentialCache{c: c, entries: map[string]*credEntry{}}
+}
+
+// get returns a usable credential, fetching one when there is none or it is
+// about to expire. The fetch is detached from the caller's cancellation
+// (bounded by CallTimeout), so one impatient caller does not fail the
+// others waiting for the same customer.
+func (cc *credentialCache) get(ctx context.Context, customerID string) (*customerCredential, error) {
+	if customerID == "" {
+		return nil, domain.Errorf(domain.CodeValidation, "customer id is required")
+	}
+	now := cc.c.cfg.Now()
+	cc.mu.Lock()
+	e := cc.entries[customerID]
+	if e == nil || e.stale(now) {
+		e = &credEntry{done: make(chan struct{})}
+		cc.entries[customerID] = e
+		go func() {
+			e.cred, e.err = cc.c.fetchCredential(context.WithoutCancel(ctx), customerID)
+			close(e.done)
+		}()
+	}
+	cc.mu.Unlock()
+
+	select {
+	case <-e.done:
+		return e.cred, e.err
+	case <-ctx.Done():
+		return nil, classify(readOp(opAssumeRole), failure{notSentWhy: "no customer credential before the deadline"})
+	}
+}
+
+func (e *credEntry) stale(now time.Time) bool {
+	select {
+	case <-e.done:
+		return e.err != nil || !now.Before(e.cred.useUntil)
+	default:
+		return false // in flight: join it
+	}
+}
+
+// forget drops a finished credential (Huawei refused it).
+func (cc *credentialCache) forget(customerID string) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e, ok := cc.entries[customerID]; ok && isDone(e) {
+		delete(cc.entries, customerID)
+	}
+}
+
+func isDone(e *credEntry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
+}
+
+const opAssumeRole = "CreateTemporaryAccessKeyByAgency"
+
+func (c *Client) fetchCredential(ctx context.Context, customerID string) (*customerCredential, error) {
+	op := readOp(opAssumeRole) // a temporary credential changes nothing: safe to ask again
+	seconds := int32(c.cfg.CredentialDuration / time.Second)
+	req := &iammodel.CreateTemporaryAccessKeyByAgencyRequest{Body: &iammodel.CreateTemporaryAccessKeyByAgencyRequestBody{
+		Auth: &iammodel.AgencyAuth{Identity: &iammodel.AgencyAuthIdentity{
+			Methods: []iammodel.AgencyAuthIdentityMethods{iammodel.GetAgencyAuthIdentityMethodsEnum().ASSUME_ROLE},
+			AssumeRole: &iammodel.IdentityAssumerole{
+				AgencyName:      c.cfg.XAccountType,
+				DomainId:        &customerID,
+				DurationSeconds: &seconds,
+			},
+		}},
+	}}
+	resp, err := invoke(ctx, c, op, caller{}, func(rt http.RoundTripper) (*iammodel.CreateTemporaryAccessKeyByAgencyResponse, error) {
+		hc, err := c.sdkClient(iam.IamClientBuilder(), c.cfg.IAMEndpoint, c.partner, rt)
+		if err != nil {
+			return nil, err
+		}
+		return iam.NewIamClient(hc).CreateTemporaryAccessKeyByAgency(req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	cr := resp.Credential
+	if cr == nil || cr.Access == "" || cr.Secret == "" || cr.Securitytoken == "" {
+		return nil, classify(op, failure{status: resp.HttpStatusCode, undecoded: true})
+	}
+	now := c.cfg.Now()
+	until := now.Add(c.cfg.CredentialDuration)
+	// Trust the shorter of what we asked for and what IAM says, measured on
+	// our clock: IAM's clock (or the simulator's virtual one) may differ.
+	if exp, perr := time.Parse(time.RFC3339Nano, cr.ExpiresAt); perr == nil && exp.Before(until) {
+		until = exp
+	}
+	until = until.Add(-c.cfg.CredentialRefreshMargin)
+	g, err := global.NewCredentialsBuilder().WithAk(cr.Access).WithSk(cr.Secret).WithSecurityToken(cr.Securitytoken).SafeBuild()
+	if err != nil {
+		return nil, classify(op, failure{status: resp.HttpStatusCode, undecoded: true})
+	}
+	return &customerCredential{global: g, ak: cr.Access, sk: cr.Secret, token: cr.Securitytoken, useUntil: until}, nil
+}
+
+// VerifyCustomerAccess implements domain.CloudCustomers.
+func (c *Client) VerifyCustomerAccess(ctx context.Context, customerID string) error {
+	_, err := c.creds.get(ctx, customerID)
+	return err
+}
+
+// CustomerProjectID implements domain.CloudCustomers. Project ids never
+// change, so a found one is kept for the life of the Client.
+func (c *Client) CustomerProjectID(ctx context.Context, customerID, region string) (string, error) {
+	if region == "" {
+		region = c.cfg.Region
+	}
+	if customerID == "" || region == "" {
+		return "", domain.Errorf(domain.CodeValidation, "customer id and region are required")
+	}
+	key := customerID + "\x00" + region
+	c.projMu.Lock()
+	id, ok := c.projects[key]
+	c.projMu.Unlock()
+	if ok {
+		return id, nil
+	}
+
+	cred, err := c.creds.get(ctx, customerID)
+	if err != nil {
+		return "", err
+	}
+	op := readOp("KeystoneListProjects")
+	resp, err := invoke(ctx, c, op, caller{customerID, cred}, func(rt http.RoundTripper) (*iammodel.KeystoneListProjectsResponse, error) {
+		hc, err := c.sdkClient(iam.IamClientBuilder(), c.cfg.IAMEndpoint, cred.global, rt)
+		if err != nil {
+			return nil, err
+		}
+		return iam.NewIamClient(hc).KeystoneListProjects(&iammodel.KeystoneListProjectsRequest{Name: &region})
+	})
+	if err != nil {
+		return "", err
+	}
+	if resp.Projects != nil {
+		for _, p := range *resp.Projects {
+			if p.Name == region && p.Id != "" {
+				c.projMu.Lock()
+				c.projects[key] = p.Id
+				c.projMu.Unlock()
+				return p.Id, nil
+			}
+		}
+	}
+	e := newErr(op, failure{status: resp.HttpStatusCode}, domain.CodeUpstreamNotFound, domain.OutcomeDefinite,
+		"the customer has no project in region "+region)
+	return "", e
+}
