@@ -103,6 +103,8 @@ func NewSigner(priv ed25519.PrivateKey, extra []ed25519.PublicKey, issuer, audie
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(Leeway),
+		// The same clock as the cache, so both judge a token's window alike.
+		jwt.WithTimeFunc(func() time.Time { return s.now() }),
 	)
 	return s
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	genapi "github.com/partnerlab/storefront/internal/http/api"
 	"github.com/partnerlab/storefront/internal/domain"
+	genapi "github.com/partnerlab/storefront/internal/http/api"
 )
 
 // handlers implements genapi.StrictServerInterface: decode the generated

@@ -23,9 +23,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/partnerlab/storefront/api"
-	genapi "github.com/partnerlab/storefront/internal/http/api"
 	"github.com/partnerlab/storefront/internal/auth"
 	"github.com/partnerlab/storefront/internal/domain"
+	genapi "github.com/partnerlab/storefront/internal/http/api"
 	"github.com/partnerlab/storefront/internal/http/docsui"
 )
 
@@ -109,7 +109,16 @@ func (s *Server) Handler() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.Errorf(domain.CodeNotFound, "no such endpoint"))
 	})
+	mux := r
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		// chi sets Allow only in its own default handler; RFC 9110 §15.5.6 requires it.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if mux.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
 		s.writeError(w, r, domain.Errorf(codeMethodNotAllowed, "%s is not allowed on this path", r.Method))
 	})
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/mail"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -27,12 +28,31 @@ var errForbiddenRole = errors.New("role or scope not allowed")
 func (s *Server) validator(spec *openapi3.T) func(http.Handler) http.Handler {
 	return nethttpmw.OapiRequestValidatorWithOptions(spec, &nethttpmw.Options{
 		Options: openapi3filter.Options{
-			AuthenticationFunc: s.authenticate,
-			MultiError:         true,
+			AuthenticationFunc:      s.authenticate,
+			MultiError:              true,
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(stringFormats())},
 		},
 		SilenceServersWarning: true,
 		ErrorHandlerWithOpts:  s.validationError,
 	})
+}
+
+// stringFormats are checked by the validator, so a value the generated
+// decoder would refuse (openapi_types.Email, uuid.UUID) is a field error
+// naming the field, not an undecodable body or a nameless parameter.
+// kin-openapi checks neither format by default.
+func stringFormats() map[string]openapi3.StringFormatValidator {
+	return map[string]openapi3.StringFormatValidator{
+		// Exactly what openapi_types.Email accepts, and no display-name form
+		// ("Bob <bob@example.com>"), which it would silently rewrite.
+		"email": openapi3.NewCallbackValidator(func(v string) error {
+			if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+				return errors.New("not an email address")
+			}
+			return nil
+		}),
+		"uuid": openapi3.NewRegexpFormatValidator(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`),
+	}
 }
 
 // authenticate implements the spec's security schemes. For bearerAuth the
@@ -114,22 +134,33 @@ func (s *Server) validationError(ctx context.Context, err error, w http.Response
 // fieldErrors flattens kin-openapi's errors into {field, code, message}.
 func fieldErrors(err error) []domain.FieldError {
 	var out []domain.FieldError
-	var walk func(error)
-	walk = func(err error) {
+	// param is the parameter an enclosing RequestError is about: its schema
+	// errors sit inside a MultiError and know nothing of it.
+	var walk func(err error, param string)
+	walk = func(err error, param string) {
+		if me, ok := err.(openapi3.MultiError); ok {
+			for _, e := range me {
+				walk(e, param)
+			}
+			return
+		}
+		var re *openapi3filter.RequestError
+		if param == "" && errors.As(err, &re) && re.Parameter != nil {
+			param = re.Parameter.Name
+		}
 		var me openapi3.MultiError
 		if errors.As(err, &me) {
 			for _, e := range me {
-				walk(e)
+				walk(e, param)
 			}
 			return
 		}
 		var se *openapi3.SchemaError
-		var re *openapi3filter.RequestError
 		switch {
 		case errors.As(err, &se):
 			field := strings.TrimPrefix(strings.Join(se.JSONPointer(), "."), ".")
-			if errors.As(err, &re) && re.Parameter != nil {
-				field = re.Parameter.Name
+			if param != "" {
+				field = param
 			}
 			if field == "" {
 				field = "body"
@@ -153,7 +184,7 @@ func fieldErrors(err error) []domain.FieldError {
 			out = append(out, domain.FieldError{Field: "body", Code: "invalid", Message: firstLine(err.Error())})
 		}
 	}
-	walk(err)
+	walk(err, "")
 	if len(out) > 100 {
 		out = out[:100]
 	}

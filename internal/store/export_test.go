@@ -1,0 +1,4 @@
+package store
+
+// MigrateURL exposes migrateURL to the external tests.
+var MigrateURL = migrateURL
