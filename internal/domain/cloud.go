@@ -33,7 +33,7 @@ import (
 //     ErrUpstreamUnavailable (retryable: not sent, or a read that failed),
 //     ErrUpstreamUnknown (only on methods that change something: timeout,
 //     5xx or an undecodable answer — never resend blindly, read back first,
-//     DESIGN.md §2.3),
+//     docs/design.md §2.3),
 //     ErrValidation (the request breaks a documented limit; nothing was sent).
 //   - The adapter never retries by itself.
 type Cloud interface {

@@ -48,7 +48,7 @@ const (
 	// the same call may be sent again.
 	OutcomeRetryable Outcome = "retryable"
 	// OutcomeUnknown: the call may or may not have taken effect (timeout, 5xx,
-	// undecodable 2xx). Never resend blindly; read back first (DESIGN.md §2.3).
+	// undecodable 2xx). Never resend blindly; read back first (docs/design.md §2.3).
 	OutcomeUnknown Outcome = "unknown"
 )
 

@@ -6,11 +6,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// CurrencyCNY is the only currency of the China site (bss-contract §6.1).
+// CurrencyCNY is the only currency of the China site (docs/huawei-bss.md §6.1).
 const CurrencyCNY = "CNY"
 
 // Money is an exact amount with its currency. Amounts are decimal, never
-// float (DESIGN.md §2.5); the scale at rest is fen (2 decimals).
+// float (docs/design.md §2.5); the scale at rest is fen (2 decimals).
 type Money struct {
 	Amount   decimal.Decimal
 	Currency string

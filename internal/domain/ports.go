@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Clock is injected so rules about time are testable (DESIGN.md §2.9).
+// Clock is injected so rules about time are testable (docs/design.md §2.9).
 type Clock interface {
 	Now() time.Time
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Role is what a person may do (DESIGN.md §3).
+// Role is what a person may do (docs/design.md §3).
 type Role string
 
 const (

@@ -39,7 +39,7 @@ type UpstreamReport struct {
 // problemTypeBase prefixes every problem type URI.
 const problemTypeBase = "urn:storefront:problem:"
 
-// statusOf is the one table from domain codes to HTTP (STYLE.md habit 2).
+// statusOf is the one table from domain codes to HTTP (docs/design.md §8).
 var statusOf = map[domain.Code]struct {
 	status int
 	title  string

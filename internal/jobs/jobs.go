@@ -1,5 +1,5 @@
 // Package jobs holds Storefront's River workers: the steps that run after a
-// request commits (DESIGN.md §1). Each worker is idempotent, keyed by its
+// request commits (docs/design.md §1). Each worker is idempotent, keyed by its
 // arguments, because River retries.
 package jobs
 

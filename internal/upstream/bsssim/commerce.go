@@ -11,7 +11,7 @@ import (
 )
 
 // The commerce half of the simulator: the price book, ratings, yearly/monthly
-// orders and resources, and the time rules that drive them (bss-contract
+// orders and resources, and the time rules that drive them (docs/huawei-bss.md
 // §3–§5, §7). Orders come to exist through the native ECS/EVS create APIs
 // (route A, §7.1) and are paid, cancelled, renewed and unsubscribed through
 // the BSS order APIs.
@@ -49,14 +49,14 @@ const (
 	autoRenewRetry  = 24 * time.Hour
 )
 
-// Order status (bss-contract §4.1).
+// Order status (docs/huawei-bss.md §4.1).
 const (
 	orderCancelled      = 4
 	orderCompleted      = 5
 	orderPendingPayment = 6
 )
 
-// Order type (bss-contract §4.1).
+// Order type (docs/huawei-bss.md §4.1).
 const (
 	orderNew         = 1
 	orderRenew       = 2
@@ -69,7 +69,7 @@ const (
 	sourceSystem   = 8
 )
 
-// Resource status (bss-contract §5.1).
+// Resource status (docs/huawei-bss.md §5.1).
 const (
 	resInUse   = 2
 	resClosed  = 3
@@ -77,7 +77,7 @@ const (
 	resExpired = 5
 )
 
-// expire_policy (bss-contract §5.1).
+// expire_policy (docs/huawei-bss.md §5.1).
 const (
 	policyGrace     = 0
 	policyOnDemand  = 1

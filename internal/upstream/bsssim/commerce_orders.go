@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Yearly/monthly orders (bss-contract §4).
+// Yearly/monthly orders (docs/huawei-bss.md §4).
 
 func (s *Server) orderOps() []op {
 	return []op{

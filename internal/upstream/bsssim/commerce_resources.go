@@ -9,7 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Yearly/monthly resources (bss-contract §5).
+// Yearly/monthly resources (docs/huawei-bss.md §5).
 
 func (s *Server) resourceOps() []op {
 	return []op{
@@ -308,7 +308,7 @@ func (s *Server) renewResources(c *call) (any, *apiError) {
 // --- CancelResourcesSubscription ---
 
 // Unsubscription refund rule (refundFor). Huawei publishes the principle
-// but not the fee table (bss-contract §5.4), so the simulator fixes one:
+// but not the fee table (docs/huawei-bss.md §5.4), so the simulator fixes one:
 //
 //   - 5-day no-reason full refund: the primary resource became effective
 //     less than 5×24 h ago and the customer has used fewer than 10 such

@@ -4,7 +4,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// JSON encodings of money the SDK models decode (bss-contract §6.1):
+// JSON encodings of money the SDK models decode (docs/huawei-bss.md §6.1):
 // decimal.Decimal and float64 fields need JSON numbers (a string breaks
 // float64 fields), *string amount fields need JSON strings.
 

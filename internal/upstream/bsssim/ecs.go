@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// ECS CreateServers with prePaid charging (bss-contract §7.1, SDK ecs/v2):
+// ECS CreateServers with prePaid charging (docs/huawei-bss.md §7.1, SDK ecs/v2):
 // the native create API is how yearly/monthly orders come to exist. The
 // simulator prices the servers, their disks and an optional EIP with
 // dedicated bandwidth from the price book, registers a pending-payment

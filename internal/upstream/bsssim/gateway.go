@@ -32,7 +32,7 @@ type op struct {
 	Method  string
 	Path    string   // chi pattern
 	Creds   credKind // accepted credentials
-	Limit   int      // published requests/second (bss-contract §8.9); 0 → 10
+	Limit   int      // published requests/second (docs/huawei-bss.md §8.9); 0 → 10
 	Success int      // 200, 201 or 204
 	Handle  func(c *call) (any, *apiError)
 }

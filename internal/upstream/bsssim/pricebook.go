@@ -86,7 +86,7 @@ type product struct {
 	Yearly        decimal.Decimal `json:"yearly"`
 }
 
-// Rating and order period types (bss-contract §3.3, §4.1).
+// Rating and order period types (docs/huawei-bss.md §3.3, §4.1).
 const (
 	periodDay   = 0
 	periodMonth = 2
@@ -214,7 +214,7 @@ func applyDiscount(official, percentOff decimal.Decimal, places int32) decimal.D
 	return official.Mul(hundred.Sub(percentOff)).Div(hundred).Round(places)
 }
 
-// --- catalogue operations (bss-contract §3.1) ---
+// --- catalogue operations (docs/huawei-bss.md §3.1) ---
 
 func (s *Server) catalogueOps() []op {
 	return []op{

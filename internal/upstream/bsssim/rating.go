@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Ratings (bss-contract §3.2–§3.4). All three take the customer's
+// Ratings (docs/huawei-bss.md §3.2–§3.4). All three take the customer's
 // credential only; the framework refuses the partner's with 403 CBC.0151.
 
 func (s *Server) ratingOps() []op {

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// SDK-HMAC-SHA256 as the Go SDK computes it (bss-contract §8.2): the
+// SDK-HMAC-SHA256 as the Go SDK computes it (docs/huawei-bss.md §8.2): the
 // simulator recomputes the signature from what it received and compares.
 
 const (

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The two vectors of bss-contract §8.2, produced by SDK v0.1.207.
+// The two vectors of docs/huawei-bss.md §8.2, produced by SDK v0.1.207.
 func TestSignatureVectors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

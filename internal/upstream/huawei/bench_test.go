@@ -131,7 +131,7 @@ func TestRawSignedRoundTrip(t *testing.T) {
 }
 
 // rawPartnerBalances is GET /v2/accounts/partner-accounts/balances signed
-// by hand (SDK-HMAC-SHA256, bss-contract §8.2) and decoded with
+// by hand (SDK-HMAC-SHA256, docs/huawei-bss.md §8.2) and decoded with
 // encoding/json: what any client must do at the least.
 func rawPartnerBalances(client *http.Client, base string) error {
 	const (

@@ -145,7 +145,7 @@ func contextCause(err error) error {
 
 // sdkClient builds a throwaway SDK client for one call: the round tripper
 // carries the call's context. Always WithEndpoints, never WithRegion, which
-// would call IAM to discover ids (bss-contract §9.1).
+// would call IAM to discover ids (docs/huawei-bss.md §9.1).
 func (c *Client) sdkClient(b *core.HcHttpClientBuilder, endpoint string, cred auth.ICredential, rt http.RoundTripper) (*core.HcHttpClient, error) {
 	cfg := config.DefaultHttpConfig().
 		WithTimeout(c.cfg.CallTimeout).

@@ -33,7 +33,7 @@ func effectOp(name string) opSpec {
 	return opSpec{name: name, limit: publishedLimit(name), effect: true}
 }
 
-// publishedLimit is bss-contract §8.9; Huawei states 10/s for the rest.
+// publishedLimit is docs/huawei-bss.md §8.9; Huawei states 10/s for the rest.
 func publishedLimit(op string) int {
 	switch op {
 	case "CheckUserIdentity":
@@ -120,7 +120,7 @@ func snippet(s string) string {
 }
 
 // codeClass is the table of Huawei codes whose meaning is definite
-// (bss-contract §1–§8). Codes not listed fall back on the HTTP status.
+// (docs/huawei-bss.md §1–§8). Codes not listed fall back on the HTTP status.
 func codeClass(code string) (domain.Code, bool) {
 	switch code {
 	case "CBC.99005003", "CBC.5003":

@@ -11,7 +11,7 @@ import (
 // Conversions at the boundary: SDK pointers and Huawei's encodings in,
 // domain values out. Money is rounded to fen here and nowhere else.
 
-const huaweiTime = "2006-01-02T15:04:05Z" // bss-contract §8.8
+const huaweiTime = "2006-01-02T15:04:05Z" // docs/huawei-bss.md §8.8
 
 func str(p *string) string {
 	if p == nil {
@@ -74,7 +74,7 @@ func fen(p *decimal.Decimal) decimal.Decimal {
 }
 
 // fenFloat converts the SDK's float64 money fields, the one place a float
-// may touch money (DESIGN.md §2.5).
+// may touch money (docs/design.md §2.5).
 func fenFloat(p *float64) decimal.Decimal {
 	if p == nil {
 		return decimal.Zero

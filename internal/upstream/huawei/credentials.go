@@ -15,7 +15,7 @@ import (
 
 // customerCredential is a customer's temporary AK/SK + security token,
 // obtained with the partner's credential through the agency the customer
-// granted (assume_role, agency name = xaccount_type; bss-contract §8.4).
+// granted (assume_role, agency name = xaccount_type; docs/huawei-bss.md §8.4).
 type customerCredential struct {
 	global   *global.Credentials
 	ak, sk   string

@@ -134,7 +134,7 @@ func TestCreateSubCustomer(t *testing.T) {
 	}
 }
 
-// The half success of bss-contract §1.3: the account exists, the error says
+// The half success of docs/huawei-bss.md §1.3: the account exists, the error says
 // unknown, and the result carries the domain id so nobody creates twice.
 func TestCreateSubCustomerHalfSuccess(t *testing.T) {
 	t.Parallel()

@@ -39,7 +39,7 @@ type Config struct {
 	PartnerSK string // never logged; Config.String masks it
 
 	// XAccountType is the platform id Huawei issued, which is also the name
-	// of the agency customers grant the partner (bss-contract §8.4).
+	// of the agency customers grant the partner (docs/huawei-bss.md §8.4).
 	XAccountType string
 	// Region is the default region for provisioning requests that name none.
 	Region string
@@ -95,7 +95,7 @@ func (c Config) validate() error {
 		"BSSEndpoint": c.BSSEndpoint, "IAMEndpoint": c.IAMEndpoint,
 		"ECSEndpoint": c.ECSEndpoint, "EVSEndpoint": c.EVSEndpoint,
 		// An SDK credential without AK and SK silently falls back to the ECS
-		// metadata service (bss-contract §9.1); refuse that here.
+		// metadata service (docs/huawei-bss.md §9.1); refuse that here.
 		"PartnerAK": c.PartnerAK, "PartnerSK": c.PartnerSK, "XAccountType": c.XAccountType,
 	} {
 		if strings.TrimSpace(v) == "" {

@@ -8,7 +8,7 @@ import (
 )
 
 // limiter keeps each (operation, account) within Huawei's published
-// requests-per-second (bss-contract §8.9), the dimension Huawei counts on.
+// requests-per-second (docs/huawei-bss.md §8.9), the dimension Huawei counts on.
 //
 // Huawei counts a request when its gateway sees it, somewhere between our
 // send and its answer. Timing the window from our own send would let network
