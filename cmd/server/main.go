@@ -86,10 +86,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("database pool: %w", err)
 	}
 	defer pool.Close()
-	st := store.New(pool)
+	st, err := store.New(pool)
+	if err != nil {
+		return err
+	}
 	clock := systemClock{}
 
-	authSvc, err := domain.NewAuthService(st.Auth(), auth.NewArgon2Hasher(cfg.Argon2), signer, clock, cfg.RefreshTokenTTL)
+	authSvc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(cfg.Argon2), signer, clock, cfg.RefreshTokenTTL)
 	if err != nil {
 		return err
 	}
@@ -114,7 +117,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	// Jobs.
 	workers := river.NewWorkers()
-	periodic := jobs.Register(workers, st, clock, log)
+	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Log: log})
 	riverClient, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       log,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},

@@ -37,18 +37,19 @@ type ClientToken struct {
 
 // AuthService holds the use cases of people and credentials.
 type AuthService struct {
-	store      AuthStore
+	store      Store
 	hasher     PasswordHasher
 	tokens     TokenIssuer
 	clock      Clock
 	refreshTTL time.Duration
+	principals principalCache
 	// dummyHash is verified against when the email is unknown, so an unknown
 	// email costs the same time as a wrong password.
 	dummyHash string
 }
 
 // NewAuthService wires the service; refreshTTL is the refresh token lifetime.
-func NewAuthService(store AuthStore, hasher PasswordHasher, tokens TokenIssuer, clock Clock, refreshTTL time.Duration) (*AuthService, error) {
+func NewAuthService(store Store, hasher PasswordHasher, tokens TokenIssuer, clock Clock, refreshTTL time.Duration) (*AuthService, error) {
 	dummy, err := hasher.Hash(rand.Text())
 	if err != nil {
 		return nil, fmt.Errorf("auth: dummy hash: %w", err)
@@ -70,7 +71,8 @@ func (s *AuthService) Signup(ctx context.Context, in SignupInput) (TokenPair, er
 		return TokenPair{}, err
 	}
 	var pair TokenPair
-	err = s.store.InTx(ctx, func(st AuthStore) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		if err := st.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -85,7 +87,7 @@ func (s *AuthService) Signup(ctx context.Context, in SignupInput) (TokenPair, er
 func (s *AuthService) Login(ctx context.Context, email, password string) (TokenPair, error) {
 	now := s.clock.Now()
 	key := NormalizeEmail(email)
-	n, oldest, err := s.store.LoginFailures(ctx, key, now.Add(-LoginFailureWindow))
+	n, oldest, err := s.store.Auth().LoginFailures(ctx, key, now.Add(-LoginFailureWindow))
 	if err != nil {
 		return TokenPair{}, err
 	}
@@ -94,7 +96,7 @@ func (s *AuthService) Login(ctx context.Context, email, password string) (TokenP
 		return TokenPair{}, &Error{Code: CodeAccountLocked, Message: "too many failed logins; try again later", RetryAfter: max(wait, time.Second)}
 	}
 
-	u, err := s.store.UserByEmail(ctx, key)
+	u, err := s.store.Auth().UserByEmail(ctx, key)
 	found := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return TokenPair{}, err
@@ -108,13 +110,14 @@ func (s *AuthService) Login(ctx context.Context, email, password string) (TokenP
 		return TokenPair{}, err
 	}
 	if !found || !ok || u.Status != StatusActive {
-		if err := s.store.RecordLoginFailure(ctx, key, now); err != nil {
+		if err := s.store.Auth().RecordLoginFailure(ctx, key, now); err != nil {
 			return TokenPair{}, err
 		}
 		return TokenPair{}, Errorf(CodeUnauthenticated, "email or password is wrong")
 	}
 	var pair TokenPair
-	err = s.store.InTx(ctx, func(st AuthStore) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		if err := st.ClearLoginFailures(ctx, key); err != nil {
 			return err
 		}
@@ -131,7 +134,8 @@ func (s *AuthService) Refresh(ctx context.Context, token string) (TokenPair, err
 	hash := hashToken(token)
 	var pair TokenPair
 	reused := false
-	err := s.store.InTx(ctx, func(st AuthStore) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		reused = false
 		t, err := st.RefreshTokenForUpdate(ctx, hash)
 		if errors.Is(err, ErrNotFound) {
@@ -177,7 +181,8 @@ func (s *AuthService) Refresh(ctx context.Context, token string) (TokenPair, err
 // Logout revokes the token's family. Unknown tokens are not an error: the
 // result the caller wants (that token no longer works) already holds.
 func (s *AuthService) Logout(ctx context.Context, token string) error {
-	return s.store.InTx(ctx, func(st AuthStore) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		t, err := st.RefreshTokenForUpdate(ctx, hashToken(token))
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -189,27 +194,22 @@ func (s *AuthService) Logout(ctx context.Context, token string) error {
 	})
 }
 
-// Me returns the user behind p. Errors: ErrNotFound, ErrUnauthenticated when disabled.
-func (s *AuthService) Me(ctx context.Context, p Principal) (User, error) {
-	u, err := s.store.UserByID(ctx, p.ID)
-	if err != nil {
-		return User{}, err
-	}
-	if u.Status != StatusActive {
-		return User{}, Errorf(CodeUnauthenticated, "account is disabled")
-	}
-	return u, nil
-}
+// PurgeCredentialsJob asks for expired refresh tokens and old login failures
+// to be deleted; it runs periodically.
+type PurgeCredentialsJob struct{}
 
-// APIClientByID is used by /me for client principals. Errors: ErrNotFound.
-func (s *AuthService) APIClientByID(ctx context.Context, id uuid.UUID) (APIClient, error) {
-	return s.store.APIClientByID(ctx, id)
+// Kind implements Job.
+func (PurgeCredentialsJob) Kind() string { return "purge_auth" }
+
+// PurgeCredentials deletes what expired; running it twice is harmless.
+func (s *AuthService) PurgeCredentials(ctx context.Context) (int64, error) {
+	return s.store.Auth().PurgeExpired(ctx, s.clock.Now())
 }
 
 // EnsureAdmin creates the first admin from configuration when no user has
 // that email. It never changes an existing user. Reports whether it created one.
 func (s *AuthService) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
-	_, err := s.store.UserByEmail(ctx, NormalizeEmail(email))
+	_, err := s.store.Auth().UserByEmail(ctx, NormalizeEmail(email))
 	if err == nil {
 		return false, nil
 	}
@@ -220,7 +220,7 @@ func (s *AuthService) EnsureAdmin(ctx context.Context, email, password string) (
 	if err != nil {
 		return false, err
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.store.Auth().CreateUser(ctx, u); err != nil {
 		if errors.Is(err, ErrAlreadyExists) { // another replica won the race
 			return false, nil
 		}
@@ -251,11 +251,12 @@ func (s *AuthService) CreateStaff(ctx context.Context, actor Principal, in Creat
 	if err != nil {
 		return User{}, err
 	}
-	err = s.store.InTx(ctx, func(st AuthStore) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		if err := st.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		return st.AppendAudit(ctx, s.audit(ctx, actor, "staff.create", "user", u.ID, map[string]any{"roles": u.Roles}))
+		return tx.Audit().Append(ctx, s.audit(ctx, actor, "staff.create", "user", u.ID, map[string]any{"roles": u.Roles}))
 	})
 	return u, err
 }
@@ -265,7 +266,7 @@ func (s *AuthService) ListStaff(ctx context.Context, actor Principal, after uuid
 	if !actor.HasAnyRole(RoleAdmin) {
 		return Page[User]{}, ErrForbidden
 	}
-	items, err := s.store.ListStaff(ctx, after, limit+1)
+	items, err := s.store.Auth().ListStaff(ctx, after, limit+1)
 	if err != nil {
 		return Page[User]{}, err
 	}
@@ -277,7 +278,7 @@ func (s *AuthService) Staff(ctx context.Context, actor Principal, id uuid.UUID) 
 	if !actor.HasAnyRole(RoleAdmin) {
 		return User{}, ErrForbidden
 	}
-	u, err := s.store.UserByID(ctx, id)
+	u, err := s.store.Auth().UserByID(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
@@ -298,7 +299,8 @@ func (s *AuthService) SetStaffStatus(ctx context.Context, actor Principal, id uu
 	}
 	now := s.clock.Now()
 	var out User
-	err := s.store.InTx(ctx, func(st AuthStore) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		u, err := st.UserByID(ctx, id)
 		if err != nil {
 			return err
@@ -314,8 +316,11 @@ func (s *AuthService) SetStaffStatus(ctx context.Context, actor Principal, id uu
 				return err
 			}
 		}
-		return st.AppendAudit(ctx, s.audit(ctx, actor, "staff.set_status", "user", id, map[string]any{"status": status}))
+		return tx.Audit().Append(ctx, s.audit(ctx, actor, "staff.set_status", "user", id, map[string]any{"status": status}))
 	})
+	if err == nil {
+		s.principals.forget(id)
+	}
 	return out, err
 }
 
@@ -335,11 +340,12 @@ func (s *AuthService) CreateAPIClient(ctx context.Context, actor Principal, name
 		CreatedBy:  actor.ID,
 		CreatedAt:  s.clock.Now(),
 	}
-	err := s.store.InTx(ctx, func(st AuthStore) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		if err := st.CreateAPIClient(ctx, c); err != nil {
 			return err
 		}
-		return st.AppendAudit(ctx, s.audit(ctx, actor, "api_client.create", "api_client", c.ID, map[string]any{"scopes": c.Scopes}))
+		return tx.Audit().Append(ctx, s.audit(ctx, actor, "api_client.create", "api_client", c.ID, map[string]any{"scopes": c.Scopes}))
 	})
 	if err != nil {
 		return APIClient{}, "", err
@@ -352,7 +358,7 @@ func (s *AuthService) ListAPIClients(ctx context.Context, actor Principal, after
 	if !actor.HasAnyRole(RoleAdmin) {
 		return Page[APIClient]{}, ErrForbidden
 	}
-	items, err := s.store.ListAPIClients(ctx, after, limit+1)
+	items, err := s.store.Auth().ListAPIClients(ctx, after, limit+1)
 	if err != nil {
 		return Page[APIClient]{}, err
 	}
@@ -364,12 +370,17 @@ func (s *AuthService) DisableAPIClient(ctx context.Context, actor Principal, id 
 	if !actor.HasAnyRole(RoleAdmin) {
 		return ErrForbidden
 	}
-	return s.store.InTx(ctx, func(st AuthStore) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		st := tx.Auth()
 		if err := st.DisableAPIClient(ctx, id, s.clock.Now()); err != nil {
 			return err
 		}
-		return st.AppendAudit(ctx, s.audit(ctx, actor, "api_client.disable", "api_client", id, nil))
+		return tx.Audit().Append(ctx, s.audit(ctx, actor, "api_client.disable", "api_client", id, nil))
 	})
+	if err == nil {
+		s.principals.forget(id)
+	}
+	return err
 }
 
 // ClientCredentials is the OAuth 2.0 client-credentials grant. requested may
@@ -378,7 +389,7 @@ func (s *AuthService) DisableAPIClient(ctx context.Context, actor Principal, id 
 // (a scope the client was not granted).
 func (s *AuthService) ClientCredentials(ctx context.Context, clientID uuid.UUID, secret string, requested []Scope) (ClientToken, error) {
 	bad := Errorf(CodeUnauthenticated, "client authentication failed")
-	c, err := s.store.APIClientByID(ctx, clientID)
+	c, err := s.store.Auth().APIClientByID(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
 		return ClientToken{}, bad
 	}

@@ -52,7 +52,11 @@ func newFixture(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	svc, err := domain.NewAuthService(store.New(pool).Auth(),
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := domain.NewAuthService(st,
 		auth.NewArgon2Hasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}),
 		auth.NewSigner(priv, nil, "iss", "aud", 15*time.Minute), clock, refreshTTL)
 	if err != nil {
@@ -240,5 +244,58 @@ func TestClientCredentials(t *testing.T) {
 	}
 	if _, err := f.svc.ClientCredentials(ctx, c.ID, secret, nil); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Fatalf("disabled client: %v", err)
+	}
+}
+
+// TestPrincipalStatusAcrossReplicas: the replica that disables a staff
+// member refuses it at once; another replica (its own cache, same database)
+// within PrincipalStatusTTL.
+func TestPrincipalStatusAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	st, err := store.New(f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := domain.NewAuthService(st, auth.NewArgon2Hasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}),
+		auth.NewSigner(make(ed25519.PrivateKey, ed25519.PrivateKeySize), nil, "iss", "aud", 15*time.Minute), f.clock, refreshTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.EnsureAdmin(ctx, "root@example.com", "root-password"); err != nil {
+		t.Fatal(err)
+	}
+	root, err := st.Auth().UserByEmail(ctx, "root@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootP := domain.Principal{Kind: domain.PrincipalUser, ID: root.ID, Roles: root.Roles}
+	op, err := f.svc.CreateStaff(ctx, rootP, domain.CreateStaffInput{Email: "op@example.com", Password: "op-password-1", Roles: []domain.Role{domain.RoleOperator}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opP := domain.Principal{Kind: domain.PrincipalUser, ID: op.ID, Roles: op.Roles}
+	for _, svc := range []*domain.AuthService{f.svc, other} {
+		if err := svc.Authenticate(ctx, opP); err != nil {
+			t.Fatalf("active operator refused: %v", err)
+		}
+	}
+	if _, err := f.svc.SetStaffStatus(ctx, rootP, op.ID, domain.StatusDisabled); err != nil {
+		t.Fatal(err)
+	}
+	disabled := func(err error) bool {
+		var de *domain.Error
+		return errors.As(err, &de) && de.Code == domain.CodeAccountDisabled
+	}
+	if err := f.svc.Authenticate(ctx, opP); !disabled(err) {
+		t.Fatalf("this replica: %v, want account_disabled at once", err)
+	}
+	if err := other.Authenticate(ctx, opP); err != nil {
+		t.Fatalf("other replica before its cache expired: %v (the cache is what makes a request cheap)", err)
+	}
+	f.clock.Advance(domain.PrincipalStatusTTL)
+	if err := other.Authenticate(ctx, opP); !disabled(err) {
+		t.Fatalf("other replica after %v: %v, want account_disabled", domain.PrincipalStatusTTL, err)
 	}
 }

@@ -23,7 +23,8 @@ const (
 	CodeIdempotencyReuse Code = "idempotency_key_reused"
 	CodeInProgress       Code = "request_in_progress" // same idempotency key still running
 	CodeRateLimited      Code = "rate_limited"
-	CodeAccountLocked    Code = "account_locked" // too many failed logins; retry after
+	CodeAccountLocked    Code = "account_locked"   // too many failed logins; retry after
+	CodeAccountDisabled  Code = "account_disabled" // the token's user or client is disabled or deleted
 	CodeInternal         Code = "internal"
 
 	// Cloud (Huawei) outcomes. Error.Upstream carries Huawei's own code.

@@ -26,12 +26,62 @@ type TokenIssuer interface {
 	IssueAccess(p Principal, now time.Time) (token string, ttl time.Duration, err error)
 }
 
-// AuthStore keeps users, credentials and the audit trail.
-type AuthStore interface {
-	// InTx runs fn in one database transaction; fn's store sees and writes only
-	// inside it. Serialization failures are retried by the implementation.
-	InTx(ctx context.Context, fn func(AuthStore) error) error
+// Store is the one storage port. Outside a transaction its aggregate stores
+// read (and write single rows that need no companion); InTx runs fn in one
+// Postgres transaction whose Tx sees every aggregate's store and enqueues
+// jobs, so an intent and the job that carries it out commit together or not
+// at all (docs/design.md §1, §2.2).
+type Store interface {
+	// InTx runs fn in one transaction. Serialization failures and deadlocks
+	// are retried by the implementation, so fn may run more than once and must
+	// not have effects outside the transaction.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	Auth() AuthStore
+}
 
+// Tx is a transaction's view of the store.
+type Tx interface {
+	Auth() AuthStore
+	// Audit appends to the audit trail; it exists only inside a transaction,
+	// so a change and its record commit together.
+	Audit() AuditStore
+	// Enqueue schedules job to run after the transaction commits; a rollback
+	// discards it. A job whose Options say Unique is not enqueued again while
+	// one with the same arguments is pending or running.
+	Enqueue(ctx context.Context, job Job) error
+}
+
+// Job is a plain value describing work that runs after a commit, outside any
+// transaction (typically an upstream call). Kind names it for the queue; the
+// worker in internal/jobs decodes it and calls one use case.
+type Job interface {
+	Kind() string
+}
+
+// JobOptions are what a job may ask of the queue.
+type JobOptions struct {
+	// Unique: at most one job with this kind and these arguments is pending,
+	// scheduled or running.
+	Unique bool
+	// RunAt delays the first attempt; zero means now.
+	RunAt time.Time
+	// MaxAttempts bounds retries; zero means the queue's default.
+	MaxAttempts int
+}
+
+// JobWithOptions is a Job that states its options.
+type JobWithOptions interface {
+	Job
+	JobOptions() JobOptions
+}
+
+// AuditStore keeps the append-only audit trail.
+type AuditStore interface {
+	Append(ctx context.Context, e AuditEvent) error
+}
+
+// AuthStore keeps users and credentials.
+type AuthStore interface {
 	// CreateUser inserts u. Errors: ErrAlreadyExists when the email is taken.
 	CreateUser(ctx context.Context, u User) error
 	// UserByEmail finds by normalized email. Errors: ErrNotFound.
@@ -63,5 +113,7 @@ type AuthStore interface {
 	// DisableAPIClient errors: ErrNotFound.
 	DisableAPIClient(ctx context.Context, id uuid.UUID, at time.Time) error
 
-	AppendAudit(ctx context.Context, e AuditEvent) error
+	// PurgeExpired deletes expired refresh tokens and old login failures; it
+	// returns how many rows went.
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 }

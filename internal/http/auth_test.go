@@ -64,7 +64,7 @@ func TestAccessTokens(t *testing.T) {
 
 	// A hand-made token with the real key and valid claims must work, or
 	// every refusal below would prove nothing.
-	good := signEd(t, h.priv, kid, claimsFor(me.ID, now))
+	good := signEd(t, h.priv, kid, claimsFor(me.User.ID, now))
 	h.do(req{method: "GET", path: "/v1/staff", token: good}).wantStatus(t, http.StatusOK)
 	h.do(req{method: "GET", path: "/v1/me", token: adm.AccessToken}).wantStatus(t, http.StatusOK)
 
@@ -72,12 +72,12 @@ func TestAccessTokens(t *testing.T) {
 	otherKid := auth.KeyID(otherPriv.Public().(ed25519.PublicKey))
 
 	with := func(f func(*auth.Claims)) auth.Claims {
-		c := claimsFor(me.ID, now)
+		c := claimsFor(me.User.ID, now)
 		f(&c)
 		return c
 	}
 	none := func() string {
-		tok := jwt.NewWithClaims(jwt.SigningMethodNone, claimsFor(me.ID, now))
+		tok := jwt.NewWithClaims(jwt.SigningMethodNone, claimsFor(me.User.ID, now))
 		tok.Header["kid"] = kid
 		s, err := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
 		if err != nil {
@@ -86,7 +86,7 @@ func TestAccessTokens(t *testing.T) {
 		return s
 	}
 	hs256 := func(key []byte) string {
-		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claimsFor(me.ID, now))
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claimsFor(me.User.ID, now))
 		tok.Header["kid"] = kid
 		s, err := tok.SignedString(key)
 		if err != nil {
@@ -117,9 +117,9 @@ func TestAccessTokens(t *testing.T) {
 		{name: "alg none", token: none()},
 		{name: "HS256 with the public key bytes", token: hs256(pub)},
 		{name: "HS256 with the JWKS x", token: hs256([]byte(base64.RawURLEncoding.EncodeToString(pub)))},
-		{name: "unknown kid", token: signEd(t, otherPriv, otherKid, claimsFor(me.ID, now))},
-		{name: "our kid, another key", token: signEd(t, otherPriv, kid, claimsFor(me.ID, now))},
-		{name: "no kid", token: signEd(t, h.priv, "", claimsFor(me.ID, now))},
+		{name: "unknown kid", token: signEd(t, otherPriv, otherKid, claimsFor(me.User.ID, now))},
+		{name: "our kid, another key", token: signEd(t, otherPriv, kid, claimsFor(me.User.ID, now))},
+		{name: "no kid", token: signEd(t, h.priv, "", claimsFor(me.User.ID, now))},
 		{name: "expired", token: signEd(t, h.priv, kid, with(func(c *auth.Claims) {
 			c.IssuedAt = jwt.NewNumericDate(now.Add(-time.Hour))
 			c.NotBefore = c.IssuedAt

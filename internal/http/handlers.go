@@ -55,18 +55,15 @@ func (h *handlers) Logout(ctx context.Context, req genapi.LogoutRequestObject) (
 
 func (h *handlers) GetMe(ctx context.Context, _ genapi.GetMeRequestObject) (genapi.GetMeResponseObject, error) {
 	p, _ := principal(ctx)
-	if p.Kind == domain.PrincipalClient {
-		c, err := h.s.auth.APIClientByID(ctx, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		return genapi.GetMe200JSONResponse{Body: genapi.Me{Id: c.ID, Kind: genapi.MeKindApiClient, Status: genapi.MeStatus(c.Status),
-			Roles: []genapi.Role{}, Scopes: scopesOut(p.Scopes), CreatedAt: c.CreatedAt}}, nil
-	}
-	u, err := h.s.auth.Me(ctx, p)
+	id, err := h.s.auth.Me(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	if c := id.Client; c != nil {
+		return genapi.GetMe200JSONResponse{Body: genapi.Me{Id: c.ID, Kind: genapi.MeKindApiClient, Status: genapi.MeStatus(c.Status),
+			Roles: []genapi.Role{}, Scopes: scopesOut(p.Scopes), CreatedAt: c.CreatedAt}}, nil
+	}
+	u := id.User
 	me := genapi.Me{Id: u.ID, Kind: genapi.MeKindUser, Email: &u.Email, Status: genapi.MeStatus(u.Status), Roles: rolesOut(u.Roles), Scopes: []genapi.Scope{}, CreatedAt: u.CreatedAt}
 	if u.Mobile != "" {
 		me.Mobile = &u.Mobile

@@ -81,13 +81,16 @@ func withAPIRateLimit(n int) harnessOpt {
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
 	pool := testdb.New(t)
-	st := store.New(pool)
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	signer := auth.NewSigner(priv, nil, testIssuer, testAudience, 15*time.Minute)
-	svc, err := domain.NewAuthService(st.Auth(), auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
+	svc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,13 +21,9 @@ import (
 	"github.com/partnerlab/storefront/internal/domain"
 )
 
-// reqInfo is per-request state that middlewares further in fill for those
-// further out (the access log and metrics need the route template and the
-// principal after the handler ran).
+// reqInfo is per-request state the access log reads after the handler ran.
 type reqInfo struct {
-	id        string
-	route     string
-	principal *domain.Principal
+	id string
 }
 
 type reqInfoKey struct{}
@@ -42,14 +38,17 @@ func info(ctx context.Context) *reqInfo {
 
 func requestID(ctx context.Context) string { return info(ctx).id }
 
-// principal returns the authenticated caller; handlers behind a security
-// requirement always have one (the validator enforced it).
+type principalKey struct{}
+
+func withPrincipal(ctx context.Context, p domain.Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// principal returns the authenticated caller; the gate put it there for
+// every operation whose rule is not public.
 func principal(ctx context.Context) (domain.Principal, bool) {
-	p := info(ctx).principal
-	if p == nil {
-		return domain.Principal{}, false
-	}
-	return *p, true
+	p, ok := ctx.Value(principalKey{}).(domain.Principal)
+	return p, ok
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,64}$`)
@@ -74,12 +73,9 @@ func newRequestID() string {
 }
 
 // routeOf is the route template for logs and metrics: chi's pattern when
-// chi routed the request, else what the validator matched, else "unmatched"
-// (never the raw path, which would explode label cardinality).
+// chi routed the request, else "unmatched" (never the raw path, which would
+// explode label cardinality).
 func routeOf(r *http.Request) string {
-	if rt := info(r.Context()).route; rt != "" {
-		return rt
-	}
 	if rc := chi.RouteContext(r.Context()); rc != nil {
 		if p := rc.RoutePattern(); p != "" && p != "/*" && p != "/v1/*" {
 			return p

@@ -55,6 +55,7 @@ var statusOf = map[domain.Code]struct {
 	domain.CodeInProgress:          {http.StatusConflict, "Request in progress"},
 	domain.CodeRateLimited:         {http.StatusTooManyRequests, "Too many requests"},
 	domain.CodeAccountLocked:       {http.StatusTooManyRequests, "Too many failed logins"},
+	domain.CodeAccountDisabled:     {http.StatusUnauthorized, "Account disabled"},
 	domain.CodeInternal:            {http.StatusInternalServerError, "Internal error"},
 	domain.CodeInsufficientBalance: {http.StatusUnprocessableEntity, "Insufficient balance"},
 	domain.CodeUpstreamRejected:    {http.StatusUnprocessableEntity, "Huawei Cloud refused the operation"},

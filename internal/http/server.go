@@ -8,6 +8,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,8 +16,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/cors"
@@ -58,31 +58,32 @@ type Deps struct {
 
 // Server serves the public API.
 type Server struct {
-	cfg     Config
-	auth    *domain.AuthService
-	tokens  TokenVerifier
-	ready   func(ctx context.Context) (uint, error)
-	metrics *Metrics
-	log     *slog.Logger
-	spec    *openapi3.T
-	router  routers.Router
+	cfg        Config
+	auth       *domain.AuthService
+	tokens     TokenVerifier
+	ready      func(ctx context.Context) (uint, error)
+	metrics    *Metrics
+	log        *slog.Logger
+	routes     map[string]*route
+	validation openapi3filter.Options
 }
 
 // New builds a Server; it fails only if the embedded spec is broken.
 func New(cfg Config, d Deps) (*Server, error) {
-	spec, err := genapi.GetSpec()
+	// The document as written (genapi.GetSpec rewrites operation ids).
+	spec, err := openapi3.NewLoader().LoadFromData(api.Spec)
 	if err != nil {
 		return nil, fmt.Errorf("http: load spec: %w", err)
 	}
-	router, err := gorillamux.NewRouter(spec)
+	routes, err := buildRoutes(spec)
 	if err != nil {
-		return nil, fmt.Errorf("http: spec router: %w", err)
+		return nil, fmt.Errorf("http: %w", err)
 	}
 	log := d.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, auth: d.Auth, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, spec: spec, router: router}, nil
+	return &Server{cfg: cfg, auth: d.Auth, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
 }
 
 // Handler is every public route.
@@ -131,22 +132,39 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/docs", docs.ServeHTTP)
 	r.Get("/docs/redoc.standalone.js", docs.ServeHTTP)
 
-	// The API: validated against the spec before the generated router runs.
+	// The API: chi routes; the gate authenticates, applies domain.Policy and
+	// validates against the spec before the generated handler decodes.
 	r.Route("/v1", func(v1 chi.Router) {
-		v1.Use(s.bodyLimit(MaxJSONBody), s.requireMediaType, s.authEndpointsLimit(), s.validator(s.spec))
+		v1.Use(s.bodyLimit(MaxJSONBody), s.requireMediaType, s.authEndpointsLimit())
 		genapi.HandlerWithOptions(genapi.NewStrictHandlerWithOptions(&handlers{s: s}, nil, genapi.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 				s.writeError(w, r, domain.Wrap(err, domain.CodeInvalid, "the request body could not be decoded"))
 			},
 			ResponseErrorHandlerFunc: s.writeError,
 		}), genapi.ChiServerOptions{
-			BaseRouter: v1,
+			BaseRouter:  v1,
+			Middlewares: []genapi.MiddlewareFunc{s.gate},
+			// The generated wrapper binds parameters before the gate runs;
+			// run the gate anyway, so an anonymous caller gets 401 and a bad
+			// parameter gets the validator's field error naming it.
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-				s.writeError(w, r, domain.Wrap(err, domain.CodeValidation, "a parameter is invalid"))
+				s.gate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					s.writeError(w, r, paramError(err))
+				})).ServeHTTP(w, r)
 			},
 		})
 	})
 	return r
+}
+
+// paramError names the parameter the generated binder refused.
+func paramError(err error) error {
+	var f *genapi.InvalidParamFormatError
+	if errors.As(err, &f) {
+		return &domain.Error{Code: domain.CodeValidation, Message: "a parameter is invalid", Err: err,
+			Fields: []domain.FieldError{{Field: f.ParamName, Code: "format", Message: "has the wrong format"}}}
+	}
+	return domain.Wrap(err, domain.CodeValidation, "a parameter is invalid")
 }
 
 // authEndpointsLimit applies the stricter per-IP limit to credential endpoints.

@@ -102,7 +102,7 @@ func TestStaff(t *testing.T) {
 		h.do(req{method: "POST", path: "/v1/auth/login", body: map[string]string{"email": "op1@example.com", "password": "staff-password-1"}}).
 			wantProblem(t, http.StatusUnauthorized, "unauthenticated")
 		// /me refuses a disabled account even while its access token lasts.
-		h.do(req{method: "GET", path: "/v1/me", token: op.AccessToken}).wantProblem(t, http.StatusUnauthorized, "unauthenticated")
+		h.do(req{method: "GET", path: "/v1/me", token: op.AccessToken}).wantProblem(t, http.StatusUnauthorized, "account_disabled")
 
 		// Re-enabled: signs in again (the failed attempt above is one of five).
 		h.do(req{method: "PATCH", path: "/v1/staff/" + created[0].ID, token: adm.AccessToken, body: map[string]string{"status": "active"}}).

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -12,29 +11,88 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	nethttpmw "github.com/oapi-codegen/nethttp-middleware"
+	"github.com/go-chi/chi/v5"
 
 	"github.com/partnerlab/storefront/internal/domain"
 )
 
-// errForbiddenRole is returned by authenticate when the token is good but
-// the role or scope is not; the validator wraps it, and validationError
-// turns it into 403 rather than 401.
-var errForbiddenRole = errors.New("role or scope not allowed")
+// route is what the gate knows of one /v1 operation, prepared once at start.
+type route struct {
+	operationID string
+	rule        domain.Rule
+	kin         *routers.Route // for request validation; chi did the routing
+}
 
-// validator checks every /v1 request against the spec: route, parameters,
-// body (unknown fields refused where the schema says so) and security, with
-// authenticate as the security check.
-func (s *Server) validator(spec *openapi3.T) func(http.Handler) http.Handler {
-	return nethttpmw.OapiRequestValidatorWithOptions(spec, &nethttpmw.Options{
-		Options: openapi3filter.Options{
-			AuthenticationFunc:      s.authenticate,
-			MultiError:              true,
-			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(stringFormats())},
-		},
-		SilenceServersWarning: true,
-		ErrorHandlerWithOpts:  s.validationError,
+// buildRoutes indexes the spec's /v1 operations by method and chi pattern
+// ("GET /v1/staff/{id}"), each with its rule from domain.Policy.
+func buildRoutes(spec *openapi3.T) (map[string]*route, error) {
+	out := map[string]*route{}
+	for path, item := range spec.Paths.Map() {
+		if len(item.Servers) > 0 { // ops endpoints live outside /v1
+			continue
+		}
+		for method, op := range item.Operations() {
+			rule, ok := domain.Policy[op.OperationID]
+			if !ok {
+				return nil, fmt.Errorf("operation %q has no rule in domain.Policy", op.OperationID)
+			}
+			out[method+" /v1"+path] = &route{
+				operationID: op.OperationID,
+				rule:        rule,
+				kin:         &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+			}
+		}
+	}
+	return out, nil
+}
+
+// gate runs after chi matched a /v1 operation and before its handler:
+// authentication (token, then the principal's current status), the
+// operation's rule from domain.Policy, then request validation against the
+// spec. Anonymous callers learn nothing about a body's shape.
+func (s *Server) gate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		rc := chi.RouteContext(ctx)
+		rt := s.routes[r.Method+" "+rc.RoutePattern()]
+		if rt == nil { // the inventory test keeps chi and the spec equal
+			s.writeError(w, r, fmt.Errorf("http: no spec operation for %s %s", r.Method, rc.RoutePattern()))
+			return
+		}
+		if !rt.rule.Public {
+			p, err := s.authenticate(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if !rt.rule.Allows(&p) {
+				s.writeError(w, r, domain.Errorf(domain.CodeForbidden, "your role may not do this"))
+				return
+			}
+			ctx = withPrincipal(ctx, p)
+			r = r.WithContext(ctx)
+		}
+		params := make(map[string]string, len(rc.URLParams.Keys))
+		for i, k := range rc.URLParams.Keys {
+			params[k] = rc.URLParams.Values[i]
+		}
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: rt.kin, Options: &s.validation}
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			s.validationError(w, r, rt, err)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// validationOptions: security is the gate's (domain.Policy), so the
+// validator's own check is a no-op; unknown formats are ours.
+func validationOptions() openapi3filter.Options {
+	return openapi3filter.Options{
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		MultiError:              true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(stringFormats())},
+	}
 }
 
 // stringFormats are checked by the validator, so a value the generated
@@ -55,73 +113,27 @@ func stringFormats() map[string]openapi3.StringFormatValidator {
 	}
 }
 
-// authenticate implements the spec's security schemes. For bearerAuth the
-// requirement's list holds roles (OpenAPI 3.1 allows role names there); for
-// clientCredentials it holds scopes.
-func (s *Server) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-	r := in.RequestValidationInput.Request
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
+// authenticate checks the bearer token's signature and lifetime, then asks
+// the domain whether its principal is still active.
+func (s *Server) authenticate(r *http.Request) (domain.Principal, error) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return errors.New("no bearer token")
+		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "a valid access token is required")
 	}
 	p, err := s.tokens.Verify(strings.TrimSpace(tok))
 	if err != nil {
-		return err
+		s.log.DebugContext(r.Context(), "token refused", "request_id", requestID(r.Context()), "error", err)
+		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "a valid access token is required")
 	}
-	switch in.SecuritySchemeName {
-	case "bearerAuth":
-		if len(in.Scopes) > 0 {
-			roles := make([]domain.Role, len(in.Scopes))
-			for i, x := range in.Scopes {
-				roles[i] = domain.Role(x)
-			}
-			if p.Kind != domain.PrincipalUser || !p.HasAnyRole(roles...) {
-				return errForbiddenRole
-			}
-		}
-	case "clientCredentials":
-		scopes := make([]domain.Scope, len(in.Scopes))
-		for i, x := range in.Scopes {
-			scopes[i] = domain.Scope(x)
-		}
-		if p.Kind != domain.PrincipalClient || !p.HasAllScopes(scopes...) {
-			return errForbiddenRole
-		}
-	default:
-		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
+	if err := s.auth.Authenticate(r.Context(), p); err != nil {
+		return domain.Principal{}, err
 	}
-	info(r.Context()).principal = &p
-	return nil
+	return p, nil
 }
 
 // validationError renders what the validator refused.
-func (s *Server) validationError(ctx context.Context, err error, w http.ResponseWriter, r *http.Request, opts nethttpmw.ErrorHandlerOpts) {
-	if opts.MatchedRoute != nil && opts.MatchedRoute.Route != nil {
-		info(ctx).route = "/v1" + opts.MatchedRoute.Route.Path
-	}
-	switch {
-	case errors.Is(err, routers.ErrMethodNotAllowed):
-		w.Header().Set("Allow", strings.Join(s.allowedMethods(r), ", "))
-		s.writeError(w, r, domain.Errorf(codeMethodNotAllowed, "%s is not allowed on this path", r.Method))
-		return
-	case opts.MatchedRoute == nil:
-		s.writeError(w, r, domain.Errorf(domain.CodeNotFound, "no such endpoint"))
-		return
-	}
-	var secErr *openapi3filter.SecurityRequirementsError
-	if errors.As(err, &secErr) {
-		for _, e := range secErr.Errors {
-			if errors.Is(e, errForbiddenRole) {
-				s.writeError(w, r, domain.Errorf(domain.CodeForbidden, "your role may not do this"))
-				return
-			}
-		}
-		s.log.DebugContext(ctx, "authentication failed", "request_id", requestID(ctx), "error", err)
-		s.writeError(w, r, domain.Errorf(domain.CodeUnauthenticated, "a valid access token is required"))
-		return
-	}
-	if op := opts.MatchedRoute.Route.Operation; op != nil && op.RequestBody != nil && op.RequestBody.Value != nil && r.ContentLength != 0 {
+func (s *Server) validationError(w http.ResponseWriter, r *http.Request, rt *route, err error) {
+	if op := rt.kin.Operation; op.RequestBody != nil && op.RequestBody.Value != nil && r.ContentLength != 0 {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if op.RequestBody.Value.Content.Get(mt) == nil {
 			s.writeError(w, r, domain.Errorf(codeUnsupportedMediaType, "this endpoint does not accept %q", mt))
@@ -197,18 +209,4 @@ func firstLine(s string) string {
 		s = s[:1000]
 	}
 	return s
-}
-
-// allowedMethods lists the methods the spec routes for r's path (the Allow
-// header of a 405).
-func (s *Server) allowedMethods(r *http.Request) []string {
-	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, _, err := s.router.FindRoute(probe); err == nil {
-			out = append(out, m)
-		}
-	}
-	return out
 }

@@ -1,6 +1,9 @@
 // Package jobs holds Storefront's River workers: the steps that run after a
-// request commits (docs/design.md §1). Each worker is idempotent, keyed by its
-// arguments, because River retries.
+// request commits (docs/design.md §1). Job arguments are plain domain values
+// (domain.Job), enqueued by use cases through domain.Tx.Enqueue in the same
+// transaction as their intent; a worker only decodes the job and calls one
+// domain use case. River retries, so every use case a worker calls is
+// idempotent, keyed by the job's arguments.
 package jobs
 
 import (
@@ -13,41 +16,34 @@ import (
 	"github.com/partnerlab/storefront/internal/domain"
 )
 
-// PurgeAuthArgs asks for expired refresh tokens and old login failures to be deleted.
-type PurgeAuthArgs struct{}
-
-// Kind is River's job kind.
-func (PurgeAuthArgs) Kind() string { return "purge_auth" }
-
-// AuthPurger is the store method the worker needs.
-type AuthPurger interface {
-	PurgeExpiredAuth(ctx context.Context, now time.Time) (int64, error)
+// Services are the use cases the workers call.
+type Services struct {
+	Auth *domain.AuthService
+	Log  *slog.Logger
 }
 
-// PurgeAuthWorker keeps the credential tables small.
-type PurgeAuthWorker struct {
-	river.WorkerDefaults[PurgeAuthArgs]
-	Store AuthPurger
-	Clock domain.Clock
-	Log   *slog.Logger
+// PurgeCredentialsWorker keeps the credential tables small.
+type PurgeCredentialsWorker struct {
+	river.WorkerDefaults[domain.PurgeCredentialsJob]
+	svc Services
 }
 
-// Work deletes what expired; running it twice is harmless.
-func (w *PurgeAuthWorker) Work(ctx context.Context, _ *river.Job[PurgeAuthArgs]) error {
-	n, err := w.Store.PurgeExpiredAuth(ctx, w.Clock.Now())
+// Work calls AuthService.PurgeCredentials.
+func (w *PurgeCredentialsWorker) Work(ctx context.Context, _ *river.Job[domain.PurgeCredentialsJob]) error {
+	n, err := w.svc.Auth.PurgeCredentials(ctx)
 	if err != nil {
 		return err
 	}
-	w.Log.InfoContext(ctx, "purged expired credentials", slog.Int64("rows", n))
+	w.svc.Log.InfoContext(ctx, "purged expired credentials", slog.Int64("rows", n))
 	return nil
 }
 
-// Register adds every worker and periodic job.
-func Register(workers *river.Workers, purger AuthPurger, clock domain.Clock, log *slog.Logger) []*river.PeriodicJob {
-	river.AddWorker(workers, &PurgeAuthWorker{Store: purger, Clock: clock, Log: log})
+// Register adds every worker to workers and returns the periodic jobs.
+func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
+	river.AddWorker(workers, &PurgeCredentialsWorker{svc: svc})
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-			return PurgeAuthArgs{}, nil
+			return domain.PurgeCredentialsJob{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

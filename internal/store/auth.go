@@ -14,14 +14,7 @@ import (
 // AuthStore implements domain.AuthStore.
 type AuthStore struct{ s *Store }
 
-// Auth returns the domain.AuthStore view of the store.
-func (s *Store) Auth() *AuthStore { return &AuthStore{s: s} }
-
 var _ domain.AuthStore = (*AuthStore)(nil)
-
-func (a *AuthStore) InTx(ctx context.Context, fn func(domain.AuthStore) error) error {
-	return a.s.inTx(ctx, func(tx *Store) error { return fn(&AuthStore{s: tx}) })
-}
 
 func (a *AuthStore) CreateUser(ctx context.Context, u domain.User) error {
 	err := a.s.q.CreateUser(ctx, db.CreateUserParams{
@@ -149,7 +142,10 @@ func (a *AuthStore) DisableAPIClient(ctx context.Context, id uuid.UUID, at time.
 	return nil
 }
 
-func (a *AuthStore) AppendAudit(ctx context.Context, e domain.AuditEvent) error {
+// auditStore appends to the audit trail; only a transaction hands one out.
+type auditStore struct{ s *Store }
+
+func (a auditStore) Append(ctx context.Context, e domain.AuditEvent) error {
 	details, err := json.Marshal(e.Details)
 	if err != nil {
 		return err
@@ -170,18 +166,19 @@ func (a *AuthStore) AppendAudit(ctx context.Context, e domain.AuditEvent) error 
 	}), "audit event")
 }
 
-// PurgeExpiredAuth deletes refresh tokens past expiry and login failures
-// older than a day (the lockout only looks back 15 minutes).
-func (s *Store) PurgeExpiredAuth(ctx context.Context, now time.Time) (int64, error) {
-	a, err := s.q.PurgeRefreshTokens(ctx, now)
+// PurgeExpired deletes refresh tokens past expiry and login failures older
+// than a day (the lockout only looks back 15 minutes).
+func (a *AuthStore) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
+	s := a.s
+	n, err := s.q.PurgeRefreshTokens(ctx, now)
 	if err != nil {
 		return 0, translate(err, "refresh tokens")
 	}
-	b, err := s.q.PurgeLoginFailures(ctx, now.Add(-24*time.Hour))
+	m, err := s.q.PurgeLoginFailures(ctx, now.Add(-24*time.Hour))
 	if err != nil {
 		return 0, translate(err, "login failures")
 	}
-	return a + b, nil
+	return n + m, nil
 }
 
 func userFromDB(r db.User) domain.User {

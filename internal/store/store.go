@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/partnerlab/storefront/internal/domain"
 	"github.com/partnerlab/storefront/internal/store/internal/db"
@@ -26,17 +28,56 @@ type DBTX interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// Store implements the domain storage ports over a pool or, inside InTx, a
-// transaction.
+// Store implements domain.Store over a pool and, inside InTx, domain.Tx over
+// one transaction.
 type Store struct {
 	conn DBTX
 	q    *db.Queries
-	txn  bool
+	tx   pgx.Tx // set inside InTx
+	jobs *river.Client[pgx.Tx]
 }
 
-// New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store {
-	return &Store{conn: pool, q: db.New(pool)}
+var (
+	_ domain.Store = (*Store)(nil)
+	_ domain.Tx    = txStore{}
+)
+
+// New returns a Store on pool. Its jobs are inserted by an insert-only River
+// client on the same pool; the client that works them is the caller's.
+func New(pool *pgxpool.Pool) (*Store, error) {
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("store: river inserter: %w", err)
+	}
+	return &Store{conn: pool, q: db.New(pool), jobs: jobs}, nil
+}
+
+// Auth is the users-and-credentials store.
+func (s *Store) Auth() domain.AuthStore { return &AuthStore{s: s} }
+
+// InTx implements domain.Store.
+func (s *Store) InTx(ctx context.Context, fn func(domain.Tx) error) error {
+	return s.inTx(ctx, func(t *Store) error { return fn(txStore{t}) })
+}
+
+// txStore is the domain.Tx view: what may only happen inside a transaction.
+type txStore struct{ *Store }
+
+func (t txStore) Audit() domain.AuditStore { return auditStore{t.Store} }
+
+// Enqueue inserts job with River on this transaction's connection, so the
+// job exists exactly when the transaction commits.
+func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
+	var opts *river.InsertOpts
+	if j, ok := job.(domain.JobWithOptions); ok {
+		o := j.JobOptions()
+		opts = &river.InsertOpts{ScheduledAt: o.RunAt, MaxAttempts: o.MaxAttempts}
+		if o.Unique {
+			opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+		}
+	}
+	_, err := t.jobs.InsertTx(ctx, t.tx, job, opts)
+	return translate(err, "job "+job.Kind())
 }
 
 // maxTxAttempts bounds retries of serialization failures and deadlocks.
@@ -46,13 +87,13 @@ const maxTxAttempts = 3
 // and deadlocks (40P01), which are safe to retry because nothing committed.
 // Nested calls reuse the outer transaction.
 func (s *Store) inTx(ctx context.Context, fn func(*Store) error) error {
-	if s.txn {
+	if s.tx != nil {
 		return fn(s)
 	}
 	var err error
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
 		err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
-			return fn(&Store{conn: tx, q: db.New(tx), txn: true})
+			return fn(&Store{conn: tx, q: db.New(tx), tx: tx, jobs: s.jobs})
 		})
 		if !isRetryable(err) {
 			return err

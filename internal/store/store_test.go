@@ -29,10 +29,13 @@ func user(email string, roles ...domain.Role) domain.User {
 	}
 }
 
-func newStore(t *testing.T) (*store.AuthStore, *store.Store, *pgxpool.Pool) {
+func newStore(t *testing.T) (domain.AuthStore, *store.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := testdb.New(t)
-	st := store.New(pool)
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return st.Auth(), st, pool
 }
 
@@ -129,17 +132,17 @@ func TestListStaff(t *testing.T) {
 
 func TestInTx(t *testing.T) {
 	t.Parallel()
-	a, _, _ := newStore(t)
+	a, st, _ := newStore(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
 	u := user("tx@example.com")
-	err := a.InTx(ctx, func(tx domain.AuthStore) error {
-		if err := tx.CreateUser(ctx, u); err != nil {
+	err := st.InTx(ctx, func(tx domain.Tx) error {
+		if err := tx.Auth().CreateUser(ctx, u); err != nil {
 			return err
 		}
 		// Nested calls join the outer transaction: it sees the row.
-		return tx.InTx(ctx, func(inner domain.AuthStore) error {
-			if _, err := inner.UserByID(ctx, u.ID); err != nil {
+		return st.InTx(ctx, func(inner domain.Tx) error {
+			if _, err := tx.Auth().UserByID(ctx, u.ID); err != nil {
 				return err
 			}
 			return boom
@@ -151,7 +154,7 @@ func TestInTx(t *testing.T) {
 	if _, err := a.UserByID(ctx, u.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("rolled-back user: %v", err)
 	}
-	if err := a.InTx(ctx, func(tx domain.AuthStore) error { return tx.CreateUser(ctx, u) }); err != nil {
+	if err := st.InTx(ctx, func(tx domain.Tx) error { return tx.Auth().CreateUser(ctx, u) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.UserByID(ctx, u.ID); err != nil {
@@ -180,7 +183,7 @@ func TestLoginFailures(t *testing.T) {
 		t.Fatalf("in window: %d, oldest %v, %v", n, oldest, err)
 	}
 	// Purge keeps a day of failures.
-	if _, err := st.PurgeExpiredAuth(ctx, t0); err != nil {
+	if _, err := st.Auth().PurgeExpired(ctx, t0); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, _ := a.LoginFailures(ctx, "a@example.com", t0.Add(-72*time.Hour)); n != 3 {
@@ -248,7 +251,7 @@ func TestRefreshTokens(t *testing.T) {
 		t.Fatal("RevokeUserRefreshTokens left a token live")
 	}
 	// Purge drops only the expired token.
-	if n, err := st.PurgeExpiredAuth(ctx, t0); err != nil || n != 1 {
+	if n, err := st.Auth().PurgeExpired(ctx, t0); err != nil || n != 1 {
 		t.Fatalf("purge: %d, %v", n, err)
 	}
 	var left int
@@ -259,7 +262,7 @@ func TestRefreshTokens(t *testing.T) {
 
 func TestAPIClientsAndAudit(t *testing.T) {
 	t.Parallel()
-	a, _, pool := newStore(t)
+	a, st, pool := newStore(t)
 	ctx := context.Background()
 	admin := user("root@example.com", domain.RoleAdmin)
 	if err := a.CreateUser(ctx, admin); err != nil {
@@ -293,7 +296,7 @@ func TestAPIClientsAndAudit(t *testing.T) {
 
 	ev := domain.AuditEvent{ID: uuid.New(), OccurredAt: t0, Actor: domain.Principal{Kind: domain.PrincipalUser, ID: admin.ID},
 		Action: "api_client.disable", SubjectType: "api_client", SubjectID: c.ID, RequestID: "req_1"}
-	if err := a.AppendAudit(ctx, ev); err != nil {
+	if err := st.InTx(ctx, func(tx domain.Tx) error { return tx.Audit().Append(ctx, ev) }); err != nil {
 		t.Fatal(err)
 	}
 	var details string
@@ -352,5 +355,65 @@ func TestMigrateURL(t *testing.T) {
 	}
 	if _, err := store.MigrateURL("postgres://h:notaport/db"); err == nil {
 		t.Error("bad URL accepted")
+	}
+}
+
+// seamJob stands for any domain job: a plain value with a kind.
+type seamJob struct{ Target uuid.UUID }
+
+func (seamJob) Kind() string                  { return "seam_test" }
+func (seamJob) JobOptions() domain.JobOptions { return domain.JobOptions{Unique: true} }
+
+// TestTxSeam: what a use case records and the job it enqueues commit
+// together or not at all, and a unique job is enqueued once.
+func TestTxSeam(t *testing.T) {
+	t.Parallel()
+	_, st, pool := newStore(t)
+	ctx := context.Background()
+	count := func(target uuid.UUID) (events, jobs int) {
+		t.Helper()
+		err := pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM audit_events WHERE subject_id = $1),
+			(SELECT count(*) FROM river_job WHERE kind = 'seam_test' AND args->>'Target' = $1::text)`, target).Scan(&events, &jobs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events, jobs
+	}
+	useCase := func(target uuid.UUID, fail error) error {
+		return st.InTx(ctx, func(tx domain.Tx) error {
+			if err := tx.Audit().Append(ctx, domain.AuditEvent{ID: uuid.Must(uuid.NewV7()), OccurredAt: t0,
+				Actor: domain.Principal{Kind: domain.PrincipalUser, ID: uuid.New()}, Action: "seam.test", SubjectType: "thing", SubjectID: target}); err != nil {
+				return err
+			}
+			if err := tx.Enqueue(ctx, seamJob{Target: target}); err != nil {
+				return err
+			}
+			return fail // after Enqueue: the job must go with the rollback
+		})
+	}
+
+	failed := uuid.New()
+	boom := errors.New("boom")
+	if err := useCase(failed, boom); !errors.Is(err, boom) {
+		t.Fatalf("use case = %v, want boom", err)
+	}
+	if e, j := count(failed); e != 0 || j != 0 {
+		t.Fatalf("after rollback: %d audit events, %d jobs; want none", e, j)
+	}
+
+	ok := uuid.New()
+	if err := useCase(ok, nil); err != nil {
+		t.Fatal(err)
+	}
+	if e, j := count(ok); e != 1 || j != 1 {
+		t.Fatalf("after commit: %d audit events, %d jobs; want 1 and 1", e, j)
+	}
+	// The same unique job again: one job stays.
+	if err := useCase(ok, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, j := count(ok); j != 1 {
+		t.Fatalf("unique job enqueued %d times", j)
 	}
 }

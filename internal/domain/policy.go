@@ -1,0 +1,60 @@
+package domain
+
+// Rule says who may call one API operation. The HTTP layer enforces it
+// before a request reaches a use case; use cases check again what only they
+// can (ownership, tenancy), so the domain stays the final authority.
+type Rule struct {
+	// Public operations need no credentials.
+	Public bool
+	// AnyPrincipal admits every authenticated user or API client.
+	AnyPrincipal bool
+	// Roles admits users holding at least one of them.
+	Roles []Role
+	// Scopes, when not nil, admits API clients holding all of them.
+	Scopes []Scope
+}
+
+// Allows reports whether p (nil: anonymous) may call the operation.
+func (r Rule) Allows(p *Principal) bool {
+	switch {
+	case r.Public:
+		return true
+	case p == nil:
+		return false
+	case r.AnyPrincipal:
+		return true
+	case p.Kind == PrincipalUser:
+		return p.HasAnyRole(r.Roles...)
+	case p.Kind == PrincipalClient:
+		return r.Scopes != nil && p.HasAllScopes(r.Scopes...)
+	}
+	return false
+}
+
+var (
+	public = Rule{Public: true}
+	anyone = Rule{AnyPrincipal: true}
+	admins = Rule{Roles: []Role{RoleAdmin}}
+)
+
+// Policy is who may call what, one line per API operation (the spec's
+// operationId). An inventory test keeps api/openapi.yaml's security lists
+// equal to it; an operation missing here is refused to everyone.
+var Policy = map[string]Rule{
+	// Credentials.
+	"signup":       public,
+	"login":        public,
+	"refreshToken": public,
+	"logout":       public,
+	"oauthToken":   public,
+	"getMe":        anyone,
+
+	// Staff and API clients: admins only.
+	"listStaff":        admins,
+	"createStaff":      admins,
+	"getStaff":         admins,
+	"updateStaff":      admins,
+	"listApiClients":   admins,
+	"createApiClient":  admins,
+	"disableApiClient": admins,
+}
