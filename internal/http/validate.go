@@ -21,6 +21,10 @@ type route struct {
 	operationID string
 	rule        domain.Rule
 	kin         *routers.Route // for request validation; chi did the routing
+	// hasInput: the operation declares parameters or a body. Without either
+	// there is nothing for the validator to check (security is the gate's),
+	// so GET /v1/me and its kind skip the call.
+	hasInput bool
 }
 
 // buildRoutes indexes the spec's /v1 operations by method and chi pattern
@@ -40,6 +44,7 @@ func buildRoutes(spec *openapi3.T) (map[string]*route, error) {
 				operationID: op.OperationID,
 				rule:        rule,
 				kin:         &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				hasInput:    len(item.Parameters) > 0 || len(op.Parameters) > 0 || op.RequestBody != nil,
 			}
 		}
 	}
@@ -72,14 +77,16 @@ func (s *Server) gate(next http.Handler) http.Handler {
 			ctx = withPrincipal(ctx, p)
 			r = r.WithContext(ctx)
 		}
-		params := make(map[string]string, len(rc.URLParams.Keys))
-		for i, k := range rc.URLParams.Keys {
-			params[k] = rc.URLParams.Values[i]
-		}
-		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: rt.kin, Options: &s.validation}
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-			s.validationError(w, r, rt, err)
-			return
+		if rt.hasInput || r.ContentLength != 0 || r.URL.RawQuery != "" {
+			params := make(map[string]string, len(rc.URLParams.Keys))
+			for i, k := range rc.URLParams.Keys {
+				params[k] = rc.URLParams.Values[i]
+			}
+			in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: rt.kin, Options: &s.validation}
+			if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+				s.validationError(w, r, rt, err)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
