@@ -43,7 +43,7 @@ type tempCred struct {
 	Secret    string    `json:"secret"`
 	Token     string    `json:"securitytoken"`
 	DomainID  string    `json:"domain_id"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ExpiresAt time.Time `json:"expires_at"` // wall clock
 }
 
 type projectInfo struct {

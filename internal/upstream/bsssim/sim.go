@@ -7,6 +7,12 @@
 // resources — on a virtual clock, and exposes admin endpoints under /_sim/
 // to move the clock, script faults and inspect state. Everything is
 // deterministic for a given seed.
+//
+// Two clocks, as at Huawei: the virtual clock is business time (payment
+// deadlines, reviews, auto-renew, expiry) and only it jumps; the gateway
+// judges what Huawei judges by real time — the X-Sdk-Date skew and the
+// lifetime of temporary credentials — by the wall clock, so a client that
+// signs with its own real time keeps working after /_sim/clock/advance.
 package bsssim
 
 import (
@@ -101,12 +107,16 @@ type Server struct {
 	panics  atomic.Int64  // handler panics recovered by the gateway
 	done    chan struct{} // closed by Close: releases hung (commit_then_hang) handlers
 	close   sync.Once
+	// wall is real time as Huawei's gateway sees it (signature skew,
+	// temporary-credential expiry): time.Now, replaced only by tests,
+	// before the first request.
+	wall func() time.Time
 
 	mu      sync.Mutex
 	st      *state
 	com     *commerce
 	rng     *rand.Rand            // fault probabilities; reseeded on reset
-	clk     atomic.Pointer[clock] // read without s.mu by the gateway's skew check; written under s.mu
+	clk     atomic.Pointer[clock] // virtual clock; written under s.mu
 	faults  []*fault
 	faultN  int
 	journal journal
@@ -121,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		limiter: newLimiter(),
 		done:    make(chan struct{}),
+		wall:    time.Now,
 	}
 	s.mu.Lock()
 	s.resetLocked()
@@ -163,9 +174,9 @@ func (s *Server) resetLocked() {
 
 // clock is the virtual clock: it runs at wall speed from its base and jumps
 // forward on /_sim/clock/advance. Letting it run keeps a long-lived sandbox
-// usable with SDKs that sign with the real time, while tests stay
-// deterministic by advancing in large steps. Times are whole seconds, like
-// every Huawei timestamp.
+// feeling like the real thing (a review decided ten minutes later is decided
+// ten minutes later), while tests stay deterministic by advancing in large
+// steps. Times are whole seconds, like every Huawei timestamp.
 type clock struct {
 	base   time.Time // virtual time at anchor
 	anchor time.Time // wall time (monotonic) when base was set
@@ -180,9 +191,8 @@ func (c *clock) now() time.Time {
 // now returns the virtual time.
 func (s *Server) now() time.Time { return s.clk.Load().now() }
 
-// Now is the simulator's virtual time. A client in the same process signs
-// X-Sdk-Date with it, so the ±15 min skew rule holds after /_sim/clock/advance.
-func (s *Server) Now() time.Time { return s.now() }
+// wallNow is the gateway's real time, in whole seconds like X-Sdk-Date.
+func (s *Server) wallNow() time.Time { return s.wall().UTC().Truncate(time.Second) }
 
 // advanceLocked moves the virtual clock forward and runs the time-driven
 // rules for the interval.

@@ -159,9 +159,9 @@ func (c *Client) sdkClient(b *core.HcHttpClientBuilder, endpoint string, cred au
 	if err != nil {
 		return nil, &errBuild{err}
 	}
-	// The signer takes X-Sdk-Date from the request when present: sign with
-	// the configured clock (the simulator judges skew by its virtual time).
-	hc.WithExtraHeaders(map[string]string{"X-Sdk-Date": c.cfg.Now().UTC().Format("20060102T150405Z")})
+	// No X-Sdk-Date of ours: the SDK signs with the real time, which is what
+	// Huawei's gateway (and the simulator's) holds the ±15 minutes against
+	// (docs/huawei-bss.md §8.2), whatever business time a sandbox simulates.
 	return hc, nil
 }
 

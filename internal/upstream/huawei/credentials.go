@@ -49,7 +49,7 @@ func (cc *credentialCache) get(ctx context.Context, customerID string) (*custome
 	if customerID == "" {
 		return nil, domain.Errorf(domain.CodeValidation, "customer id is required")
 	}
-	now := cc.c.cfg.Now()
+	now := cc.c.now()
 	cc.mu.Lock()
 	e := cc.entries[customerID]
 	if e == nil || e.stale(now) {
@@ -126,10 +126,10 @@ func (c *Client) fetchCredential(ctx context.Context, customerID string) (*custo
 	if cr == nil || cr.Access == "" || cr.Secret == "" || cr.Securitytoken == "" {
 		return nil, classify(op, failure{status: resp.HttpStatusCode, undecoded: true})
 	}
-	now := c.cfg.Now()
+	now := c.now()
 	until := now.Add(c.cfg.CredentialDuration)
 	// Trust the shorter of what we asked for and what IAM says, measured on
-	// our clock: IAM's clock (or the simulator's virtual one) may differ.
+	// our clock: IAM's may differ a little.
 	if exp, perr := time.Parse(time.RFC3339Nano, cr.ExpiresAt); perr == nil && exp.Before(until) {
 		until = exp
 	}

@@ -63,11 +63,6 @@ type Config struct {
 	// Transport is the base HTTP transport (default: a dedicated
 	// http.Transport). The adapter binds each request to its context on top.
 	Transport http.RoundTripper
-	// Now is Huawei's time as we believe it (default time.Now): it signs
-	// X-Sdk-Date (the gateway refuses more than 15 minutes of skew) and ages
-	// cached customer credentials. Against the simulator it is the virtual
-	// clock.
-	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -82,9 +77,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateWindow <= 0 {
 		c.RateWindow = time.Second
-	}
-	if c.Now == nil {
-		c.Now = time.Now
 	}
 	return c
 }
@@ -139,6 +131,10 @@ type Client struct {
 	partner  *global.Credentials
 	limits   *limiter
 	creds    *credentialCache
+	// now ages cached customer credentials. It is real time, like Huawei's
+	// expiry of them; tests replace it before the first call. Requests are
+	// always signed with the real time (sdkClient).
+	now func() time.Time
 
 	projMu   sync.Mutex
 	projects map[string]string // customerID "\x00" region → project id
@@ -161,6 +157,7 @@ func New(cfg Config) (*Client, error) {
 		partner:  partner,
 		limits:   newLimiter(cfg.RateWindow, cfg.DisableRateLimits),
 		projects: map[string]string{},
+		now:      time.Now,
 	}
 	c.base = cfg.Transport
 	if c.base == nil {
