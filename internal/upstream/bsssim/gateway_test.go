@@ -283,6 +283,21 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("balance = %s", got)
 		}
 	})
+	t.Run("error", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		id := h.newCustomer("f1e")
+		addFault(h, map[string]any{"operation": "UpdateCustomerAccountAmount", "kind": "error", "count": 1,
+			"status": http.StatusForbidden, "error_code": "CBC.0154", "error_msg": "The token has expired."})
+		_, err := adjust(h, h.bss, id, "10")
+		se := sdkErr(t, err, http.StatusForbidden, "CBC.0154")
+		if se.ErrorMessage != "The token has expired." {
+			t.Fatalf("message %q", se.ErrorMessage)
+		}
+		if got := h.state().balance(id); got != "0.00" {
+			t.Fatalf("balance after a scripted error = %s", got)
+		}
+	})
 	t.Run("commit_then_5xx", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
@@ -409,6 +424,8 @@ func TestFaults(t *testing.T) {
 			{"operation": "X", "kind": "429", "count": 1, "probability": 0.5},
 			{"operation": "PayOrders", "kind": "half_success", "count": 1},
 			{"operation": "X", "kind": "latency", "count": 1},
+			{"operation": "X", "kind": "error", "count": 1, "status": 200, "error_code": "CBC.0154"},
+			{"operation": "X", "kind": "error", "count": 1, "status": 403},
 			{"kind": "429", "count": 1},
 		} {
 			h.admin(http.MethodPost, "/_sim/faults", bad, nil, http.StatusBadRequest)

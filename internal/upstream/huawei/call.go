@@ -116,10 +116,16 @@ func (c *Client) fail(op opSpec, who caller, f failure, cause error) error {
 	if cause != nil {
 		e.Err = &redactedError{msg: c.redact(cause.Error(), who), cause: contextCause(cause)}
 	}
-	if who.customerID != "" && e.Upstream.HTTPStatus == http.StatusUnauthorized {
+	if who.customerID != "" && credentialRefused(e.Upstream) {
 		c.creds.forget(who.customerID)
 	}
 	return e
+}
+
+// credentialRefused: the gateway's 401, or CBC.0154 "token invalid or
+// expired", which some BSS pages answer with 403 (docs/huawei-bss.md §8.6).
+func credentialRefused(u *domain.UpstreamDetail) bool {
+	return u.HTTPStatus == http.StatusUnauthorized || u.Code == "CBC.0154"
 }
 
 // redactedError keeps the cause's text without secrets, and only a context

@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/global"
@@ -131,13 +130,12 @@ type Client struct {
 	partner  *global.Credentials
 	limits   *limiter
 	creds    *credentialCache
-	// now ages cached customer credentials. It is real time, like Huawei's
-	// expiry of them; tests replace it before the first call. Requests are
+	projects *projectCache
+	// now ages cached customer credentials and the idle entries of the
+	// per-customer tables. It is real time, like Huawei's expiry of
+	// credentials; tests replace it before the first call. Requests are
 	// always signed with the real time (sdkClient).
 	now func() time.Time
-
-	projMu   sync.Mutex
-	projects map[string]string // customerID "\x00" region → project id
 }
 
 var _ domain.Cloud = (*Client)(nil)
@@ -152,13 +150,10 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, errors.New("huawei: partner credential rejected by the SDK")
 	}
-	c := &Client{
-		cfg:      cfg,
-		partner:  partner,
-		limits:   newLimiter(cfg.RateWindow, cfg.DisableRateLimits),
-		projects: map[string]string{},
-		now:      time.Now,
-	}
+	c := &Client{cfg: cfg, partner: partner, now: time.Now}
+	c.limits = newLimiter(cfg.RateWindow, idleTTL, cfg.DisableRateLimits, c.clock)
+	c.creds = newCredentialCache(c.fetchCredential, c.clock)
+	c.projects = newProjectCache(c.clock)
 	c.base = cfg.Transport
 	if c.base == nil {
 		c.ownsBase = &http.Transport{
@@ -173,9 +168,12 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.base = c.ownsBase
 	}
-	c.creds = newCredentialCache(c)
 	return c, nil
 }
+
+// clock reads c.now at each call, so that a test's replacement reaches the
+// tables built in New.
+func (c *Client) clock() time.Time { return c.now() }
 
 // Close releases idle connections of the adapter's own transport.
 func (c *Client) Close() {
