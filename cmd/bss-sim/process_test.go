@@ -167,6 +167,23 @@ func TestAdapterAfterClockAdvance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create customer: %v", err)
 	}
+	// The partner association completes SIM_ASSOCIATION_DELAY (default 30 s)
+	// of virtual time later; advancing the clock completes it.
+	listed := func() int {
+		t.Helper()
+		page, err := c.ListSubCustomers(ctx, domain.CloudSubCustomerQuery{CustomerID: cu.DomainID})
+		if err != nil {
+			t.Fatalf("list customers: %v", err)
+		}
+		return page.Total
+	}
+	if n := listed(); n != 0 {
+		t.Fatalf("listed before the association completed: %d", n)
+	}
+	p.advance("30s")
+	if n := listed(); n != 1 {
+		t.Fatalf("not listed once associated: %d", n)
+	}
 	if _, err := c.AllocateToCustomer(ctx, cu.DomainID, decimal.RequireFromString("12.30")); err != nil {
 		t.Fatalf("allocate: %v", err)
 	}

@@ -180,7 +180,7 @@ func (s *Server) adminSMS(w http.ResponseWriter, r *http.Request) {
 	msgs := make([]map[string]any, 0, len(s.st.SMS))
 	for _, m := range s.st.SMS {
 		msgs = append(msgs, map[string]any{
-			"mobile_phone": m.MobilePhone, "code": m.Code, "scene": m.Scene,
+			"mobile_phone": m.MobilePhone, "code": m.Code, "scene": m.Scene, "customer_id": m.CustomerID,
 			"sent_at": m.SentAt.Format(time.RFC3339), "expires_at": m.ExpiresAt.Format(time.RFC3339),
 		})
 	}
@@ -241,6 +241,7 @@ func (s *Server) adminState(w http.ResponseWriter, r *http.Request) {
 		m := map[string]any{
 			"domain_id": cu.DomainID, "domain_name": cu.DomainName, "xaccount_id": cu.XAccountID,
 			"mobile_phone": cu.MobilePhone, "association_type": cu.AssociationType, "balance": money(cu.Balance),
+			"associated": cu.associated(now), "associated_on": cu.AssociatedOn.Format(time.RFC3339),
 			"frozen": cu.Frozen, "freeze_type": cu.FreezeType, "realname_status": realnameStatusName[cu.Realname.Status],
 			"customer_type": cu.Realname.CustomerType,
 		}

@@ -178,11 +178,23 @@ func sdkErr(t *testing.T, err error, status int, code string) *sdkerr.ServiceRes
 	return se
 }
 
-// sendCode sends an SMS code to mobile (scene 29 unless given) and returns it.
-func (h *harness) sendCode(mobile string, scene int32) string {
+// sendCode sends a registration SMS code (scene 29) to mobile and returns it.
+func (h *harness) sendCode(mobile string) string {
+	h.t.Helper()
+	return h.sendSceneCode(mobile, 29, nil)
+}
+
+// sendBankCardCode sends the bank-card real-name code (scene 18) of a
+// customer to mobile and returns it.
+func (h *harness) sendBankCardCode(mobile, customerID string) string {
+	h.t.Helper()
+	return h.sendSceneCode(mobile, 18, &customerID)
+}
+
+func (h *harness) sendSceneCode(mobile string, scene int32, customerID *string) string {
 	h.t.Helper()
 	_, err := h.bss.SendVerificationMessageCode(&bssmodel.SendVerificationMessageCodeRequest{Body: &bssmodel.SendVerificationCodeV2Req{
-		ReceiverType: 1, MobilePhone: mobile, Scene: &scene, CustomerId: ptrIf(scene == 18, "cust")}})
+		ReceiverType: 1, MobilePhone: mobile, Scene: &scene, CustomerId: customerID}})
 	if err != nil {
 		h.t.Fatalf("send code: %v", err)
 	}
@@ -191,13 +203,6 @@ func (h *harness) sendCode(mobile string, scene int32) string {
 
 // tref returns a pointer to v (test-only; the name avoids clashing with package helpers).
 func tref[T any](v T) *T { return &v }
-
-func ptrIf(cond bool, v string) *string {
-	if cond {
-		return &v
-	}
-	return nil
-}
 
 func (h *harness) lastCode(mobile string) string {
 	h.t.Helper()

@@ -125,7 +125,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		h := newHarnessFor(t, sim)
 		id = h.newCustomer("snap")
 		h.fund(id, "42.42")
-		h.sendCode("13500000001", 29)
+		h.sendCode("13500000001")
 		cred := h.customerCreds(id, 7200)
 		ak = cred.Access
 		h.advance("3h")

@@ -45,6 +45,8 @@ type Config struct {
 	Start                time.Time       // virtual clock start (zero → now, truncated to the second)
 	PartnerBalance       decimal.Decimal // allocatable (account_type 8) balance at start
 	ReviewDelay          time.Duration   // virtual delay before a pending real-name review auto-approves; 0 = only the admin decides; < 0 = DefaultReviewDelay
+	AssociationDelay     time.Duration   // virtual delay before a new customer's partner association completes; 0 = at once; < 0 = DefaultAssociationDelay
+	MobileLimit          int             // customers one mobile number may register (0 → DefaultMobileLimit)
 	SnapshotPath         string          // optional: state loaded at New, written at Close
 	DisableRateLimits    bool            // only for raw-throughput benchmarks
 	Logger               *slog.Logger
@@ -56,6 +58,12 @@ const (
 	defaultPartnerDomain = "sim-partner-0001"
 	defaultXAccountType  = "storefront_sim"
 	defaultReviewDelay   = 10 * time.Minute
+	// Huawei publishes neither figure: how long the asynchronous association
+	// of CreateSubCustomer takes, and how many customers one mobile may
+	// register (docs/huawei-bss.md §1.1, §1.3 document only the
+	// mobile_remain_available_num field and CBC.99000030).
+	defaultAssociationDelay = 30 * time.Second
+	defaultMobileLimit      = 5
 )
 
 // withDefaults fills the zero values. ReviewDelay 0 is meaningful (only the
@@ -86,6 +94,12 @@ func (c Config) withDefaults() Config {
 	if c.ReviewDelay < 0 {
 		c.ReviewDelay = defaultReviewDelay
 	}
+	if c.AssociationDelay < 0 {
+		c.AssociationDelay = defaultAssociationDelay
+	}
+	if c.MobileLimit <= 0 {
+		c.MobileLimit = defaultMobileLimit
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -94,6 +108,10 @@ func (c Config) withDefaults() Config {
 
 // DefaultReviewDelay is the review delay cmd/bss-sim uses when none is given.
 const DefaultReviewDelay = defaultReviewDelay
+
+// DefaultAssociationDelay is the association delay cmd/bss-sim uses when
+// none is given.
+const DefaultAssociationDelay = defaultAssociationDelay
 
 // Server is the simulator. All simulated state lives under mu; the gateway
 // pieces that must not serialise requests (signature check, rate limiter,
@@ -237,7 +255,7 @@ type state struct {
 	byID        map[string]*customer
 	byName      map[string]*customer
 	byXAccount  map[string]*customer
-	byMobile    map[string]*customer
+	mobileUses  map[string]int // customers registered per mobile number
 	smsAttempts map[string][]time.Time
 }
 
@@ -269,7 +287,7 @@ func (st *state) reindex() {
 	st.byID = map[string]*customer{}
 	st.byName = map[string]*customer{}
 	st.byXAccount = map[string]*customer{}
-	st.byMobile = map[string]*customer{}
+	st.mobileUses = map[string]int{}
 	st.smsAttempts = map[string][]time.Time{}
 	if st.Temp == nil {
 		st.Temp = map[string]*tempCred{}
@@ -290,7 +308,7 @@ func (st *state) index(c *customer) {
 	st.byName[strings.ToLower(c.DomainName)] = c // account names are case-insensitive
 	st.byXAccount[c.XAccountType+"\x00"+c.XAccountID] = c
 	if c.MobilePhone != "" {
-		st.byMobile[c.MobilePhone] = c
+		st.mobileUses[c.MobilePhone]++
 	}
 }
 

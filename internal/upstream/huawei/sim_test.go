@@ -48,6 +48,10 @@ func withSimLimitsOff() envOption {
 	return func(s *bsssim.Config, _ *Config) { s.DisableRateLimits = true }
 }
 
+func withSim(f func(*bsssim.Config)) envOption {
+	return func(s *bsssim.Config, _ *Config) { f(s) }
+}
+
 func withClient(f func(*Config)) envOption {
 	return func(_ *bsssim.Config, c *Config) { f(c) }
 }
