@@ -283,10 +283,15 @@ func TestFreezeUnfreeze(t *testing.T) {
 	if *(*l.CustomerInfos)[0].IsFrozen != 1 {
 		t.Fatalf("is_frozen = %d", *(*l.CustomerInfos)[0].IsFrozen)
 	}
-	// Money moves to a frozen customer are refused.
+	// Money still moves to and from a frozen customer: neither adjust-amount
+	// nor reclaim documents an account-frozen refusal.
 	amt := mustDec("5")
-	_, err = h.bss.UpdateCustomerAccountAmount(&bssmodel.UpdateCustomerAccountAmountRequest{Body: &bssmodel.AdjustAccountReq{CustomerId: a, Amount: &amt}})
-	sdkErr(t, err, http.StatusBadRequest, "CBC.99003626")
+	if _, err = h.bss.UpdateCustomerAccountAmount(&bssmodel.UpdateCustomerAccountAmountRequest{Body: &bssmodel.AdjustAccountReq{CustomerId: a, Amount: &amt}}); err != nil {
+		t.Fatalf("allocate to a frozen customer: %v", err)
+	}
+	if _, err = h.bss.ReclaimToPartnerAccount(&bssmodel.ReclaimToPartnerAccountRequest{Body: &bssmodel.ReclaimToPartnerAccountBalancesReq{CustomerId: a, Amount: &amt}}); err != nil {
+		t.Fatalf("reclaim from a frozen customer: %v", err)
+	}
 
 	// All fail → whole-request error; some fail → 200 with details.
 	_, err = freeze([]string{a}, nil)
