@@ -9,6 +9,8 @@
 //	SIM_SEED           seed for ids, codes and prices (default 1)
 //	SIM_SNAPSHOT       JSON file: state loaded at start, written at shutdown
 //	SIM_REVIEW_DELAY   virtual delay before real-name reviews auto-approve (default 10m; 0 = admin decides)
+//	SIM_ASSOCIATION_DELAY  virtual delay before a new customer's partner association completes
+//	                   and ListSubCustomers shows it (default 30s; 0 = at once)
 //	SIM_XACCOUNT_TYPE  platform id / agency name (default storefront_sim)
 package main
 
@@ -49,8 +51,8 @@ func (c config) String() string {
 	if c.Sim.PartnerSK != "" {
 		sk = "***"
 	}
-	return fmt.Sprintf("addr=%s partner_ak=%s partner_sk=%s seed=%d snapshot=%q review_delay=%s xaccount_type=%s",
-		c.Addr, c.Sim.PartnerAK, sk, c.Sim.Seed, c.Sim.SnapshotPath, c.Sim.ReviewDelay, c.Sim.XAccountType)
+	return fmt.Sprintf("addr=%s partner_ak=%s partner_sk=%s seed=%d snapshot=%q review_delay=%s association_delay=%s xaccount_type=%s",
+		c.Addr, c.Sim.PartnerAK, sk, c.Sim.Seed, c.Sim.SnapshotPath, c.Sim.ReviewDelay, c.Sim.AssociationDelay, c.Sim.XAccountType)
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -76,6 +78,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("SIM_REVIEW_DELAY: want a non-negative duration such as 10m, got %q", v)
 		}
 		c.Sim.ReviewDelay = d
+	}
+	c.Sim.AssociationDelay = bsssim.DefaultAssociationDelay
+	if v := getenv("SIM_ASSOCIATION_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("SIM_ASSOCIATION_DELAY: want a non-negative duration such as 30s, got %q", v)
+		}
+		c.Sim.AssociationDelay = d
 	}
 	return c, nil
 }

@@ -110,13 +110,16 @@ func TestLoadConfig(t *testing.T) {
 	t.Parallel()
 	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := loadConfig(get(nil))
-	if err != nil || c.Addr != "127.0.0.1:8081" || c.Sim.ReviewDelay != 10*time.Minute || c.Sim.Seed != 0 {
+	if err != nil || c.Addr != "127.0.0.1:8081" || c.Sim.ReviewDelay != 10*time.Minute || c.Sim.AssociationDelay != 30*time.Second || c.Sim.Seed != 0 {
 		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	if c, err := loadConfig(get(map[string]string{"SIM_ASSOCIATION_DELAY": "0"})); err != nil || c.Sim.AssociationDelay != 0 {
+		t.Fatalf("SIM_ASSOCIATION_DELAY=0: %+v %v", c, err)
 	}
 	if !strings.Contains(c.String(), "partner_sk=(default)") {
 		t.Fatalf("String() = %s", c)
 	}
-	for _, bad := range []map[string]string{{"SIM_SEED": "x"}, {"SIM_REVIEW_DELAY": "-1m"}, {"SIM_REVIEW_DELAY": "soon"}} {
+	for _, bad := range []map[string]string{{"SIM_SEED": "x"}, {"SIM_REVIEW_DELAY": "-1m"}, {"SIM_REVIEW_DELAY": "soon"}, {"SIM_ASSOCIATION_DELAY": "-1s"}, {"SIM_ASSOCIATION_DELAY": "later"}} {
 		if _, err := loadConfig(get(bad)); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -169,7 +169,6 @@ func startUpstream(c UpstreamConfig, log *slog.Logger) (*upstream, error) {
 		u.SimURL = "http://" + ln.Addr().String()
 		hc.BSSEndpoint, hc.IAMEndpoint, hc.ECSEndpoint, hc.EVSEndpoint = u.SimURL, u.SimURL, u.SimURL, u.SimURL
 		hc.PartnerAK, hc.PartnerSK, hc.XAccountType = c.SimPartnerAK, c.SimPartnerSK, simXAccount
-		hc.Now = sim.Now // the simulator's clock can be advanced; sign with its time
 	}
 	cloud, err := huawei.New(hc)
 	if err != nil {

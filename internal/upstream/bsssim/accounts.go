@@ -3,6 +3,7 @@ package bsssim
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,9 +136,11 @@ type moneyReq struct {
 	IndirectPartnerID *string         `json:"indirect_partner_id"`
 }
 
-// moneyTarget decodes and checks a money move to or from a customer.
-// Frozen customers are refused with CBC.99003626 ("account frozen", the code
-// BSS uses for operations a frozen account may not do).
+// moneyTarget decodes and checks a money move to or from a customer. A
+// frozen customer is not refused: neither adjust-amount nor reclaim lists
+// an account-frozen error (docs/huawei-bss.md §6.5, §6.6, §8.6), and a
+// freeze stops the account from buying, not the partner from funding it or
+// taking back what is left (§1.5).
 func (s *Server) moneyTarget(c *call) (*customer, decimal.Decimal, *apiError) {
 	var req moneyReq
 	if e := c.Decode(&req); e != nil {
@@ -159,9 +162,6 @@ func (s *Server) moneyTarget(c *call) (*customer, decimal.Decimal, *apiError) {
 	}
 	if !cu.reseller() {
 		return nil, decimal.Zero, cbcErr(http.StatusBadRequest, "CBC.99000000", "You have no permission to operate this customer.")
-	}
-	if cu.Frozen {
-		return nil, decimal.Zero, cbcErr(http.StatusBadRequest, "CBC.99003626", "The customer account is frozen.")
 	}
 	return cu, amt, nil
 }
@@ -239,8 +239,7 @@ func (s *Server) listAdjustRecords(c *call) (any, *apiError) {
 	custID, transID := q.Get("customer_id"), q.Get("trans_id")
 
 	var hits []adjustRecord
-	for i := len(s.st.Adjusts) - 1; i >= 0; i-- { // newest first
-		r := s.st.Adjusts[i]
+	for _, r := range s.st.Adjusts {
 		switch {
 		case custID != "" && r.CustomerID != custID,
 			transID != "" && r.TransID != transID,
@@ -251,6 +250,7 @@ func (s *Server) listAdjustRecords(c *call) (any, *apiError) {
 		}
 		hits = append(hits, r)
 	}
+	slices.SortFunc(hits, newestFirst)
 	recs := []map[string]any{}
 	for i := offset; i < len(hits) && i < offset+limit; i++ {
 		r := hits[i]
@@ -261,6 +261,23 @@ func (s *Server) listAdjustRecords(c *call) (any, *apiError) {
 		})
 	}
 	return map[string]any{"records": recs, "total_count": len(hits)}, nil
+}
+
+// newestFirst is the order of ListPartnerAdjustRecords: operation_time
+// descending, ties (whole seconds) by trans_id descending — a total order
+// on what the client sees, so the same query gives the same pages.
+//
+// Records are only ever added at the current time, so a window whose
+// operation_time_end is a second already past never changes: paging it by
+// offset neither repeats nor skips a record, however many arrive meanwhile.
+// That is how a client pages (the adapter's ListAdjustRecords says so too);
+// without an end in the past, newest-first offsets shift with every new
+// record.
+func newestFirst(a, b adjustRecord) int {
+	if c := b.OperationTime.Compare(a.OperationTime); c != 0 {
+		return c
+	}
+	return strings.Compare(b.TransID, a.TransID)
 }
 
 // queryInt parses an optional integer query parameter within [lo, hi].

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	bssmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bss/v2/model"
 	"github.com/shopspring/decimal"
@@ -82,7 +83,8 @@ func TestAllocateAndReclaim(t *testing.T) {
 	_, err = h.bss.ListCustomersBalancesDetail(&bssmodel.ListCustomersBalancesDetailRequest{Body: &bssmodel.QueryCustomersBalancesReq{}})
 	sdkErr(t, err, http.StatusBadRequest, "CBC.0100")
 
-	// Adjust records: newest first, amounts as strings.
+	// Adjust records: newest first (TestAdjustRecordsOrderAndPaging),
+	// amounts as strings.
 	recs, err := h.bss.ListPartnerAdjustRecords(&bssmodel.ListPartnerAdjustRecordsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,10 +92,16 @@ func TestAllocateAndReclaim(t *testing.T) {
 	if *recs.TotalCount != 3 || len(*recs.Records) != 3 {
 		t.Fatalf("records = %s", recs)
 	}
-	newest := (*recs.Records)[0]
-	if *newest.OperationType != opBeRetrieve || *newest.Amount != "3.50" || *newest.TransId != *rc.TransId ||
-		*newest.CustomerId != a || *newest.OperationTime == "" || *newest.MeasureId != 1 {
-		t.Fatalf("newest = %s", newest)
+	all := *recs.Records
+	var reclaimed *bssmodel.AdjustRecordV3
+	for i := range all {
+		if *all[i].TransId == *rc.TransId {
+			reclaimed = &all[i]
+		}
+	}
+	if reclaimed == nil || *reclaimed.OperationType != opBeRetrieve || *reclaimed.Amount != "3.50" ||
+		*reclaimed.CustomerId != a || *reclaimed.OperationTime == "" || *reclaimed.MeasureId != 1 {
+		t.Fatalf("reclaim record in %s", recs)
 	}
 	recs, _ = h.bss.ListPartnerAdjustRecords(&bssmodel.ListPartnerAdjustRecordsRequest{TransId: r1.TransferId})
 	if *recs.TotalCount != 1 || *(*recs.Records)[0].Amount != "10.00" || *(*recs.Records)[0].OperationType != opBeAdjust {
@@ -104,7 +112,7 @@ func TestAllocateAndReclaim(t *testing.T) {
 		t.Fatalf("by customer+type = %s", recs)
 	}
 	recs, _ = h.bss.ListPartnerAdjustRecords(&bssmodel.ListPartnerAdjustRecordsRequest{Offset: tref(int32(1)), Limit: tref(int32(1))})
-	if *recs.TotalCount != 3 || len(*recs.Records) != 1 || *(*recs.Records)[0].CustomerId != b {
+	if *recs.TotalCount != 3 || len(*recs.Records) != 1 || *(*recs.Records)[0].TransId != *all[1].TransId {
 		t.Fatalf("page = %s", recs)
 	}
 	h.advance("2h")
@@ -187,3 +195,85 @@ func TestReferralCustomer(t *testing.T) {
 		t.Fatalf("referral customer listed: %v %s", err, cb)
 	}
 }
+
+// ListPartnerAdjustRecords: operation time descending, ties by trans_id
+// descending; a window whose end is past pages by offset without repeats or
+// gaps while new records keep arriving.
+func TestAdjustRecordsOrderAndPaging(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	a := h.newCustomer("pg")
+	fund := func() { h.fund(a, "1") }
+
+	// Ties: three records in one second (put in place, as the wire cannot
+	// stop the clock), stamped before the ones the API makes below.
+	h.sim.mu.Lock()
+	tie := h.sim.now().Add(-time.Minute)
+	cu := h.sim.st.byID[a]
+	for _, id := range []string{"b-tie", "c-tie", "a-tie"} {
+		h.sim.st.Adjusts = append(h.sim.st.Adjusts, adjustRecord{TransID: id, CustomerID: a, CustomerName: cu.DomainName,
+			OperationType: opBeAdjust, Amount: mustDec("1"), OperationTime: tie})
+	}
+	h.sim.mu.Unlock()
+	for range 4 {
+		fund()
+	}
+
+	list := func(req bssmodel.ListPartnerAdjustRecordsRequest) ([]bssmodel.AdjustRecordV3, int32) {
+		t.Helper()
+		resp, err := h.bss.ListPartnerAdjustRecords(&req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *resp.Records, *resp.TotalCount
+	}
+	all, _ := list(bssmodel.ListPartnerAdjustRecordsRequest{Limit: tref(int32(100))})
+	if len(all) != 7 {
+		t.Fatalf("%d records", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		prev, cur := all[i-1], all[i]
+		if *prev.OperationTime < *cur.OperationTime || *prev.OperationTime == *cur.OperationTime && *prev.TransId < *cur.TransId {
+			t.Fatalf("not newest first, ties by trans_id descending: %s then %s", recString(prev), recString(cur))
+		}
+	}
+	if got := *all[4].TransId + "," + *all[5].TransId + "," + *all[6].TransId; got != "c-tie,b-tie,a-tie" {
+		t.Fatalf("the tie is ordered %s", got)
+	}
+
+	// Page a closed window (end a second already past) two at a time while
+	// records arrive after every page.
+	h.advance("1m")
+	endAt := h.sim.now().Add(-time.Second)
+	end := endAt.Format(hwTime)
+	var paged []string
+	for offset := int32(0); ; offset += 2 {
+		page, total := list(bssmodel.ListPartnerAdjustRecordsRequest{OperationTimeEnd: &end, Offset: &offset, Limit: tref(int32(2))})
+		if total != 7 {
+			t.Fatalf("total %d while paging a closed window", total)
+		}
+		for _, r := range page {
+			paged = append(paged, *r.TransId)
+		}
+		fund()
+		if len(page) < 2 {
+			break
+		}
+	}
+	if len(paged) != len(all) {
+		t.Fatalf("paged %d records, want %d: %v", len(paged), len(all), paged)
+	}
+	for i, r := range all {
+		if paged[i] != *r.TransId {
+			t.Fatalf("page order %v differs from the one-shot order at %d", paged, i)
+		}
+	}
+	// The records that arrived meanwhile are the next window's, which
+	// begins a second after the last one ended.
+	begin := endAt.Add(time.Second).Format(hwTime)
+	if later, total := list(bssmodel.ListPartnerAdjustRecordsRequest{OperationTimeBegin: &begin}); total != 4 || len(later) != 4 {
+		t.Fatalf("next window: %d records", total)
+	}
+}
+
+func recString(r bssmodel.AdjustRecordV3) string { return *r.OperationTime + "/" + *r.TransId }

@@ -101,6 +101,9 @@ func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
 		Probability *float64 `json:"probability"`
 		Count       *int     `json:"count"`
 		Latency     string   `json:"latency"`
+		Status      int      `json:"status"`
+		ErrorCode   string   `json:"error_code"`
+		ErrorMsg    string   `json:"error_msg"`
 	}
 	if !decodeAdmin(w, r, &req) {
 		return
@@ -111,7 +114,7 @@ func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !faultKinds[req.Kind] {
-		bad("kind must be one of fail_before_commit, commit_then_5xx, commit_then_hang, latency, 429, malformed_body, half_success")
+		bad("kind must be one of fail_before_commit, commit_then_5xx, commit_then_hang, latency, 429, malformed_body, half_success, error")
 		return
 	}
 	if req.Kind == faultHalfSuccess && req.Operation != "CreateSubCustomer" && req.Operation != "*" {
@@ -144,6 +147,18 @@ func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Latency, f.LatencyText = d, req.Latency
 	}
+	if req.Kind == faultError {
+		// Any answer Huawei documents but the simulator does not produce on
+		// its own, e.g. 403 CBC.0154 (token expired) on a BSS page.
+		if req.Status < 400 || req.Status > 599 || req.ErrorCode == "" {
+			bad(`error kind needs "status" (400–599) and "error_code"`)
+			return
+		}
+		f.Status, f.ErrorCode, f.ErrorMsg = req.Status, req.ErrorCode, req.ErrorMsg
+		if f.ErrorMsg == "" {
+			f.ErrorMsg = "Scripted error."
+		}
+	}
 	s.mu.Lock()
 	s.faultN++
 	f.ID = "f" + strconv.Itoa(s.faultN)
@@ -165,7 +180,7 @@ func (s *Server) adminSMS(w http.ResponseWriter, r *http.Request) {
 	msgs := make([]map[string]any, 0, len(s.st.SMS))
 	for _, m := range s.st.SMS {
 		msgs = append(msgs, map[string]any{
-			"mobile_phone": m.MobilePhone, "code": m.Code, "scene": m.Scene,
+			"mobile_phone": m.MobilePhone, "code": m.Code, "scene": m.Scene, "customer_id": m.CustomerID,
 			"sent_at": m.SentAt.Format(time.RFC3339), "expires_at": m.ExpiresAt.Format(time.RFC3339),
 		})
 	}
@@ -226,6 +241,7 @@ func (s *Server) adminState(w http.ResponseWriter, r *http.Request) {
 		m := map[string]any{
 			"domain_id": cu.DomainID, "domain_name": cu.DomainName, "xaccount_id": cu.XAccountID,
 			"mobile_phone": cu.MobilePhone, "association_type": cu.AssociationType, "balance": money(cu.Balance),
+			"associated": cu.associated(now), "associated_on": cu.AssociatedOn.Format(time.RFC3339),
 			"frozen": cu.Frozen, "freeze_type": cu.FreezeType, "realname_status": realnameStatusName[cu.Realname.Status],
 			"customer_type": cu.Realname.CustomerType,
 		}

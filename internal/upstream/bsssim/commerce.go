@@ -25,7 +25,8 @@ import (
 //     after that it is deleted (no longer listed; renew → CBC.99003016). With
 //     expire-to-on-demand set, it leaves the yearly/monthly system at expiry
 //     instead (status 3, listed only when status_list asks for 3). A resource
-//     of a frozen customer is shown as frozen (status 4).
+//     of a customer frozen with ACCOUNT_AND_RESOURCE is shown as frozen
+//     (status 4); an ACCOUNT freeze leaves resources running.
 //   - Auto-renew: the first deduction attempt is 7 days before expiry, then
 //     one attempt every 24 h until the resource is deleted; each attempt
 //     renews one period (month or year, from the auto-renew setting or the
@@ -34,8 +35,9 @@ import (
 //   - Unsubscribe refunds: see refundFor in commerce_resources.go.
 //   - Buying needs a real-name verified, unfrozen account: the ECS/EVS
 //     creates answer 403 Ecs.0003 / EVS.0003 otherwise. Paying and renewing
-//     on a frozen account answer 400 CBC.7281; its resources show status 4,
-//     so auto-renew cannot be set (CBC.99003602) and no deduction is made.
+//     on a frozen account (either freeze type) answer 400 CBC.7281 and no
+//     auto-renew deduction is made; with ACCOUNT_AND_RESOURCE its resources
+//     also show status 4, so auto-renew cannot be set (CBC.99003602).
 //   - Discount: an order carries the partner discount its customer has when
 //     it is created (the price book's default, or SetPartnerDiscount).
 //   - Provisioning is instantaneous: payment creates the resources, and the
@@ -308,11 +310,13 @@ func (c *commerce) group(primary *Resource) []*Resource {
 	return g
 }
 
-// status is the status shown on the wire: a frozen customer's resources
-// are frozen whatever their own state.
+// status is the status shown on the wire: the resources of a customer
+// frozen with ACCOUNT_AND_RESOURCE are frozen whatever their own state. An
+// ACCOUNT freeze stops the account from buying, renewing and changing, but
+// its resources keep running (docs/huawei-bss.md §1.5).
 func (s *Server) resourceStatus(r *Resource) int {
 	if r.Status == resInUse || r.Status == resExpired {
-		if cu, ok := s.customerByID(r.CustomerID); ok && cu.Frozen {
+		if cu, ok := s.customerByID(r.CustomerID); ok && cu.Frozen && cu.FreezeType == freezeAccountAndResource {
 			return resFrozen
 		}
 	}

@@ -87,7 +87,7 @@ func (b *buyer) projectClient(builder *core.HcHttpClientBuilder, cr *iammodel.Cr
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return hc.WithExtraHeaders(b.h.date)
+	return hc
 }
 
 // advance moves the virtual clock and logs in again.

@@ -554,7 +554,7 @@ func TestExpiryAndFrozenStatus(t *testing.T) {
 
 	h.sim.mu.Lock()
 	cu, _ := h.sim.customerByID(b.id)
-	cu.Frozen = true
+	cu.Frozen, cu.FreezeType = true, freezeAccountAndResource
 	h.sim.mu.Unlock()
 	if st := *b.resource(serverID).Status; st != resFrozen {
 		t.Fatalf("a frozen customer's resource shows status %d", st)
@@ -562,7 +562,7 @@ func TestExpiryAndFrozenStatus(t *testing.T) {
 	_, err := unsubscribe(b, 1, serverID)
 	sdkErr(t, err, http.StatusBadRequest, "CBC.99003656")
 	h.sim.mu.Lock()
-	cu.Frozen = false
+	cu.Frozen, cu.FreezeType = false, ""
 	h.sim.mu.Unlock()
 
 	b.advance("745h")

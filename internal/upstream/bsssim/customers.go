@@ -20,7 +20,7 @@ type customer struct {
 	XAccountType    string          `json:"xaccount_type"`
 	MobilePhone     string          `json:"mobile_phone,omitempty"`
 	AssociationType string          `json:"association_type"` // "1" referral, "2" reseller (代售)
-	AssociatedOn    time.Time       `json:"associated_on"`
+	AssociatedOn    time.Time       `json:"associated_on"`    // when the asynchronous association completes (or completed)
 	CloseMarketMsg  bool            `json:"close_market_ms"`
 	HasPassword     bool            `json:"has_password"` // the password itself is never kept
 	Label           string          `json:"label,omitempty"`
@@ -29,6 +29,10 @@ type customer struct {
 	FreezeType      string          `json:"freeze_type,omitempty"` // ACCOUNT | ACCOUNT_AND_RESOURCE
 	Realname        realname        `json:"realname"`
 }
+
+// associated reports whether the partner association has completed: only
+// then does ListSubCustomers show the customer (docs/huawei-bss.md §1.3).
+func (c *customer) associated(now time.Time) bool { return !now.Before(c.AssociatedOn) }
 
 // RealnameVerified reports whether the customer may buy.
 func (c *customer) RealnameVerified() bool { return c.Realname.Status == verifiedOK }
@@ -43,7 +47,7 @@ type tempCred struct {
 	Secret    string    `json:"secret"`
 	Token     string    `json:"securitytoken"`
 	DomainID  string    `json:"domain_id"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ExpiresAt time.Time `json:"expires_at"` // wall clock
 }
 
 type projectInfo struct {
@@ -93,10 +97,6 @@ func (s *Server) customerOps() []op {
 	}
 }
 
-// mobileCap is how many customers may register with one mobile number;
-// CreateSubCustomer answers CBC.99000029 for a second one.
-const mobileCap = 1
-
 func (s *Server) checkUserIdentity(c *call) (any, *apiError) {
 	var req struct {
 		SearchType  string `json:"search_type"`
@@ -116,12 +116,10 @@ func (s *Server) checkUserIdentity(c *call) (any, *apiError) {
 			!reMobileCN.MatchString(strings.TrimPrefix(req.SearchValue, "0086-")) {
 			return nil, paramErr("search_value", "must be a mainland mobile with country code, e.g. 0086-13800000000")
 		}
-		n := 0
-		if _, ok := s.st.byMobile[strings.TrimPrefix(req.SearchValue, "0086-")]; ok {
-			n = 1
-		}
-		used = n >= mobileCap
-		resp["mobile_remain_available_num"] = max(mobileCap-n, 0)
+		// Only the per-number cap is checked for a mobile (docs/huawei-bss.md §1.1).
+		left := max(s.cfg.MobileLimit-s.st.mobileUses[strings.TrimPrefix(req.SearchValue, "0086-")], 0)
+		used = left == 0
+		resp["mobile_remain_available_num"] = left
 	case "email":
 		if !strings.Contains(req.SearchValue, "@") {
 			return nil, paramErr("search_value", "must be an e-mail address")
@@ -226,13 +224,16 @@ func (s *Server) sendVerificationCode(c *call) (any, *apiError) {
 	return nil, nil
 }
 
-// verifySMS checks a code against the latest code sent to mobile for scene.
-// A new code replaces the previous ones; three wrong tries burn the code.
-func (s *Server) verifySMS(now time.Time, mobile string, scene int, code string) *apiError {
+// verifySMS checks a code against the latest code sent to mobile for scene
+// and, for a bank-card code (scene 18), for that customer: such a code is
+// requested with the customer_id it verifies, and proves nothing for another
+// customer. A new code replaces the previous ones; three wrong tries burn
+// the code.
+func (s *Server) verifySMS(now time.Time, mobile string, scene int, customerID, code string) *apiError {
 	var m *smsMessage
 	for i := len(s.st.SMS) - 1; i >= 0; i-- {
-		if s.st.SMS[i].MobilePhone == mobile && s.st.SMS[i].Scene == scene {
-			m = &s.st.SMS[i]
+		if c := &s.st.SMS[i]; c.MobilePhone == mobile && c.Scene == scene && c.CustomerID == customerID {
+			m = c
 			break
 		}
 	}
@@ -318,10 +319,11 @@ func (s *Server) createSubCustomer(c *call) (any, *apiError) {
 		}
 	}
 	if mobile != "" {
-		if _, dup := s.st.byMobile[mobile]; dup {
-			return nil, cbcErr(http.StatusBadRequest, "CBC.99000029", "The mobile number already exists.")
+		// Checked before the code, which a refused registration must not use up.
+		if s.st.mobileUses[mobile] >= s.cfg.MobileLimit {
+			return nil, cbcErr(http.StatusBadRequest, "CBC.99000030", "The number of customers registered with this mobile number exceeds the limit.")
 		}
-		if e := s.verifySMS(c.Now, mobile, 29, *req.VerificationCode); e != nil {
+		if e := s.verifySMS(c.Now, mobile, 29, "", *req.VerificationCode); e != nil {
 			return nil, e
 		}
 	}
@@ -334,6 +336,15 @@ func (s *Server) createSubCustomer(c *call) (any, *apiError) {
 	if req.CooperationType != nil && *req.CooperationType == "1" {
 		assoc = "1"
 	}
+	// The account exists at once; the association with the partner follows
+	// asynchronously. A caller that asks for the association result waits
+	// for it in the call (the half_success fault scripts that wait timing
+	// out). Other operations accept the customer meanwhile: Huawei documents
+	// nothing about them before the association completes.
+	associatedOn := c.Now.Add(s.cfg.AssociationDelay)
+	if req.IncludeAssociationResult != nil && *req.IncludeAssociationResult {
+		associatedOn = c.Now
+	}
 	cu := &customer{
 		DomainID:        id,
 		DomainName:      name,
@@ -341,7 +352,7 @@ func (s *Server) createSubCustomer(c *call) (any, *apiError) {
 		XAccountType:    req.XAccountType,
 		MobilePhone:     mobile,
 		AssociationType: assoc,
-		AssociatedOn:    c.Now,
+		AssociatedOn:    associatedOn,
 		CloseMarketMsg:  closeMarket,
 		HasPassword:     req.Password != nil,
 		Balance:         decimal.Zero,
@@ -462,11 +473,13 @@ func (s *Server) listSubCustomers(c *call) (any, *apiError) {
 	}
 
 	var hits []*customer
-	// Newest association first, like the Partner Center list.
+	// Newest first, like the Partner Center list; only customers whose
+	// association has completed are the partner's customers here.
 	for i := len(s.st.Customers) - 1; i >= 0; i-- {
 		cu := s.st.Customers[i]
 		switch {
-		case req.AccountName != nil && *req.AccountName != "" && !strings.Contains(cu.DomainName, *req.AccountName),
+		case !cu.associated(c.Now),
+			req.AccountName != nil && *req.AccountName != "" && !strings.Contains(cu.DomainName, *req.AccountName),
 			req.Customer != nil && *req.Customer != "" && (!cu.RealnameVerified() || !strings.Contains(cu.Realname.Name, *req.Customer)),
 			req.Label != nil && *req.Label != "" && !strings.Contains(cu.Label, *req.Label),
 			req.AssociationType != nil && *req.AssociationType != "" && cu.AssociationType != *req.AssociationType,

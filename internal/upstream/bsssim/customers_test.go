@@ -1,9 +1,11 @@
 package bsssim
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"testing"
+	"time"
 
 	bssmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bss/v2/model"
 	bssintlmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bssintl/v2/model"
@@ -12,7 +14,7 @@ import (
 func TestCheckUserIdentity(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
-	code := h.sendCode("13800000001", 29)
+	code := h.sendCode("13800000001")
 	_, err := h.bss.CreateSubCustomer(&bssmodel.CreateSubCustomerRequest{Body: &bssmodel.CreateCustomerV2Req{
 		XaccountId: "u1", XaccountType: "storefront_sim", DomainName: tref("Alice_01"), MobilePhone: tref("13800000001"), VerificationCode: &code}})
 	if err != nil {
@@ -32,10 +34,11 @@ func TestCheckUserIdentity(t *testing.T) {
 	if r := check("name", "bob-the-user"); *r.CheckResult != "available" {
 		t.Errorf("free name = %s", *r.CheckResult)
 	}
-	if r := check("mobile", "0086-13800000001"); *r.CheckResult != "used_by_user" || *r.MobileRemainAvailableNum != 0 {
-		t.Errorf("taken mobile = %s %d", *r.CheckResult, *r.MobileRemainAvailableNum)
+	// A mobile registers up to MobileLimit customers (TestMobileLimit).
+	if r := check("mobile", "0086-13800000001"); *r.CheckResult != "available" || *r.MobileRemainAvailableNum != defaultMobileLimit-1 {
+		t.Errorf("mobile used once = %s %d", *r.CheckResult, *r.MobileRemainAvailableNum)
 	}
-	if r := check("mobile", "0086-13800000002"); *r.CheckResult != "available" || *r.MobileRemainAvailableNum != 1 {
+	if r := check("mobile", "0086-13800000002"); *r.CheckResult != "available" || *r.MobileRemainAvailableNum != defaultMobileLimit {
 		t.Errorf("free mobile = %s %d", *r.CheckResult, *r.MobileRemainAvailableNum)
 	}
 	if r := check("email", "x@example.com"); *r.CheckResult != "available" || r.MobileRemainAvailableNum != nil {
@@ -57,7 +60,7 @@ func TestSMSCodeRules(t *testing.T) {
 	}
 
 	t.Run("three wrong tries burn the code", func(t *testing.T) {
-		code := h.sendCode("13900000001", 29)
+		code := h.sendCode("13900000001")
 		wrong := "000000"
 		if code == wrong {
 			wrong = "111111"
@@ -66,15 +69,15 @@ func TestSMSCodeRules(t *testing.T) {
 			sdkErr(t, create("s1", "13900000001", wrong), http.StatusBadRequest, "CBC.99004010")
 		}
 		sdkErr(t, create("s1", "13900000001", code), http.StatusBadRequest, "CBC.99004009")
-		code = h.sendCode("13900000001", 29) // a new code works
+		code = h.sendCode("13900000001") // a new code works
 		if err := create("s1", "13900000001", code); err != nil {
 			t.Fatal(err)
 		}
 		// A used code cannot be used again.
-		sdkErr(t, create("s1b", "13900000001", code), http.StatusBadRequest, "CBC.99000029")
+		sdkErr(t, create("s1b", "13900000001", code), http.StatusBadRequest, "CBC.99004010")
 	})
 	t.Run("expiry", func(t *testing.T) {
-		code := h.sendCode("13900000002", 29) // default 10 minutes
+		code := h.sendCode("13900000002") // default 10 minutes
 		h.advance("11m")
 		sdkErr(t, create("s2", "13900000002", code), http.StatusBadRequest, "CBC.99004008")
 
@@ -161,7 +164,7 @@ func TestCreateSubCustomer(t *testing.T) {
 		t.Fatalf("random name %q", n)
 	}
 
-	code := h.sendCode("13700000001", 29)
+	code := h.sendCode("13700000001")
 	if _, err := create(bssmodel.CreateCustomerV2Req{XaccountId: "x3", MobilePhone: tref("13700000001"), VerificationCode: &code}); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +176,7 @@ func TestCreateSubCustomer(t *testing.T) {
 	}{
 		{"duplicate xaccount_id", bssmodel.CreateCustomerV2Req{XaccountId: "x1"}, "CBC.99000039"},
 		{"duplicate name", bssmodel.CreateCustomerV2Req{XaccountId: "y1", DomainName: tref("FIRST_USER")}, "CBC.99000038"},
-		{"duplicate mobile", bssmodel.CreateCustomerV2Req{XaccountId: "y2", MobilePhone: tref("13700000001"), VerificationCode: tref("123456")}, "CBC.99000029"},
+		{"used code for a mobile", bssmodel.CreateCustomerV2Req{XaccountId: "y2", MobilePhone: tref("13700000001"), VerificationCode: &code}, "CBC.99004010"},
 		{"reserved prefix", bssmodel.CreateCustomerV2Req{XaccountId: "y3", DomainName: tref("op_service")}, "CBC.99000031"},
 		{"all digits", bssmodel.CreateCustomerV2Req{XaccountId: "y3", DomainName: tref("1234567")}, "CBC.99000031"},
 		{"short name", bssmodel.CreateCustomerV2Req{XaccountId: "y3", DomainName: tref("abc")}, "CBC.99000031"},
@@ -280,10 +283,15 @@ func TestFreezeUnfreeze(t *testing.T) {
 	if *(*l.CustomerInfos)[0].IsFrozen != 1 {
 		t.Fatalf("is_frozen = %d", *(*l.CustomerInfos)[0].IsFrozen)
 	}
-	// Money moves to a frozen customer are refused.
+	// Money still moves to and from a frozen customer: neither adjust-amount
+	// nor reclaim documents an account-frozen refusal.
 	amt := mustDec("5")
-	_, err = h.bss.UpdateCustomerAccountAmount(&bssmodel.UpdateCustomerAccountAmountRequest{Body: &bssmodel.AdjustAccountReq{CustomerId: a, Amount: &amt}})
-	sdkErr(t, err, http.StatusBadRequest, "CBC.99003626")
+	if _, err = h.bss.UpdateCustomerAccountAmount(&bssmodel.UpdateCustomerAccountAmountRequest{Body: &bssmodel.AdjustAccountReq{CustomerId: a, Amount: &amt}}); err != nil {
+		t.Fatalf("allocate to a frozen customer: %v", err)
+	}
+	if _, err = h.bss.ReclaimToPartnerAccount(&bssmodel.ReclaimToPartnerAccountRequest{Body: &bssmodel.ReclaimToPartnerAccountBalancesReq{CustomerId: a, Amount: &amt}}); err != nil {
+		t.Fatalf("reclaim from a frozen customer: %v", err)
+	}
 
 	// All fail → whole-request error; some fail → 200 with details.
 	_, err = freeze([]string{a}, nil)
@@ -314,4 +322,110 @@ func TestFreezeUnfreeze(t *testing.T) {
 	sdkErr(t, err, http.StatusBadRequest, "CBC.99000035")
 	_, err = freeze(make([]string, 11), nil)
 	sdkErr(t, err, http.StatusBadRequest, "CBC.0100")
+}
+
+// One mobile registers up to MobileLimit customers; CheckUserIdentity counts
+// down mobile_remain_available_num, and one more registration is
+// CBC.99000030 without using up its code (docs/huawei-bss.md §1.1, §1.3).
+func TestMobileLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.MobileLimit = 3 })
+	const mobile = "13800000077"
+	remaining := func() (string, int32) {
+		t.Helper()
+		resp, err := h.bss.CheckUserIdentity(&bssmodel.CheckUserIdentityRequest{Body: &bssmodel.CheckSubcustomerUserReq{SearchType: "mobile", SearchValue: "0086-" + mobile}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *resp.CheckResult, *resp.MobileRemainAvailableNum
+	}
+	create := func(x, code string) error {
+		_, err := h.bss.CreateSubCustomer(&bssmodel.CreateSubCustomerRequest{Body: &bssmodel.CreateCustomerV2Req{
+			XaccountId: x, XaccountType: "storefront_sim", MobilePhone: tref(mobile), VerificationCode: &code}})
+		return err
+	}
+	for i := range 3 {
+		if res, n := remaining(); res != "available" || n != int32(3-i) {
+			t.Fatalf("before registration %d: %s %d", i+1, res, n)
+		}
+		if err := create(fmt.Sprintf("m%d", i), h.sendCode(mobile)); err != nil {
+			t.Fatalf("registration %d: %v", i+1, err)
+		}
+	}
+	if res, n := remaining(); res != "used_by_user" || n != 0 {
+		t.Fatalf("at the limit: %s %d", res, n)
+	}
+	code := h.sendCode(mobile)
+	sdkErr(t, create("m3", code), http.StatusBadRequest, "CBC.99000030")
+	h.sim.mu.Lock()
+	last := h.sim.st.SMS[len(h.sim.st.SMS)-1]
+	h.sim.mu.Unlock()
+	if last.Used || last.Failures != 0 {
+		t.Fatalf("the refused registration touched its code: %+v", last)
+	}
+	if n := len(h.state().Customers); n != 3 {
+		t.Fatalf("%d customers", n)
+	}
+}
+
+// CreateSubCustomer creates the account at once and associates it with the
+// partner after AssociationDelay of virtual time: only then does
+// ListSubCustomers show it (docs/huawei-bss.md §1.3, §1.4).
+func TestAssociationDelay(t *testing.T) {
+	t.Parallel()
+	if d := newHarness(t, func(c *Config) { c.AssociationDelay = -1 }).sim.cfg.AssociationDelay; d != 30*time.Second {
+		t.Fatalf("default association delay %s", d)
+	}
+	// An hour, so that the real time the test takes cannot matter.
+	h := newHarness(t, func(c *Config) { c.AssociationDelay = time.Hour })
+	list := func(id string) *bssmodel.ListSubCustomersResponse {
+		t.Helper()
+		resp, err := h.bss.ListSubCustomers(&bssmodel.ListSubCustomersRequest{Body: &bssmodel.QuerySubCustomerListReq{CustomerId: &id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	id := h.newCustomer("assoc1")
+	created := h.state().Now
+	if l := list(id); *l.Count != 0 || len(*l.CustomerInfos) != 0 {
+		t.Fatalf("listed before the association completed: %s", l)
+	}
+	all, err := h.bss.ListSubCustomers(&bssmodel.ListSubCustomersRequest{Body: &bssmodel.QuerySubCustomerListReq{}})
+	if err != nil || *all.Count != 0 {
+		t.Fatalf("unfiltered list: %v %s", err, all)
+	}
+	// The account itself exists: it can be funded meanwhile.
+	h.fund(id, "1")
+
+	h.advance("58m")
+	if l := list(id); *l.Count != 0 {
+		t.Fatalf("listed 58 minutes after creation: %s", l)
+	}
+	h.advance("2m")
+	l := list(id)
+	if *l.Count != 1 || len(*l.CustomerInfos) != 1 {
+		t.Fatalf("not listed after the delay: %s", l)
+	}
+	c, _ := time.Parse(time.RFC3339, created)
+	if on, _ := time.Parse(hwTime, *(*l.CustomerInfos)[0].AssociatedOn); on.Sub(c) < time.Hour || on.Sub(c) > time.Hour+2*time.Second {
+		t.Fatalf("associated_on %s for a customer created at %s", on, created)
+	}
+
+	// Asking for the association result waits for it in the call.
+	resp, err := h.bss.CreateSubCustomer(&bssmodel.CreateSubCustomerRequest{Body: &bssmodel.CreateCustomerV2Req{
+		XaccountId: "assoc2", XaccountType: h.sim.cfg.XAccountType, IncludeAssociationResult: tref(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := list(*resp.DomainId); *l.Count != 1 {
+		t.Fatalf("include_association_result: not listed at once: %s", l)
+	}
+
+	// Zero is at once.
+	now := newHarness(t, nil)
+	nid := now.newCustomer("assoc3")
+	if l, err := now.bss.ListSubCustomers(&bssmodel.ListSubCustomersRequest{Body: &bssmodel.QuerySubCustomerListReq{CustomerId: &nid}}); err != nil || *l.Count != 1 {
+		t.Fatalf("AssociationDelay 0: %v %s", err, l)
+	}
 }

@@ -41,7 +41,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			Body: httpBody(body), RequestURI: target}
 		req.Header.Set("User-Agent", "fuzz")
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Sdk-Date", sim.now().Format(sdkDateLayout))
+		req.Header.Set("X-Sdk-Date", sim.wallNow().Format(sdkDateLayout))
 		if sign {
 			signPartner(sim, req, body)
 		} else if auth != "" {

@@ -248,6 +248,9 @@ func (s *Server) serveOp(o op) http.HandlerFunc {
 			case faultFailBeforeCommit:
 				reply(http.StatusInternalServerError, cbcErr(http.StatusInternalServerError, "CBC.0999", "System error."))
 				return
+			case faultError:
+				reply(f.Status, cbcErr(f.Status, f.ErrorCode, f.ErrorMsg))
+				return
 			}
 		}
 
@@ -416,11 +419,13 @@ const (
 	fault429              = "429"
 	faultMalformed        = "malformed_body"
 	faultHalfSuccess      = "half_success"
+	faultError            = "error" // a scripted error answer (status, error_code), nothing committed
 )
 
 var faultKinds = map[string]bool{
 	faultFailBeforeCommit: true, faultCommitThen5xx: true, faultCommitThenHang: true,
 	faultLatency: true, fault429: true, faultMalformed: true, faultHalfSuccess: true,
+	faultError: true,
 }
 
 // fault is a scripted failure: with Count > 0 it fires on the next Count
@@ -435,6 +440,9 @@ type fault struct {
 	Remaining   int           `json:"remaining,omitempty"`
 	Latency     time.Duration `json:"-"`
 	LatencyText string        `json:"latency,omitempty"`
+	Status      int           `json:"status,omitempty"`     // kind error
+	ErrorCode   string        `json:"error_code,omitempty"` // kind error
+	ErrorMsg    string        `json:"error_msg,omitempty"`  // kind error
 	Fired       int           `json:"fired"`
 }
 

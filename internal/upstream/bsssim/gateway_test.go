@@ -43,7 +43,7 @@ func TestSignatureRejected(t *testing.T) {
 		body := `{"offset":0,"limit":10}`
 		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/v2/partners/sub-customers/query", strings.NewReader(body))
 		req.Header.Set("User-Agent", "t")
-		req.Header.Set("X-Sdk-Date", h.sim.now().Format(sdkDateLayout))
+		req.Header.Set("X-Sdk-Date", h.sim.wallNow().Format(sdkDateLayout))
 		signPartner(h.sim, req, []byte(`{"offset":0,"limit":99}`))
 		resp, err := h.srv.Client().Do(req)
 		if err != nil {
@@ -79,7 +79,7 @@ func TestClockSkew(t *testing.T) {
 		st, _, body := func() (int, http.Header, []byte) {
 			req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/v2/accounts/partner-accounts/balances", nil)
 			req.Header.Set("User-Agent", "t")
-			req.Header.Set("X-Sdk-Date", h.sim.now().Add(tc.offset).Format(sdkDateLayout))
+			req.Header.Set("X-Sdk-Date", time.Now().UTC().Add(tc.offset).Format(sdkDateLayout))
 			signPartner(h.sim, req, nil)
 			resp, err := h.srv.Client().Do(req)
 			if err != nil {
@@ -95,13 +95,20 @@ func TestClockSkew(t *testing.T) {
 		}
 	}
 
-	// The SDK's own real-time date is judged by the virtual clock: after
-	// a jump of a day it is stale.
-	h.advance("24h")
-	delete(h.date, "X-Sdk-Date")
-	defer h.syncDate()
-	_, err := h.bss.ListPartnerBalances(&bssmodel.ListPartnerBalancesRequest{})
-	sdkErr(t, err, http.StatusUnauthorized, "APIG.0301")
+	// Skew is judged by the wall clock, as Huawei judges it by real time:
+	// after the virtual clock jumps a month, the SDK's own date is still
+	// good, and a date on the virtual clock is the stale one.
+	h.advance("30d")
+	if _, err := h.bss.ListPartnerBalances(&bssmodel.ListPartnerBalancesRequest{}); err != nil {
+		t.Fatalf("real-time signature after a virtual jump: %v", err)
+	}
+	virtual := bss.NewBssClient(h.build(bss.BssClientBuilder(), h.sim.cfg.PartnerAK, h.sim.cfg.PartnerSK, "", 0).
+		WithExtraHeaders(map[string]string{"X-Sdk-Date": h.sim.now().Format(sdkDateLayout)}))
+	_, err := virtual.ListPartnerBalances(&bssmodel.ListPartnerBalancesRequest{})
+	se := sdkErr(t, err, http.StatusUnauthorized, "APIG.0301")
+	if !strings.Contains(se.ErrorMessage, "more than 15 minutes") {
+		t.Errorf("message = %q", se.ErrorMessage)
+	}
 }
 
 func TestCredentialKinds(t *testing.T) {
@@ -132,11 +139,17 @@ func TestCredentialKinds(t *testing.T) {
 	_, err = none.ShowCustomerAccountBalances(&bssmodel.ShowCustomerAccountBalancesRequest{})
 	sdkErr(t, err, http.StatusUnauthorized, "APIG.0301")
 
-	// Expiry follows the virtual clock.
-	h.advance("16m")
+	// Expiry follows real time, not the virtual clock: a month of business
+	// time later the 15-minute credential still works...
+	h.advance("30d")
 	_, err = cust.ShowCustomerAccountBalances(&bssmodel.ShowCustomerAccountBalancesRequest{})
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99000049")
+	// ...and 16 real minutes later it does not, even with a good date.
+	h.moveWall(16 * time.Minute)
+	late := bss.NewBssClient(h.build(bss.BssClientBuilder(), cred.Access, cred.Secret, cred.Securitytoken, 0).WithExtraHeaders(h.wallDate()))
+	_, err = late.ShowCustomerAccountBalances(&bssmodel.ShowCustomerAccountBalancesRequest{})
 	se := sdkErr(t, err, http.StatusUnauthorized, "APIG.0301")
-	if !strings.Contains(se.ErrorMessage, "expire") {
+	if !strings.Contains(se.ErrorMessage, "token expires") {
 		t.Errorf("message = %q", se.ErrorMessage)
 	}
 }
@@ -270,6 +283,21 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("balance = %s", got)
 		}
 	})
+	t.Run("error", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		id := h.newCustomer("f1e")
+		addFault(h, map[string]any{"operation": "UpdateCustomerAccountAmount", "kind": "error", "count": 1,
+			"status": http.StatusForbidden, "error_code": "CBC.0154", "error_msg": "The token has expired."})
+		_, err := adjust(h, h.bss, id, "10")
+		se := sdkErr(t, err, http.StatusForbidden, "CBC.0154")
+		if se.ErrorMessage != "The token has expired." {
+			t.Fatalf("message %q", se.ErrorMessage)
+		}
+		if got := h.state().balance(id); got != "0.00" {
+			t.Fatalf("balance after a scripted error = %s", got)
+		}
+	})
 	t.Run("commit_then_5xx", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
@@ -396,6 +424,8 @@ func TestFaults(t *testing.T) {
 			{"operation": "X", "kind": "429", "count": 1, "probability": 0.5},
 			{"operation": "PayOrders", "kind": "half_success", "count": 1},
 			{"operation": "X", "kind": "latency", "count": 1},
+			{"operation": "X", "kind": "error", "count": 1, "status": 200, "error_code": "CBC.0154"},
+			{"operation": "X", "kind": "error", "count": 1, "status": 403},
 			{"kind": "429", "count": 1},
 		} {
 			h.admin(http.MethodPost, "/_sim/faults", bad, nil, http.StatusBadRequest)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,13 +29,16 @@ var testStart = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 // harness runs a simulator behind a real loopback HTTP server and talks to
 // it with the real SDK clients.
 type harness struct {
-	t    testing.TB
-	sim  *Server
-	srv  *httptest.Server
-	date map[string]string // X-Sdk-Date sent by every client: the virtual time, not the wall time
-	bss  *bss.BssClient
-	intl *bssintl.BssintlClient
-	iam  *iam.IamClient
+	t   testing.TB
+	sim *Server
+	srv *httptest.Server
+	// wallAhead moves the simulator's wall clock ahead of the real one
+	// (moveWall). The SDK clients sign with the real time, as a client of
+	// Huawei does; only a test that moves the wall signs otherwise.
+	wallAhead atomic.Int64
+	bss       *bss.BssClient
+	intl      *bssintl.BssintlClient
+	iam       *iam.IamClient
 }
 
 func newHarness(t testing.TB, mod func(*Config)) *harness {
@@ -55,13 +59,15 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 // newHarnessFor serves an existing simulator (snapshot tests build their own).
 func newHarnessFor(t testing.TB, sim *Server) *harness {
 	t.Helper()
+	h := &harness{t: t, sim: sim}
+	// Set before the server starts: the gateway reads it without a lock.
+	sim.wall = func() time.Time { return time.Now().Add(time.Duration(h.wallAhead.Load())) }
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() {
 		sim.Close() // first: releases hung handlers so that srv.Close returns
 		srv.Close()
 	})
-	h := &harness{t: t, sim: sim, srv: srv, date: map[string]string{}}
-	h.syncDate()
+	h.srv = srv
 	ak, sk := sim.cfg.PartnerAK, sim.cfg.PartnerSK
 	h.bss = bss.NewBssClient(h.build(bss.BssClientBuilder(), ak, sk, "", 0))
 	h.intl = bssintl.NewBssintlClient(h.build(bssintl.BssintlClientBuilder(), ak, sk, "", 0))
@@ -89,20 +95,24 @@ func (h *harness) build(b *core.HcHttpClientBuilder, ak, sk, token string, timeo
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return hc.WithExtraHeaders(h.date)
+	return hc
 }
 
-// syncDate makes the clients sign with the simulator's virtual time. Only
-// call it while no SDK call is in flight.
-func (h *harness) syncDate() {
-	h.date["X-Sdk-Date"] = h.sim.now().UTC().Format(sdkDateLayout)
-}
-
-// advance moves the virtual clock through the admin API.
+// advance moves the virtual clock through the admin API. The clients go on
+// signing with the real time: the gateway judges it by the wall clock.
 func (h *harness) advance(d string) {
 	h.t.Helper()
 	h.admin(http.MethodPost, "/_sim/clock/advance", map[string]string{"duration": d}, nil, http.StatusOK)
-	h.syncDate()
+}
+
+// moveWall lets real time pass for the gateway (signature skew, temporary
+// credential expiry) without waiting for it; the virtual clock is not
+// touched. Clients built afterwards must sign with wallDate.
+func (h *harness) moveWall(d time.Duration) { h.wallAhead.Add(int64(d)) }
+
+// wallDate is the X-Sdk-Date of a client on the simulator's wall clock.
+func (h *harness) wallDate() map[string]string {
+	return map[string]string{"X-Sdk-Date": h.sim.wallNow().Format(sdkDateLayout)}
 }
 
 // admin calls the admin API and decodes the answer into out.
@@ -137,7 +147,7 @@ func (h *harness) raw(method, path string, body string) (int, http.Header, []byt
 	req, _ := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "bsssim-test")
-	req.Header.Set("X-Sdk-Date", h.sim.now().UTC().Format(sdkDateLayout))
+	req.Header.Set("X-Sdk-Date", h.sim.wallNow().Format(sdkDateLayout))
 	signPartner(h.sim, req, []byte(body))
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
@@ -168,11 +178,23 @@ func sdkErr(t *testing.T, err error, status int, code string) *sdkerr.ServiceRes
 	return se
 }
 
-// sendCode sends an SMS code to mobile (scene 29 unless given) and returns it.
-func (h *harness) sendCode(mobile string, scene int32) string {
+// sendCode sends a registration SMS code (scene 29) to mobile and returns it.
+func (h *harness) sendCode(mobile string) string {
+	h.t.Helper()
+	return h.sendSceneCode(mobile, 29, nil)
+}
+
+// sendBankCardCode sends the bank-card real-name code (scene 18) of a
+// customer to mobile and returns it.
+func (h *harness) sendBankCardCode(mobile, customerID string) string {
+	h.t.Helper()
+	return h.sendSceneCode(mobile, 18, &customerID)
+}
+
+func (h *harness) sendSceneCode(mobile string, scene int32, customerID *string) string {
 	h.t.Helper()
 	_, err := h.bss.SendVerificationMessageCode(&bssmodel.SendVerificationMessageCodeRequest{Body: &bssmodel.SendVerificationCodeV2Req{
-		ReceiverType: 1, MobilePhone: mobile, Scene: &scene, CustomerId: ptrIf(scene == 18, "cust")}})
+		ReceiverType: 1, MobilePhone: mobile, Scene: &scene, CustomerId: customerID}})
 	if err != nil {
 		h.t.Fatalf("send code: %v", err)
 	}
@@ -181,13 +203,6 @@ func (h *harness) sendCode(mobile string, scene int32) string {
 
 // tref returns a pointer to v (test-only; the name avoids clashing with package helpers).
 func tref[T any](v T) *T { return &v }
-
-func ptrIf(cond bool, v string) *string {
-	if cond {
-		return &v
-	}
-	return nil
-}
 
 func (h *harness) lastCode(mobile string) string {
 	h.t.Helper()

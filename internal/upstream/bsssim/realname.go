@@ -184,7 +184,7 @@ func (s *Server) createPersonalRealname(c *call) (any, *apiError) {
 		case !reMobileCN.MatchString(b.Mobile):
 			return nil, paramErr("bank_card_info.mobile", "must be a mainland China mobile number")
 		}
-		if e := s.verifySMS(c.Now, b.Mobile, 18, b.VerificationCode); e != nil {
+		if e := s.verifySMS(c.Now, b.Mobile, 18, cu.DomainID, b.VerificationCode); e != nil {
 			// The individual real-name page documents only "code expired"
 			// for verification-code problems.
 			return nil, cbcErr(http.StatusBadRequest, "CBC.99000027", "The verification code has expired or is invalid.")

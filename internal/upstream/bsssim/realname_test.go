@@ -183,17 +183,24 @@ func TestRealnameBankCard(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	id := h.newCustomer("bank")
-	code := h.sendCode("13600000001", 18)
-	req := &bssmodel.CreatePersonalRealnameAuthRequest{Body: &bssmodel.ApplyIndividualRealnameAuthsReq{
-		CustomerId: id, IdentifyType: 4, VerifiedFileUrl: []string{"face.jpg"}, Name: "Li Si", VerifiedNumber: "110101199202021111",
-		XaccountType: "storefront_sim", BankCardInfo: &bssmodel.BankCardInfoV2{BankAccount: "6222-0000-1111", Areacode: "0086", Mobile: "13600000001", VerificationCode: "999999"}}}
-	if code == "999999" {
-		req.Body.BankCardInfo.VerificationCode = "888888"
+	code := h.sendBankCardCode("13600000001", id)
+	bankCard := func(customerID, code string) *bssmodel.CreatePersonalRealnameAuthRequest {
+		return &bssmodel.CreatePersonalRealnameAuthRequest{Body: &bssmodel.ApplyIndividualRealnameAuthsReq{
+			CustomerId: customerID, IdentifyType: 4, VerifiedFileUrl: []string{"face.jpg"}, Name: "Li Si", VerifiedNumber: "110101199202021111",
+			XaccountType: "storefront_sim", BankCardInfo: &bssmodel.BankCardInfoV2{BankAccount: "6222-0000-1111", Areacode: "0086", Mobile: "13600000001", VerificationCode: code}}}
 	}
-	_, err := h.bss.CreatePersonalRealnameAuth(req)
+	wrong := "999999"
+	if code == wrong {
+		wrong = "888888"
+	}
+	_, err := h.bss.CreatePersonalRealnameAuth(bankCard(id, wrong))
 	sdkErr(t, err, http.StatusBadRequest, "CBC.99000027")
-	req.Body.BankCardInfo.VerificationCode = code
-	resp, err := h.bss.CreatePersonalRealnameAuth(req)
+	// The code was asked for this customer: it proves nothing for another
+	// one, even on the same card and mobile.
+	other := h.newCustomer("bank2")
+	_, err = h.bss.CreatePersonalRealnameAuth(bankCard(other, code))
+	sdkErr(t, err, http.StatusBadRequest, "CBC.99000027")
+	resp, err := h.bss.CreatePersonalRealnameAuth(bankCard(id, code))
 	if err != nil || *resp.IsReview != 0 {
 		t.Fatalf("bank card: %v %s", err, resp)
 	}

@@ -7,6 +7,12 @@
 // resources — on a virtual clock, and exposes admin endpoints under /_sim/
 // to move the clock, script faults and inspect state. Everything is
 // deterministic for a given seed.
+//
+// Two clocks, as at Huawei: the virtual clock is business time (payment
+// deadlines, reviews, auto-renew, expiry) and only it jumps; the gateway
+// judges what Huawei judges by real time — the X-Sdk-Date skew and the
+// lifetime of temporary credentials — by the wall clock, so a client that
+// signs with its own real time keeps working after /_sim/clock/advance.
 package bsssim
 
 import (
@@ -39,6 +45,8 @@ type Config struct {
 	Start                time.Time       // virtual clock start (zero → now, truncated to the second)
 	PartnerBalance       decimal.Decimal // allocatable (account_type 8) balance at start
 	ReviewDelay          time.Duration   // virtual delay before a pending real-name review auto-approves; 0 = only the admin decides; < 0 = DefaultReviewDelay
+	AssociationDelay     time.Duration   // virtual delay before a new customer's partner association completes; 0 = at once; < 0 = DefaultAssociationDelay
+	MobileLimit          int             // customers one mobile number may register (0 → DefaultMobileLimit)
 	SnapshotPath         string          // optional: state loaded at New, written at Close
 	DisableRateLimits    bool            // only for raw-throughput benchmarks
 	Logger               *slog.Logger
@@ -50,6 +58,12 @@ const (
 	defaultPartnerDomain = "sim-partner-0001"
 	defaultXAccountType  = "storefront_sim"
 	defaultReviewDelay   = 10 * time.Minute
+	// Huawei publishes neither figure: how long the asynchronous association
+	// of CreateSubCustomer takes, and how many customers one mobile may
+	// register (docs/huawei-bss.md §1.1, §1.3 document only the
+	// mobile_remain_available_num field and CBC.99000030).
+	defaultAssociationDelay = 30 * time.Second
+	defaultMobileLimit      = 5
 )
 
 // withDefaults fills the zero values. ReviewDelay 0 is meaningful (only the
@@ -80,6 +94,12 @@ func (c Config) withDefaults() Config {
 	if c.ReviewDelay < 0 {
 		c.ReviewDelay = defaultReviewDelay
 	}
+	if c.AssociationDelay < 0 {
+		c.AssociationDelay = defaultAssociationDelay
+	}
+	if c.MobileLimit <= 0 {
+		c.MobileLimit = defaultMobileLimit
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -88,6 +108,10 @@ func (c Config) withDefaults() Config {
 
 // DefaultReviewDelay is the review delay cmd/bss-sim uses when none is given.
 const DefaultReviewDelay = defaultReviewDelay
+
+// DefaultAssociationDelay is the association delay cmd/bss-sim uses when
+// none is given.
+const DefaultAssociationDelay = defaultAssociationDelay
 
 // Server is the simulator. All simulated state lives under mu; the gateway
 // pieces that must not serialise requests (signature check, rate limiter,
@@ -101,12 +125,16 @@ type Server struct {
 	panics  atomic.Int64  // handler panics recovered by the gateway
 	done    chan struct{} // closed by Close: releases hung (commit_then_hang) handlers
 	close   sync.Once
+	// wall is real time as Huawei's gateway sees it (signature skew,
+	// temporary-credential expiry): time.Now, replaced only by tests,
+	// before the first request.
+	wall func() time.Time
 
 	mu      sync.Mutex
 	st      *state
 	com     *commerce
 	rng     *rand.Rand            // fault probabilities; reseeded on reset
-	clk     atomic.Pointer[clock] // read without s.mu by the gateway's skew check; written under s.mu
+	clk     atomic.Pointer[clock] // virtual clock; written under s.mu
 	faults  []*fault
 	faultN  int
 	journal journal
@@ -121,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		limiter: newLimiter(),
 		done:    make(chan struct{}),
+		wall:    time.Now,
 	}
 	s.mu.Lock()
 	s.resetLocked()
@@ -163,9 +192,9 @@ func (s *Server) resetLocked() {
 
 // clock is the virtual clock: it runs at wall speed from its base and jumps
 // forward on /_sim/clock/advance. Letting it run keeps a long-lived sandbox
-// usable with SDKs that sign with the real time, while tests stay
-// deterministic by advancing in large steps. Times are whole seconds, like
-// every Huawei timestamp.
+// feeling like the real thing (a review decided ten minutes later is decided
+// ten minutes later), while tests stay deterministic by advancing in large
+// steps. Times are whole seconds, like every Huawei timestamp.
 type clock struct {
 	base   time.Time // virtual time at anchor
 	anchor time.Time // wall time (monotonic) when base was set
@@ -180,9 +209,8 @@ func (c *clock) now() time.Time {
 // now returns the virtual time.
 func (s *Server) now() time.Time { return s.clk.Load().now() }
 
-// Now is the simulator's virtual time. A client in the same process signs
-// X-Sdk-Date with it, so the ±15 min skew rule holds after /_sim/clock/advance.
-func (s *Server) Now() time.Time { return s.now() }
+// wallNow is the gateway's real time, in whole seconds like X-Sdk-Date.
+func (s *Server) wallNow() time.Time { return s.wall().UTC().Truncate(time.Second) }
 
 // advanceLocked moves the virtual clock forward and runs the time-driven
 // rules for the interval.
@@ -227,7 +255,7 @@ type state struct {
 	byID        map[string]*customer
 	byName      map[string]*customer
 	byXAccount  map[string]*customer
-	byMobile    map[string]*customer
+	mobileUses  map[string]int // customers registered per mobile number
 	smsAttempts map[string][]time.Time
 }
 
@@ -259,7 +287,7 @@ func (st *state) reindex() {
 	st.byID = map[string]*customer{}
 	st.byName = map[string]*customer{}
 	st.byXAccount = map[string]*customer{}
-	st.byMobile = map[string]*customer{}
+	st.mobileUses = map[string]int{}
 	st.smsAttempts = map[string][]time.Time{}
 	if st.Temp == nil {
 		st.Temp = map[string]*tempCred{}
@@ -280,7 +308,7 @@ func (st *state) index(c *customer) {
 	st.byName[strings.ToLower(c.DomainName)] = c // account names are case-insensitive
 	st.byXAccount[c.XAccountType+"\x00"+c.XAccountID] = c
 	if c.MobilePhone != "" {
-		st.byMobile[c.MobilePhone] = c
+		st.mobileUses[c.MobilePhone]++
 	}
 }
 

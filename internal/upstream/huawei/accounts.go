@@ -115,6 +115,15 @@ func (c *Client) ReclaimFromCustomer(ctx context.Context, customerID string, amo
 
 // ListAdjustRecords implements domain.CloudAccounts (v3; amounts are JSON
 // strings there).
+//
+// Paging: records come newest first, so with a plain offset a record added
+// between two pages pushes one already seen onto the next page. Page a
+// fixed time window instead: choose To once, a little in the past (a minute
+// covers the clock difference with Huawei), and keep it for every page of
+// the pass — no record can enter a window that has closed, so offsets hold
+// still. The next pass starts at To plus one second (times are whole
+// seconds, both bounds inclusive). Huawei documents no order; the
+// simulator's is operation time descending, ties by trans_id descending.
 func (c *Client) ListAdjustRecords(ctx context.Context, q domain.CloudAdjustRecordQuery) (domain.CloudAdjustRecordPage, error) {
 	if q.Limit < 0 || q.Offset < 0 {
 		return domain.CloudAdjustRecordPage{}, domain.Errorf(domain.CodeValidation, "a non-negative limit and offset")

@@ -1,7 +1,9 @@
 package huawei
 
 import (
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/partnerlab/storefront/internal/domain"
 )
@@ -125,11 +127,88 @@ func TestAllocateErrors(t *testing.T) {
 
 	_, err = e.c.CustomerBalances(ctx, nil)
 	wantErr(t, err, domain.CodeValidation, "", "")
+}
 
-	// A frozen customer cannot be funded (the simulator's CBC.99003626).
-	if _, err := e.c.FreezeCustomers(ctx, domain.CloudFreezeRequest{CustomerIDs: []string{id}, Reason: "x"}); err != nil {
-		t.Fatal(err)
+// A freeze stops a customer from buying, not the partner from funding it or
+// taking back what is left: adjust-amount and reclaim document no
+// account-frozen refusal (docs/huawei-bss.md §6.5, §6.6, §8.6).
+func TestAllocateAndReclaimFrozenCustomer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := e.ctx()
+	for _, scope := range []domain.CloudFreezeScope{domain.CloudFreezeAccount, domain.CloudFreezeAccountAndResources} {
+		id := e.customer()
+		e.fund(id, "10.00")
+		if fails, err := e.c.FreezeCustomers(ctx, domain.CloudFreezeRequest{CustomerIDs: []string{id}, Reason: "overdue", Scope: scope}); err != nil || len(fails) != 0 {
+			t.Fatalf("freeze %s: %v %+v", scope, err, fails)
+		}
+		if _, err := e.c.AllocateToCustomer(ctx, id, dec("5.00")); err != nil {
+			t.Fatalf("allocate to a customer frozen with %s: %v", scope, err)
+		}
+		if _, err := e.c.ReclaimFromCustomer(ctx, id, dec("15.00")); err != nil {
+			t.Fatalf("reclaim from a customer frozen with %s: %v", scope, err)
+		}
+		if sc := e.simCustomer(id); sc.Balance != "0.00" || !sc.Frozen {
+			t.Fatalf("%s: %+v", scope, sc)
+		}
+		// Still the usual refusals.
+		_, err := e.c.ReclaimFromCustomer(ctx, id, dec("0.01"))
+		wantErr(t, err, domain.CodeInsufficientBalance, domain.OutcomeDefinite, "CBC.99005003")
 	}
-	_, err = e.c.AllocateToCustomer(ctx, id, dec("1"))
-	wantErr(t, err, domain.CodeUpstreamRejected, domain.OutcomeDefinite, "CBC.99003626")
+}
+
+// Paging the adjust records of a closed window while new ones arrive: every
+// record once, in the one-shot order (the paging ListAdjustRecords
+// documents).
+func TestListAdjustRecordsPagingByWindow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := e.ctx()
+	id := e.customer()
+	for range 5 {
+		e.fund(id, "1.00")
+	}
+	e.advance("1m")
+	var clk struct {
+		Now time.Time `json:"now"`
+	}
+	e.admin(http.MethodGet, "/clock", nil, &clk)
+	to := clk.Now.Add(-time.Second) // a second already past upstream
+
+	all, err := e.c.ListAdjustRecords(ctx, domain.CloudAdjustRecordQuery{CustomerID: id, To: to, Limit: 100})
+	if err != nil || len(all.Records) != 5 {
+		t.Fatalf("one shot: %v %+v", err, all)
+	}
+	var paged []string
+	for offset := 0; ; offset += 2 {
+		page, err := e.c.ListAdjustRecords(ctx, domain.CloudAdjustRecordQuery{CustomerID: id, To: to, Offset: offset, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 5 {
+			t.Fatalf("total %d while paging a closed window", page.Total)
+		}
+		for _, r := range page.Records {
+			paged = append(paged, r.TransID)
+		}
+		e.fund(id, "1.00") // arrives between pages
+		if len(page.Records) < 2 {
+			break
+		}
+	}
+	if len(paged) != 5 {
+		t.Fatalf("paged %v", paged)
+	}
+	for i, r := range all.Records {
+		if r.TransID != paged[i] {
+			t.Fatalf("paged %v, one shot %+v", paged, all.Records)
+		}
+		if i > 0 && r.At.After(all.Records[i-1].At) {
+			t.Fatalf("not newest first: %+v", all.Records)
+		}
+	}
+	next, err := e.c.ListAdjustRecords(ctx, domain.CloudAdjustRecordQuery{CustomerID: id, From: to.Add(time.Second), Limit: 100})
+	if err != nil || next.Total != 3 {
+		t.Fatalf("next window: %v %+v", err, next)
+	}
 }

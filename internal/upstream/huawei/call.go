@@ -116,10 +116,16 @@ func (c *Client) fail(op opSpec, who caller, f failure, cause error) error {
 	if cause != nil {
 		e.Err = &redactedError{msg: c.redact(cause.Error(), who), cause: contextCause(cause)}
 	}
-	if who.customerID != "" && e.Upstream.HTTPStatus == http.StatusUnauthorized {
+	if who.customerID != "" && credentialRefused(e.Upstream) {
 		c.creds.forget(who.customerID)
 	}
 	return e
+}
+
+// credentialRefused: the gateway's 401, or CBC.0154 "token invalid or
+// expired", which some BSS pages answer with 403 (docs/huawei-bss.md §8.6).
+func credentialRefused(u *domain.UpstreamDetail) bool {
+	return u.HTTPStatus == http.StatusUnauthorized || u.Code == "CBC.0154"
 }
 
 // redactedError keeps the cause's text without secrets, and only a context
@@ -159,9 +165,9 @@ func (c *Client) sdkClient(b *core.HcHttpClientBuilder, endpoint string, cred au
 	if err != nil {
 		return nil, &errBuild{err}
 	}
-	// The signer takes X-Sdk-Date from the request when present: sign with
-	// the configured clock (the simulator judges skew by its virtual time).
-	hc.WithExtraHeaders(map[string]string{"X-Sdk-Date": c.cfg.Now().UTC().Format("20060102T150405Z")})
+	// No X-Sdk-Date of ours: the SDK signs with the real time, which is what
+	// Huawei's gateway (and the simulator's) holds the ±15 minutes against
+	// (docs/huawei-bss.md §8.2), whatever business time a sandbox simulates.
 	return hc, nil
 }
 

@@ -24,21 +24,26 @@ type customerCredential struct {
 }
 
 // credentialCache holds one credential per customer until shortly before it
-// expires. Concurrent callers for the same customer share one IAM call.
+// expires, or until nobody asked for it for idleTTL (idle.go). Concurrent
+// callers for the same customer share one IAM call.
 type credentialCache struct {
-	c       *Client
+	fetch func(ctx context.Context, customerID string) (*customerCredential, error)
+	now   func() time.Time
+
 	mu      sync.Mutex
 	entries map[string]*credEntry
+	sweep   sweepClock
 }
 
 type credEntry struct {
-	done chan struct{} // closed when the fetch finished; cred/err are then set
-	cred *customerCredential
-	err  error
+	done    chan struct{} // closed when the fetch finished; cred/err are then set
+	cred    *customerCredential
+	err     error
+	touched time.Time // last get; guarded by credentialCache.mu
 }
 
-func newCredentialCache(c *Client) *credentialCache {
-	return &credentialCache{c: c, entries: map[string]*credEntry{}}
+func newCredentialCache(fetch func(context.Context, string) (*customerCredential, error), now func() time.Time) *credentialCache {
+	return &credentialCache{fetch: fetch, now: now, entries: map[string]*credEntry{}, sweep: sweepClock{ttl: idleTTL}}
 }
 
 // get returns a usable credential, fetching one when there is none or it is
@@ -49,17 +54,24 @@ func (cc *credentialCache) get(ctx context.Context, customerID string) (*custome
 	if customerID == "" {
 		return nil, domain.Errorf(domain.CodeValidation, "customer id is required")
 	}
-	now := cc.c.cfg.Now()
+	now := cc.now()
 	cc.mu.Lock()
+	if cc.sweep.due(now) {
+		cc.entries = sweepMap(cc.entries, func(e *credEntry) bool {
+			// In flight: someone is waiting for it. Stale: useless anyway.
+			return isDone(e) && (now.Sub(e.touched) >= idleTTL || e.stale(now))
+		})
+	}
 	e := cc.entries[customerID]
 	if e == nil || e.stale(now) {
 		e = &credEntry{done: make(chan struct{})}
 		cc.entries[customerID] = e
 		go func() {
-			e.cred, e.err = cc.c.fetchCredential(context.WithoutCancel(ctx), customerID)
+			e.cred, e.err = cc.fetch(context.WithoutCancel(ctx), customerID)
 			close(e.done)
 		}()
 	}
+	e.touched = now
 	cc.mu.Unlock()
 
 	select {
@@ -86,6 +98,13 @@ func (cc *credentialCache) forget(customerID string) {
 	if e, ok := cc.entries[customerID]; ok && isDone(e) {
 		delete(cc.entries, customerID)
 	}
+}
+
+// size is how many customers the cache holds (tests watch it shrink).
+func (cc *credentialCache) size() int {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return len(cc.entries)
 }
 
 func isDone(e *credEntry) bool {
@@ -126,10 +145,10 @@ func (c *Client) fetchCredential(ctx context.Context, customerID string) (*custo
 	if cr == nil || cr.Access == "" || cr.Secret == "" || cr.Securitytoken == "" {
 		return nil, classify(op, failure{status: resp.HttpStatusCode, undecoded: true})
 	}
-	now := c.cfg.Now()
+	now := c.now()
 	until := now.Add(c.cfg.CredentialDuration)
 	// Trust the shorter of what we asked for and what IAM says, measured on
-	// our clock: IAM's clock (or the simulator's virtual one) may differ.
+	// our clock: IAM's may differ a little.
 	if exp, perr := time.Parse(time.RFC3339Nano, cr.ExpiresAt); perr == nil && exp.Before(until) {
 		until = exp
 	}
@@ -157,10 +176,7 @@ func (c *Client) CustomerProjectID(ctx context.Context, customerID, region strin
 		return "", domain.Errorf(domain.CodeValidation, "customer id and region are required")
 	}
 	key := customerID + "\x00" + region
-	c.projMu.Lock()
-	id, ok := c.projects[key]
-	c.projMu.Unlock()
-	if ok {
+	if id, ok := c.projects.get(key); ok {
 		return id, nil
 	}
 
@@ -182,9 +198,7 @@ func (c *Client) CustomerProjectID(ctx context.Context, customerID, region strin
 	if resp.Projects != nil {
 		for _, p := range *resp.Projects {
 			if p.Name == region && p.Id != "" {
-				c.projMu.Lock()
-				c.projects[key] = p.Id
-				c.projMu.Unlock()
+				c.projects.put(key, p.Id)
 				return p.Id, nil
 			}
 		}
@@ -192,4 +206,51 @@ func (c *Client) CustomerProjectID(ctx context.Context, customerID, region strin
 	e := newErr(op, failure{status: resp.HttpStatusCode}, domain.CodeUpstreamNotFound, domain.OutcomeDefinite,
 		"the customer has no project in region "+region)
 	return "", e
+}
+
+// projectCache maps customer × region to the project id. Ids never change,
+// but customers stop calling: an id nobody asked for in idleTTL is dropped
+// (idle.go) and asked IAM for again if needed.
+type projectCache struct {
+	now func() time.Time
+
+	mu    sync.Mutex
+	ids   map[string]projectEntry // customerID "\x00" region
+	sweep sweepClock
+}
+
+type projectEntry struct {
+	id      string
+	touched time.Time
+}
+
+func newProjectCache(now func() time.Time) *projectCache {
+	return &projectCache{now: now, ids: map[string]projectEntry{}, sweep: sweepClock{ttl: idleTTL}}
+}
+
+func (pc *projectCache) get(key string) (string, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	now := pc.now()
+	if pc.sweep.due(now) {
+		pc.ids = sweepMap(pc.ids, func(e projectEntry) bool { return now.Sub(e.touched) >= idleTTL })
+	}
+	e, ok := pc.ids[key]
+	if ok {
+		e.touched = now
+		pc.ids[key] = e
+	}
+	return e.id, ok
+}
+
+func (pc *projectCache) put(key, id string) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.ids[key] = projectEntry{id: id, touched: pc.now()}
+}
+
+func (pc *projectCache) size() int {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return len(pc.ids)
 }

@@ -3,8 +3,10 @@ package huawei
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/partnerlab/storefront/internal/domain"
+	"github.com/partnerlab/storefront/internal/upstream/bsssim"
 )
 
 func TestCheckUserIdentity(t *testing.T) {
@@ -138,7 +140,7 @@ func TestCreateSubCustomer(t *testing.T) {
 // unknown, and the result carries the domain id so nobody creates twice.
 func TestCreateSubCustomerHalfSuccess(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newEnv(t, withSim(func(c *bsssim.Config) { c.AssociationDelay = time.Hour }))
 	ctx := e.ctx()
 	e.fault("CreateSubCustomer", "half_success", 1, "")
 
@@ -152,8 +154,14 @@ func TestCreateSubCustomerHalfSuccess(t *testing.T) {
 	}
 	e.wantCalls("CreateSubCustomer", 1)
 
-	// Confirm as the caller would: the customer is there.
+	// Confirm as the caller would: the association is asynchronous, so the
+	// customer shows up once it completes — polled, never created again.
 	page, err := e.c.ListSubCustomers(ctx, domain.CloudSubCustomerQuery{CustomerID: res.DomainID})
+	if err != nil || len(page.Customers) != 0 || page.Total != 0 {
+		t.Fatalf("listed before the association completed: %v %+v", err, page)
+	}
+	e.advance("1h")
+	page, err = e.c.ListSubCustomers(ctx, domain.CloudSubCustomerQuery{CustomerID: res.DomainID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +177,8 @@ func TestCreateSubCustomerHalfSuccess(t *testing.T) {
 		t.Fatalf("5xx result carries %+v", res)
 	}
 	e.wantCalls("CreateSubCustomer", 2)
-	// ...and the name the caller chose finds it.
+	// ...and the name the caller chose finds it, once associated.
+	e.advance("1h")
 	page, err = e.c.ListSubCustomers(ctx, domain.CloudSubCustomerQuery{AccountName: "sfhalf02"})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/global"
@@ -63,11 +62,6 @@ type Config struct {
 	// Transport is the base HTTP transport (default: a dedicated
 	// http.Transport). The adapter binds each request to its context on top.
 	Transport http.RoundTripper
-	// Now is Huawei's time as we believe it (default time.Now): it signs
-	// X-Sdk-Date (the gateway refuses more than 15 minutes of skew) and ages
-	// cached customer credentials. Against the simulator it is the virtual
-	// clock.
-	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -82,9 +76,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateWindow <= 0 {
 		c.RateWindow = time.Second
-	}
-	if c.Now == nil {
-		c.Now = time.Now
 	}
 	return c
 }
@@ -139,9 +130,12 @@ type Client struct {
 	partner  *global.Credentials
 	limits   *limiter
 	creds    *credentialCache
-
-	projMu   sync.Mutex
-	projects map[string]string // customerID "\x00" region → project id
+	projects *projectCache
+	// now ages cached customer credentials and the idle entries of the
+	// per-customer tables. It is real time, like Huawei's expiry of
+	// credentials; tests replace it before the first call. Requests are
+	// always signed with the real time (sdkClient).
+	now func() time.Time
 }
 
 var _ domain.Cloud = (*Client)(nil)
@@ -156,12 +150,10 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, errors.New("huawei: partner credential rejected by the SDK")
 	}
-	c := &Client{
-		cfg:      cfg,
-		partner:  partner,
-		limits:   newLimiter(cfg.RateWindow, cfg.DisableRateLimits),
-		projects: map[string]string{},
-	}
+	c := &Client{cfg: cfg, partner: partner, now: time.Now}
+	c.limits = newLimiter(cfg.RateWindow, idleTTL, cfg.DisableRateLimits, c.clock)
+	c.creds = newCredentialCache(c.fetchCredential, c.clock)
+	c.projects = newProjectCache(c.clock)
 	c.base = cfg.Transport
 	if c.base == nil {
 		c.ownsBase = &http.Transport{
@@ -176,9 +168,12 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.base = c.ownsBase
 	}
-	c.creds = newCredentialCache(c)
 	return c, nil
 }
+
+// clock reads c.now at each call, so that a test's replacement reaches the
+// tables built in New.
+func (c *Client) clock() time.Time { return c.now() }
 
 // Close releases idle connections of the adapter's own transport.
 func (c *Client) Close() {

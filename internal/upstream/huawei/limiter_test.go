@@ -30,7 +30,7 @@ func TestLimiterSlidingWindowIsExact(t *testing.T) {
 		limit  = 3
 		window = 300 * time.Millisecond
 	)
-	l := newLimiter(window, false)
+	l := newLimiter(window, idleTTL, false, time.Now)
 	var (
 		mu  sync.Mutex
 		ts  []time.Time
@@ -67,7 +67,7 @@ func TestLimiterSlidingWindowIsExact(t *testing.T) {
 
 func TestLimiterKeysAreIndependent(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(time.Hour, false)
+	l := newLimiter(time.Hour, idleTTL, false, time.Now)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	r1, err := l.acquire(ctx, "a", 1)

@@ -37,15 +37,19 @@ type env struct {
 	srv *httptest.Server
 	c   *Client
 	cfg Config
-	// skew is the simulator's virtual time minus the wall time; the
-	// adapter signs with wall+skew, as a client on simulated time must.
-	skew atomic.Int64
+	// ahead moves the adapter's credential clock ahead of real time
+	// (passTime); requests are still signed with the real time.
+	ahead atomic.Int64
 }
 
 type envOption func(*bsssim.Config, *Config)
 
 func withSimLimitsOff() envOption {
 	return func(s *bsssim.Config, _ *Config) { s.DisableRateLimits = true }
+}
+
+func withSim(f func(*bsssim.Config)) envOption {
+	return func(s *bsssim.Config, _ *Config) { f(s) }
 }
 
 func withClient(f func(*Config)) envOption {
@@ -59,7 +63,6 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	ccfg := Config{
 		PartnerAK: simAK, PartnerSK: simSK, XAccountType: simXAccountType, Region: simRegion,
 		CallTimeout: 10 * time.Second,
-		Now:         func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) },
 	}
 	for _, o := range opts {
 		o(&scfg, &ccfg)
@@ -79,13 +82,13 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.now = func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }
 	e.c, e.cfg = c, ccfg
 	t.Cleanup(func() {
 		sim.Close() // releases hung handlers so that srv.Close returns
 		c.Close()
 		srv.Close()
 	})
-	e.syncClock()
 	return e
 }
 
@@ -127,21 +130,16 @@ func (e *env) admin(method, path string, in, out any) {
 	}
 }
 
-func (e *env) syncClock() {
-	e.t.Helper()
-	var clk struct {
-		Now time.Time `json:"now"`
-	}
-	e.admin(http.MethodGet, "/clock", nil, &clk)
-	e.skew.Store(int64(time.Until(clk.Now)))
-}
-
-// advance moves the simulator's clock and the adapter's with it.
+// advance moves the simulator's virtual (business) clock. The adapter's
+// clock is real time and does not follow.
 func (e *env) advance(d string) {
 	e.t.Helper()
 	e.admin(http.MethodPost, "/clock/advance", map[string]string{"duration": d}, nil)
-	e.syncClock()
 }
+
+// passTime lets real time pass for the adapter's credential cache without
+// waiting for it.
+func (e *env) passTime(d time.Duration) { e.ahead.Add(int64(d)) }
 
 // fault scripts the next count calls of op to fail with kind.
 func (e *env) fault(op, kind string, count int, latency string) {
