@@ -457,10 +457,7 @@ func (s *AuthService) startSession(ctx context.Context, st AuthStore, u User, fa
 }
 
 func (s *AuthService) audit(ctx context.Context, actor Principal, action, subjectType string, subjectID uuid.UUID, details map[string]any) AuditEvent {
-	return AuditEvent{
-		ID: uuid.Must(uuid.NewV7()), OccurredAt: s.clock.Now(), Actor: actor, Action: action,
-		SubjectType: subjectType, SubjectID: subjectID, RequestID: RequestID(ctx), Details: details,
-	}
+	return NewAuditEvent(ctx, s.clock, actor, action, subjectType, subjectID, details)
 }
 
 // randomToken is 256 bits from crypto/rand, base64url without padding.

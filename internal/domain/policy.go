@@ -35,6 +35,12 @@ var (
 	public = Rule{Public: true}
 	anyone = Rule{AnyPrincipal: true}
 	admins = Rule{Roles: []Role{RoleAdmin}}
+	// Everyone who signs in as a person: customers see their own objects
+	// only (the use cases enforce it), staff see all.
+	people = Rule{Roles: []Role{RoleCustomer, RoleOperator, RoleFinance, RoleAdmin}}
+	// A customer for itself, or sales staff on its behalf.
+	selfOrOperator = Rule{Roles: []Role{RoleCustomer, RoleOperator}}
+	operators      = Rule{Roles: []Role{RoleOperator, RoleAdmin}}
 )
 
 // Policy is who may call what, one line per API operation (the spec's
@@ -57,4 +63,21 @@ var Policy = map[string]Rule{
 	"listApiClients":   admins,
 	"createApiClient":  admins,
 	"disableApiClient": admins,
+
+	// Onboarding.
+	"checkRegistration":         selfOrOperator,
+	"sendRegistrationSmsCode":   selfOrOperator,
+	"createCustomer":            selfOrOperator,
+	"listCustomers":             people,
+	"getCustomer":               people,
+	"freezeCustomer":            operators,
+	"unfreezeCustomer":          operators,
+	"uploadFile":                selfOrOperator,
+	"getFile":                   people,
+	"createRealnameApplication": selfOrOperator,
+	"listRealnameApplications":  people,
+	"getRealnameApplication":    people,
+	"getRealname":               people,
+	"listCustomerEvents":        people,
+	"listAuditEvents":           admins,
 }

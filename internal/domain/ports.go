@@ -37,11 +37,13 @@ type Store interface {
 	// not have effects outside the transaction.
 	InTx(ctx context.Context, fn func(Tx) error) error
 	Auth() AuthStore
+	Customers() CustomerStore
 }
 
 // Tx is a transaction's view of the store.
 type Tx interface {
 	Auth() AuthStore
+	Customers() CustomerStore
 	// Audit appends to the audit trail; it exists only inside a transaction,
 	// so a change and its record commit together.
 	Audit() AuditStore

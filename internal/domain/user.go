@@ -41,6 +41,7 @@ type User struct {
 	PasswordHash string
 	Roles        []Role
 	Status       Status
+	CustomerID   *uuid.UUID // set once the user became a Huawei Cloud customer
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -107,15 +108,19 @@ type RefreshToken struct {
 	RevokedAt *time.Time
 }
 
-// AuditEvent records a staff action; the table is append-only.
+// AuditEvent is one entry of the append-only audit trail, written in the
+// same transaction as the change it records. Details is a redacted summary:
+// never a secret, a name or a certificate number.
 type AuditEvent struct {
 	ID          uuid.UUID
 	OccurredAt  time.Time
-	Actor       Principal
+	Actor       Principal // Kind "" means the system (a job)
+	ActorRole   Role      // the role the actor acted in; "" for clients and the system
 	Action      string
 	SubjectType string
 	SubjectID   uuid.UUID
 	RequestID   string
+	ClientIP    string
 	Details     map[string]any
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/partnerlab/storefront/internal/domain"
 )
@@ -58,6 +59,10 @@ func buildRoutes(spec *openapi3.T) (map[string]*route, error) {
 func (s *Server) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if r.Method != http.MethodGet { // reads write no audit records
+			ctx = domain.WithClientIP(ctx, middleware.GetClientIP(ctx))
+			r = r.WithContext(ctx)
+		}
 		rc := chi.RouteContext(ctx)
 		rt := s.routes[r.Method+" "+rc.RoutePattern()]
 		if rt == nil { // the inventory test keeps chi and the spec equal

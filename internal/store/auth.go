@@ -160,9 +160,13 @@ func (a auditStore) Append(ctx context.Context, e domain.AuditEvent) error {
 	if e.SubjectID != uuid.Nil {
 		subject = &e.SubjectID
 	}
+	kind := string(e.Actor.Kind)
+	if kind == "" {
+		kind = "system"
+	}
 	return translate(a.s.q.AppendAudit(ctx, db.AppendAuditParams{
-		ID: e.ID, OccurredAt: e.OccurredAt, ActorKind: string(e.Actor.Kind), ActorID: actor, Action: e.Action,
-		SubjectType: e.SubjectType, SubjectID: subject, RequestID: e.RequestID, Details: details,
+		ID: e.ID, OccurredAt: e.OccurredAt, ActorKind: kind, ActorID: actor, ActorRole: nullable(string(e.ActorRole)), Action: e.Action,
+		SubjectType: e.SubjectType, SubjectID: subject, RequestID: e.RequestID, ClientIp: nullable(e.ClientIP), Details: details,
 	}), "audit event")
 }
 
@@ -187,7 +191,7 @@ func userFromDB(r db.User) domain.User {
 		roles[i] = domain.Role(x)
 	}
 	return domain.User{ID: r.ID, Email: r.Email, Mobile: deref(r.Mobile), Name: deref(r.Name), PasswordHash: r.PasswordHash,
-		Roles: roles, Status: domain.Status(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Roles: roles, Status: domain.Status(r.Status), CustomerID: r.CustomerID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func apiClientFromDB(r db.ApiClient) domain.APIClient {

@@ -135,4 +135,7 @@ func translate(err error, what string) error {
 // uniqueMessages names every unique constraint a client can trip.
 var uniqueMessages = map[string]string{
 	"users_email_normalized_key": "an account with this email already exists",
+	"customers_user_id_key":      "this user is already a customer",
+	"users_customer_id_key":      "this user is already a customer",
+	"customers_account_name_key": "this account name is taken",
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -59,6 +60,27 @@ func (e ApiClientWithSecretStatus) Valid() bool {
 	}
 }
 
+// Defines values for AuditEventActorKind.
+const (
+	AuditEventActorKindApiClient AuditEventActorKind = "api_client"
+	AuditEventActorKindSystem    AuditEventActorKind = "system"
+	AuditEventActorKindUser      AuditEventActorKind = "user"
+)
+
+// Valid indicates whether the value is a known member of the AuditEventActorKind enum.
+func (e AuditEventActorKind) Valid() bool {
+	switch e {
+	case AuditEventActorKindApiClient:
+		return true
+	case AuditEventActorKindSystem:
+		return true
+	case AuditEventActorKindUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ClientCredentialsRequestGrantType.
 const (
 	ClientCredentials ClientCredentialsRequestGrantType = "client_credentials"
@@ -83,6 +105,204 @@ const (
 func (e ClientTokenTokenType) Valid() bool {
 	switch e {
 	case ClientTokenTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerFrozenScope.
+const (
+	CustomerFrozenScopeAccount             CustomerFrozenScope = "account"
+	CustomerFrozenScopeAccountAndResources CustomerFrozenScope = "account_and_resources"
+	CustomerFrozenScopeLessThannil         CustomerFrozenScope = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the CustomerFrozenScope enum.
+func (e CustomerFrozenScope) Valid() bool {
+	switch e {
+	case CustomerFrozenScopeAccount:
+		return true
+	case CustomerFrozenScopeAccountAndResources:
+		return true
+	case CustomerFrozenScopeLessThannil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerHuaweiAssociation.
+const (
+	CustomerHuaweiAssociationConfirmed CustomerHuaweiAssociation = "confirmed"
+	CustomerHuaweiAssociationPending   CustomerHuaweiAssociation = "pending"
+)
+
+// Valid indicates whether the value is a known member of the CustomerHuaweiAssociation enum.
+func (e CustomerHuaweiAssociation) Valid() bool {
+	switch e {
+	case CustomerHuaweiAssociationConfirmed:
+		return true
+	case CustomerHuaweiAssociationPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerHuaweiRegistration.
+const (
+	CustomerHuaweiRegistrationCreated CustomerHuaweiRegistration = "created"
+	CustomerHuaweiRegistrationFailed  CustomerHuaweiRegistration = "failed"
+	CustomerHuaweiRegistrationPending CustomerHuaweiRegistration = "pending"
+)
+
+// Valid indicates whether the value is a known member of the CustomerHuaweiRegistration enum.
+func (e CustomerHuaweiRegistration) Valid() bool {
+	switch e {
+	case CustomerHuaweiRegistrationCreated:
+		return true
+	case CustomerHuaweiRegistrationFailed:
+		return true
+	case CustomerHuaweiRegistrationPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerPendingAction.
+const (
+	CustomerPendingActionFreeze      CustomerPendingAction = "freeze"
+	CustomerPendingActionLessThannil CustomerPendingAction = "<nil>"
+	CustomerPendingActionUnfreeze    CustomerPendingAction = "unfreeze"
+)
+
+// Valid indicates whether the value is a known member of the CustomerPendingAction enum.
+func (e CustomerPendingAction) Valid() bool {
+	switch e {
+	case CustomerPendingActionFreeze:
+		return true
+	case CustomerPendingActionLessThannil:
+		return true
+	case CustomerPendingActionUnfreeze:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerRealnameStatus.
+const (
+	CustomerRealnameStatusInReview   CustomerRealnameStatus = "in_review"
+	CustomerRealnameStatusRejected   CustomerRealnameStatus = "rejected"
+	CustomerRealnameStatusUnverified CustomerRealnameStatus = "unverified"
+	CustomerRealnameStatusVerified   CustomerRealnameStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the CustomerRealnameStatus enum.
+func (e CustomerRealnameStatus) Valid() bool {
+	switch e {
+	case CustomerRealnameStatusInReview:
+		return true
+	case CustomerRealnameStatusRejected:
+		return true
+	case CustomerRealnameStatusUnverified:
+		return true
+	case CustomerRealnameStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerStatus.
+const (
+	CustomerStatusActive CustomerStatus = "active"
+	CustomerStatusFrozen CustomerStatus = "frozen"
+)
+
+// Valid indicates whether the value is a known member of the CustomerStatus enum.
+func (e CustomerStatus) Valid() bool {
+	switch e {
+	case CustomerStatusActive:
+		return true
+	case CustomerStatusFrozen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FileContentType.
+const (
+	Applicationpdf FileContentType = "application/pdf"
+	Imagebmp       FileContentType = "image/bmp"
+	Imagegif       FileContentType = "image/gif"
+	Imagejpeg      FileContentType = "image/jpeg"
+	Imagepng       FileContentType = "image/png"
+)
+
+// Valid indicates whether the value is a known member of the FileContentType enum.
+func (e FileContentType) Valid() bool {
+	switch e {
+	case Applicationpdf:
+		return true
+	case Imagebmp:
+		return true
+	case Imagegif:
+		return true
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FilePurpose.
+const (
+	FilePurposeRealname FilePurpose = "realname"
+)
+
+// Valid indicates whether the value is a known member of the FilePurpose enum.
+func (e FilePurpose) Valid() bool {
+	switch e {
+	case FilePurposeRealname:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FileUploadPurpose.
+const (
+	FileUploadPurposeRealname FileUploadPurpose = "realname"
+)
+
+// Valid indicates whether the value is a known member of the FileUploadPurpose enum.
+func (e FileUploadPurpose) Valid() bool {
+	switch e {
+	case FileUploadPurposeRealname:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FreezeRequestScope.
+const (
+	FreezeRequestScopeAccount             FreezeRequestScope = "account"
+	FreezeRequestScopeAccountAndResources FreezeRequestScope = "account_and_resources"
+)
+
+// Valid indicates whether the value is a known member of the FreezeRequestScope enum.
+func (e FreezeRequestScope) Valid() bool {
+	switch e {
+	case FreezeRequestScopeAccount:
+		return true
+	case FreezeRequestScopeAccountAndResources:
 		return true
 	default:
 		return false
@@ -119,6 +339,225 @@ func (e MeStatus) Valid() bool {
 	case MeStatusActive:
 		return true
 	case MeStatusDisabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameKind.
+const (
+	RealnameKindChange      RealnameKind = "change"
+	RealnameKindEnterprise  RealnameKind = "enterprise"
+	RealnameKindIndividual  RealnameKind = "individual"
+	RealnameKindLessThannil RealnameKind = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the RealnameKind enum.
+func (e RealnameKind) Valid() bool {
+	switch e {
+	case RealnameKindChange:
+		return true
+	case RealnameKindEnterprise:
+		return true
+	case RealnameKindIndividual:
+		return true
+	case RealnameKindLessThannil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameStatus.
+const (
+	RealnameStatusInReview   RealnameStatus = "in_review"
+	RealnameStatusRejected   RealnameStatus = "rejected"
+	RealnameStatusUnverified RealnameStatus = "unverified"
+	RealnameStatusVerified   RealnameStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the RealnameStatus enum.
+func (e RealnameStatus) Valid() bool {
+	switch e {
+	case RealnameStatusInReview:
+		return true
+	case RealnameStatusRejected:
+		return true
+	case RealnameStatusUnverified:
+		return true
+	case RealnameStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationKind.
+const (
+	RealnameApplicationKindChange     RealnameApplicationKind = "change"
+	RealnameApplicationKindEnterprise RealnameApplicationKind = "enterprise"
+	RealnameApplicationKindIndividual RealnameApplicationKind = "individual"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationKind enum.
+func (e RealnameApplicationKind) Valid() bool {
+	switch e {
+	case RealnameApplicationKindChange:
+		return true
+	case RealnameApplicationKindEnterprise:
+		return true
+	case RealnameApplicationKindIndividual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationStatus.
+const (
+	RealnameApplicationStatusFailed   RealnameApplicationStatus = "failed"
+	RealnameApplicationStatusInReview RealnameApplicationStatus = "in_review"
+	RealnameApplicationStatusPending  RealnameApplicationStatus = "pending"
+	RealnameApplicationStatusRejected RealnameApplicationStatus = "rejected"
+	RealnameApplicationStatusVerified RealnameApplicationStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationStatus enum.
+func (e RealnameApplicationStatus) Valid() bool {
+	switch e {
+	case RealnameApplicationStatusFailed:
+		return true
+	case RealnameApplicationStatusInReview:
+		return true
+	case RealnameApplicationStatusPending:
+		return true
+	case RealnameApplicationStatusRejected:
+		return true
+	case RealnameApplicationStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationRequestCertificateType.
+const (
+	BusinessLicense    RealnameApplicationRequestCertificateType = "business_license"
+	LawEnforcement     RealnameApplicationRequestCertificateType = "law_enforcement"
+	OrganizationCode   RealnameApplicationRequestCertificateType = "organization_code"
+	Other              RealnameApplicationRequestCertificateType = "other"
+	PublicInstitution  RealnameApplicationRequestCertificateType = "public_institution"
+	SocialOrganization RealnameApplicationRequestCertificateType = "social_organization"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationRequestCertificateType enum.
+func (e RealnameApplicationRequestCertificateType) Valid() bool {
+	switch e {
+	case BusinessLicense:
+		return true
+	case LawEnforcement:
+		return true
+	case OrganizationCode:
+		return true
+	case Other:
+		return true
+	case PublicInstitution:
+		return true
+	case SocialOrganization:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationRequestIdType.
+const (
+	BankCard         RealnameApplicationRequestIdType = "bank_card"
+	HkMacauPermit    RealnameApplicationRequestIdType = "hk_macau_permit"
+	HkMacauResidence RealnameApplicationRequestIdType = "hk_macau_residence"
+	Passport         RealnameApplicationRequestIdType = "passport"
+	TaiwanPermit     RealnameApplicationRequestIdType = "taiwan_permit"
+	TaiwanResidence  RealnameApplicationRequestIdType = "taiwan_residence"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationRequestIdType enum.
+func (e RealnameApplicationRequestIdType) Valid() bool {
+	switch e {
+	case BankCard:
+		return true
+	case HkMacauPermit:
+		return true
+	case HkMacauResidence:
+		return true
+	case Passport:
+		return true
+	case TaiwanPermit:
+		return true
+	case TaiwanResidence:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationRequestKind.
+const (
+	RealnameApplicationRequestKindChange     RealnameApplicationRequestKind = "change"
+	RealnameApplicationRequestKindEnterprise RealnameApplicationRequestKind = "enterprise"
+	RealnameApplicationRequestKindIndividual RealnameApplicationRequestKind = "individual"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationRequestKind enum.
+func (e RealnameApplicationRequestKind) Valid() bool {
+	switch e {
+	case RealnameApplicationRequestKindChange:
+		return true
+	case RealnameApplicationRequestKindEnterprise:
+		return true
+	case RealnameApplicationRequestKindIndividual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegistrationCheckRequestType.
+const (
+	RegistrationCheckRequestTypeEmail  RegistrationCheckRequestType = "email"
+	RegistrationCheckRequestTypeMobile RegistrationCheckRequestType = "mobile"
+	RegistrationCheckRequestTypeName   RegistrationCheckRequestType = "name"
+)
+
+// Valid indicates whether the value is a known member of the RegistrationCheckRequestType enum.
+func (e RegistrationCheckRequestType) Valid() bool {
+	switch e {
+	case RegistrationCheckRequestTypeEmail:
+		return true
+	case RegistrationCheckRequestTypeMobile:
+		return true
+	case RegistrationCheckRequestTypeName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegistrationCheckResultReason.
+const (
+	RegistrationCheckResultReasonLessThannil        RegistrationCheckResultReason = "<nil>"
+	RegistrationCheckResultReasonMobileLimitReached RegistrationCheckResultReason = "mobile_limit_reached"
+	RegistrationCheckResultReasonUsed               RegistrationCheckResultReason = "used"
+)
+
+// Valid indicates whether the value is a known member of the RegistrationCheckResultReason enum.
+func (e RegistrationCheckResultReason) Valid() bool {
+	switch e {
+	case RegistrationCheckResultReasonLessThannil:
+		return true
+	case RegistrationCheckResultReasonMobileLimitReached:
+		return true
+	case RegistrationCheckResultReasonUsed:
 		return true
 	default:
 		return false
@@ -248,6 +687,48 @@ func (e UpdateStaffRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListCustomersParamsStatus.
+const (
+	ListCustomersParamsStatusActive ListCustomersParamsStatus = "active"
+	ListCustomersParamsStatusFrozen ListCustomersParamsStatus = "frozen"
+)
+
+// Valid indicates whether the value is a known member of the ListCustomersParamsStatus enum.
+func (e ListCustomersParamsStatus) Valid() bool {
+	switch e {
+	case ListCustomersParamsStatusActive:
+		return true
+	case ListCustomersParamsStatusFrozen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCustomersParamsRealnameStatus.
+const (
+	ListCustomersParamsRealnameStatusInReview   ListCustomersParamsRealnameStatus = "in_review"
+	ListCustomersParamsRealnameStatusRejected   ListCustomersParamsRealnameStatus = "rejected"
+	ListCustomersParamsRealnameStatusUnverified ListCustomersParamsRealnameStatus = "unverified"
+	ListCustomersParamsRealnameStatusVerified   ListCustomersParamsRealnameStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the ListCustomersParamsRealnameStatus enum.
+func (e ListCustomersParamsRealnameStatus) Valid() bool {
+	switch e {
+	case ListCustomersParamsRealnameStatusInReview:
+		return true
+	case ListCustomersParamsRealnameStatusRejected:
+		return true
+	case ListCustomersParamsRealnameStatusUnverified:
+		return true
+	case ListCustomersParamsRealnameStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
 // ApiClient defines model for ApiClient.
 type ApiClient struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -284,6 +765,38 @@ type ApiClientWithSecret struct {
 // ApiClientWithSecretStatus defines model for ApiClientWithSecret.Status.
 type ApiClientWithSecretStatus string
 
+// AuditEvent defines model for AuditEvent.
+type AuditEvent struct {
+	Action string `json:"action"`
+	Actor  struct {
+		Id   *openapi_types.UUID `json:"id"`
+		Kind AuditEventActorKind `json:"kind"`
+
+		// Role The role the actor acted in.
+		Role *string `json:"role"`
+	} `json:"actor"`
+	ClientIp   *string            `json:"client_ip,omitempty"`
+	Id         openapi_types.UUID `json:"id"`
+	OccurredAt time.Time          `json:"occurred_at"`
+	RequestId  string             `json:"request_id"`
+
+	// Summary What changed, redacted (no secrets, names or certificate numbers).
+	Summary map[string]interface{} `json:"summary"`
+	Target  struct {
+		Id   *openapi_types.UUID `json:"id"`
+		Type string              `json:"type"`
+	} `json:"target"`
+}
+
+// AuditEventActorKind defines model for AuditEvent.Actor.Kind.
+type AuditEventActorKind string
+
+// AuditEventPage defines model for AuditEventPage.
+type AuditEventPage struct {
+	Items      []AuditEvent `json:"items"`
+	NextCursor *string      `json:"next_cursor"`
+}
+
 // ClientCredentialsRequest defines model for ClientCredentialsRequest.
 type ClientCredentialsRequest struct {
 	ClientId     openapi_types.UUID                `json:"client_id"`
@@ -314,6 +827,20 @@ type CreateApiClientRequest struct {
 	Scopes []Scope `json:"scopes"`
 }
 
+// CreateCustomerRequest defines model for CreateCustomerRequest.
+type CreateCustomerRequest struct {
+	// AccountName The Huawei login name (Huawei's rules; see registration checks).
+	AccountName string `json:"account_name"`
+	Email       *Email `json:"email,omitempty"`
+
+	// Mobile A mainland China mobile number, 11 digits, no country code.
+	Mobile  Mobile `json:"mobile"`
+	SmsCode string `json:"sms_code"`
+
+	// UserId Operators only: the signed-up user who becomes the customer.
+	UserId *openapi_types.UUID `json:"user_id,omitempty"`
+}
+
 // CreateStaffRequest defines model for CreateStaffRequest.
 type CreateStaffRequest struct {
 	Email Email   `json:"email"`
@@ -322,6 +849,57 @@ type CreateStaffRequest struct {
 	// Password 10–128 characters.
 	Password Password    `json:"password"`
 	Roles    []StaffRole `json:"roles"`
+}
+
+// Customer defines model for Customer.
+type Customer struct {
+	AccountName string               `json:"account_name"`
+	CreatedAt   time.Time            `json:"created_at"`
+	Email       *string              `json:"email"`
+	FrozenScope *CustomerFrozenScope `json:"frozen_scope"`
+	Huawei      struct {
+		Association CustomerHuaweiAssociation `json:"association"`
+		DomainId    *string                   `json:"domain_id"`
+		DomainName  *string                   `json:"domain_name,omitempty"`
+		Error       *UpstreamError            `json:"error,omitempty"`
+
+		// Registration `failed`: Huawei refused the account (see `error`); post again to retry.
+		Registration CustomerHuaweiRegistration `json:"registration"`
+	} `json:"huawei"`
+	Id openapi_types.UUID `json:"id"`
+
+	// Mobile Masked: 138****5678.
+	Mobile string `json:"mobile"`
+
+	// PendingAction A freeze or unfreeze accepted and not yet confirmed by Huawei.
+	PendingAction  *CustomerPendingAction `json:"pending_action"`
+	RealnameStatus CustomerRealnameStatus `json:"realname_status"`
+	Status         CustomerStatus         `json:"status"`
+	UserId         *openapi_types.UUID    `json:"user_id,omitempty"`
+}
+
+// CustomerFrozenScope defines model for Customer.FrozenScope.
+type CustomerFrozenScope string
+
+// CustomerHuaweiAssociation defines model for Customer.Huawei.Association.
+type CustomerHuaweiAssociation string
+
+// CustomerHuaweiRegistration `failed`: Huawei refused the account (see `error`); post again to retry.
+type CustomerHuaweiRegistration string
+
+// CustomerPendingAction A freeze or unfreeze accepted and not yet confirmed by Huawei.
+type CustomerPendingAction string
+
+// CustomerRealnameStatus defines model for Customer.RealnameStatus.
+type CustomerRealnameStatus string
+
+// CustomerStatus defines model for Customer.Status.
+type CustomerStatus string
+
+// CustomerPage defines model for CustomerPage.
+type CustomerPage struct {
+	Items      []Customer `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
 }
 
 // Email defines model for Email.
@@ -336,6 +914,42 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// File defines model for File.
+type File struct {
+	ContentType FileContentType     `json:"content_type"`
+	CreatedAt   time.Time           `json:"created_at"`
+	CustomerId  *openapi_types.UUID `json:"customer_id,omitempty"`
+	Id          openapi_types.UUID  `json:"id"`
+	Purpose     FilePurpose         `json:"purpose"`
+	Sha256      string              `json:"sha256"`
+	Size        int64               `json:"size"`
+}
+
+// FileContentType defines model for File.ContentType.
+type FileContentType string
+
+// FilePurpose defines model for File.Purpose.
+type FilePurpose string
+
+// FileUpload defines model for FileUpload.
+type FileUpload struct {
+	CustomerId *openapi_types.UUID `json:"customer_id,omitempty"`
+	File       openapi_types.File  `json:"file"`
+	Purpose    FileUploadPurpose   `json:"purpose"`
+}
+
+// FileUploadPurpose defines model for FileUpload.Purpose.
+type FileUploadPurpose string
+
+// FreezeRequest defines model for FreezeRequest.
+type FreezeRequest struct {
+	Reason string             `json:"reason"`
+	Scope  FreezeRequestScope `json:"scope"`
+}
+
+// FreezeRequestScope defines model for FreezeRequest.Scope.
+type FreezeRequestScope string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	Email    string `json:"email"`
@@ -345,6 +959,9 @@ type LoginRequest struct {
 // Me defines model for Me.
 type Me struct {
 	CreatedAt time.Time `json:"created_at"`
+
+	// CustomerId The user's customer record once it became a Huawei Cloud customer; null before, and for staff and API clients.
+	CustomerId *openapi_types.UUID `json:"customer_id,omitempty"`
 
 	// Email Null for API clients.
 	Email  *string            `json:"email,omitempty"`
@@ -361,6 +978,9 @@ type MeKind string
 
 // MeStatus defines model for Me.Status.
 type MeStatus string
+
+// Mobile A mainland China mobile number, 11 digits, no country code.
+type Mobile = string
 
 // Password 10–128 characters.
 type Password = string
@@ -386,10 +1006,122 @@ type Problem struct {
 	Upstream *UpstreamError `json:"upstream,omitempty"`
 }
 
+// Realname defines model for Realname.
+type Realname struct {
+	Kind       *RealnameKind  `json:"kind"`
+	Opinion    *string        `json:"opinion"`
+	Status     RealnameStatus `json:"status"`
+	VerifiedAt *time.Time     `json:"verified_at"`
+}
+
+// RealnameKind defines model for Realname.Kind.
+type RealnameKind string
+
+// RealnameStatus defines model for Realname.Status.
+type RealnameStatus string
+
+// RealnameApplication defines model for RealnameApplication.
+type RealnameApplication struct {
+	CompanyName *string   `json:"company_name,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+
+	// CreditCode Masked.
+	CreditCode *string              `json:"credit_code,omitempty"`
+	CustomerId openapi_types.UUID   `json:"customer_id"`
+	Error      *UpstreamError       `json:"error,omitempty"`
+	FileIds    []openapi_types.UUID `json:"file_ids"`
+	Id         openapi_types.UUID   `json:"id"`
+
+	// IdNumber Masked.
+	IdNumber *string                 `json:"id_number,omitempty"`
+	IdType   *string                 `json:"id_type,omitempty"`
+	Kind     RealnameApplicationKind `json:"kind"`
+
+	// Name Masked.
+	Name *string `json:"name,omitempty"`
+
+	// Opinion Huawei's reason when rejected.
+	Opinion *string `json:"opinion"`
+
+	// Status `pending`: not yet accepted by Huawei; `failed`: Huawei refused it (see `error`).
+	Status    RealnameApplicationStatus `json:"status"`
+	UpdatedAt time.Time                 `json:"updated_at"`
+}
+
+// RealnameApplicationKind defines model for RealnameApplication.Kind.
+type RealnameApplicationKind string
+
+// RealnameApplicationStatus `pending`: not yet accepted by Huawei; `failed`: Huawei refused it (see `error`).
+type RealnameApplicationStatus string
+
+// RealnameApplicationPage defines model for RealnameApplicationPage.
+type RealnameApplicationPage struct {
+	Items      []RealnameApplication `json:"items"`
+	NextCursor *string               `json:"next_cursor"`
+}
+
+// RealnameApplicationRequest individual: `id_type` (passport, hk_macau_permit, taiwan_permit, hk_macau_residence, taiwan_residence:
+// three attachments in order — identity page, back or entry-stamp page, hand-held photo) or `bank_card`
+// (one face photo, plus `bank_account` and an `sms_code` sent for scene 18), with `name` and `id_number`.
+// enterprise and change: `company_name`, `credit_code`, `certificate_type`, attachments (the organisation
+// certificate first; with `legal_person`, then the person's ID portrait side and emblem side).
+type RealnameApplicationRequest struct {
+	BankAccount     *string                                    `json:"bank_account,omitempty"`
+	CertificateType *RealnameApplicationRequestCertificateType `json:"certificate_type,omitempty"`
+	CompanyName     *string                                    `json:"company_name,omitempty"`
+	CreditCode      *string                                    `json:"credit_code,omitempty"`
+	FileIds         []openapi_types.UUID                       `json:"file_ids"`
+	IdNumber        *string                                    `json:"id_number,omitempty"`
+	IdType          *RealnameApplicationRequestIdType          `json:"id_type,omitempty"`
+	Kind            RealnameApplicationRequestKind             `json:"kind"`
+	LegalPerson     *struct {
+		IdNumber string `json:"id_number"`
+		Name     string `json:"name"`
+	} `json:"legal_person,omitempty"`
+	Name       *string `json:"name,omitempty"`
+	RegAddress *string `json:"reg_address,omitempty"`
+	RegCountry *string `json:"reg_country,omitempty"`
+	SmsCode    *string `json:"sms_code,omitempty"`
+}
+
+// RealnameApplicationRequestCertificateType defines model for RealnameApplicationRequest.CertificateType.
+type RealnameApplicationRequestCertificateType string
+
+// RealnameApplicationRequestIdType defines model for RealnameApplicationRequest.IdType.
+type RealnameApplicationRequestIdType string
+
+// RealnameApplicationRequestKind defines model for RealnameApplicationRequest.Kind.
+type RealnameApplicationRequestKind string
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
+
+// RegistrationCheckRequest defines model for RegistrationCheckRequest.
+type RegistrationCheckRequest struct {
+	Type RegistrationCheckRequestType `json:"type"`
+
+	// Value name: 5–32 of letters, digits, `_` and `-`, starting with a letter or `-`, not `op_`/`shadow_`, not all digits. mobile: 11-digit mainland number. email: an address.
+	Value string `json:"value"`
+}
+
+// RegistrationCheckRequestType defines model for RegistrationCheckRequest.Type.
+type RegistrationCheckRequestType string
+
+// RegistrationCheckResult defines model for RegistrationCheckResult.
+type RegistrationCheckResult struct {
+	Available bool `json:"available"`
+
+	// MobileRemaining For mobiles, how many more customers may register with it.
+	MobileRemaining *int32 `json:"mobile_remaining,omitempty"`
+
+	// Reason Why it is not available.
+	Reason *RegistrationCheckResultReason `json:"reason"`
+}
+
+// RegistrationCheckResultReason Why it is not available.
+type RegistrationCheckResultReason string
 
 // Role defines model for Role.
 type Role string
@@ -406,6 +1138,17 @@ type SignupRequest struct {
 
 	// Password 10–128 characters.
 	Password Password `json:"password"`
+}
+
+// SmsCodeRequest defines model for SmsCodeRequest.
+type SmsCodeRequest struct {
+	// Mobile A mainland China mobile number, 11 digits, no country code.
+	Mobile Mobile `json:"mobile"`
+}
+
+// SmsCodeSent defines model for SmsCodeSent.
+type SmsCodeSent struct {
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // Staff defines model for Staff.
@@ -443,6 +1186,11 @@ type TokenPair struct {
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
 
+// UnfreezeRequest defines model for UnfreezeRequest.
+type UnfreezeRequest struct {
+	Reason string `json:"reason"`
+}
+
 // UpdateStaffRequest defines model for UpdateStaffRequest.
 type UpdateStaffRequest struct {
 	Status UpdateStaffRequestStatus `json:"status"`
@@ -463,8 +1211,14 @@ type Cursor = string
 // IdPath defines model for IdPath.
 type IdPath = openapi_types.UUID
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // Limit defines model for Limit.
 type Limit = int32
+
+// BadGateway RFC 9457 problem details with Storefront extensions.
+type BadGateway = Problem
 
 // BadRequest RFC 9457 problem details with Storefront extensions.
 type BadRequest = Problem
@@ -484,11 +1238,17 @@ type NotFound = Problem
 // PayloadTooLarge RFC 9457 problem details with Storefront extensions.
 type PayloadTooLarge = Problem
 
+// ServiceUnavailable RFC 9457 problem details with Storefront extensions.
+type ServiceUnavailable = Problem
+
 // TooManyRequests RFC 9457 problem details with Storefront extensions.
 type TooManyRequests = Problem
 
 // Unauthorized RFC 9457 problem details with Storefront extensions.
 type Unauthorized = Problem
+
+// UnprocessableEntity RFC 9457 problem details with Storefront extensions.
+type UnprocessableEntity = Problem
 
 // UnsupportedMediaType RFC 9457 problem details with Storefront extensions.
 type UnsupportedMediaType = Problem
@@ -500,6 +1260,144 @@ type ListApiClientsParams struct {
 
 	// Cursor Opaque cursor from the previous page's `next_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// ActorId Who acted.
+	ActorId *openapi_types.UUID `form:"actor_id,omitempty" json:"actor_id,omitempty"`
+
+	// Action The action, e.g. `customer.freeze`.
+	Action *string `form:"action,omitempty" json:"action,omitempty"`
+
+	// TargetType The kind of object acted on.
+	TargetType *string `form:"target_type,omitempty" json:"target_type,omitempty"`
+
+	// TargetId The object acted on.
+	TargetId *openapi_types.UUID `form:"target_id,omitempty" json:"target_id,omitempty"`
+
+	// From At or after (RFC 3339).
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Before (RFC 3339).
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListCustomersParams defines parameters for ListCustomers.
+type ListCustomersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Prefix of the account name, email or mobile; or the exact real-name name.
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Status Account status.
+	Status *ListCustomersParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// RealnameStatus Real-name status.
+	RealnameStatus *ListCustomersParamsRealnameStatus `form:"realname_status,omitempty" json:"realname_status,omitempty"`
+
+	// CreatedFrom Created at or after (RFC 3339).
+	CreatedFrom *time.Time `form:"created_from,omitempty" json:"created_from,omitempty"`
+
+	// CreatedTo Created before (RFC 3339).
+	CreatedTo *time.Time `form:"created_to,omitempty" json:"created_to,omitempty"`
+}
+
+// ListCustomersParamsStatus defines parameters for ListCustomers.
+type ListCustomersParamsStatus string
+
+// ListCustomersParamsRealnameStatus defines parameters for ListCustomers.
+type ListCustomersParamsRealnameStatus string
+
+// CreateCustomerParams defines parameters for CreateCustomer.
+type CreateCustomerParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListCustomerEventsParams defines parameters for ListCustomerEvents.
+type ListCustomerEventsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// FreezeCustomerParams defines parameters for FreezeCustomer.
+type FreezeCustomerParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListRealnameApplicationsParams defines parameters for ListRealnameApplications.
+type ListRealnameApplicationsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateRealnameApplicationParams defines parameters for CreateRealnameApplication.
+type CreateRealnameApplicationParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UnfreezeCustomerParams defines parameters for UnfreezeCustomer.
+type UnfreezeCustomerParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UploadFileParams defines parameters for UploadFile.
+type UploadFileParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CheckRegistrationParams defines parameters for CheckRegistration.
+type CheckRegistrationParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SendRegistrationSmsCodeParams defines parameters for SendRegistrationSmsCode.
+type SendRegistrationSmsCodeParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListStaffParams defines parameters for ListStaff.
@@ -526,8 +1424,29 @@ type RefreshTokenJSONRequestBody = RefreshRequest
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupRequest
 
+// CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
+type CreateCustomerJSONRequestBody = CreateCustomerRequest
+
+// FreezeCustomerJSONRequestBody defines body for FreezeCustomer for application/json ContentType.
+type FreezeCustomerJSONRequestBody = FreezeRequest
+
+// CreateRealnameApplicationJSONRequestBody defines body for CreateRealnameApplication for application/json ContentType.
+type CreateRealnameApplicationJSONRequestBody = RealnameApplicationRequest
+
+// UnfreezeCustomerJSONRequestBody defines body for UnfreezeCustomer for application/json ContentType.
+type UnfreezeCustomerJSONRequestBody = UnfreezeRequest
+
+// UploadFileMultipartRequestBody defines body for UploadFile for multipart/form-data ContentType.
+type UploadFileMultipartRequestBody = FileUpload
+
 // OauthTokenFormdataRequestBody defines body for OauthToken for application/x-www-form-urlencoded ContentType.
 type OauthTokenFormdataRequestBody = ClientCredentialsRequest
+
+// CheckRegistrationJSONRequestBody defines body for CheckRegistration for application/json ContentType.
+type CheckRegistrationJSONRequestBody = RegistrationCheckRequest
+
+// SendRegistrationSmsCodeJSONRequestBody defines body for SendRegistrationSmsCode for application/json ContentType.
+type SendRegistrationSmsCodeJSONRequestBody = SmsCodeRequest
 
 // CreateStaffJSONRequestBody defines body for CreateStaff for application/json ContentType.
 type CreateStaffJSONRequestBody = CreateStaffRequest
@@ -546,6 +1465,9 @@ type ServerInterface interface {
 	// DisableApiClient Disable an API client
 	// (DELETE /api-clients/{id})
 	DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath)
+	// ListAuditEvents The audit trail
+	// (GET /audit-events)
+	ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams)
 	// Login Sign in with email and password
 	// (POST /auth/login)
 	Login(w http.ResponseWriter, r *http.Request)
@@ -558,12 +1480,54 @@ type ServerInterface interface {
 	// Signup Create a customer account and sign in
 	// (POST /auth/signup)
 	Signup(w http.ResponseWriter, r *http.Request)
+	// ListCustomers List customers
+	// (GET /customers)
+	ListCustomers(w http.ResponseWriter, r *http.Request, params ListCustomersParams)
+	// CreateCustomer Become a Huawei Cloud customer
+	// (POST /customers)
+	CreateCustomer(w http.ResponseWriter, r *http.Request, params CreateCustomerParams)
+	// GetCustomer One customer
+	// (GET /customers/{id})
+	GetCustomer(w http.ResponseWriter, r *http.Request, id IdPath)
+	// ListCustomerEvents A customer's timeline
+	// (GET /customers/{id}/events)
+	ListCustomerEvents(w http.ResponseWriter, r *http.Request, id IdPath, params ListCustomerEventsParams)
+	// FreezeCustomer Freeze a customer on Huawei Cloud
+	// (POST /customers/{id}/freeze)
+	FreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params FreezeCustomerParams)
+	// GetRealname A customer's real-name status
+	// (GET /customers/{id}/realname)
+	GetRealname(w http.ResponseWriter, r *http.Request, id IdPath)
+	// ListRealnameApplications A customer's real-name applications
+	// (GET /customers/{id}/realname-applications)
+	ListRealnameApplications(w http.ResponseWriter, r *http.Request, id IdPath, params ListRealnameApplicationsParams)
+	// CreateRealnameApplication Apply for real-name verification
+	// (POST /customers/{id}/realname-applications)
+	CreateRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, params CreateRealnameApplicationParams)
+	// GetRealnameApplication One real-name application
+	// (GET /customers/{id}/realname-applications/{app_id})
+	GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID)
+	// UnfreezeCustomer Unfreeze a customer
+	// (POST /customers/{id}/unfreeze)
+	UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams)
+	// UploadFile Upload an attachment
+	// (POST /files)
+	UploadFile(w http.ResponseWriter, r *http.Request, params UploadFileParams)
+	// GetFile An attachment's metadata
+	// (GET /files/{id})
+	GetFile(w http.ResponseWriter, r *http.Request, id IdPath)
 	// GetMe The signed-in user or API client
 	// (GET /me)
 	GetMe(w http.ResponseWriter, r *http.Request)
 	// OauthToken OAuth 2.0 client-credentials token
 	// (POST /oauth/token)
 	OauthToken(w http.ResponseWriter, r *http.Request)
+	// CheckRegistration Is a name, mobile or email free on Huawei Cloud?
+	// (POST /registration/checks)
+	CheckRegistration(w http.ResponseWriter, r *http.Request, params CheckRegistrationParams)
+	// SendRegistrationSmsCode Send a registration SMS code
+	// (POST /registration/sms-codes)
+	SendRegistrationSmsCode(w http.ResponseWriter, r *http.Request, params SendRegistrationSmsCodeParams)
 	// ListStaff List staff accounts
 	// (GET /staff)
 	ListStaff(w http.ResponseWriter, r *http.Request, params ListStaffParams)
@@ -600,6 +1564,12 @@ func (_ Unimplemented) DisableApiClient(w http.ResponseWriter, r *http.Request, 
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListAuditEvents The audit trail
+// (GET /audit-events)
+func (_ Unimplemented) ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // Login Sign in with email and password
 // (POST /auth/login)
 func (_ Unimplemented) Login(w http.ResponseWriter, r *http.Request) {
@@ -624,6 +1594,78 @@ func (_ Unimplemented) Signup(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListCustomers List customers
+// (GET /customers)
+func (_ Unimplemented) ListCustomers(w http.ResponseWriter, r *http.Request, params ListCustomersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateCustomer Become a Huawei Cloud customer
+// (POST /customers)
+func (_ Unimplemented) CreateCustomer(w http.ResponseWriter, r *http.Request, params CreateCustomerParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetCustomer One customer
+// (GET /customers/{id})
+func (_ Unimplemented) GetCustomer(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListCustomerEvents A customer's timeline
+// (GET /customers/{id}/events)
+func (_ Unimplemented) ListCustomerEvents(w http.ResponseWriter, r *http.Request, id IdPath, params ListCustomerEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// FreezeCustomer Freeze a customer on Huawei Cloud
+// (POST /customers/{id}/freeze)
+func (_ Unimplemented) FreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params FreezeCustomerParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRealname A customer's real-name status
+// (GET /customers/{id}/realname)
+func (_ Unimplemented) GetRealname(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListRealnameApplications A customer's real-name applications
+// (GET /customers/{id}/realname-applications)
+func (_ Unimplemented) ListRealnameApplications(w http.ResponseWriter, r *http.Request, id IdPath, params ListRealnameApplicationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRealnameApplication Apply for real-name verification
+// (POST /customers/{id}/realname-applications)
+func (_ Unimplemented) CreateRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, params CreateRealnameApplicationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRealnameApplication One real-name application
+// (GET /customers/{id}/realname-applications/{app_id})
+func (_ Unimplemented) GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnfreezeCustomer Unfreeze a customer
+// (POST /customers/{id}/unfreeze)
+func (_ Unimplemented) UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UploadFile Upload an attachment
+// (POST /files)
+func (_ Unimplemented) UploadFile(w http.ResponseWriter, r *http.Request, params UploadFileParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetFile An attachment's metadata
+// (GET /files/{id})
+func (_ Unimplemented) GetFile(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetMe The signed-in user or API client
 // (GET /me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
@@ -633,6 +1675,18 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 // OauthToken OAuth 2.0 client-credentials token
 // (POST /oauth/token)
 func (_ Unimplemented) OauthToken(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CheckRegistration Is a name, mobile or email free on Huawei Cloud?
+// (POST /registration/checks)
+func (_ Unimplemented) CheckRegistration(w http.ResponseWriter, r *http.Request, params CheckRegistrationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendRegistrationSmsCode Send a registration SMS code
+// (POST /registration/sms-codes)
+func (_ Unimplemented) SendRegistrationSmsCode(w http.ResponseWriter, r *http.Request, params SendRegistrationSmsCodeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -755,6 +1809,130 @@ func (siw *ServerInterfaceWrapper) DisableApiClient(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// ListAuditEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListAuditEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEventsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "actor_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "actor_id", r.URL.Query(), &params.ActorId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "actor_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "actor_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "action" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "action", r.URL.Query(), &params.Action, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "action"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "action", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "target_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "target_type", r.URL.Query(), &params.TargetType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "target_type"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "target_type", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "target_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "target_id", r.URL.Query(), &params.TargetId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "target_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "target_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAuditEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Login operation middleware
 func (siw *ServerInterfaceWrapper) Login(w http.ResponseWriter, r *http.Request) {
 
@@ -811,6 +1989,572 @@ func (siw *ServerInterfaceWrapper) Signup(w http.ResponseWriter, r *http.Request
 	handler.ServeHTTP(w, r)
 }
 
+// ListCustomers operation middleware
+func (siw *ServerInterfaceWrapper) ListCustomers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCustomersParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", r.URL.Query(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "q"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "q", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "realname_status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "realname_status", r.URL.Query(), &params.RealnameStatus, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "realname_status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "realname_status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "created_from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "created_from", r.URL.Query(), &params.CreatedFrom, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "created_from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "created_from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "created_to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "created_to", r.URL.Query(), &params.CreatedTo, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "created_to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "created_to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListCustomers(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateCustomer operation middleware
+func (siw *ServerInterfaceWrapper) CreateCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCustomerParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateCustomer(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCustomer operation middleware
+func (siw *ServerInterfaceWrapper) GetCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCustomer(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListCustomerEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListCustomerEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCustomerEventsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListCustomerEvents(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// FreezeCustomer operation middleware
+func (siw *ServerInterfaceWrapper) FreezeCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params FreezeCustomerParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.FreezeCustomer(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRealname operation middleware
+func (siw *ServerInterfaceWrapper) GetRealname(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRealname(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRealnameApplications operation middleware
+func (siw *ServerInterfaceWrapper) ListRealnameApplications(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRealnameApplicationsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRealnameApplications(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRealnameApplication operation middleware
+func (siw *ServerInterfaceWrapper) CreateRealnameApplication(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRealnameApplicationParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRealnameApplication(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRealnameApplication operation middleware
+func (siw *ServerInterfaceWrapper) GetRealnameApplication(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "app_id" -------------
+	var appId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "app_id", chi.URLParam(r, "app_id"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRealnameApplication(w, r, id, appId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnfreezeCustomer operation middleware
+func (siw *ServerInterfaceWrapper) UnfreezeCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnfreezeCustomerParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnfreezeCustomer(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UploadFile operation middleware
+func (siw *ServerInterfaceWrapper) UploadFile(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UploadFileParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadFile(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetFile operation middleware
+func (siw *ServerInterfaceWrapper) GetFile(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetFile(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
@@ -830,6 +2574,88 @@ func (siw *ServerInterfaceWrapper) OauthToken(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.OauthToken(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CheckRegistration operation middleware
+func (siw *ServerInterfaceWrapper) CheckRegistration(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CheckRegistrationParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CheckRegistration(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SendRegistrationSmsCode operation middleware
+func (siw *ServerInterfaceWrapper) SendRegistrationSmsCode(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendRegistrationSmsCodeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendRegistrationSmsCode(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1103,8 +2929,65 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/oauth/token", wrapper.OauthToken)
 	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/registration/checks", wrapper.CheckRegistration)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/registration/sms-codes", wrapper.SendRegistrationSmsCode)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers", wrapper.ListCustomers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers", wrapper.CreateCustomer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}", wrapper.GetCustomer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/freeze", wrapper.FreezeCustomer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/unfreeze", wrapper.UnfreezeCustomer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}/realname-applications", wrapper.ListRealnameApplications)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/realname-applications", wrapper.CreateRealnameApplication)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}/realname-applications/{app_id}", wrapper.GetRealnameApplication)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}/realname", wrapper.GetRealname)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}/events", wrapper.ListCustomerEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/files", wrapper.UploadFile)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/files/{id}", wrapper.GetFile)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/audit-events", wrapper.ListAuditEvents)
+	})
 
 	return r
+}
+
+type BadGatewayResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type BadGatewayApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers BadGatewayResponseHeaders
 }
 
 type BadRequestResponseHeaders struct {
@@ -1191,6 +3074,19 @@ type ProblemApplicationProblemPlusJSONResponse struct {
 	Headers ProblemResponseHeaders
 }
 
+type ServiceUnavailableResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+	RetryAfter               *int32
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type TooManyRequestsResponseHeaders struct {
 	AccessControlAllowOrigin *string
 	RateLimitLimit           *int32
@@ -1214,6 +3110,18 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers UnauthorizedResponseHeaders
+}
+
+type UnprocessableEntityResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+type UnprocessableEntityApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnprocessableEntityResponseHeaders
 }
 
 type UnsupportedMediaTypeResponseHeaders struct {
@@ -1932,6 +3840,223 @@ type DisableApiClientdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DisableApiClientdefaultApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsRequestObject struct {
+	Params ListAuditEventsParams
+}
+
+type ListAuditEventsResponseObject interface {
+	VisitListAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEvents200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListAuditEvents200JSONResponse struct {
+	Body    AuditEventPage
+	Headers ListAuditEvents200ResponseHeaders
+}
+
+func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents400ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents429ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents500ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListAuditEventsdefaultApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2787,6 +4912,3313 @@ func (response SignupdefaultApplicationProblemPlusJSONResponse) VisitSignupRespo
 	return err
 }
 
+type ListCustomersRequestObject struct {
+	Params ListCustomersParams
+}
+
+type ListCustomersResponseObject interface {
+	VisitListCustomersResponse(w http.ResponseWriter) error
+}
+
+type ListCustomers200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListCustomers200JSONResponse struct {
+	Body    CustomerPage
+	Headers ListCustomers200ResponseHeaders
+}
+
+func (response ListCustomers200JSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers400ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers401ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomers429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers429ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomers500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers500ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListCustomersdefaultApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerRequestObject struct {
+	Params CreateCustomerParams
+	Body   *CreateCustomerJSONRequestBody
+}
+
+type CreateCustomerResponseObject interface {
+	VisitCreateCustomerResponse(w http.ResponseWriter) error
+}
+
+type CreateCustomer201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateCustomer201JSONResponse struct {
+	Body    Customer
+	Headers CreateCustomer201ResponseHeaders
+}
+
+func (response CreateCustomer201JSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer400ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer401ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer403ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer404ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer409ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer413ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer415ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer422ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer429ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer500ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateCustomerdefaultApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetCustomerResponseObject interface {
+	VisitGetCustomerResponse(w http.ResponseWriter) error
+}
+
+type GetCustomer200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetCustomer200JSONResponse struct {
+	Body    Customer
+	Headers GetCustomer200ResponseHeaders
+}
+
+func (response GetCustomer200JSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer400ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer401ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer404ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer429ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer500ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetCustomerdefaultApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEventsRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params ListCustomerEventsParams
+}
+
+type ListCustomerEventsResponseObject interface {
+	VisitListCustomerEventsResponse(w http.ResponseWriter) error
+}
+
+type ListCustomerEvents200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListCustomerEvents200JSONResponse struct {
+	Body    AuditEventPage
+	Headers ListCustomerEvents200ResponseHeaders
+}
+
+func (response ListCustomerEvents200JSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerEvents400ApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerEvents401ApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerEvents404ApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerEvents429ApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEvents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerEvents500ApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListCustomerEventsdefaultApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomerRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params FreezeCustomerParams
+	Body   *FreezeCustomerJSONRequestBody
+}
+
+type FreezeCustomerResponseObject interface {
+	VisitFreezeCustomerResponse(w http.ResponseWriter) error
+}
+
+type FreezeCustomer202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type FreezeCustomer202JSONResponse struct {
+	Body    Customer
+	Headers FreezeCustomer202ResponseHeaders
+}
+
+func (response FreezeCustomer202JSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer400ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer401ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer403ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer404ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer409ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer413ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer415ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer422ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer429ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer500ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FreezeCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response FreezeCustomerdefaultApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetRealnameResponseObject interface {
+	VisitGetRealnameResponse(w http.ResponseWriter) error
+}
+
+type GetRealname200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetRealname200JSONResponse struct {
+	Body    Realname
+	Headers GetRealname200ResponseHeaders
+}
+
+func (response GetRealname200JSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealname400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealname400ApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealname401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealname401ApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealname404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealname404ApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealname429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealname429ApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealname500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealname500ApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnamedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetRealnamedefaultApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplicationsRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params ListRealnameApplicationsParams
+}
+
+type ListRealnameApplicationsResponseObject interface {
+	VisitListRealnameApplicationsResponse(w http.ResponseWriter) error
+}
+
+type ListRealnameApplications200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListRealnameApplications200JSONResponse struct {
+	Body    RealnameApplicationPage
+	Headers ListRealnameApplications200ResponseHeaders
+}
+
+func (response ListRealnameApplications200JSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRealnameApplications400ApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRealnameApplications401ApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplications404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRealnameApplications404ApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplications429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListRealnameApplications429ApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplications500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListRealnameApplications500ApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplicationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListRealnameApplicationsdefaultApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplicationRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params CreateRealnameApplicationParams
+	Body   *CreateRealnameApplicationJSONRequestBody
+}
+
+type CreateRealnameApplicationResponseObject interface {
+	VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error
+}
+
+type CreateRealnameApplication201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateRealnameApplication201JSONResponse struct {
+	Body    RealnameApplication
+	Headers CreateRealnameApplication201ResponseHeaders
+}
+
+func (response CreateRealnameApplication201JSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication400ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication401ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication403ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication404ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication409ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication413ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication415ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication422ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication429ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplication500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication500ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRealnameApplicationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateRealnameApplicationdefaultApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplicationRequestObject struct {
+	Id    IdPath             `json:"id"`
+	AppId openapi_types.UUID `json:"app_id"`
+}
+
+type GetRealnameApplicationResponseObject interface {
+	VisitGetRealnameApplicationResponse(w http.ResponseWriter) error
+}
+
+type GetRealnameApplication200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetRealnameApplication200JSONResponse struct {
+	Body    RealnameApplication
+	Headers GetRealnameApplication200ResponseHeaders
+}
+
+func (response GetRealnameApplication200JSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealnameApplication400ApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealnameApplication401ApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealnameApplication404ApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplication429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealnameApplication429ApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplication500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealnameApplication500ApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomerRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params UnfreezeCustomerParams
+	Body   *UnfreezeCustomerJSONRequestBody
+}
+
+type UnfreezeCustomerResponseObject interface {
+	VisitUnfreezeCustomerResponse(w http.ResponseWriter) error
+}
+
+type UnfreezeCustomer202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type UnfreezeCustomer202JSONResponse struct {
+	Body    Customer
+	Headers UnfreezeCustomer202ResponseHeaders
+}
+
+func (response UnfreezeCustomer202JSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer400ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer401ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer403ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer404ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer409ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer413ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer415ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer422ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer429ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomer500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer500ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnfreezeCustomerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response UnfreezeCustomerdefaultApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFileRequestObject struct {
+	Params UploadFileParams
+	Body   *multipart.Reader
+}
+
+type UploadFileResponseObject interface {
+	VisitUploadFileResponse(w http.ResponseWriter) error
+}
+
+type UploadFile201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type UploadFile201JSONResponse struct {
+	Body    File
+	Headers UploadFile201ResponseHeaders
+}
+
+func (response UploadFile201JSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile400ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile401ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile403ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile404ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile409ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile413ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile415ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile422ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile429ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFile500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile500ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadFiledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response UploadFiledefaultApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFileRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetFileResponseObject interface {
+	VisitGetFileResponse(w http.ResponseWriter) error
+}
+
+type GetFile200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetFile200JSONResponse struct {
+	Body    File
+	Headers GetFile200ResponseHeaders
+}
+
+func (response GetFile200JSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFile400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetFile400ApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFile401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetFile401ApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFile404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetFile404ApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFile429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetFile429ApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFile500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetFile500ApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFiledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetFiledefaultApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -3173,6 +8605,792 @@ type OauthTokendefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response OauthTokendefaultApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistrationRequestObject struct {
+	Params CheckRegistrationParams
+	Body   *CheckRegistrationJSONRequestBody
+}
+
+type CheckRegistrationResponseObject interface {
+	VisitCheckRegistrationResponse(w http.ResponseWriter) error
+}
+
+type CheckRegistration200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CheckRegistration200JSONResponse struct {
+	Body    RegistrationCheckResult
+	Headers CheckRegistration200ResponseHeaders
+}
+
+func (response CheckRegistration200JSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration400ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration401ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration403ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration409ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration413ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration415ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration422ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration429ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration500ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration502ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistration503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CheckRegistration503ApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckRegistrationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CheckRegistrationdefaultApplicationProblemPlusJSONResponse) VisitCheckRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCodeRequestObject struct {
+	Params SendRegistrationSmsCodeParams
+	Body   *SendRegistrationSmsCodeJSONRequestBody
+}
+
+type SendRegistrationSmsCodeResponseObject interface {
+	VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error
+}
+
+type SendRegistrationSmsCode202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type SendRegistrationSmsCode202JSONResponse struct {
+	Body    SmsCodeSent
+	Headers SendRegistrationSmsCode202ResponseHeaders
+}
+
+func (response SendRegistrationSmsCode202JSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode400ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode401ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode403ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode409ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode413ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode415ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode422ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode429ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode500ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode502ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCode503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SendRegistrationSmsCode503ApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRegistrationSmsCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response SendRegistrationSmsCodedefaultApplicationProblemPlusJSONResponse) VisitSendRegistrationSmsCodeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4300,6 +10518,9 @@ type StrictServerInterface interface {
 	// DisableApiClient Disable an API client
 	// (DELETE /api-clients/{id})
 	DisableApiClient(ctx context.Context, request DisableApiClientRequestObject) (DisableApiClientResponseObject, error)
+	// ListAuditEvents The audit trail
+	// (GET /audit-events)
+	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
 	// Login Sign in with email and password
 	// (POST /auth/login)
 	Login(ctx context.Context, request LoginRequestObject) (LoginResponseObject, error)
@@ -4312,12 +10533,54 @@ type StrictServerInterface interface {
 	// Signup Create a customer account and sign in
 	// (POST /auth/signup)
 	Signup(ctx context.Context, request SignupRequestObject) (SignupResponseObject, error)
+	// ListCustomers List customers
+	// (GET /customers)
+	ListCustomers(ctx context.Context, request ListCustomersRequestObject) (ListCustomersResponseObject, error)
+	// CreateCustomer Become a Huawei Cloud customer
+	// (POST /customers)
+	CreateCustomer(ctx context.Context, request CreateCustomerRequestObject) (CreateCustomerResponseObject, error)
+	// GetCustomer One customer
+	// (GET /customers/{id})
+	GetCustomer(ctx context.Context, request GetCustomerRequestObject) (GetCustomerResponseObject, error)
+	// ListCustomerEvents A customer's timeline
+	// (GET /customers/{id}/events)
+	ListCustomerEvents(ctx context.Context, request ListCustomerEventsRequestObject) (ListCustomerEventsResponseObject, error)
+	// FreezeCustomer Freeze a customer on Huawei Cloud
+	// (POST /customers/{id}/freeze)
+	FreezeCustomer(ctx context.Context, request FreezeCustomerRequestObject) (FreezeCustomerResponseObject, error)
+	// GetRealname A customer's real-name status
+	// (GET /customers/{id}/realname)
+	GetRealname(ctx context.Context, request GetRealnameRequestObject) (GetRealnameResponseObject, error)
+	// ListRealnameApplications A customer's real-name applications
+	// (GET /customers/{id}/realname-applications)
+	ListRealnameApplications(ctx context.Context, request ListRealnameApplicationsRequestObject) (ListRealnameApplicationsResponseObject, error)
+	// CreateRealnameApplication Apply for real-name verification
+	// (POST /customers/{id}/realname-applications)
+	CreateRealnameApplication(ctx context.Context, request CreateRealnameApplicationRequestObject) (CreateRealnameApplicationResponseObject, error)
+	// GetRealnameApplication One real-name application
+	// (GET /customers/{id}/realname-applications/{app_id})
+	GetRealnameApplication(ctx context.Context, request GetRealnameApplicationRequestObject) (GetRealnameApplicationResponseObject, error)
+	// UnfreezeCustomer Unfreeze a customer
+	// (POST /customers/{id}/unfreeze)
+	UnfreezeCustomer(ctx context.Context, request UnfreezeCustomerRequestObject) (UnfreezeCustomerResponseObject, error)
+	// UploadFile Upload an attachment
+	// (POST /files)
+	UploadFile(ctx context.Context, request UploadFileRequestObject) (UploadFileResponseObject, error)
+	// GetFile An attachment's metadata
+	// (GET /files/{id})
+	GetFile(ctx context.Context, request GetFileRequestObject) (GetFileResponseObject, error)
 	// GetMe The signed-in user or API client
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
 	// OauthToken OAuth 2.0 client-credentials token
 	// (POST /oauth/token)
 	OauthToken(ctx context.Context, request OauthTokenRequestObject) (OauthTokenResponseObject, error)
+	// CheckRegistration Is a name, mobile or email free on Huawei Cloud?
+	// (POST /registration/checks)
+	CheckRegistration(ctx context.Context, request CheckRegistrationRequestObject) (CheckRegistrationResponseObject, error)
+	// SendRegistrationSmsCode Send a registration SMS code
+	// (POST /registration/sms-codes)
+	SendRegistrationSmsCode(ctx context.Context, request SendRegistrationSmsCodeRequestObject) (SendRegistrationSmsCodeResponseObject, error)
 	// ListStaff List staff accounts
 	// (GET /staff)
 	ListStaff(ctx context.Context, request ListStaffRequestObject) (ListStaffResponseObject, error)
@@ -4454,6 +10717,32 @@ func (sh *strictHandler) DisableApiClient(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// ListAuditEvents operation middleware
+func (sh *strictHandler) ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams) {
+	var request ListAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEvents(ctx, request.(ListAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
+		if err := validResponse.VisitListAuditEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Login operation middleware
 func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request) {
 	var request LoginRequestObject
@@ -4578,6 +10867,359 @@ func (sh *strictHandler) Signup(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListCustomers operation middleware
+func (sh *strictHandler) ListCustomers(w http.ResponseWriter, r *http.Request, params ListCustomersParams) {
+	var request ListCustomersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCustomers(ctx, request.(ListCustomersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCustomers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListCustomersResponseObject); ok {
+		if err := validResponse.VisitListCustomersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateCustomer operation middleware
+func (sh *strictHandler) CreateCustomer(w http.ResponseWriter, r *http.Request, params CreateCustomerParams) {
+	var request CreateCustomerRequestObject
+
+	request.Params = params
+
+	var body CreateCustomerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCustomer(ctx, request.(CreateCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateCustomerResponseObject); ok {
+		if err := validResponse.VisitCreateCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCustomer operation middleware
+func (sh *strictHandler) GetCustomer(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetCustomerRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomer(ctx, request.(GetCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCustomerResponseObject); ok {
+		if err := validResponse.VisitGetCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListCustomerEvents operation middleware
+func (sh *strictHandler) ListCustomerEvents(w http.ResponseWriter, r *http.Request, id IdPath, params ListCustomerEventsParams) {
+	var request ListCustomerEventsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCustomerEvents(ctx, request.(ListCustomerEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCustomerEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListCustomerEventsResponseObject); ok {
+		if err := validResponse.VisitListCustomerEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FreezeCustomer operation middleware
+func (sh *strictHandler) FreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params FreezeCustomerParams) {
+	var request FreezeCustomerRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body FreezeCustomerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.FreezeCustomer(ctx, request.(FreezeCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FreezeCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(FreezeCustomerResponseObject); ok {
+		if err := validResponse.VisitFreezeCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRealname operation middleware
+func (sh *strictHandler) GetRealname(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetRealnameRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRealname(ctx, request.(GetRealnameRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRealname")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRealnameResponseObject); ok {
+		if err := validResponse.VisitGetRealnameResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRealnameApplications operation middleware
+func (sh *strictHandler) ListRealnameApplications(w http.ResponseWriter, r *http.Request, id IdPath, params ListRealnameApplicationsParams) {
+	var request ListRealnameApplicationsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRealnameApplications(ctx, request.(ListRealnameApplicationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRealnameApplications")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRealnameApplicationsResponseObject); ok {
+		if err := validResponse.VisitListRealnameApplicationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRealnameApplication operation middleware
+func (sh *strictHandler) CreateRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, params CreateRealnameApplicationParams) {
+	var request CreateRealnameApplicationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateRealnameApplicationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRealnameApplication(ctx, request.(CreateRealnameApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRealnameApplication")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRealnameApplicationResponseObject); ok {
+		if err := validResponse.VisitCreateRealnameApplicationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRealnameApplication operation middleware
+func (sh *strictHandler) GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID) {
+	var request GetRealnameApplicationRequestObject
+
+	request.Id = id
+	request.AppId = appId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRealnameApplication(ctx, request.(GetRealnameApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRealnameApplication")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRealnameApplicationResponseObject); ok {
+		if err := validResponse.VisitGetRealnameApplicationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnfreezeCustomer operation middleware
+func (sh *strictHandler) UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams) {
+	var request UnfreezeCustomerRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UnfreezeCustomerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnfreezeCustomer(ctx, request.(UnfreezeCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnfreezeCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnfreezeCustomerResponseObject); ok {
+		if err := validResponse.VisitUnfreezeCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UploadFile operation middleware
+func (sh *strictHandler) UploadFile(w http.ResponseWriter, r *http.Request, params UploadFileParams) {
+	var request UploadFileRequestObject
+
+	request.Params = params
+
+	if reader, err := r.MultipartReader(); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode multipart body: %w", err))
+		return
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadFile(ctx, request.(UploadFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadFile")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UploadFileResponseObject); ok {
+		if err := validResponse.VisitUploadFileResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetFile operation middleware
+func (sh *strictHandler) GetFile(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetFileRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFile(ctx, request.(GetFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFile")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetFileResponseObject); ok {
+		if err := validResponse.VisitGetFileResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
@@ -4630,6 +11272,72 @@ func (sh *strictHandler) OauthToken(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(OauthTokenResponseObject); ok {
 		if err := validResponse.VisitOauthTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CheckRegistration operation middleware
+func (sh *strictHandler) CheckRegistration(w http.ResponseWriter, r *http.Request, params CheckRegistrationParams) {
+	var request CheckRegistrationRequestObject
+
+	request.Params = params
+
+	var body CheckRegistrationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckRegistration(ctx, request.(CheckRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckRegistration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CheckRegistrationResponseObject); ok {
+		if err := validResponse.VisitCheckRegistrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SendRegistrationSmsCode operation middleware
+func (sh *strictHandler) SendRegistrationSmsCode(w http.ResponseWriter, r *http.Request, params SendRegistrationSmsCodeParams) {
+	var request SendRegistrationSmsCodeRequestObject
+
+	request.Params = params
+
+	var body SendRegistrationSmsCodeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendRegistrationSmsCode(ctx, request.(SendRegistrationSmsCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendRegistrationSmsCode")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendRegistrationSmsCodeResponseObject); ok {
+		if err := validResponse.VisitSendRegistrationSmsCodeResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4758,88 +11466,162 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3rbiO5cn6VQucAa+O0ZMuX3bX8Jx7vzIk3M2vHFwwQe2JRzZLEdTfZS7ItaxcG8je/8woB8h55lPMk",
-	"AS99k1qSrRn7zA60P84ZSU2yWJePVcWq9h9BJJJUcORaBd0/ghESitL+8yiKUKnWseBairh1FMdi3DqV",
-	"bMi4+ZmiiiRLNRM86AYXyDWMR8hBjxAk/pah0t8pcM8DU8DcT5HgAzbMJFI4Pj2/AGKnjZnSsGG+uD16",
-	"//7049ufbk/PT/528svFZjsIAxWNMCFm1YGQCdFBN8gkC8IgIQ/vkQ/1KOjubO/9GAZ6kmLQDZSWjA+D",
-	"x8cwOCbRCPNdzBJ+Ke6QKyASgeM9SojM87S+amWZ7/eaFjknGt+zhOmW/d/ZZc4dR5TbL9KCHZmUlnWM",
-	"UzGes1fG9e6O2y1LsiTodrbtf2GQMO6+2S6oYlzjEOUUWeeYEMYNufNJi3GgX58uhQ3suuLsATRLEDYU",
-	"RoJTtQnEKBiLRg30gTTTqPlkfr9XJfOg+G85pajlpHU00CiblN6SBlrAmDANfRwIabRfywnjw6dy7cfv",
-	"95by7DEMUiJJgtpb53EmlWig6TQlv2WWP0pIGEiRWH6lEu+ZyBSkZIjfKehxfNC37qmeIdQYdfBbhnIS",
-	"hAEniVne/TzPEvY7O5bo/HPHkKg1SjPTf1wftf6dtH7fbh3ctj799S9Bk9Wc0DNiRk7v4Qiurk5+KqhK",
-	"zUMFUYwGYWAAhkmkQVfLDJsBIrNPVgje/b6JiDkGe0aGCIr9jvOYE9tx1aUpDkgW66C7vx0uNpKKsDvN",
-	"wpaoUsEVWlm/IdQbqfkUCa6R23+SNI1ZRAzJW6kU/RiTv/6qhMXnkq6/SBwE3eCftkqo33K/qq0zN8ot",
-	"WufABxKbTSDN4RyMQjGMKaCUQirY6Ll/XH/qWZh++uHRRJIfvbVoaDPULppt+vH5qPi0WcohzTj21FnM",
-	"45bpx4IPYha9qmjzNRWMma4DqtJE41qYKwrznZB9Riny15TmpREfiWOU3ymQIkZIyAS40EAF6BFTa3Gu",
-	"KM4Tbo4zEr81MPeaIr0QCeoR40MYEBYjBcFBZBIUo3ho7ZWiJiw2jnUshkOkpSXnaM1o6F1aNRJjvlaC",
-	"FZXgF6HfiYzT15T/L0LDwCwKG0JaU9YVI18ftqvK8oxMYkHopRDviRzia4r0jaATEMYcO/CBvVmLcFUR",
-	"eha/ouiOuPN41zJbUWaXQnwgfJJnGl5TdqfG4ghIohFsyBaaMMagKYkikXFtjlCNSSokkSyeQCyiO6RA",
-	"TMifn76xGDK+dqNWEf9MCmXh6MqjVpZXnGR6JCT7HV/1/P3AlDLel5DA+D2JGYVIIkWuGYnXirAqDlxx",
-	"laWpkBrpB6SMXNrMx+uJ9aMUfAjHbrWWWX0typVE+ZjnvRzXUnYcMy/AVIoUpWYudRVJJBrpLdG15Bwl",
-	"GluaJVjP0DUk18OA0YYMYayEBfHTo0yPoBfZ5W8ZtbnM5+UA84xeLbnZ2fmx4UEVidTti2lM1DJNvDCP",
-	"m3EJeThxAzrl+kRKMrGzaqIzOxnyLAm61wGJNLs3vKFMkX6MNPjUlLoss6DXLi1qN1KQWcwcVsVQziT6",
-	"v2JkVasQ4BlxTnFdiMVmn7TrUhvqO9/ent16JQvdlF12j1/new4DnsVx8Glm73aF+mwLt/mR6dEFRhKb",
-	"NDZXpednk8N8sCrmngrrTSAOgkcWd6qXV/uNs30p41kbxAKDCCsin5ZgkxY5FTou3YFKbp5QyoysSXxW",
-	"UaoBiRWGL6pn07pUv5eZGT+UhOtb7Y/fnMt+1oqn08Bmz80G5U5JhC2FKTHONgWV9RVqEAOXu7Bzf6fA",
-	"yeIQ/G0JkDieMoaK6c8TboX+1cRnr31njZ/YQ/xW579WqNrbPmiSBD6kTKK6dQ7C0y/5Gu59Kpxdwo0w",
-	"sBTOCPANEolyuW3UtlmbrLahnKBGNloDKhB1NRuYhzNLtPfLoE7CeP5pCoLCIOPstwz9z1pmOM3BOrDM",
-	"Z9CFJoPBaswxHlu8bG9v7UMLIHsJK1Oi1FhIutSpzp8zfBDxc7hvOSDiKQnsfqYAHHcqG8jpapLF25yV",
-	"hX3mw2u4uVdj124Du94xjGlxGzAF6ILi8mKRMLBXqLPw+fPF6S+QCoMGshWzO4SU6FEOn3ZQCNgetqFn",
-	"ie89yYVIUCnv01U1Y3tnbxlGODJDt61yoib2vhdDxj9TyRcIYpnePkvll6lR0/4+4IsENsXep3L/WRzD",
-	"QEg4Ojvxx6ZqN6jqPOd4Vafvjrk7jvwwyRTKIAxIym4dFY3OQCL6LJ7Wr92dReQ9Dz9moWOvwWP8yv1Q",
-	"y9uK++lYUHFMlwRoZxV1r2tLZ/vv//nfnZ0fIRoRSSKNclpZZmxiu0GMlaz6VHXYu2M42Nv/AXwyxl88",
-	"+sqBCy0kDqTgGvBBI1dMuDxpMzROOYzasBASEo0Yx5ZEQu0X5mnYcFBnc282G3TrcrG9EHpc6Ft7O2Y+",
-	"MK6ywYBF1u/rk5jwCF05yjL7czuZBp+mMsIwcIUuT1awyjmxPAhmXGlD9dMo8de7PnBYtkdbi2a4Osv+",
-	"jyPUI3S5cEWS8uI4IRPoIyjkGsiQMA4Zj0aED11ZpF+jL0SMhNftZL7/u18rtqvyoeL/aqZnsKT5XMs9",
-	"36mywfMTkDhAiTxC4CRhfOjL35zyap/yWzp/liotkSTLBH3ln/OynrJ971K7bVWjT3emVkRZlVQTAJzj",
-	"QKIarXbISje4MaxZHi1O7ak+WSOtIq6HlZnSIrGHiaGKaFtTOGDcKn0YEJow3ni4XOTx0PRUqmvQwnCy",
-	"+GIsmTazCUkrv/tP+Y8R0SQWQ/dr44psyLP0NRz28uCcLrtjPCacto5HjBNwjwHPkj7KEDodoGzIZjyC",
-	"Tr36snO92zr4dL3dOvj0x8FjQ/XlKp7/Kq6T9f5f1nt6ErdfIg/2+b7NKrHRF/VLchkW/sgTE8aW8C+R",
-	"LHb68bUliku5VHj8TOyyGaYzwuSXzzI1V6FnXLM4v9lGpcDOD35o7V5ktezU0mPkZbNU9eXnZ62aBHqV",
-	"0s9LxnwRk/OTNBNY9SMafDWi4V8yMkYGx7HIKBCuxiiRhq7rhmnj+GTKuWirJSaacwXz+mqqG1uaIzCg",
-	"hVEmmZ5cGMt3hPWtIhxlrgfAfXqX6+jPHy+DprplIRPbcXH+7vjHH3b2YePnj5fwxvitx76E+czEQSxC",
-	"tdmGo6op2G6I3hbJ9GjLlnSY+MF9VPbcLz97ZeuBkNDbEvY7O0mvCwTMkmaEL7u84W/pzv5+5wA2eiQe",
-	"9uAt/eniKITeHaO9fNX2GOO4dcfFmG/9Or5T7V+V4L3NEFx5QWcfEsYzjSqEaIS2BmVgFmdKGbJIRnvh",
-	"De/hQ9oDwin0eH/QOwTB44lbD5iylp9qpG24NF69Zzl4WSUuA2+brczRpm64LRg14F80Jm3kLlUIOeKF",
-	"4AEvBIt3m4dAOGCS6ombzHyrFRA+8WxpMe6rFds3PG+SsFGDs/1CQUZap+WFRuVSZdYGni98dzm80972",
-	"aZRqDYdlrh4xSVspkXoCFuikDTXVDd9wkTnYiwakkKL0k2w63jqNYqoMn9RISN2K2b1hYinOTciVw9BK",
-	"FJRaf3jDfX4HiLqzFBHgOAbBEUxUiISCGIBXRhPMbJh4/Psf9g7g//53r73X3t10DB7EYly5VppiZJke",
-	"qTnA3eDcrOADJJpFGvzvGVodS6XhZLvmZ1dHFt+2G1zxrk+B25lc/FgfUPXU/YTuKztCohKZ9MvX3Phu",
-	"8G+Z0Bi6p0OQaHhmxmRcZX2jM31sF+fPlYyDbrB136masYWkHKTM1zuuXoTxgcgrUohryvCOZqCKXMc/",
-	"4wNJ0hjbkUjKhqBKLkSbyHG2qLt8wOvN+duLS5vmEwMgdXw3SsltRb8ixjzTmGij/t2ChyBxyJR2Kmu2",
-	"f8MlkrhlyIF7lGzg62hA8NrcoZWr0SbDM8tEW+s0gAkSGU+2EsH1KJ6UIvA8JnF4wwsep/m64LMuFkLc",
-	"ku0bfsOPBb83Sii46oJNbzMOPcXJHd5GRGHvEBh1rZdXVyc/3f8A7nhRh7b1z/1i9H13d/cAri6PDyER",
-	"HCcW6PyzN9zmoXaAYsQSY9dpnCnouXaWaNJrw3umtIJMFU1xKRky7jiz0bM1gT34+3/9DxjH045UQto0",
-	"U6VFzpjZ23uUE1cJakngUCTHevPKlnpARZQlrlVRjyzdNsnVM2dmzxlvzCLkyh68zJrtgKEMusF79/05",
-	"DlrGQZEMNam2oFW/NCdsliTmn93gaJ4uiTGf0qd2kZ+oKejR2UkQBvcoldPd7XanvW0WESlykrKgG+za",
-	"r2zYObLY0nzEWfxBeW8rrK5n0otC6CAMMmejwaOJobZIyloeGM3oYVMpxWUFuiuJ8jCXLlLoT3KJm9PI",
-	"YJE1BqPv7SIXwQQ/oZbXShe3mSqot1teNwcx5SNbeZXW0gd93+bjp6kev53t7QWVcM+rgKuX8zQVNNs2",
-	"UGPxNdaJmJqjdMCk0m1wBTLV1mjbR+JSguu6uRVLIPecnJvGFfqwVWn4tEM6y4fUKmXtoN3lg8p2NTNi",
-	"52D5iOlK7scw2H/KjuqdVFYhfbPsspFlOWcZQ1iLrEYP13kgbuyqxEFj1FUVN1hHhso+X8EYAzqpUI0o",
-	"g0Vxoasp6RXvMmAKciqtF35ogjCmwPoJFEZE+fcI1IFmqnCiTAO/EXTyxSBgTnnGYz1ysxfrM0DU+fJA",
-	"VCm4a2pHdcmmQ7hDTJ1DbZ8F7l49sAaabwtoOk8YMd2pZcftP4W8hhLzbxPdivCqAnFzEW7Kr9r6g9FH",
-	"h3cxamxGvjxqJhy4gFjwIUoQfU0M/tn3phz6/wcSmzDOuOYqQ+qTjtblZbyS25iFw59c9qyOhzU42psl",
-	"zg+ia3D49sDByXvxiKIl99s0bK/eT7Ts54Yq/q0rPtQqcqH2mqLRCTqyqeZqpsvmsUPoCzpxuRqRDUfx",
-	"pHzCvrrH5rM4ZNxGhGDzKPZxAmPbiJPfHLZv+Dt2j7bbLpOoZnHD9r/zsmfPZb9hb+fAhdW9SudY7xAI",
-	"pChbJ2eu4w+sA4MKtBAu4J4K/ez2X8YPq5XGPcn7+nJhYHkD1fSGAZe+XkdyXz+Grt2lZahaQ0+j2SZC",
-	"s8BQgk6lULjAUQPC3jXyOCgyPR8Iz/Fe3KHKX6il0F4N+Oy8vxEwS6FNFLrPYgBMKxiQhMWT+n3UZ3hN",
-	"7x2lL4NZU7VGT0KtBifNI4zINGyQWIny9YCOM2OiirPBnBSeF9Iyma7fcfGauPTntXZnk0AazLC0uwU2",
-	"74ctMvrKvAqk0CboEtxbeaawDWcODOyVyhQhekS0VfVCv+0E1Ou5slSORyLGG+6IhY0qfhhikFOk5bv8",
-	"rIdlfbZN5055/2xvu9Pk3vgNXBZlFF8HYrySn3NkL1QdL1PC5OFC9GYKuBiDSpHrNQB97Y7Rnxe13j74",
-	"C/FpuChrAEqVXYBermxlPni5FJECUt4au2tI3uAZwYZIXTkUJE1FqJv+Xl5nkucuzKxr4ipoXwho6uW5",
-	"r5zNXowzPjKN8lx2+cIueymwDrf+EajyBIAo3r+5DrWeDWN5BrpElzJBQ63Og82sNMAXFZFaoTTADNuS",
-	"SEXUVppwSmLBsf3rKlONkMR69PsKI11R+JyyBIQUpRK8LKQz0Y3SZDDYhFpX32ytbh9jwYfm0yyu/g31",
-	"Bwxe0I36gItfLrpGrpWR65t3bqbS2lP5bFuLWtSFZsqZRGNqO0GPD9VavfmxWb0YEtwVEpihJhzz5W8u",
-	"Q1y+IsiVz07f6rvUxEDIxOa12zf8rXvLNZFl/1hezKVgw3Yp9jJeWQxpzztwfUKLctGGkOzUDHpeQPbQ",
-	"Go/HLUNeK5MxcrM8fUY9wLyXlrxyrFZ9+0bzmxargPhqkDPzRyIWzVV/eO1qrTPbr+RuTdezt6r17EVb",
-	"zNzrf1+62Z6QJF7B67Hpq1XcJZX3ADZ6TLYpJ/cblYlB5zQdfFZpp+sz+1NXdZY9dwsrOi23p2o5157b",
-	"uljzz1GsqWpoUIEzByLzKzXLTFdtivK1+EN2j9z1OrXhHCMDFsWfYSIZZRpiMZxXr5njx8vVataaE185",
-	"s+W7cOdWZq4B5Buss1rnxv6hVZt1nGpAusJ1Kmo1G/2nU45TkNefAKOHZa/dd67NypdMbe815pZKgHtJ",
-	"92Vehqm2gTXarKs6v0HDnzHUZu9mtVpO24YXjeaVSjM+LAoOXHVB/drRv2XQE3ZYS8KoZ9QlVd6z8ELO",
-	"UsObHF45hTUXyBxpa2dpDV9r7+ofXTovJEhsIXd19Mt9rSdcZ8xNel2OmAKKaSwmttF7Q2JMNLtH+4dh",
-	"Ryht8yzTIDOuwvxVCy5hBbGISLxZ5szuO0EYPLSY555/HY0hwNPcVGbZytLQVYSFHtBzeCfc/vUakVmv",
-	"yveN22vYx/CPhVd9/tkEG548cw3lU9E6bFiRKNsNuVmZQ/mXPD2xhxsy+7dXFr69Y95S1azn7IKn+WFF",
-	"YkBO7dt2FYhMK0YRtu47sOFuhUOQSCjjqFQI5tSQJNIhUBGpEH7++K8X1TVFqoLHT4//HwAA//8=",
+	"7L3rbhu58iD+KgX9f0Ds82vJl9iZiY0f/ut4krM5ZzLJxgkG2DirprpLEsfdZA/JtqIEAc6nBfbrnn2E",
+	"BfY99lHmSRa89FVsSZYvk5mjfAgsqUlWF4t1Z9WXXsTTjDNkSvZOvvSmSGIU5s+zKEIp++ecKcGT/lmS",
+	"8Fn/taATyvTPMcpI0ExRznonvQtkCmZTZKCmCAJ/zVGqRxLs80AlUPtTxNmYTnKBMZy/fnsBxEybUKlg",
+	"R38xPPvxx9c/P/9h+Prty7++/Olid9ALejKaYkr0qmMuUqJ6J71c0F7QS8mnH5FN1LR3crh/9H3QU/MM",
+	"eyc9qQRlk97Xr0HvnERTLN5iEfB3/AqZBCIQGF6jgEg/HzdXrS3z5Mi3yMsY04wrZKr/FrOEzDFeXCpU",
+	"IsewwBKVQJicodDI0ZiRimusuC/5GAgDJCKhKAqEwoyqqX2YpAjlqtG8/3ecN2FGlqe9kw89vWjvow/o",
+	"t0ThjzSlqm/+XwT4rV1V2k3CuNzDXAiz35TFfNaxQZSpx4d2i2iqQTnYN/+CXkqZ/Wa/hIoyhRMULbDe",
+	"Ykoo0+B2g5bgWD08XBI96HrP6CdQNEXYkRhxFstdIPpU0GjqgQ+EnkZ2g/nkqA7m0/LfakhRiXn/bKxQ",
+	"+E6qAQ0UhxmhCkY45kIfWSXmlE3Wxdr3T45W4uxr0MuIICkqx1LOcyG5B6bXGfk1N/iRXMBY8NTgKxN4",
+	"TXkuISMTfCQhZPhJDe1ToQZUc6LerzmKeS/oMZLq5e3PXcf3+ODQAF18PtAgKoVCz/TfPpz1/yvpf97v",
+	"Px32P/77v/X8R/0N0SPb73AG79+//KGEKtMPlUDRuBf09CGmQnMGfSb9XC03T9YAfvxkKb+J5n/H+SIw",
+	"r8gVSiBmVynG8Ob1xTuQZIwnBrFjKqSqcemKEZVMKAbhGBnsaK5zyUIPkzsBw9N2YcxFxZeucB5ARJIE",
+	"hZlpxOO5eYIoSJBIBd8dwpTnQg7gXW3QJTP8jTCupijsMAuahKPDQwhp9drDK5wPBeYS4/BUn7EEF18N",
+	"RM5kAEf7Ty9Z6L4bUjbMBJ8IlDIcwMFv//jn4fExZIIyRUYJwtnF+cuXEE2JIJEm3FMgZms1eghMOI8h",
+	"mnIa4eCSFbttxWa13y3O3EWNh8fHy6jx8vLT4UH/8vLTd8+7qLGDc78hEwRJP2PXKUnMuDpYMY5Jnqje",
+	"yfF+sJxb1k79gf/UC5QZZxLNoX9G4r8ShTNi6DTiTFOQ/pNkWUIjokHeywQfJZj++y+SG+2iguvfBI57",
+	"J73/b69SVPbsr3LvjR1lF21i4D/nZIYUzhOea1Iea0IBnguIBMbIFCWJDIALoKqk/xmRkLNcajLQiFtf",
+	"GfIB6UbvLRvql8LLZms/3i0w15ulGuIXcevOoh832/CMxE44P+R2vyKJplmMy6OvBQnFJAYUggsJO6H9",
+	"48PHcHe7uRtu7jln44RGD7q1xZqy0n4LRUoqorYnddPNfMHFiMYxsofcTS3vrWrwSILgCUJK5sC4gpgb",
+	"q2i7nRtu50umFQeSPNds7iG39IKnqKaUTWBMaKLFLDOSVtIYT815jVERmmgFKuGTCcbVSS64NY0DZ3/L",
+	"KZ+xLRFsSAQ/cfWC5yx+yP3/iSsY60VhhwtzlFXtkG+F7aZ7+YbME07id5z/SMQEH3JLn2nTi+vjeACv",
+	"6LPtFm66hQ7FD7h1Z8xqvNs923DPLlBc0wjfM3JNaKJtwQfdPogxQxYji+awY4QnUWREJGqLpm7V7mp5",
+	"mldQnlofHpCxQgFhzQkYgvNHbmliA5pY8KcuHV171OzuO85fETYv/NUPSUqvNf8mIIhCMP4e4+/QJEWi",
+	"iOdMmcgDphkXRNBkDgmPrjB2BOR0uYRPKNsSzsMTzntGcjXlgn7GB9XmXlEptS7PBVB2TRIa111mW0LY",
+	"UKq8Z5ng+o01q37OFFXzhza7S1tLwgyTBJzDbJQriAjTevsIIeYMYYewdnARrK8dFjz0ARCYCc4mcPHq",
+	"AiIeY1CIqcLtSqwnbmsJbE48Ms8yLhTGrzCm5J3xuT8c9fxs9vfcrtbXq2+3cqOt/FpEXCzWMnqeULeB",
+	"meAZCkVt0CQSSBTGQ6Ia8cGYKOwrmmIzSOhJSgh61JOCcJZIbjSA12e5mkIYmeWHNDbh1JuFIYtYUiOi",
+	"dXD4vedBGfHMvhdVmMpVlHihH9fjUvLppR1wUK1PhCBzM6siKpf1XAcSKXqtcRNTw2djf+JDFYj9YCOz",
+	"5kVKMMuZg/o2VDPx0S8YGdIqN/ANsfZ5cxPLl13rrStqaL75/v7iq9cC4b4At338Q/HOQY/lSdL7uPDu",
+	"ZoXmbEtf82eqphcYCfRRbEFKNw9oB8VgWc7d8jBO+YwBZ5HhO40Aqne2uzo82wOx5EAEtS1v76CXivKY",
+	"qufXXnan4bSyatXGkEhZmm8dtfX3a/FYBL0ral2mBd5yaaL5JKND+2IaB3OpMPUgMOgJbp0EHp2Lu7wE",
+	"A7f+36RRtcj48fpn1kAauIQSvawP1cXGZJ0Y9SFhM5rnkYnG3eq0lakZ8XqnJ09TIjxpLz9PiYJoStgE",
+	"4wAExhbfO4yDJUwZgCZtqa2bSFPPWOtMCCxPRyisrzoln97UaKvamxqCFRETHxO8JRkqp9d5SaPrwJpf",
+	"ze4tkoLvbNc3rDhPQXECy1drbEqF8uUH+07EYMUmvjU5aIXgeWUN1xIdSBxTjUGS1IlnTBKJwb1KyrY0",
+	"bKYTLYyfCMLUsCC0gt+5WWuGvpfPGXngEc8ZibAvMSNCCweQ+UiiAj62gSAz9yMJVpqcgss0ApIkLT5Y",
+	"27Quaq/Bf1MBZLfPJPz6JJA2Q4aq+LUG1dH+U99O4KeMCpRDa+KsnynpyZmqYXYFNoKegXBhA58hEShW",
+	"S/fGazYma7xQAZAXjUYFKHXCzc5Al6a0gnrvRm9KKSs+tVhK0MsZ/TVH97MSObYx2FSNuhF0nkvFUxSb",
+	"4cd5aIcFnhY1C+djMf5ZI9Rgx371SILIE33QJCIInFCphHEMQDTF6KqUcnURU8P7sY/WU0KTVdh+bh7S",
+	"2OYjahWiZY+/sk/pXU3lMOJxmyCazOxJMzdyv//045cnXz1ZkYHR3oY+8/d1hoIoLiRwlsxtLqykE4Zx",
+	"P89AD4PZlMMII66VBJtqZLfx5vbx4smrdrTEUe3lu0npQpHxeDM6utnGbXgqMyLljIt4pYepeM6pzDc4",
+	"yAYDPGkd5se3PMsWO7UXKODy7oWjBK/saBzWVeruHdin5b42xP9S9X4s+Gdkw1LSVDaigd7ogPY9CIuH",
+	"AiXPRaStPz3Dx2UzTw3f8eBFSh5RUph2xYIZstjOYC4DidRrlga9mKeEskWjYLkV40Yt3QvfOCzSpjjD",
+	"1+PeyYflFPk+k0ogSW221dfgSwG/mfDrR0NpFev13AayAbbwpO0trwfodjQLt4mr4e4pZFwqIBNCGShu",
+	"w72aL3kQaylM8yyzymrFoEJ20Ni31mv4DsZmimwlJNqZvPIK4xM4ePz9X/7yl78cP/nu+5a8OvBN5959",
+	"WHkS2nH1sUD8bKLoOXN/a20oU+6+A+MK5qigJEoYzd3e1JFshxruUvy58oAIJIkmyOGihyZn1yjomJrN",
+	"omwo8JrirBf0al8L1KjuOCVLnD72xHtH1UTkraSapZemaCu4aiXiCu9RgwUt7NkinkrWstITWzDnu7BA",
+	"S0b/rdmfzwumX25ZieqWFKgJ7Mee3X9BMYnLPNGWdepRxHwSyIT0Fs/Z3y5e/wQZ16aN6Cf0CiEjalrY",
+	"gmZQADiYDCA0wIdreXRTlNLtbJ0R7B8erSJQC2ZgX6uayIfeF44ftfFhol4LFhdNyQT3fslQ76v9MEqz",
+	"8u+MVd9P6Ng4E2sRunjsPZZ3oBkUCuuG/oXNRmW5yLhs4Kc4y36mNSWHx088ZNZS8Ul//PHLkyO/mi/p",
+	"Z1x+Z/Jg/+j74++erLqx5GFpZu4SzqBJBdX7ruRLmqbeZwknsYeybrdTY0eu5bgRZcTc8WockQIDt9yz",
+	"hWOV1PHgfXUjHTczWwQSuRAPWMe9dWPtduWbOlCWeUR+1Db4Le2zJRx8lcl1I2ttlQXke79XeC8B6hb9",
+	"L7o4tJLySJYmOAiMuIhNHBDMzeWIpAikkRVZPn0KWti6682B0fDGXIDUlqT5dPbmpfNNyrWNe6/hUGxh",
+	"Kys+tyk27XXWN9g2YwurQ1kfl2rja4albmrBLxrvR54A5jceFnXBt1I7tSioxUlXSINXHTbPGWjjK9FU",
+	"eT6ljIDdDheWCuDgAGI6oSZ8xcGwMTE3uVZt0+igefybF4oPPjzuP/1oXWdP/TL1TY2vNGE82P/tH/88",
+	"OPy+djO6vXib+fikTi0jvlXR4cU5PD06/g5c9pK7NORu/V0oLnAsOFOAnxQySbnNSvUrr634hL3YnZJo",
+	"Shn2BZLYfKGfhh2rjJpMR6OcDZ1hHkDIuBqamy36A2UyH49pZMIMI5IQFmHY9qV6GZ19kzaX99UrcW6I",
+	"9Y9ATZNfba1QJpWGej1IOoOyHSFcJeZFsnw7KosmW7CsD1AkIqZkDiMEiazwauTMRW8HFXGOOE+QsOZJ",
+	"7g63HDcKZNTxUAu3KKoWuJ3f8ijU/lapj7cvQeAYBWpZxEhK2cSVrLDEq1yO3Mr5c+dHWrXRLX+TPwZs",
+	"X6uermGtnkYot9opH4t6W6iACxK/LVgoi+k1jXOSGO+IQpEJanVis4dr+EV4Rhn163ndg+7Bh1I8d2Nt",
+	"ZqVpX+5E8aqlEKmvuWwjziqz0Wecphlhc5+309SW6MbiXehvAmOqhn6ea914g/URd2vL9e4duNrIGdK4",
+	"yY1v7OdcpvBsaqMPrWZwJ2in8XBp3sk6+VIrecHHJdlyt36DGhvxFQF5JMEacbb0VsEJutnzcq7TcuM7",
+	"J2Z4UjqQS69y6T8+hU5vP205+f3+/FVMbYmfX4uY+HZH3acK1w/romJcnpw642vkDtaAWpP73YVr18dU",
+	"vzUvrwfGdX0LTdKsDuUJhO6Uh7CjTf2MCxXA9GqYkojkwwyFuR6mCJ0RVn4sfxcoaaxVnfKR8puTS6am",
+	"AhGIUiSaphrdQBlwEaOA3/7xv4CalCI1N1W8AhiR6Aq4ANQ2TF8qkmbulylhcX+KSQzZlCu+q58KR4Rd",
+	"DSMi4vCS7XCGMCYR2gcCyJJcukecdyc0pj1hEBZx9dDql8b2j5AhHHy/G1ijItRotiPCkqeGg0tWcTDz",
+	"o+VhJxDWxa02CWoS0HysMgotsoMGVsxtTi4mhFFptvWS1XMQTeWqUwdZghOS6I2QnIWBVi1tiTv7zSMJ",
+	"L38AvYmCUGUKLRhAMTXKp/68a6tTNQ9LHVMrnK9lJbT+xy8HQZcLtv3GjUJSvVEuKUMphwmNkBlxULA2",
+	"z09ZPkpoNNRGClW5iwiZQGQytFj7XIQkEzIbIhtzEWFqk3PrDwyd1mvuKPnd7CvUphXOt5bi08LiisF3",
+	"r1R0p0C0dYXupJ8Dv5rRDnoUvKMX9FrMw2SO1rhH/YmSWVQP1b8qj7h3r+5E1agfpxt6aG+BwI3Iy59u",
+	"VkHhExkb0rHAyZDEsUAp10o91M8751N7tQXm8fHLYUfUpjPZa730Ln8+fHmq/BJ1LFBONw1FmMHezNDV",
+	"EYmFYEJ9Mj+sVbbF+RSjq82gbh/cdtaZdVp7bWGS5B61XE9wAse//eOfjw+BjyFBvVkyKB2T4dBJ0n4Y",
+	"gFREKMom7rqoe9oIdP2z1pRDng3DvVBOScxnQ/clSRI34cD5QE/g4KBvvqp8pPYkDMC8xImW9o6KPVbD",
+	"TXbHeVEsBtbcHGlE3ULmU710xKIfy77aUHTXt33BhUOADGDKZ5ASNoeUiyojURr/mc3OQWExTVUjlOGt",
+	"desr2vqhdI41s1akz6r6eTrXZguVdsuKV61bLtq0KcltaIoPDAWaysor3ULtvMkSlSVE3q1xV3DKjPYi",
+	"iUNbIDbr07AJRqzQIXFK/akxF+0QYonwE4GkbvvIk5mgyqgaWtstf3efih8jokjCJ/ZX74p0wvLsIRI8",
+	"u5Ou7NHqLw8/eKINNwsv3DxTdJN45UUqz3m8Yej5ZsnLLfDc4CVAXXjvvxWp93dlotfm88KiyHh8LzHd",
+	"m5HjfdyyvH2ocpNk4zsNMxZEXoYX17yObAC/CzeJpY9vzTFS7UsNxzdk7ub2zxtCxd3fAPKXWc+ZokmR",
+	"04tSgpkf3NDl0nqtm0Mr9dP7vUHUXL77RpFvQ9+7DNoHzRHyp/d4wTMuyltcvrgTjuAm8QNYD2H4b8M2",
+	"cmNsnWuMA+sJp6pwQ3dH0lcxfH9mZlczjvqLrczI1DwVo1xQNb/QjMn5sAydnuW2Br/99KI4Qn/7+V3P",
+	"Vz+Yi9R0PHj74vz77w6PYedvP7+DZygVnLtSwm+E3psI5e4Azuon1XQjCPdIrqZ75rJVGBQfpdHbqs/u",
+	"LITGztnj5jszSXgCBPSS9rIR2IL6z+PD4+ODp7ATkmQSwvP4h4uzAMIrGofFqoMZJkn/ivEZ2/tldiUH",
+	"v0jOwt0AbGGmg2NIKcuVNhLM3S60SU4hlVKDRfI4DC5ZiJ8yZ5yx0Tg8Nbef7HqmqL2LV7hi/A7l4PYq",
+	"tZc3TYcWc3f6kil3sb1qDLJTqMQBFAw5AMePAzDsePfUNDRJMzW3k+lvTe31eXEHizJXNdT6Lo00MpaT",
+	"ZU0lgUyVyqq7sLX7uItn4OabbyujHA72XdJWvfqVa3NARdzPiFBzMHzY2oPyku3YPCAwd1QxhgyFm2TX",
+	"4tZSVNHvhaQIcsqF6if0WiOx2s5dKIhDw0okVFR/eslcNhkQeWXbKgDDGXCGQJlUSGJtoDti1Eb4ztsX",
+	"5/Dku6On8H//z9HgaPDYOYfHCZ/VbiS3EFklYzUMmJPeW72CS3aI80iB+z23TuhMaEwOGnZSfWT57cBj",
+	"Sp24K281v3tzQN3SchPar1zPCpfXOWibYSe9/5JzhYF9OgCBGmd6TM5kPtI0M8JBKR7fi6R30tu7Pqgf",
+	"Y8OSCialvz60xZIoG/MiVZzY4uhOD+7JMm/pP+EnkmYJDiKeVn0YanlNCknaWyyuXD3g6Obt84t3JqmQ",
+	"j9u5j5oomcmZlEQfzywhSpP/ST2HsnYflLD4kgkkSd9cILWRRRtyAs4acwdmXzU1aZwZJJoqcWOYIxHJ",
+	"fC/lTE2TebUFDsckCS5ZieOsWBdcBpVhIXbJwSW7ZOecXWsi5EyegLlMQBmEkpErHEZEYngKNLb9mt6/",
+	"f/nD9XdgxYs8Na137C+a3h8/fvwU3r87P4WUM5zb7h32Wddn5BBijGiqz7UNJNmy8tE8HMCPVCoJuSyb",
+	"0mRkQpnFzE5oHBoh/PY//jdovdiMlFyYlLFaixp9zJ5fo5jbiqwGBAZlolvYVbMrhJhHeWpbBRn/mbQZ",
+	"bKGJNNnDWwROjItaY2xMUfROej/a79/iuK8VFEFRkXrnj/qX9VoavbMuWuIz1qKnQZlr1CDQszcvbXxa",
+	"WtrdHxwM9k2NkAwZyWjvpPfYfGXcBlPDW/wizvAfFNemvNiHhVRBzk0I2Z5Rm6uxRzLad4xRj5746gi9",
+	"q7HuWlpuUOyujdm7HdfSSPMicxg0vQ9KXxLl7GVscC1VeRFe9prtjjryT6pH9ooSZSsfdH2Tvn5stVY5",
+	"3N9fUgbuZuXfmrWsvJVpMzJBfeIbqONJrEWpiV4OwFaHqvdTM/XcbXrftmjchvX/juw++8aV9LBXa7xi",
+	"hhysHtKoMWoGPV49qGoboUccPl09ol0D92vQO17njZodDQxButDyqpFVLcPKhjAnsm49fCj8BPpcVXxQ",
+	"H+o6iZug5USa52s8RjOdjEvlv7oQNsqRhGUDRCqhgNJo4afOk+76bk2JdM0Hm4ymVXOjSul8xuP5nbGA",
+	"jsoeX5uWm7lIv8CIDu6eEdWqzfnawlhf2ClcIWZWoTbPArOt/7aM5s/FaA7WGNHumGDGHa8Dnqe+6p+T",
+	"u5XmVY3FdXK4ll6194XGXy2/S1B11KUprGbCgHFIOJugAD5StmjBFTKtqbumq4k247RqLnOMnU/UqLyU",
+	"1Xwbi+zwB+s9a/LDBjs6WgTODYq3zOHPxxzsfi8fUbbG+XMebEfea57sm5oqruupM7XymKo+Xi+1tazh",
+	"a69sYgy2xkMADGeluXBqPYO2GlOHdVVWA3wA8ypY9KBzW7Kzq42mqZ7oKiRu3M3Vx0ULdNnLaWURKhsv",
+	"CZeA49Imu1pXdzcbJf3Pw0FHm1EfhFeUGT+j9da7yqacdYFmy0oWgSEvfI8PV8F3A/BuBtYd7+CZaT9p",
+	"+2jsFM6o3S4YxsJ4BD3L3yT+34bhme3rvHp5xW+9+L36JZrVRZc6JixL2gr4rZvh25fXhstr2gYlbLpH",
+	"Kan1t4X2XYYdTcKC199w5lpkV0ElEzIOigbaMQieT6bJvHrCdKk3oSMGOTPOV5tNaa9PuIYeRZLV4JK9",
+	"oNdoWgLlAuWiim5aPrKqbplrqHx0+NTdZ6h3ozoFAhmK/ss3ti0RGOaAEhTn1rfd0gPM69+Py6NRumMt",
+	"R8fdcbYqF8XXVNNGirdO02+fm209E6sYYoPxacoGyixjqJhOrQZnxQjVtMUHea66GeFbvOZXrm5rJlCi",
+	"icK7QLgLvptrUsY0sZ/52HSAH5OUJvNm6sctHBQ/Wkjvh2e1rjOsxbU8/hDHYXiuYIckktucIFWmKdhu",
+	"+FY2aEnhcCEMkrfNnB6UL/1xT7s9k0A8x7A6d0vOvBu27NDX5pUguCIKtT5iT3kucQBvLDMw2QstQNSU",
+	"KEPqJX2bCWJH59JAOZvyBC+ZBRZ26vxDA4MsxtimbJUaltHZdt1tVKufHe0f+NQb9wLvyoTKb4NjPJCe",
+	"c2ZylywuM0LF6VLube6czEBmyNSWAX3ritEfl2s9/+Ryz9rsokq3q0h2CfeyGaLdzMtGYySQKkHLNVj0",
+	"aEawwzObeVxehWvc19l1KXAqF6xQYRZVE3vZ6J4YTfMm0wMHjpfzGWeZRkXYuOpRb+LvW3Pr9+AqazCI",
+	"c87GCbUJ71tT62ZsrAj2VtylctDEhuaBMj/7KpNuOwM85mKE6TFi9aGq8GZtPYlowztGj+IzNoALJCKa",
+	"QvhrCClR0RRNVqQDzCSiBo75lXdgtT4wpp/K/tVVyqptfIKfSKQCILKZTYMsEvNMaWMFfqrFnYJaUqfX",
+	"eqNSnZfv//BhpzfmbYua2cWWeTFzWqDEoKCFmC6P/69dEZh1ysd+6WCs1unYtWR5ha1ad/1y9YuLvi3f",
+	"c/myiwXlF9e/ZfW4ReBcZhKQG0WBirt99xMNKmAarRsVKsD5xqNDjbr/S2NDJUNrxqC38n5rRdxj6GfN",
+	"MgSeDNSoJoAK+Vx91519WpgUPBcLlbMJiwOgDAj8wkemqlSR8182nHEdp/LRecMgCT8V5dNpHMJ/NGen",
+	"WsCete+YoDDOE0zG5uZX8fq1X4lruWUWcB1JQntTqgCr6kQDehsSNNaSnLNoKjjjuUzmJxDaLiGD2tMm",
+	"47aszedu4VrloOrvYhbWyK69ruxKvj2vdvKmqTNlI/2/49wl8d9X8m6769wDm2BV65QlCbseshtzzS0f",
+	"LnJf7olmaVlC5hivmtE3ZMvWv+kkvz+IeXm4zuBMcE3RZJTgc1NO8c8pG1uS8JnpxNjV4qFDMjbM1zJn",
+	"2WvDni2xVGGHMFNC8JEEWvfiHwWVm59oKZZSKc1lSIa7i+Ljr6hqsuPeNWEf633XamS5VXi/ac74L5XM",
+	"vJGG/JrhKi5wqwznJvvYW5HqbAptTEmWIcMYFLf3vKqSCGVksJbvtWiFdvugHir/eZvGuWVUW0Z1p4yq",
+	"UjAeSZN1mVCGnlzPu+RWri3pyZdN5+xyLdiObrLZoTY0dUJOii/C3cIjXQ81aJWqLAwBO6G3F1u4W/om",
+	"Tkvb3TUHDc09cuPft7a8UwidMS8HYBiM7+6shfpbN9+b3fLWMtsPH0R3PCuqA21t861tvrXN/0Vs85qE",
+	"88q1F66BdmU/t+oFrW2b74lax6mOqi0IPFfGE+BioglRWneucTyv3V02s7pHxbZco8PurgKUW2V2q8z+",
+	"eZRZ0QrB1w581Ub4TvXaYtp+7bB2G+U/rTSvPY12/uBGdlfXpKXWdh2bWza1ZVN/VjZFmsf8LplVl8H8",
+	"suxVE0DVqsaksVVtbOC3//4/a7+6qpcDOKu1jiICYUwTlJCbZvJF8Nr1X4eweIsQRvOm+xF2yq7XY72u",
+	"2g1sKSp0PbrKhnTG2pQDuMhHKVXKujLdr5VhPpvSBKtB1xRnMrA/QsaTRLoMPZknagA/EVOTkcVQb3Vl",
+	"GwvY12rn6tnURFM0LrWtAOEMpKmmXd9CB4cpeirBOQssYh1UtYjN066gvq8f3DfqIFjSFu6Bg/zeJnqL",
+	"EuatK/1xClITlJR617aB/q0zYetM2Ab6F2R2liVzI6D85Yj9AntdI2HvC8my4bJEgNcM/arCMrdCU2o8",
+	"pFbf5WxoOUS2qvxWlf/Dx/m7juUdKvD+Elw1ZZNWFcAyPaKquGX4Sq+tft2imJTP85Gze4vpFT1YbFEX",
+	"m9gU8Qzt/bgyB5hIsNczzGNVEvGSuFsx87ceeWt3odnG3rbq8lZd3qrL32zsrWBYtejbkmhbzCO5QTsF",
+	"PWxPYMyjgVSExSThDAe/bDKVcVx134F/lSeKZkSYHu2puw2ix7iWRc7H9R+Vi2vHfF+8qLmRYmrXWC+X",
+	"9ZC5m/rFQ7sDOFOQcqngYB9ePTuFX7JJAL9kOAlglGYBZGwSwISOgQvI4nFgmoPEriOEZfS2R+1o7m6d",
+	"Hh0cg0kQnlHpS/x9bwB5YRvu3qPoSwsE7mkE9mOiyA3yTmiCFtCHdiO9sA00/R1vtiJvK/K2Im/rIapJ",
+	"PcvWCQNSBkZqYs8KGSvyzN/LL36YnJIZQ2HDDUZw+KtQ/xWVY+H35uDp4oQayBQV0Rx9687ZunP++JHZ",
+	"+uF9JEvi9pzjWyWOTJEkavp5A111RRpahkJyVrW7hCK2arKeq7r7iw1/R5hwNtGfvCzm1b0ymFed7MX1",
+	"29wyl02Zy79aRQNPFeuqe6u5zt84CLWTXUZs6h01u8s6NluWgm30AnooMlUmARhj0fXa0nagtQxbvbds",
+	"toOxLkc8ng8umcGOzT9wjRfLlosSdiIeI4Q5qy2GcegsyhGJy6aunmqOr/Wgm9Vy/NSfzWZ9Y7vlIkGm",
+	"l49v4EBsN2/9nco8WjjeuUapi75M1mCID8Zyzkk0xeLXVXM1H95qQ9ui2A9Uqa3ddbpf7zpd9tbvbNLl",
+	"GqwO5iRNNtB6TOXbzxsNrLoJ75kO5Escfefmd5c65vrK2uAYiDxBCQnX6sjc5uzCztH+PjCSUjaB8Jok",
+	"OYa75uY9AyLLeWDHTPteonhpEKbmuwP4WVCFEhhXU8omnuwvPeZtDfhvN+urgtEB/bswdw8cUhN/Vx6C",
+	"Sb3b+vC2PrwlPrytS+4uxdHx/uFaO/1XonBG5nbIGhi9QHFNI3zPyDWhiX7D38kB+FICcUUwXVVQLlw5",
+	"zLFAbF9A+/8bKSI1Tm8lZkNyyVT2tda9RHid1USO4iDR9MlpdNM3ZoPiQMryzAWgOwcHENMJVTIAxsHc",
+	"fRZzM2B3UMxqeuFIM7OEDIXLkoadx6AERfudHhLAwbH5MOW5CODJvvkQk/nuKagpl1hMtdCFJ8+kEkjS",
+	"cLWEvEAW15n+RSrPeYzfqpx04P1OORxu9Qs9kS+ihUydglaybFaNppOyJkg25Qy3knIrKbeScisp70ZS",
+	"XniE08WrC8N4lktF48teUfHb1e6QsFOsH4Dz+we2oetuABmZUGYrDs+LatuU2er7Ghxz9ch/LdOs8se+",
+	"h2leYfXNS4PtAHgSb8sRb3tX/oF6V5oCxbLBDWp8xTKR1RWKSXOKKgF5Qq+RgeAJygEU18gKN76toZbw",
+	"SdedvoJ/3F+RXbPC73T5zr5dd3ndLQPZ6n9b5/vdsLmyfUqDT3k4Xak6LU86es2wxfJGc6DxaVXr/RHQ",
+	"uLLb94+8uQIVg7tP9WVJPZvqBbbcZptb+Sc8+AsH1a/dbHwTi6housgefqDaLKZsUvaetI2Vmh3oml2B",
+	"ThtBdXmDFrXvs/ielaXaCr9T1KqTkVnQtsrSln1ttavfi8ladmeiOAL7yMyHNXStNdLTOpMY3k2phBiz",
+	"hM9TZAp2BCZE0WsTt5lNUWiOC1SByJkMIBM8ziPnsLLpCbtVDsT1QS/ofepTh73eyZgkEjUADmZfx+1+",
+	"ngW2OXDgGHrB3gmLwXY4H9TuF+ed95Or1E33bIq+XnJEKIaiZa3DjtkS2/Bgd9Do06Y5pmdBKuJ+RoSa",
+	"17L7JOSm8UE7ewXq2StdS9WzWDwNy2yyiEZK4bqURfeyEUY8tc2cvX0hBvUGcDUf5+Iq3uGykLGZxV1t",
+	"uupy3bKedPXCFe2w5GCxOZ1nrnrtp53qAnyZo1jHo82Y7rzDjizum7YWteLzDQKLnd+0ZasUygJJAFmc",
+	"caph4bmSNEbYuz6AHZtlHZjAFmUoZWAuygnTizHmkQzgbz///aIOK89k7+vHr/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

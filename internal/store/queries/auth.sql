@@ -3,15 +3,15 @@ INSERT INTO users (id, email, email_normalized, mobile, name, password_hash, rol
 VALUES (@id, @email, @email_normalized, @mobile, @name, @password_hash, @roles, @status, @created_at, @updated_at);
 
 -- name: UserByEmail :one
-SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 FROM users WHERE email_normalized = @email_normalized;
 
 -- name: UserByID :one
-SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 FROM users WHERE id = @id;
 
 -- name: ListStaff :many
-SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 FROM users
 WHERE NOT (roles = ARRAY['customer']::text[]) AND id > @after
 ORDER BY id
@@ -19,7 +19,7 @@ LIMIT @max_rows;
 
 -- name: SetUserStatus :one
 UPDATE users SET status = @status, updated_at = @updated_at WHERE id = @id
-RETURNING id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at;
+RETURNING id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id;
 
 -- name: LoginFailures :one
 SELECT count(*)::int AS n, coalesce(min(failed_at), 'epoch'::timestamptz)::timestamptz AS oldest
@@ -69,5 +69,5 @@ WHERE id > @after ORDER BY id LIMIT @max_rows;
 UPDATE api_clients SET status = 'disabled', disabled_at = @disabled_at WHERE id = @id;
 
 -- name: AppendAudit :exec
-INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, action, subject_type, subject_id, request_id, details)
-VALUES (@id, @occurred_at, @actor_kind, @actor_id, @action, @subject_type, @subject_id, @request_id, @details);
+INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, actor_role, action, subject_type, subject_id, request_id, client_ip, details)
+VALUES (@id, @occurred_at, @actor_kind, @actor_id, sqlc.narg(actor_role), @action, @subject_type, @subject_id, @request_id, sqlc.narg(client_ip), @details);

@@ -33,8 +33,8 @@ func (q *Queries) APIClientByID(ctx context.Context, id uuid.UUID) (ApiClient, e
 }
 
 const appendAudit = `-- name: AppendAudit :exec
-INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, action, subject_type, subject_id, request_id, details)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, actor_role, action, subject_type, subject_id, request_id, client_ip, details)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 `
 
 type AppendAuditParams struct {
@@ -42,10 +42,12 @@ type AppendAuditParams struct {
 	OccurredAt  time.Time
 	ActorKind   string
 	ActorID     *uuid.UUID
+	ActorRole   *string
 	Action      string
 	SubjectType string
 	SubjectID   *uuid.UUID
 	RequestID   string
+	ClientIp    *string
 	Details     []byte
 }
 
@@ -55,10 +57,12 @@ func (q *Queries) AppendAudit(ctx context.Context, arg AppendAuditParams) error 
 		arg.OccurredAt,
 		arg.ActorKind,
 		arg.ActorID,
+		arg.ActorRole,
 		arg.Action,
 		arg.SubjectType,
 		arg.SubjectID,
 		arg.RequestID,
+		arg.ClientIp,
 		arg.Details,
 	)
 	return err
@@ -218,7 +222,7 @@ func (q *Queries) ListAPIClients(ctx context.Context, arg ListAPIClientsParams) 
 }
 
 const listStaff = `-- name: ListStaff :many
-SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 FROM users
 WHERE NOT (roles = ARRAY['customer']::text[]) AND id > $1
 ORDER BY id
@@ -250,6 +254,7 @@ func (q *Queries) ListStaff(ctx context.Context, arg ListStaffParams) ([]User, e
 			&i.Status,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.CustomerID,
 		); err != nil {
 			return nil, err
 		}
@@ -386,7 +391,7 @@ func (q *Queries) RevokeUserRefreshTokens(ctx context.Context, arg RevokeUserRef
 
 const setUserStatus = `-- name: SetUserStatus :one
 UPDATE users SET status = $1, updated_at = $2 WHERE id = $3
-RETURNING id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+RETURNING id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 `
 
 type SetUserStatusParams struct {
@@ -409,12 +414,13 @@ func (q *Queries) SetUserStatus(ctx context.Context, arg SetUserStatusParams) (U
 		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerID,
 	)
 	return i, err
 }
 
 const userByEmail = `-- name: UserByEmail :one
-SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 FROM users WHERE email_normalized = $1
 `
 
@@ -432,12 +438,13 @@ func (q *Queries) UserByEmail(ctx context.Context, emailNormalized string) (User
 		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerID,
 	)
 	return i, err
 }
 
 const userByID = `-- name: UserByID :one
-SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at
+SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
 FROM users WHERE id = $1
 `
 
@@ -455,6 +462,7 @@ func (q *Queries) UserByID(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.CustomerID,
 	)
 	return i, err
 }

@@ -82,6 +82,46 @@ type AuditEvent struct {
 	SubjectID   *uuid.UUID
 	RequestID   string
 	Details     []byte
+	ActorRole   *string
+	ClientIp    *string
+}
+
+type Customer struct {
+	ID                       uuid.UUID
+	UserID                   uuid.UUID
+	AccountName              string
+	Email                    *string
+	Mobile                   string
+	Status                   string
+	FrozenScope              *string
+	PendingAction            *string
+	PendingScope             *string
+	RealnameStatus           string
+	RealnameNameIndex        []byte
+	RegistrationStatus       string
+	RegistrationCode         *string
+	RegistrationErrorCode    *string
+	RegistrationErrorMessage *string
+	Association              string
+	HuaweiDomainID           *string
+	HuaweiDomainName         *string
+	CreatedBy                *uuid.UUID
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
+}
+
+type IdempotencyKey struct {
+	PrincipalKind   string
+	PrincipalID     uuid.UUID
+	Key             string
+	Fingerprint     []byte
+	Status          string
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+	LockedUntil     time.Time
+	CreatedAt       time.Time
+	CompletedAt     *time.Time
 }
 
 type LoginFailure struct {
@@ -165,4 +205,5 @@ type User struct {
 	Status          string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	CustomerID      *uuid.UUID
 }
