@@ -116,10 +116,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer up.close(context.Background())
 	up.check(ctx, log)
+	customerSvc := domain.NewCustomerService(st, up.Cloud, clock)
+	realnameSvc := domain.NewRealNameService(st, up.Cloud, clock)
 
 	// Jobs.
 	workers := river.NewWorkers()
-	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Log: log})
+	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc, Log: log})
 	riverClient, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       log,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
@@ -141,11 +143,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		AuthRateLimit:      cfg.AuthRateLimit,
 		APIRateLimit:       cfg.APIRateLimit,
 	}, storehttp.Deps{
-		Auth:    authSvc,
-		Tokens:  signer,
-		Ready:   st.SchemaReady,
-		Metrics: metrics,
-		Logger:  log,
+		Auth:      authSvc,
+		Customers: customerSvc,
+		RealName:  realnameSvc,
+		Tokens:    signer,
+		Ready:     st.SchemaReady,
+		Metrics:   metrics,
+		Logger:    log,
 	})
 	if err != nil {
 		return err

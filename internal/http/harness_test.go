@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -23,13 +24,18 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/partnerlab/storefront/api"
 	"github.com/partnerlab/storefront/internal/auth"
 	"github.com/partnerlab/storefront/internal/domain"
 	storehttp "github.com/partnerlab/storefront/internal/http"
 	"github.com/partnerlab/storefront/internal/store"
+	"github.com/partnerlab/storefront/internal/jobs"
 	"github.com/partnerlab/storefront/internal/testdb"
+	"github.com/partnerlab/storefront/internal/upstream/bsssim"
+	"github.com/partnerlab/storefront/internal/upstream/huawei"
 )
 
 const (
@@ -37,6 +43,11 @@ const (
 	testAudience = "storefront-test-api"
 	adminEmail   = "admin@example.com"
 	adminPass    = "admin-password-1"
+
+	// The simulator's partner credential: fake and public.
+	simAK       = "SIMPARTNERAKEXAMPLE0"
+	simSK       = "sim-partner-sk-not-a-secret"
+	simXAccount = "storefront_test"
 )
 
 // tinyArgon2 keeps hashing cheap: tests check behaviour, not cost.
@@ -56,8 +67,9 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now().UTC() }
 
-// harness is the real server on its own database, behind a middleware that
-// checks every response against the spec.
+// harness is the real server on its own database, with the Huawei
+// simulator over HTTP behind the real adapter and River working the jobs,
+// behind a middleware that checks every response against the spec.
 type harness struct {
 	t      *testing.T
 	url    string
@@ -66,20 +78,42 @@ type harness struct {
 	signer *auth.Signer
 	auth   *domain.AuthService
 	router http.Handler // the bare server handler (chi), for the inventory
+	sim    *bsssim.Server
+	simURL string // the simulator's base URL: its /_sim/ admin API
+	cloud  *huawei.Client
+	st     *store.Store
+	svc    jobs.Services
 }
 
-type harnessOpt func(*storehttp.Config)
+type harnessConfig struct {
+	http *storehttp.Config
+	sim  bsssim.Config
+}
+
+type harnessOpt func(*harnessConfig)
 
 func withAuthRateLimit(n int) harnessOpt {
-	return func(c *storehttp.Config) { c.AuthRateLimit = n }
+	return func(c *harnessConfig) { c.http.AuthRateLimit = n }
 }
 
 func withAPIRateLimit(n int) harnessOpt {
-	return func(c *storehttp.Config) { c.APIRateLimit = n }
+	return func(c *harnessConfig) { c.http.APIRateLimit = n }
+}
+
+// withSim adjusts the simulator's configuration (delays, limits).
+func withSim(f func(*bsssim.Config)) harnessOpt {
+	return func(c *harnessConfig) { f(&c.sim) }
 }
 
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
+	hc := harnessConfig{sim: bsssim.Config{PartnerAK: simAK, PartnerSK: simSK, XAccountType: simXAccount,
+		Seed: 7, ReviewDelay: 0, AssociationDelay: 0}}
+	cfg := storehttp.Config{AuthRateLimit: 10_000, APIRateLimit: 0}
+	hc.http = &cfg
+	for _, o := range opts {
+		o(&hc)
+	}
 	pool := testdb.New(t)
 	st, err := store.New(pool)
 	if err != nil {
@@ -97,23 +131,70 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if _, err := svc.EnsureAdmin(context.Background(), adminEmail, adminPass); err != nil {
 		t.Fatal(err)
 	}
-	cfg := storehttp.Config{AuthRateLimit: 10_000, APIRateLimit: 0}
-	for _, o := range opts {
-		o(&cfg)
+
+	// Huawei: the simulator over HTTP, the real adapter.
+	sim, err := bsssim.New(hc.sim)
+	if err != nil {
+		t.Fatal(err)
 	}
+	simSrv := httptest.NewServer(sim.Handler())
+	cloud, err := huawei.New(huawei.Config{
+		BSSEndpoint: simSrv.URL, IAMEndpoint: simSrv.URL, ECSEndpoint: simSrv.URL, EVSEndpoint: simSrv.URL,
+		PartnerAK: hc.sim.PartnerAK, PartnerSK: hc.sim.PartnerSK, XAccountType: hc.sim.XAccountType, Region: "cn-north-4",
+		CallTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := jobs.Services{
+		Auth:      svc,
+		Customers: domain.NewCustomerService(st, cloud, realClock{}),
+		RealName:  domain.NewRealNameService(st, cloud, realClock{}),
+		Log:       slog.New(slog.DiscardHandler),
+	}
+
+	// Jobs: River works them while the test runs.
+	workers := river.NewWorkers()
+	jobs.Register(workers, services)
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Workers:           workers,
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: 20 * time.Millisecond,
+		Logger:            slog.New(slog.DiscardHandler),
+		TestOnly:          true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
 	srv, err := storehttp.New(cfg, storehttp.Deps{
-		Auth:    svc,
-		Tokens:  signer,
-		Ready:   st.SchemaReady,
-		Metrics: storehttp.NewMetrics(pool),
+		Auth:      svc,
+		Customers: services.Customers,
+		RealName:  services.RealName,
+		Tokens:    signer,
+		Ready:     st.SchemaReady,
+		Metrics:   storehttp.NewMetrics(pool),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := srv.Handler()
 	ts := httptest.NewServer(contractCheck(t, h))
-	t.Cleanup(ts.Close)
-	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h}
+	t.Cleanup(func() {
+		ts.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = rc.Stop(ctx)
+		sim.Close()
+		cloud.Close()
+		simSrv.Close()
+	})
+	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
+		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services}
 }
 
 // contractCheck fails the test when a response does not match the spec:
@@ -397,4 +478,49 @@ func (h *harness) count(table string) int {
 		h.t.Fatal(err)
 	}
 	return n
+}
+
+// simDo calls the simulator's /_sim/ admin API (clock, SMS box, faults,
+// reviews, state) and decodes the JSON answer into out (when not nil).
+func (h *harness) simDo(method, path string, body, out any) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	r, err := http.NewRequest(method, h.simURL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		h.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			h.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+}
+
+// eventually polls cond until it holds or 10 s pass (jobs run asynchronously).
+func (h *harness) eventually(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -49,17 +49,21 @@ type Config struct {
 
 // Deps are the server's collaborators.
 type Deps struct {
-	Auth    *domain.AuthService
-	Tokens  TokenVerifier
-	Ready   func(ctx context.Context) (uint, error)
-	Metrics *Metrics
-	Logger  *slog.Logger
+	Auth      *domain.AuthService
+	Customers *domain.CustomerService
+	RealName  *domain.RealNameService
+	Tokens    TokenVerifier
+	Ready     func(ctx context.Context) (uint, error)
+	Metrics   *Metrics
+	Logger    *slog.Logger
 }
 
 // Server serves the public API.
 type Server struct {
 	cfg        Config
 	auth       *domain.AuthService
+	customers  *domain.CustomerService
+	realname   *domain.RealNameService
 	tokens     TokenVerifier
 	ready      func(ctx context.Context) (uint, error)
 	metrics    *Metrics
@@ -83,7 +87,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, auth: d.Auth, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
+	return &Server{cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
 }
 
 // Handler is every public route.

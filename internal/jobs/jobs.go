@@ -18,8 +18,10 @@ import (
 
 // Services are the use cases the workers call.
 type Services struct {
-	Auth *domain.AuthService
-	Log  *slog.Logger
+	Auth      *domain.AuthService
+	Customers *domain.CustomerService
+	RealName  *domain.RealNameService
+	Log       *slog.Logger
 }
 
 // PurgeCredentialsWorker keeps the credential tables small.
