@@ -121,7 +121,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	// Jobs.
 	workers := river.NewWorkers()
-	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc, Log: log})
+	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc,
+		Idempotency: st.Idempotency(), Clock: clock, Log: log})
 	riverClient, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       log,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
@@ -143,13 +144,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		AuthRateLimit:      cfg.AuthRateLimit,
 		APIRateLimit:       cfg.APIRateLimit,
 	}, storehttp.Deps{
-		Auth:      authSvc,
-		Customers: customerSvc,
-		RealName:  realnameSvc,
-		Tokens:    signer,
-		Ready:     st.SchemaReady,
-		Metrics:   metrics,
-		Logger:    log,
+		Auth:        authSvc,
+		Customers:   customerSvc,
+		RealName:    realnameSvc,
+		Idempotency: st.Idempotency(),
+		Tokens:      signer,
+		Ready:       st.SchemaReady,
+		Metrics:     metrics,
+		Logger:      log,
 	})
 	if err != nil {
 		return err

@@ -31,8 +31,8 @@ import (
 	"github.com/partnerlab/storefront/internal/auth"
 	"github.com/partnerlab/storefront/internal/domain"
 	storehttp "github.com/partnerlab/storefront/internal/http"
-	"github.com/partnerlab/storefront/internal/store"
 	"github.com/partnerlab/storefront/internal/jobs"
+	"github.com/partnerlab/storefront/internal/store"
 	"github.com/partnerlab/storefront/internal/testdb"
 	"github.com/partnerlab/storefront/internal/upstream/bsssim"
 	"github.com/partnerlab/storefront/internal/upstream/huawei"
@@ -147,10 +147,12 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	services := jobs.Services{
-		Auth:      svc,
-		Customers: domain.NewCustomerService(st, cloud, realClock{}),
-		RealName:  domain.NewRealNameService(st, cloud, realClock{}),
-		Log:       slog.New(slog.DiscardHandler),
+		Auth:        svc,
+		Customers:   domain.NewCustomerService(st, cloud, realClock{}),
+		RealName:    domain.NewRealNameService(st, cloud, realClock{}),
+		Idempotency: st.Idempotency(),
+		Clock:       realClock{},
+		Log:         slog.New(slog.DiscardHandler),
 	}
 
 	// Jobs: River works them while the test runs.
@@ -172,12 +174,13 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 
 	srv, err := storehttp.New(cfg, storehttp.Deps{
-		Auth:      svc,
-		Customers: services.Customers,
-		RealName:  services.RealName,
-		Tokens:    signer,
-		Ready:     st.SchemaReady,
-		Metrics:   storehttp.NewMetrics(pool),
+		Auth:        svc,
+		Customers:   services.Customers,
+		RealName:    services.RealName,
+		Idempotency: st.Idempotency(),
+		Tokens:      signer,
+		Ready:       st.SchemaReady,
+		Metrics:     storehttp.NewMetrics(pool),
 	})
 	if err != nil {
 		t.Fatal(err)

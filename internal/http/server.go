@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -52,10 +53,14 @@ type Deps struct {
 	Auth      *domain.AuthService
 	Customers *domain.CustomerService
 	RealName  *domain.RealNameService
-	Tokens    TokenVerifier
-	Ready     func(ctx context.Context) (uint, error)
-	Metrics   *Metrics
-	Logger    *slog.Logger
+	// Idempotency stores Idempotency-Key answers; nil turns the layer off.
+	Idempotency domain.IdempotencyStore
+	// Now is the clock of idempotency locks; nil means time.Now.
+	Now     func() time.Time
+	Tokens  TokenVerifier
+	Ready   func(ctx context.Context) (uint, error)
+	Metrics *Metrics
+	Logger  *slog.Logger
 }
 
 // Server serves the public API.
@@ -68,6 +73,8 @@ type Server struct {
 	ready      func(ctx context.Context) (uint, error)
 	metrics    *Metrics
 	log        *slog.Logger
+	idem       domain.IdempotencyStore
+	now        func() time.Time
 	routes     map[string]*route
 	validation openapi3filter.Options
 }
@@ -87,7 +94,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
 }
 
 // Handler is every public route.

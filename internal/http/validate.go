@@ -81,20 +81,32 @@ func (s *Server) gate(next http.Handler) http.Handler {
 			}
 			ctx = withPrincipal(ctx, p)
 			r = r.WithContext(ctx)
-		}
-		if rt.hasInput || r.ContentLength != 0 || r.URL.RawQuery != "" {
-			params := make(map[string]string, len(rc.URLParams.Keys))
-			for i, k := range rc.URLParams.Keys {
-				params[k] = rc.URLParams.Values[i]
-			}
-			in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: rt.kin, Options: &s.validation}
-			if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-				s.validationError(w, r, rt, err)
+			if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method != http.MethodGet && s.idem != nil {
+				s.idempotent(w, r, p, key, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					s.validateThen(w, r, rt, next)
+				}))
 				return
 			}
 		}
-		next.ServeHTTP(w, r)
+		s.validateThen(w, r, rt, next)
 	})
+}
+
+// validateThen checks the request against the spec, then runs next.
+func (s *Server) validateThen(w http.ResponseWriter, r *http.Request, rt *route, next http.Handler) {
+	if rt.hasInput || r.ContentLength != 0 || r.URL.RawQuery != "" {
+		ctx, rc := r.Context(), chi.RouteContext(r.Context())
+		params := make(map[string]string, len(rc.URLParams.Keys))
+		for i, k := range rc.URLParams.Keys {
+			params[k] = rc.URLParams.Values[i]
+		}
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: rt.kin, Options: &s.validation}
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			s.validationError(w, r, rt, err)
+			return
+		}
+	}
+	next.ServeHTTP(w, r)
 }
 
 // validationOptions: security is the gate's (domain.Policy), so the

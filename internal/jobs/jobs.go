@@ -21,7 +21,10 @@ type Services struct {
 	Auth      *domain.AuthService
 	Customers *domain.CustomerService
 	RealName  *domain.RealNameService
-	Log       *slog.Logger
+	// Idempotency and Clock serve the Idempotency-Key reaper.
+	Idempotency domain.IdempotencyStore
+	Clock       domain.Clock
+	Log         *slog.Logger
 }
 
 // PurgeCredentialsWorker keeps the credential tables small.
@@ -40,12 +43,33 @@ func (w *PurgeCredentialsWorker) Work(ctx context.Context, _ *river.Job[domain.P
 	return nil
 }
 
+// PurgeIdempotencyKeysWorker keeps Idempotency-Key answers for
+// domain.IdempotencyTTL and no longer.
+type PurgeIdempotencyKeysWorker struct {
+	river.WorkerDefaults[domain.PurgeIdempotencyKeysJob]
+	svc Services
+}
+
+// Work calls domain.PurgeIdempotencyKeys.
+func (w *PurgeIdempotencyKeysWorker) Work(ctx context.Context, _ *river.Job[domain.PurgeIdempotencyKeysJob]) error {
+	n, err := domain.PurgeIdempotencyKeys(ctx, w.svc.Idempotency, w.svc.Clock)
+	if err != nil {
+		return err
+	}
+	w.svc.Log.InfoContext(ctx, "purged idempotency keys", slog.Int64("rows", n))
+	return nil
+}
+
 // Register adds every worker to workers and returns the periodic jobs.
 func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	river.AddWorker(workers, &PurgeCredentialsWorker{svc: svc})
+	river.AddWorker(workers, &PurgeIdempotencyKeysWorker{svc: svc})
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeCredentialsJob{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return domain.PurgeIdempotencyKeysJob{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

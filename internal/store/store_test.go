@@ -417,3 +417,63 @@ func TestTxSeam(t *testing.T) {
 		t.Fatalf("unique job enqueued %d times", j)
 	}
 }
+
+// TestIdempotencyStore: a key is claimed once; a dead holder's key is taken
+// over only after its lock and only for the same body; completed answers
+// come back; the reaper removes old keys.
+func TestIdempotencyStore(t *testing.T) {
+	t.Parallel()
+	_, st, pool := newStore(t)
+	ctx := context.Background()
+	idem := st.Idempotency()
+	k := domain.IdempotencyKey{Principal: domain.Principal{Kind: domain.PrincipalUser, ID: uuid.New()}, Key: "k1"}
+	fp, other := []byte("fingerprint-a"), []byte("fingerprint-b")
+	lock := t0.Add(time.Minute)
+
+	if _, started, err := idem.Begin(ctx, k, fp, t0, lock); err != nil || !started {
+		t.Fatalf("first Begin: started=%v err=%v", started, err)
+	}
+	rec, started, err := idem.Begin(ctx, k, fp, t0.Add(time.Second), t0.Add(time.Minute+time.Second))
+	if err != nil || started || rec.Completed || string(rec.Fingerprint) != string(fp) {
+		t.Fatalf("second Begin while running: %+v started=%v err=%v", rec, started, err)
+	}
+	// After the lock: another body may not take it over; the same body may.
+	if _, started, _ := idem.Begin(ctx, k, other, lock.Add(time.Second), lock.Add(2*time.Minute)); started {
+		t.Fatal("another body took over the key")
+	}
+	if _, started, _ := idem.Begin(ctx, k, fp, lock.Add(time.Second), lock.Add(2*time.Minute)); !started {
+		t.Fatal("the same body did not take over an expired key")
+	}
+	want := domain.IdempotencyRecord{Status: 201, Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"id":1}`)}
+	if err := idem.Complete(ctx, k, want, lock.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	rec, started, err = idem.Begin(ctx, k, fp, lock.Add(time.Hour), lock.Add(2*time.Hour))
+	if err != nil || started || !rec.Completed || rec.Status != 201 || string(rec.Body) != `{"id":1}` || rec.Headers["Content-Type"] != "application/json" {
+		t.Fatalf("completed: %+v started=%v err=%v", rec, started, err)
+	}
+
+	// Release frees a running key; Purge removes keys older than the TTL.
+	k2 := domain.IdempotencyKey{Principal: k.Principal, Key: "k2"}
+	if _, started, _ := idem.Begin(ctx, k2, fp, t0, lock); !started {
+		t.Fatal("k2 not started")
+	}
+	if err := idem.Release(ctx, k2); err != nil {
+		t.Fatal(err)
+	}
+	if _, started, _ := idem.Begin(ctx, k2, other, t0, lock); !started {
+		t.Fatal("a released key was not free")
+	}
+	n, err := domain.PurgeIdempotencyKeys(ctx, idem, fixedClock(t0.Add(domain.IdempotencyTTL+time.Second)))
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d, %v; want 2", n, err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM idempotency_keys`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d keys left, %v", left, err)
+	}
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }

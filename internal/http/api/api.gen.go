@@ -1262,6 +1262,24 @@ type ListApiClientsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateApiClientParams defines parameters for CreateApiClient.
+type CreateApiClientParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DisableApiClientParams defines parameters for DisableApiClient.
+type DisableApiClientParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
 	// Limit Page size.
@@ -1409,6 +1427,24 @@ type ListStaffParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateStaffParams defines parameters for CreateStaff.
+type CreateStaffParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateStaffParams defines parameters for UpdateStaff.
+type UpdateStaffParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateApiClientJSONRequestBody defines body for CreateApiClient for application/json ContentType.
 type CreateApiClientJSONRequestBody = CreateApiClientRequest
 
@@ -1461,10 +1497,10 @@ type ServerInterface interface {
 	ListApiClients(w http.ResponseWriter, r *http.Request, params ListApiClientsParams)
 	// CreateApiClient Create an API client
 	// (POST /api-clients)
-	CreateApiClient(w http.ResponseWriter, r *http.Request)
+	CreateApiClient(w http.ResponseWriter, r *http.Request, params CreateApiClientParams)
 	// DisableApiClient Disable an API client
 	// (DELETE /api-clients/{id})
-	DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath)
+	DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath, params DisableApiClientParams)
 	// ListAuditEvents The audit trail
 	// (GET /audit-events)
 	ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams)
@@ -1533,13 +1569,13 @@ type ServerInterface interface {
 	ListStaff(w http.ResponseWriter, r *http.Request, params ListStaffParams)
 	// CreateStaff Create a staff account
 	// (POST /staff)
-	CreateStaff(w http.ResponseWriter, r *http.Request)
+	CreateStaff(w http.ResponseWriter, r *http.Request, params CreateStaffParams)
 	// GetStaff One staff account
 	// (GET /staff/{id})
 	GetStaff(w http.ResponseWriter, r *http.Request, id IdPath)
 	// UpdateStaff Disable or re-enable a staff account
 	// (PATCH /staff/{id})
-	UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath)
+	UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateStaffParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -1554,13 +1590,13 @@ func (_ Unimplemented) ListApiClients(w http.ResponseWriter, r *http.Request, pa
 
 // CreateApiClient Create an API client
 // (POST /api-clients)
-func (_ Unimplemented) CreateApiClient(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) CreateApiClient(w http.ResponseWriter, r *http.Request, params CreateApiClientParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
 // DisableApiClient Disable an API client
 // (DELETE /api-clients/{id})
-func (_ Unimplemented) DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath) {
+func (_ Unimplemented) DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath, params DisableApiClientParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1698,7 +1734,7 @@ func (_ Unimplemented) ListStaff(w http.ResponseWriter, r *http.Request, params 
 
 // CreateStaff Create a staff account
 // (POST /staff)
-func (_ Unimplemented) CreateStaff(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) CreateStaff(w http.ResponseWriter, r *http.Request, params CreateStaffParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1710,7 +1746,7 @@ func (_ Unimplemented) GetStaff(w http.ResponseWriter, r *http.Request, id IdPat
 
 // UpdateStaff Disable or re-enable a staff account
 // (PATCH /staff/{id})
-func (_ Unimplemented) UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath) {
+func (_ Unimplemented) UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateStaffParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1772,8 +1808,35 @@ func (siw *ServerInterfaceWrapper) ListApiClients(w http.ResponseWriter, r *http
 // CreateApiClient operation middleware
 func (siw *ServerInterfaceWrapper) CreateApiClient(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateApiClientParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateApiClient(w, r)
+		siw.Handler.CreateApiClient(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1798,8 +1861,32 @@ func (siw *ServerInterfaceWrapper) DisableApiClient(w http.ResponseWriter, r *ht
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DisableApiClientParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DisableApiClient(w, r, id)
+		siw.Handler.DisableApiClient(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2714,8 +2801,35 @@ func (siw *ServerInterfaceWrapper) ListStaff(w http.ResponseWriter, r *http.Requ
 // CreateStaff operation middleware
 func (siw *ServerInterfaceWrapper) CreateStaff(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateStaffParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateStaff(w, r)
+		siw.Handler.CreateStaff(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2766,8 +2880,32 @@ func (siw *ServerInterfaceWrapper) UpdateStaff(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateStaffParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateStaff(w, r, id)
+		siw.Handler.UpdateStaff(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3354,7 +3492,8 @@ func (response ListApiClientsdefaultApplicationProblemPlusJSONResponse) VisitLis
 }
 
 type CreateApiClientRequestObject struct {
-	Body *CreateApiClientJSONRequestBody
+	Params CreateApiClientParams
+	Body   *CreateApiClientJSONRequestBody
 }
 
 type CreateApiClientResponseObject interface {
@@ -3363,6 +3502,7 @@ type CreateApiClientResponseObject interface {
 
 type CreateApiClient201ResponseHeaders struct {
 	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int64
@@ -3382,6 +3522,9 @@ func (response CreateApiClient201JSONResponse) VisitCreateApiClientResponse(w ht
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.AccessControlAllowOrigin != nil {
 		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
 	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
@@ -3627,7 +3770,8 @@ func (response CreateApiClientdefaultApplicationProblemPlusJSONResponse) VisitCr
 }
 
 type DisableApiClientRequestObject struct {
-	Id IdPath `json:"id"`
+	Id     IdPath `json:"id"`
+	Params DisableApiClientParams
 }
 
 type DisableApiClientResponseObject interface {
@@ -3636,6 +3780,7 @@ type DisableApiClientResponseObject interface {
 
 type DisableApiClient204ResponseHeaders struct {
 	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int64
@@ -3648,6 +3793,9 @@ type DisableApiClient204Response struct {
 func (response DisableApiClient204Response) VisitDisableApiClientResponse(w http.ResponseWriter) error {
 	if response.Headers.AccessControlAllowOrigin != nil {
 		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
 	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
@@ -9632,7 +9780,8 @@ func (response ListStaffdefaultApplicationProblemPlusJSONResponse) VisitListStaf
 }
 
 type CreateStaffRequestObject struct {
-	Body *CreateStaffJSONRequestBody
+	Params CreateStaffParams
+	Body   *CreateStaffJSONRequestBody
 }
 
 type CreateStaffResponseObject interface {
@@ -9641,6 +9790,7 @@ type CreateStaffResponseObject interface {
 
 type CreateStaff201ResponseHeaders struct {
 	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int64
@@ -9660,6 +9810,9 @@ func (response CreateStaff201JSONResponse) VisitCreateStaffResponse(w http.Respo
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.AccessControlAllowOrigin != nil {
 		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
 	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
@@ -10178,8 +10331,9 @@ func (response GetStaffdefaultApplicationProblemPlusJSONResponse) VisitGetStaffR
 }
 
 type UpdateStaffRequestObject struct {
-	Id   IdPath `json:"id"`
-	Body *UpdateStaffJSONRequestBody
+	Id     IdPath `json:"id"`
+	Params UpdateStaffParams
+	Body   *UpdateStaffJSONRequestBody
 }
 
 type UpdateStaffResponseObject interface {
@@ -10188,6 +10342,7 @@ type UpdateStaffResponseObject interface {
 
 type UpdateStaff200ResponseHeaders struct {
 	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
 	RateLimitLimit           *int32
 	RateLimitRemaining       *int32
 	RateLimitReset           *int64
@@ -10207,6 +10362,9 @@ func (response UpdateStaff200JSONResponse) VisitUpdateStaffResponse(w http.Respo
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.AccessControlAllowOrigin != nil {
 		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
 	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
@@ -10661,8 +10819,10 @@ func (sh *strictHandler) ListApiClients(w http.ResponseWriter, r *http.Request, 
 }
 
 // CreateApiClient operation middleware
-func (sh *strictHandler) CreateApiClient(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateApiClient(w http.ResponseWriter, r *http.Request, params CreateApiClientParams) {
 	var request CreateApiClientRequestObject
+
+	request.Params = params
 
 	var body CreateApiClientJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -10692,10 +10852,11 @@ func (sh *strictHandler) CreateApiClient(w http.ResponseWriter, r *http.Request)
 }
 
 // DisableApiClient operation middleware
-func (sh *strictHandler) DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath) {
+func (sh *strictHandler) DisableApiClient(w http.ResponseWriter, r *http.Request, id IdPath, params DisableApiClientParams) {
 	var request DisableApiClientRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.DisableApiClient(ctx, request.(DisableApiClientRequestObject))
@@ -11372,8 +11533,10 @@ func (sh *strictHandler) ListStaff(w http.ResponseWriter, r *http.Request, param
 }
 
 // CreateStaff operation middleware
-func (sh *strictHandler) CreateStaff(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateStaff(w http.ResponseWriter, r *http.Request, params CreateStaffParams) {
 	var request CreateStaffRequestObject
+
+	request.Params = params
 
 	var body CreateStaffJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -11429,10 +11592,11 @@ func (sh *strictHandler) GetStaff(w http.ResponseWriter, r *http.Request, id IdP
 }
 
 // UpdateStaff operation middleware
-func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath) {
+func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateStaffParams) {
 	var request UpdateStaffRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body UpdateStaffJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -11466,162 +11630,162 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rbhu58iD+KgX9f0Ds82vJl9iZiY0f/ut4krM5ZzLJxgkG2DirprpLEsfdZA/JtqIEAc6nBfbrnn2E",
-	"BfY99lHmSRa89FVsSZYvk5mjfAgsqUlWF4t1Z9WXXsTTjDNkSvZOvvSmSGIU5s+zKEIp++ecKcGT/lmS",
-	"8Fn/taATyvTPMcpI0ExRznonvQtkCmZTZKCmCAJ/zVGqRxLs80AlUPtTxNmYTnKBMZy/fnsBxEybUKlg",
-	"R38xPPvxx9c/P/9h+Prty7++/Olid9ALejKaYkr0qmMuUqJ6J71c0F7QS8mnH5FN1LR3crh/9H3QU/MM",
-	"eyc9qQRlk97Xr0HvnERTLN5iEfB3/AqZBCIQGF6jgEg/HzdXrS3z5Mi3yMsY04wrZKr/FrOEzDFeXCpU",
-	"IsewwBKVQJicodDI0ZiRimusuC/5GAgDJCKhKAqEwoyqqX2YpAjlqtG8/3ecN2FGlqe9kw89vWjvow/o",
-	"t0ThjzSlqm/+XwT4rV1V2k3CuNzDXAiz35TFfNaxQZSpx4d2i2iqQTnYN/+CXkqZ/Wa/hIoyhRMULbDe",
-	"Ykoo0+B2g5bgWD08XBI96HrP6CdQNEXYkRhxFstdIPpU0GjqgQ+EnkZ2g/nkqA7m0/LfakhRiXn/bKxQ",
-	"+E6qAQ0UhxmhCkY45kIfWSXmlE3Wxdr3T45W4uxr0MuIICkqx1LOcyG5B6bXGfk1N/iRXMBY8NTgKxN4",
-	"TXkuISMTfCQhZPhJDe1ToQZUc6LerzmKeS/oMZLq5e3PXcf3+ODQAF18PtAgKoVCz/TfPpz1/yvpf97v",
-	"Px32P/77v/X8R/0N0SPb73AG79+//KGEKtMPlUDRuBf09CGmQnMGfSb9XC03T9YAfvxkKb+J5n/H+SIw",
-	"r8gVSiBmVynG8Ob1xTuQZIwnBrFjKqSqcemKEZVMKAbhGBnsaK5zyUIPkzsBw9N2YcxFxZeucB5ARJIE",
-	"hZlpxOO5eYIoSJBIBd8dwpTnQg7gXW3QJTP8jTCupijsMAuahKPDQwhp9drDK5wPBeYS4/BUn7EEF18N",
-	"RM5kAEf7Ty9Z6L4bUjbMBJ8IlDIcwMFv//jn4fExZIIyRUYJwtnF+cuXEE2JIJEm3FMgZms1eghMOI8h",
-	"mnIa4eCSFbttxWa13y3O3EWNh8fHy6jx8vLT4UH/8vLTd8+7qLGDc78hEwRJP2PXKUnMuDpYMY5Jnqje",
-	"yfF+sJxb1k79gf/UC5QZZxLNoX9G4r8ShTNi6DTiTFOQ/pNkWUIjokHeywQfJZj++y+SG+2iguvfBI57",
-	"J73/b69SVPbsr3LvjR1lF21i4D/nZIYUzhOea1Iea0IBnguIBMbIFCWJDIALoKqk/xmRkLNcajLQiFtf",
-	"GfIB6UbvLRvql8LLZms/3i0w15ulGuIXcevOoh832/CMxE44P+R2vyKJplmMy6OvBQnFJAYUggsJO6H9",
-	"48PHcHe7uRtu7jln44RGD7q1xZqy0n4LRUoqorYnddPNfMHFiMYxsofcTS3vrWrwSILgCUJK5sC4gpgb",
-	"q2i7nRtu50umFQeSPNds7iG39IKnqKaUTWBMaKLFLDOSVtIYT815jVERmmgFKuGTCcbVSS64NY0DZ3/L",
-	"KZ+xLRFsSAQ/cfWC5yx+yP3/iSsY60VhhwtzlFXtkG+F7aZ7+YbME07id5z/SMQEH3JLn2nTi+vjeACv",
-	"6LPtFm66hQ7FD7h1Z8xqvNs923DPLlBc0wjfM3JNaKJtwQfdPogxQxYji+awY4QnUWREJGqLpm7V7mp5",
-	"mldQnlofHpCxQgFhzQkYgvNHbmliA5pY8KcuHV171OzuO85fETYv/NUPSUqvNf8mIIhCMP4e4+/QJEWi",
-	"iOdMmcgDphkXRNBkDgmPrjB2BOR0uYRPKNsSzsMTzntGcjXlgn7GB9XmXlEptS7PBVB2TRIa111mW0LY",
-	"UKq8Z5ng+o01q37OFFXzhza7S1tLwgyTBJzDbJQriAjTevsIIeYMYYewdnARrK8dFjz0ARCYCc4mcPHq",
-	"AiIeY1CIqcLtSqwnbmsJbE48Ms8yLhTGrzCm5J3xuT8c9fxs9vfcrtbXq2+3cqOt/FpEXCzWMnqeULeB",
-	"meAZCkVt0CQSSBTGQ6Ia8cGYKOwrmmIzSOhJSgh61JOCcJZIbjSA12e5mkIYmeWHNDbh1JuFIYtYUiOi",
-	"dXD4vedBGfHMvhdVmMpVlHihH9fjUvLppR1wUK1PhCBzM6siKpf1XAcSKXqtcRNTw2djf+JDFYj9YCOz",
-	"5kVKMMuZg/o2VDPx0S8YGdIqN/ANsfZ5cxPLl13rrStqaL75/v7iq9cC4b4At338Q/HOQY/lSdL7uPDu",
-	"ZoXmbEtf82eqphcYCfRRbEFKNw9oB8VgWc7d8jBO+YwBZ5HhO40Aqne2uzo82wOx5EAEtS1v76CXivKY",
-	"qufXXnan4bSyatXGkEhZmm8dtfX3a/FYBL0ral2mBd5yaaL5JKND+2IaB3OpMPUgMOgJbp0EHp2Lu7wE",
-	"A7f+36RRtcj48fpn1kAauIQSvawP1cXGZJ0Y9SFhM5rnkYnG3eq0lakZ8XqnJ09TIjxpLz9PiYJoStgE",
-	"4wAExhbfO4yDJUwZgCZtqa2bSFPPWOtMCCxPRyisrzoln97UaKvamxqCFRETHxO8JRkqp9d5SaPrwJpf",
-	"ze4tkoLvbNc3rDhPQXECy1drbEqF8uUH+07EYMUmvjU5aIXgeWUN1xIdSBxTjUGS1IlnTBKJwb1KyrY0",
-	"bKYTLYyfCMLUsCC0gt+5WWuGvpfPGXngEc8ZibAvMSNCCweQ+UiiAj62gSAz9yMJVpqcgss0ApIkLT5Y",
-	"27Quaq/Bf1MBZLfPJPz6JJA2Q4aq+LUG1dH+U99O4KeMCpRDa+KsnynpyZmqYXYFNoKegXBhA58hEShW",
-	"S/fGazYma7xQAZAXjUYFKHXCzc5Al6a0gnrvRm9KKSs+tVhK0MsZ/TVH97MSObYx2FSNuhF0nkvFUxSb",
-	"4cd5aIcFnhY1C+djMf5ZI9Rgx371SILIE33QJCIInFCphHEMQDTF6KqUcnURU8P7sY/WU0KTVdh+bh7S",
-	"2OYjahWiZY+/sk/pXU3lMOJxmyCazOxJMzdyv//045cnXz1ZkYHR3oY+8/d1hoIoLiRwlsxtLqykE4Zx",
-	"P89AD4PZlMMII66VBJtqZLfx5vbx4smrdrTEUe3lu0npQpHxeDM6utnGbXgqMyLljIt4pYepeM6pzDc4",
-	"yAYDPGkd5se3PMsWO7UXKODy7oWjBK/saBzWVeruHdin5b42xP9S9X4s+Gdkw1LSVDaigd7ogPY9CIuH",
-	"AiXPRaStPz3Dx2UzTw3f8eBFSh5RUph2xYIZstjOYC4DidRrlga9mKeEskWjYLkV40Yt3QvfOCzSpjjD",
-	"1+PeyYflFPk+k0ogSW221dfgSwG/mfDrR0NpFev13AayAbbwpO0trwfodjQLt4mr4e4pZFwqIBNCGShu",
-	"w72aL3kQaylM8yyzymrFoEJ20Ni31mv4DsZmimwlJNqZvPIK4xM4ePz9X/7yl78cP/nu+5a8OvBN5959",
-	"WHkS2nH1sUD8bKLoOXN/a20oU+6+A+MK5qigJEoYzd3e1JFshxruUvy58oAIJIkmyOGihyZn1yjomJrN",
-	"omwo8JrirBf0al8L1KjuOCVLnD72xHtH1UTkraSapZemaCu4aiXiCu9RgwUt7NkinkrWstITWzDnu7BA",
-	"S0b/rdmfzwumX25ZieqWFKgJ7Mee3X9BMYnLPNGWdepRxHwSyIT0Fs/Z3y5e/wQZ16aN6Cf0CiEjalrY",
-	"gmZQADiYDCA0wIdreXRTlNLtbJ0R7B8erSJQC2ZgX6uayIfeF44ftfFhol4LFhdNyQT3fslQ76v9MEqz",
-	"8u+MVd9P6Ng4E2sRunjsPZZ3oBkUCuuG/oXNRmW5yLhs4Kc4y36mNSWHx088ZNZS8Ul//PHLkyO/mi/p",
-	"Z1x+Z/Jg/+j74++erLqx5GFpZu4SzqBJBdX7ruRLmqbeZwknsYeybrdTY0eu5bgRZcTc8WockQIDt9yz",
-	"hWOV1PHgfXUjHTczWwQSuRAPWMe9dWPtduWbOlCWeUR+1Db4Le2zJRx8lcl1I2ttlQXke79XeC8B6hb9",
-	"L7o4tJLySJYmOAiMuIhNHBDMzeWIpAikkRVZPn0KWti6682B0fDGXIDUlqT5dPbmpfNNyrWNe6/hUGxh",
-	"Kys+tyk27XXWN9g2YwurQ1kfl2rja4albmrBLxrvR54A5jceFnXBt1I7tSioxUlXSINXHTbPGWjjK9FU",
-	"eT6ljIDdDheWCuDgAGI6oSZ8xcGwMTE3uVZt0+igefybF4oPPjzuP/1oXWdP/TL1TY2vNGE82P/tH/88",
-	"OPy+djO6vXib+fikTi0jvlXR4cU5PD06/g5c9pK7NORu/V0oLnAsOFOAnxQySbnNSvUrr634hL3YnZJo",
-	"Shn2BZLYfKGfhh2rjJpMR6OcDZ1hHkDIuBqamy36A2UyH49pZMIMI5IQFmHY9qV6GZ19kzaX99UrcW6I",
-	"9Y9ATZNfba1QJpWGej1IOoOyHSFcJeZFsnw7KosmW7CsD1AkIqZkDiMEiazwauTMRW8HFXGOOE+QsOZJ",
-	"7g63HDcKZNTxUAu3KKoWuJ3f8ijU/lapj7cvQeAYBWpZxEhK2cSVrLDEq1yO3Mr5c+dHWrXRLX+TPwZs",
-	"X6uermGtnkYot9opH4t6W6iACxK/LVgoi+k1jXOSGO+IQpEJanVis4dr+EV4Rhn163ndg+7Bh1I8d2Nt",
-	"ZqVpX+5E8aqlEKmvuWwjziqz0Wecphlhc5+309SW6MbiXehvAmOqhn6ea914g/URd2vL9e4duNrIGdK4",
-	"yY1v7OdcpvBsaqMPrWZwJ2in8XBp3sk6+VIrecHHJdlyt36DGhvxFQF5JMEacbb0VsEJutnzcq7TcuM7",
-	"J2Z4UjqQS69y6T8+hU5vP205+f3+/FVMbYmfX4uY+HZH3acK1w/romJcnpw642vkDtaAWpP73YVr18dU",
-	"vzUvrwfGdX0LTdKsDuUJhO6Uh7CjTf2MCxXA9GqYkojkwwyFuR6mCJ0RVn4sfxcoaaxVnfKR8puTS6am",
-	"AhGIUiSaphrdQBlwEaOA3/7xv4CalCI1N1W8AhiR6Aq4ANQ2TF8qkmbulylhcX+KSQzZlCu+q58KR4Rd",
-	"DSMi4vCS7XCGMCYR2gcCyJJcukecdyc0pj1hEBZx9dDql8b2j5AhHHy/G1ijItRotiPCkqeGg0tWcTDz",
-	"o+VhJxDWxa02CWoS0HysMgotsoMGVsxtTi4mhFFptvWS1XMQTeWqUwdZghOS6I2QnIWBVi1tiTv7zSMJ",
-	"L38AvYmCUGUKLRhAMTXKp/68a6tTNQ9LHVMrnK9lJbT+xy8HQZcLtv3GjUJSvVEuKUMphwmNkBlxULA2",
-	"z09ZPkpoNNRGClW5iwiZQGQytFj7XIQkEzIbIhtzEWFqk3PrDwyd1mvuKPnd7CvUphXOt5bi08LiisF3",
-	"r1R0p0C0dYXupJ8Dv5rRDnoUvKMX9FrMw2SO1rhH/YmSWVQP1b8qj7h3r+5E1agfpxt6aG+BwI3Iy59u",
-	"VkHhExkb0rHAyZDEsUAp10o91M8751N7tQXm8fHLYUfUpjPZa730Ln8+fHmq/BJ1LFBONw1FmMHezNDV",
-	"EYmFYEJ9Mj+sVbbF+RSjq82gbh/cdtaZdVp7bWGS5B61XE9wAse//eOfjw+BjyFBvVkyKB2T4dBJ0n4Y",
-	"gFREKMom7rqoe9oIdP2z1pRDng3DvVBOScxnQ/clSRI34cD5QE/g4KBvvqp8pPYkDMC8xImW9o6KPVbD",
-	"TXbHeVEsBtbcHGlE3ULmU710xKIfy77aUHTXt33BhUOADGDKZ5ASNoeUiyojURr/mc3OQWExTVUjlOGt",
-	"desr2vqhdI41s1akz6r6eTrXZguVdsuKV61bLtq0KcltaIoPDAWaysor3ULtvMkSlSVE3q1xV3DKjPYi",
-	"iUNbIDbr07AJRqzQIXFK/akxF+0QYonwE4GkbvvIk5mgyqgaWtstf3efih8jokjCJ/ZX74p0wvLsIRI8",
-	"u5Ou7NHqLw8/eKINNwsv3DxTdJN45UUqz3m8Yej5ZsnLLfDc4CVAXXjvvxWp93dlotfm88KiyHh8LzHd",
-	"m5HjfdyyvH2ocpNk4zsNMxZEXoYX17yObAC/CzeJpY9vzTFS7UsNxzdk7ub2zxtCxd3fAPKXWc+ZokmR",
-	"04tSgpkf3NDl0nqtm0Mr9dP7vUHUXL77RpFvQ9+7DNoHzRHyp/d4wTMuyltcvrgTjuAm8QNYD2H4b8M2",
-	"cmNsnWuMA+sJp6pwQ3dH0lcxfH9mZlczjvqLrczI1DwVo1xQNb/QjMn5sAydnuW2Br/99KI4Qn/7+V3P",
-	"Vz+Yi9R0PHj74vz77w6PYedvP7+DZygVnLtSwm+E3psI5e4Azuon1XQjCPdIrqZ75rJVGBQfpdHbqs/u",
-	"LITGztnj5jszSXgCBPSS9rIR2IL6z+PD4+ODp7ATkmQSwvP4h4uzAMIrGofFqoMZJkn/ivEZ2/tldiUH",
-	"v0jOwt0AbGGmg2NIKcuVNhLM3S60SU4hlVKDRfI4DC5ZiJ8yZ5yx0Tg8Nbef7HqmqL2LV7hi/A7l4PYq",
-	"tZc3TYcWc3f6kil3sb1qDLJTqMQBFAw5AMePAzDsePfUNDRJMzW3k+lvTe31eXEHizJXNdT6Lo00MpaT",
-	"ZU0lgUyVyqq7sLX7uItn4OabbyujHA72XdJWvfqVa3NARdzPiFBzMHzY2oPyku3YPCAwd1QxhgyFm2TX",
-	"4tZSVNHvhaQIcsqF6if0WiOx2s5dKIhDw0okVFR/eslcNhkQeWXbKgDDGXCGQJlUSGJtoDti1Eb4ztsX",
-	"5/Dku6On8H//z9HgaPDYOYfHCZ/VbiS3EFklYzUMmJPeW72CS3aI80iB+z23TuhMaEwOGnZSfWT57cBj",
-	"Sp24K281v3tzQN3SchPar1zPCpfXOWibYSe9/5JzhYF9OgCBGmd6TM5kPtI0M8JBKR7fi6R30tu7Pqgf",
-	"Y8OSCialvz60xZIoG/MiVZzY4uhOD+7JMm/pP+EnkmYJDiKeVn0YanlNCknaWyyuXD3g6Obt84t3JqmQ",
-	"j9u5j5oomcmZlEQfzywhSpP/ST2HsnYflLD4kgkkSd9cILWRRRtyAs4acwdmXzU1aZwZJJoqcWOYIxHJ",
-	"fC/lTE2TebUFDsckCS5ZieOsWBdcBpVhIXbJwSW7ZOecXWsi5EyegLlMQBmEkpErHEZEYngKNLb9mt6/",
-	"f/nD9XdgxYs8Na137C+a3h8/fvwU3r87P4WUM5zb7h32Wddn5BBijGiqz7UNJNmy8tE8HMCPVCoJuSyb",
-	"0mRkQpnFzE5oHBoh/PY//jdovdiMlFyYlLFaixp9zJ5fo5jbiqwGBAZlolvYVbMrhJhHeWpbBRn/mbQZ",
-	"bKGJNNnDWwROjItaY2xMUfROej/a79/iuK8VFEFRkXrnj/qX9VoavbMuWuIz1qKnQZlr1CDQszcvbXxa",
-	"WtrdHxwM9k2NkAwZyWjvpPfYfGXcBlPDW/wizvAfFNemvNiHhVRBzk0I2Z5Rm6uxRzLad4xRj5746gi9",
-	"q7HuWlpuUOyujdm7HdfSSPMicxg0vQ9KXxLl7GVscC1VeRFe9prtjjryT6pH9ooSZSsfdH2Tvn5stVY5",
-	"3N9fUgbuZuXfmrWsvJVpMzJBfeIbqONJrEWpiV4OwFaHqvdTM/XcbXrftmjchvX/juw++8aV9LBXa7xi",
-	"hhysHtKoMWoGPV49qGoboUccPl09ol0D92vQO17njZodDQxButDyqpFVLcPKhjAnsm49fCj8BPpcVXxQ",
-	"H+o6iZug5USa52s8RjOdjEvlv7oQNsqRhGUDRCqhgNJo4afOk+76bk2JdM0Hm4ymVXOjSul8xuP5nbGA",
-	"jsoeX5uWm7lIv8CIDu6eEdWqzfnawlhf2ClcIWZWoTbPArOt/7aM5s/FaA7WGNHumGDGHa8Dnqe+6p+T",
-	"u5XmVY3FdXK4ll6194XGXy2/S1B11KUprGbCgHFIOJugAD5StmjBFTKtqbumq4k247RqLnOMnU/UqLyU",
-	"1Xwbi+zwB+s9a/LDBjs6WgTODYq3zOHPxxzsfi8fUbbG+XMebEfea57sm5oqruupM7XymKo+Xi+1tazh",
-	"a69sYgy2xkMADGeluXBqPYO2GlOHdVVWA3wA8ypY9KBzW7Kzq42mqZ7oKiRu3M3Vx0ULdNnLaWURKhsv",
-	"CZeA49Imu1pXdzcbJf3Pw0FHm1EfhFeUGT+j9da7yqacdYFmy0oWgSEvfI8PV8F3A/BuBtYd7+CZaT9p",
-	"+2jsFM6o3S4YxsJ4BD3L3yT+34bhme3rvHp5xW+9+L36JZrVRZc6JixL2gr4rZvh25fXhstr2gYlbLpH",
-	"Kan1t4X2XYYdTcKC199w5lpkV0ElEzIOigbaMQieT6bJvHrCdKk3oSMGOTPOV5tNaa9PuIYeRZLV4JK9",
-	"oNdoWgLlAuWiim5aPrKqbplrqHx0+NTdZ6h3ozoFAhmK/ss3ti0RGOaAEhTn1rfd0gPM69+Py6NRumMt",
-	"R8fdcbYqF8XXVNNGirdO02+fm209E6sYYoPxacoGyixjqJhOrQZnxQjVtMUHea66GeFbvOZXrm5rJlCi",
-	"icK7QLgLvptrUsY0sZ/52HSAH5OUJvNm6sctHBQ/Wkjvh2e1rjOsxbU8/hDHYXiuYIckktucIFWmKdhu",
-	"+FY2aEnhcCEMkrfNnB6UL/1xT7s9k0A8x7A6d0vOvBu27NDX5pUguCIKtT5iT3kucQBvLDMw2QstQNSU",
-	"KEPqJX2bCWJH59JAOZvyBC+ZBRZ26vxDA4MsxtimbJUaltHZdt1tVKufHe0f+NQb9wLvyoTKb4NjPJCe",
-	"c2ZylywuM0LF6VLube6czEBmyNSWAX3ritEfl2s9/+Ryz9rsokq3q0h2CfeyGaLdzMtGYySQKkHLNVj0",
-	"aEawwzObeVxehWvc19l1KXAqF6xQYRZVE3vZ6J4YTfMm0wMHjpfzGWeZRkXYuOpRb+LvW3Pr9+AqazCI",
-	"c87GCbUJ71tT62ZsrAj2VtylctDEhuaBMj/7KpNuOwM85mKE6TFi9aGq8GZtPYlowztGj+IzNoALJCKa",
-	"QvhrCClR0RRNVqQDzCSiBo75lXdgtT4wpp/K/tVVyqptfIKfSKQCILKZTYMsEvNMaWMFfqrFnYJaUqfX",
-	"eqNSnZfv//BhpzfmbYua2cWWeTFzWqDEoKCFmC6P/69dEZh1ysd+6WCs1unYtWR5ha1ad/1y9YuLvi3f",
-	"c/myiwXlF9e/ZfW4ReBcZhKQG0WBirt99xMNKmAarRsVKsD5xqNDjbr/S2NDJUNrxqC38n5rRdxj6GfN",
-	"MgSeDNSoJoAK+Vx91519WpgUPBcLlbMJiwOgDAj8wkemqlSR8182nHEdp/LRecMgCT8V5dNpHMJ/NGen",
-	"WsCete+YoDDOE0zG5uZX8fq1X4lruWUWcB1JQntTqgCr6kQDehsSNNaSnLNoKjjjuUzmJxDaLiGD2tMm",
-	"47aszedu4VrloOrvYhbWyK69ruxKvj2vdvKmqTNlI/2/49wl8d9X8m6769wDm2BV65QlCbseshtzzS0f",
-	"LnJf7olmaVlC5hivmtE3ZMvWv+kkvz+IeXm4zuBMcE3RZJTgc1NO8c8pG1uS8JnpxNjV4qFDMjbM1zJn",
-	"2WvDni2xVGGHMFNC8JEEWvfiHwWVm59oKZZSKc1lSIa7i+Ljr6hqsuPeNWEf633XamS5VXi/ac74L5XM",
-	"vJGG/JrhKi5wqwznJvvYW5HqbAptTEmWIcMYFLf3vKqSCGVksJbvtWiFdvugHir/eZvGuWVUW0Z1p4yq",
-	"UjAeSZN1mVCGnlzPu+RWri3pyZdN5+xyLdiObrLZoTY0dUJOii/C3cIjXQ81aJWqLAwBO6G3F1u4W/om",
-	"Tkvb3TUHDc09cuPft7a8UwidMS8HYBiM7+6shfpbN9+b3fLWMtsPH0R3PCuqA21t861tvrXN/0Vs85qE",
-	"88q1F66BdmU/t+oFrW2b74lax6mOqi0IPFfGE+BioglRWneucTyv3V02s7pHxbZco8PurgKUW2V2q8z+",
-	"eZRZ0QrB1w581Ub4TvXaYtp+7bB2G+U/rTSvPY12/uBGdlfXpKXWdh2bWza1ZVN/VjZFmsf8LplVl8H8",
-	"suxVE0DVqsaksVVtbOC3//4/a7+6qpcDOKu1jiICYUwTlJCbZvJF8Nr1X4eweIsQRvOm+xF2yq7XY72u",
-	"2g1sKSp0PbrKhnTG2pQDuMhHKVXKujLdr5VhPpvSBKtB1xRnMrA/QsaTRLoMPZknagA/EVOTkcVQb3Vl",
-	"GwvY12rn6tnURFM0LrWtAOEMpKmmXd9CB4cpeirBOQssYh1UtYjN066gvq8f3DfqIFjSFu6Bg/zeJnqL",
-	"EuatK/1xClITlJR617aB/q0zYetM2Ab6F2R2liVzI6D85Yj9AntdI2HvC8my4bJEgNcM/arCMrdCU2o8",
-	"pFbf5WxoOUS2qvxWlf/Dx/m7juUdKvD+Elw1ZZNWFcAyPaKquGX4Sq+tft2imJTP85Gze4vpFT1YbFEX",
-	"m9gU8Qzt/bgyB5hIsNczzGNVEvGSuFsx87ceeWt3odnG3rbq8lZd3qrL32zsrWBYtejbkmhbzCO5QTsF",
-	"PWxPYMyjgVSExSThDAe/bDKVcVx134F/lSeKZkSYHu2puw2ix7iWRc7H9R+Vi2vHfF+8qLmRYmrXWC+X",
-	"9ZC5m/rFQ7sDOFOQcqngYB9ePTuFX7JJAL9kOAlglGYBZGwSwISOgQvI4nFgmoPEriOEZfS2R+1o7m6d",
-	"Hh0cg0kQnlHpS/x9bwB5YRvu3qPoSwsE7mkE9mOiyA3yTmiCFtCHdiO9sA00/R1vtiJvK/K2Im/rIapJ",
-	"PcvWCQNSBkZqYs8KGSvyzN/LL36YnJIZQ2HDDUZw+KtQ/xWVY+H35uDp4oQayBQV0Rx9687ZunP++JHZ",
-	"+uF9JEvi9pzjWyWOTJEkavp5A111RRpahkJyVrW7hCK2arKeq7r7iw1/R5hwNtGfvCzm1b0ymFed7MX1",
-	"29wyl02Zy79aRQNPFeuqe6u5zt84CLWTXUZs6h01u8s6NluWgm30AnooMlUmARhj0fXa0nagtQxbvbds",
-	"toOxLkc8ng8umcGOzT9wjRfLlosSdiIeI4Q5qy2GcegsyhGJy6aunmqOr/Wgm9Vy/NSfzWZ9Y7vlIkGm",
-	"l49v4EBsN2/9nco8WjjeuUapi75M1mCID8Zyzkk0xeLXVXM1H95qQ9ui2A9Uqa3ddbpf7zpd9tbvbNLl",
-	"GqwO5iRNNtB6TOXbzxsNrLoJ75kO5Escfefmd5c65vrK2uAYiDxBCQnX6sjc5uzCztH+PjCSUjaB8Jok",
-	"OYa75uY9AyLLeWDHTPteonhpEKbmuwP4WVCFEhhXU8omnuwvPeZtDfhvN+urgtEB/bswdw8cUhN/Vx6C",
-	"Sb3b+vC2PrwlPrytS+4uxdHx/uFaO/1XonBG5nbIGhi9QHFNI3zPyDWhiX7D38kB+FICcUUwXVVQLlw5",
-	"zLFAbF9A+/8bKSI1Tm8lZkNyyVT2tda9RHid1USO4iDR9MlpdNM3ZoPiQMryzAWgOwcHENMJVTIAxsHc",
-	"fRZzM2B3UMxqeuFIM7OEDIXLkoadx6AERfudHhLAwbH5MOW5CODJvvkQk/nuKagpl1hMtdCFJ8+kEkjS",
-	"cLWEvEAW15n+RSrPeYzfqpx04P1OORxu9Qs9kS+ihUydglaybFaNppOyJkg25Qy3knIrKbeScisp70ZS",
-	"XniE08WrC8N4lktF48teUfHb1e6QsFOsH4Dz+we2oetuABmZUGYrDs+LatuU2er7Ghxz9ch/LdOs8se+",
-	"h2leYfXNS4PtAHgSb8sRb3tX/oF6V5oCxbLBDWp8xTKR1RWKSXOKKgF5Qq+RgeAJygEU18gKN76toZbw",
-	"SdedvoJ/3F+RXbPC73T5zr5dd3ndLQPZ6n9b5/vdsLmyfUqDT3k4Xak6LU86es2wxfJGc6DxaVXr/RHQ",
-	"uLLb94+8uQIVg7tP9WVJPZvqBbbcZptb+Sc8+AsH1a/dbHwTi6housgefqDaLKZsUvaetI2Vmh3oml2B",
-	"ThtBdXmDFrXvs/ielaXaCr9T1KqTkVnQtsrSln1ttavfi8ladmeiOAL7yMyHNXStNdLTOpMY3k2phBiz",
-	"hM9TZAp2BCZE0WsTt5lNUWiOC1SByJkMIBM8ziPnsLLpCbtVDsT1QS/ofepTh73eyZgkEjUADmZfx+1+",
-	"ngW2OXDgGHrB3gmLwXY4H9TuF+ed95Or1E33bIq+XnJEKIaiZa3DjtkS2/Bgd9Do06Y5pmdBKuJ+RoSa",
-	"17L7JOSm8UE7ewXq2StdS9WzWDwNy2yyiEZK4bqURfeyEUY8tc2cvX0hBvUGcDUf5+Iq3uGykLGZxV1t",
-	"uupy3bKedPXCFe2w5GCxOZ1nrnrtp53qAnyZo1jHo82Y7rzDjizum7YWteLzDQKLnd+0ZasUygJJAFmc",
-	"caph4bmSNEbYuz6AHZtlHZjAFmUoZWAuygnTizHmkQzgbz///aIOK89k7+vHr/8vAAD//w==",
+	"7L3tbhu50iB8KwW9DxD7PC3ZcuzMxMaDdx1PcjbnTCbZOMEAG2fVVHdJ4rib7CHZVpQgwPm1wP7ds5ew",
+	"wN7HXspcyYIf/Sm2JCuOJzNH+RFYUpOsLhbrm1WfehFPM86QKdk7/dSbIYlRmD/Powil7F9wpgRP+udJ",
+	"wuf9l4JOKdM/xygjQTNFOeud9i6RKZjPkIGaIQj8NUepHkiwzwOVQO1PEWcTOs0FxnDx8vUlEDNtQqWC",
+	"Pf3F6PzHH1/+/PSH0cvXz//6/KfL/UEv6MlohinRq064SInqnfZyQXtBLyUffkQ2VbPe6dHh8fdBTy0y",
+	"7J32pBKUTXufPwe9CxLNsHiLZcDf8GtkEohAYHiDAiL9fNxctbbMo2PfIs9jTDOukKn+a8wSssB4ealQ",
+	"iRzDAktUAmFyjkIjR2NGKq6x4r7kEyAMkIiEoigQCnOqZvZhkiKUq0aL/t9x0YQZWZ72Tt/19KK99z6g",
+	"XxOFP9KUqr75fxng13ZVaTcJ43IPcyHMflMW83nHBlGmHh7ZLaKpBmV4aP4FvZQy+81hCRVlCqcoWmC9",
+	"xpRQpsHtBi3Bibp/uCR60PWW0Q+gaIqwJzHiLJb7QPSpoNHMAx8IPY3sBvPRcR3Mx+W/9ZCiEov++USh",
+	"8J1UAxooDnNCFYxxwoU+skosKJtuirXvHx2vxdnnoJcRQVJUjqVc5EJyD0wvM/JrbvAjuYCJ4KnBVybw",
+	"hvJcQkam+EBCyPCDGtmnQg2o5kS9X3MUi17QYyTVy9ufu47vyfDIAF18HmoQlUKhZ/pv7877/5X0Px72",
+	"H4/67//933r+o/6K6JHtdziHt2+f/1BClemHSqBo3At6+hBToTmDPpN+rpabJ2sAP3y0kt9Ei7/jYhmY",
+	"F+QaJRCzqxRjePXy8g1IMsFTg9gJFVLVuHTFiEomFINwjAz2NNe5YqGHyZ2C4Wn7MOGi4kvXuAggIkmC",
+	"wsw05vHCPEEUJEikgu+OYMZzIQfwpjboihn+RhhXMxR2mAVNwvHREYS0eu3RNS5GAnOJcXimz1iCy68G",
+	"ImcygOPDx1csdN+NKBtlgk8FShkOYPjbP/55dHICmaBMkXGCcH558fw5RDMiSKQJ9wyI2VqNHgJTzmOI",
+	"ZpxGOLhixW5bsVntd4szd1Hj0cnJKmq8uvpwNOxfXX347mkXNXZw7ldkiiDpR+w6JYkZVwcrxgnJE9U7",
+	"PTkMVnPL2qkf+k+9QJlxJtEc+ick/itROCeGTiPONAXpP0mWJTQiGuSDTPBxgum//yK50S4quP5N4KR3",
+	"2vv/DipF5cD+Kg9e2VF20SYG/nNO5kjhIuG5JuWJJhTguYBIYIxMUZLIALgAqkr6nxMJOculJgONuM2V",
+	"IR+QbvTBqqF+Kbxqtvbj3QJzs1mqIX4Rt+ks+nGzDU9I7ITzfW73C5JomsW4PPpakFBMYkAhuJCwF9o/",
+	"3r0P93ebu+XmXnA2SWh0r1tbrCkr7bdQpKQiandSt93MZ1yMaRwju8/d1PLeqgYPJAieIKRkAYwriLmx",
+	"inbbueV2PmdacSDJU83m7nNLL3mKakbZFCaEJlrMMiNpJY3xzJzXGBWhiVagEj6dYlyd5IJb0zhw9rec",
+	"8TnbEcGWRPATV894zuL73P+fuIKJXhT2uDBHWdUO+U7YbruXr8gi4SR+w/mPREzxPrf0iTa9uD6OQ3hB",
+	"n+y2cNstdCi+x607Z1bj3e3Zlnt2ieKGRviWkRtCE20L3uv2QYwZshhZtIA9IzyJImMiUVs0dat2X8vT",
+	"vILyzPrwgEwUCghrTsAQnD9yRxNb0MSSP3Xl6NqjZnffcP6CsEXhr75PUnqp+TcBQRSC8fcYf4cmKRJF",
+	"PGfKRB4wzbgggiYLSHh0jbEjIKfLJXxK2Y5w7p9w3jKSqxkX9CPeqzb3gkqpdXkugLIbktC47jLbEcKW",
+	"UuUtywTXb6xZ9VOmqFrct9ld2loS5pgk4Bxm41xBRJjW28cIMWcIe4S1g4tgfe2w5KEPgMBccDaFyxeX",
+	"EPEYg0JMFW5XYj1xO0tge+KReZZxoTB+gTElb4zP/f6o52ezvxd2tb5efbeVW23l5yLiYrGW0YuEug3M",
+	"BM9QKGqDJpFAojAeEdWID8ZEYV/RFJtBQk9SQtCjnhSE80RyowG8PM/VDMLILD+isQmn3i4MWcSSGhGt",
+	"4dH3ngdlxDP7XlRhKtdR4qV+XI9LyYfndsCwWp8IQRZmVkVULuu5DiRS9EbjJqaGz8b+xIcqEPvORmbN",
+	"i5RgljMH9W2oZuLjXzAypFVu4Cti7fPmJpYvu9FbV9TQfPPDw+VXrwXCfQFu+/i74p2DHsuTpPd+6d3N",
+	"Cs3ZVr7mz1TNLjES6KPYgpRuH9AOisGynLvlYZzxOQPOIsN3GgFU72x3dXh2B2LFgQhqW97eQS8V5TFV",
+	"T2+87E7DaWXVuo0hkbI03zpqm+/X8rEIetfUukwLvOXSRPNJRkf2xTQOFlJh6kFg0BPcOgk8Ohd3eQkG",
+	"bv2/SaNqkfHDzc+sgTRwCSV6WR+qi43JOjHqQ8J2NM8jE437otNWpmbEm52ePE2J8KS9/DwjCqIZYVOM",
+	"AxAYW3zvMQ6WMGUAmrSltm4iTT0TrTMhsDwdo7C+6pR8eFWjrWpvaghWREx9TPALyVA5vc5LGl0H1vxq",
+	"dm+ZFHxnu75hxXkKihNYvlpjUyqUrz7YdyIGKzbxrclBKwQvKmu4luhA4phqDJKkTjwTkkgMvqqkbEvD",
+	"ZjrR0vipIEyNCkIr+J2btWboe/mckQce8ZyRCPsSMyK0cACZjyUq4BMbCDJzP5BgpckZuEwjIEnS4oO1",
+	"Teui9hr8txVAdvtMwq9PAmkzZKSKX2tQHR8+9u0EfsioQDmyJs7mmZKenKkaZtdgI+gZCJc28AkSgWK9",
+	"dG+8ZmOyxgsVAHnRaFSAUifc7gx0aUprqPdu9KaUsuJTi6UEvZzRX3N0PyuRYxuDTdWoG0EXuVQ8RbEd",
+	"fpyHdlTgaVmzcD4W4581Qg327FcPJIg80QdNIoLAKZVKGMcARDOMrkspVxcxNbyf+Gg9JTRZh+2n5iGN",
+	"bT6mViFa9fgL+5Te1VSOIh63CaLJzB41cyMP+4/ff3r02ZMVGRjtbeQzf19mKIjiQgJnycLmwko6ZRj3",
+	"8wz0MJjPOIwx4lpJsKlGdhtvbx8vn7xqR0sc1V6+m5QuFZlMtqOj223clqcyI1LOuYjXepiK55zKfIuD",
+	"bDDAk9ZhfviFZ9lip/YCBVzevXCU4JUdjcO6Tt29A/u03NeG+F+p3k8E/4hsVEqaykY00Bsd0L4HYfFI",
+	"oOS5iLT1p2d4v2rmmeE7HrxIySNKCtOuWDBDFtsZzGUgkXrN0qAX85RQtmwUrLZi3KiVe+Ebh0XaFGf4",
+	"ctI7fbeaIt9mUgkkqc22+hx8KuA3E35+byitYr2e20A2wBaetr3l9QDdnmbhNnE13D+DjEsFZEooA8Vt",
+	"uFfzJQ9iLYVpnmVWWa8YVMgOGvvWeg3fwdhOka2ERDuTV15jfArDh9//5S9/+cvJo+++b8mroW869+6j",
+	"ypPQjqtPBOJHE0XPmftba0OZcvcdGFewQAUlUcJ44famjmQ71HCX4s+1B0QgSTRBjpY9NDm7QUEn1GwW",
+	"ZSOBNxTnvaBX+1qgRnXHKVnh9LEn3juqJiK/SKpZemmKtoKrViKu8B41WNDSni3jqWQtaz2xBXO+Cwu0",
+	"ZPTfmv35tGD65ZaVqG5JgZrAfujZ/WcUk7jME21Zpx5FzCeBTEhv+Zz97fLlT5BxbdqIfkKvETKiZoUt",
+	"aAYFgIPpAEIDfLiRRzdFKd3O1hnB4dHxOgK1YAb2taqJfOh95vhRGx8m6rVkcdGUTPHglwz1vtoP4zQr",
+	"/85Y9f2UTowzsRahiyfeY3kHmkGhsG7pX9huVJaLjMsGfoqz7GdaM3J08shDZi0Vn/Qn7z89Ovar+ZJ+",
+	"xNV3JoeHx9+ffPdo3Y0lD0szc5dwBk0qqN53LV/SNPU2SziJPZT1ZTs1ceRajhtTRswdr8YRKTDwhXu2",
+	"dKySOh68r26k43Zmi0Ail+IBm7i3bq3drn1TB8oqj8iP2gb/QvtsBQdfZ3LdylpbZwH53u8FfpUAdYv+",
+	"l10cWkl5IEsTHARGXMQmDgjm5nJEUgTSyIosnz4DLWzd9ebAaHgTLkBqS9J8On/13Pkm5cbGvddwKLaw",
+	"lRWf2xSb9jqbG2zbsYX1oaz3K7XxDcNSt7Xgl433Y08A8xsPi7rgW6mdWhTU4qRrpMGLDpvnHLTxlWiq",
+	"vJhRRsBuhwtLBTAcQkyn1ISvOBg2JhYm16ptGg2bx795oXj47mH/8XvrOnvsl6mvanylCePw8Ld//HN4",
+	"9H3tZnR78Tbz8UmdWkZ8q6LDswt4fHzyHbjsJXdpyN36u1Rc4ERwpgA/KGSScpuV6ldeW/EJe7E7JdGM",
+	"MuwLJLH5Qj8Ne1YZNZmORjkbOcM8gJBxNTI3W/QHymQ+mdDIhBnGJCEswrDtS/UyOvsmbS7vq1fi3BCb",
+	"H4GaJr/eWqFMKg31ZpB0BmU7QrhKLIpk+XZUFk22YFkfoEhETMkCxggSWeHVyJmL3g4q4hxzniBhzZPc",
+	"HW45aRTIqOOhFm5RVC1xO7/lUaj9rVIfr5+DwAkK1LKIkZSyqStZYYlXuRy5tfPnzo+0bqNb/iZ/DNi+",
+	"Vj1dw1o9jVButVM+FvW6UAGXJH5bsFAW0xsa5yQx3hGFIhPU6sRmDzfwi/CMMurX87oHfQUfSvHcrbWZ",
+	"taZ9uRPFq5ZCpL7mqo04r8xGn3GaZoQtfN5OU1uiG4t3ob8JjKka+XmudeMNNkfcF1uud+/A1UbOiMZN",
+	"bnxrP+cqhWdbG31kNYM7QTuNRyvzTjbJl1rLC96vyJb74jeosRFfEZAHEqwRZ0tvFZygmz2v5jotN75z",
+	"YoanpQO59CqX/uMz6PT205aT3+/PX8fUVvj5tYiJv+yo+1Th+mFdVozLk1NnfI3cwRpQG3K/u3Dt+pjq",
+	"t+bl9cC4qW+hSZrVoTyF0J3yEPa0qZ9xoQKYXY9SEpF8lKEw18MUoXPCyo/l7wIljbWqUz5SfnN6xdRM",
+	"IAJRikSzVKMbKAMuYhTw2z/+F1CTUqQWpopXAGMSXQMXgNqG6UtF0sz9MiMs7s8wiSGbccX39VPhmLDr",
+	"UUREHF6xPc4QJiRC+0AAWZJL94jz7oTGtCcMwiKuHlr90tj+ETKE4ff7gTUqQo1mOyIseWo4uGIVBzM/",
+	"Wh52CmFd3GqToCYBzccqo9AiO2hgxdzm5GJKGJVmW69YPQfRVK46c5AlOCWJ3gjJWRho1dKWuLPfPJDw",
+	"/AfQmygIVabQggEUU6N86s/7tjpV87DUMbXG+VpWQuu//zQMulyw7TduFJLqjXNJGUo5SmiEzIiDgrV5",
+	"fsrycUKjkTZSqMpdRMgEIpORxdrHIiSZkPkI2YSLCFObnFt/YOS0XnNHye9mX6M2rXG+tRSfFhbXDL57",
+	"paI7BaKtK3Qn/Qz9akY76FHwjl7QazEPkzla4x71J0pmUT1U/6o84t69uhNVo36cbumh/QIEbkVe/nSz",
+	"CgqfyNiSjgVORySOBUq5Ueqhft45n9qrLTGP95+OOqI2nclem6V3+fPhy1Pll6gTgXK2bSjCDPZmhq6P",
+	"SCwFE+qT+WGtsi0uZhhdbwd1++C2s86s09prC5Mk96jleoJTOPntH/98eAR8AgnqzZJB6ZgMR06S9sMA",
+	"pCJCUTZ110Xd00ag65+1phzybBQehHJGYj4fuS9JkrgJB84HegrDYd98VflI7UkYgHmJUy3tHRV7rIbb",
+	"7I7zolgMbLg50oi6pcyneumIZT+WfbWR6K5v+4wLhwAZwIzPISVsASkXVUaiNP4zm52DwmKaqkYow1vr",
+	"1le09V3pHGtmrUifVfXzbKHNFirtlhWvWrdctGlTktvIFB8YCTSVlde6hdp5kyUqS4i8W+Ou4JQZ7UUS",
+	"h7ZAbNanYROMWKFD4pT6U2Mu2yHEEuGnAknd9pGnc0GVUTW0tlv+7j4VP0ZEkYRP7a/eFemU5dl9JHh2",
+	"J13Zo9VfHX7wRBtuF164faboNvHKy1Re8HjL0PPtkpdb4LnBK4C69N5/K1Lv78pEr83nhUWRyeSrxHRv",
+	"R45f45bll4cqt0k2vtMwY0HkZXhxw+vIBvC7cJNY+vjWHCPVvtRwfEvmbm7/vCJU3P0NIH+Z9ZwpmhQ5",
+	"vSglmPnBDV0trTe6ObRWP/26N4iay3ffKPJt6FuXQXuvOUL+9B4veMZF+QWXL+6EI7hJ/ADWQxj+27CN",
+	"3Bhb5xrjwHrCqSrc0N2R9HUM35+Z2dWMo/5iazMyNU/FKBdULS41Y3I+LEOn57mtwW8/PSuO0N9+ftPz",
+	"1Q/mIjUdD14/u/j+u6MT2Pvbz2/gCUoFF66U8Cuh9yZCuT+A8/pJNd0IwgOSq9mBuWwVBsVHafS26rM7",
+	"C6Gxcw64+c5MEp4CAb2kvWwEtqD+0/jo5GT4GPZCkkxDeBr/cHkeQHhN47BYdTDHJOlfMz5nB7/Mr+Xg",
+	"F8lZuB+ALcw0PIGUslxpI8Hc7UKb5BRSKTVYJI/D4IqF+CFzxhkbT8Izc/vJrmeK2rt4hSvG71AObq9S",
+	"e3nTdGgxd6evmHIX26vGIHuFShxAwZADcPw4AMOO989MQ5M0Uws7mf7W1F5fFHewKHNVQ63v0kgjYzlZ",
+	"1lQSyEyprLoLW7uPu3wGbr/5tjLK0eDQJW3Vq1+5NgdUxP2MCLUAw4etPSiv2J7NAwJzRxVjyFC4SfYt",
+	"bi1FFf1eSIogZ1yofkJvNBKr7dyHgjg0rERCRfVnV8xlkwGR17atAjCcA2cIlEmFJNYGuiNGbYTvvX52",
+	"AY++O34M//f/HA+OBw+dc3iS8HntRnILkVUyVsOAOe291iu4ZIc4jxS433PrhM6ExuSgYSfVR5bfDjym",
+	"1Km78lbzuzcH1C0tN6H9yvWscHmdg7YZdtr7LzlXGNinAxCocabH5EzmY00zYxyU4vGtSHqnvYObYf0Y",
+	"G5ZUMCn99ZEtlkTZhBep4sQWR3d6cE+WeUv/CT+QNEtwEPG06sNQy2tSSNLecnHl6gFHN6+fXr4xSYV8",
+	"0s591ETJTM6kJPp4ZglRmvxP6zmUtfughMVXTCBJ+uYCqY0s2pATcNaYOzD7qqlJ48wg0VSJm8ACiUgW",
+	"BylnapYsqi1wOCZJcMVKHGfFuuAyqAwLsUsOrtgVu+DsRhMhZ/IUzGUCyiCUjFzjKCISwzOgse3X9Pbt",
+	"8x9uvgMrXuSZab1jf9H0/vDhw8fw9s3FGaSc4cJ277DPuj4jRxBjRFN9rm0gyZaVjxbhAH6kUknIZdmU",
+	"JiNTyixm9kLj0Ajht//xv0HrxWak5MKkjNVa1Ohj9vQGxcJWZDUgMCgT3cKuml0hxDzKU9sqyPjPpM1g",
+	"C02kyR7eInBiXNQaYxOKonfa+9F+/xonfa2gCIqK1Dt/1L+s19LonXfREp+zFj0NylyjBoGev3pu49PS",
+	"0u7hYDg4NDVCMmQko73T3kPzlXEbzAxv8Ys4w39Q3JjyYu+WUgU5NyFke0ZtrsYByWjfMUY9euqrI/Sm",
+	"xrprablBsbs2Zu92XEsjzYvMYdD0Pih9SZSz57HBtVTlRXjZa7Y76sg/qR45KEqUrX3Q9U36/L7VWuXo",
+	"8HBFGbjblX9r1rLyVqbNyBT1iW+gjiexFqUmejkAWx2q3k/N1HO36X27onFb1v87tvvsG1fSw0Gt8YoZ",
+	"Mlw/pFFj1Ax6uH5Q1TZCjzh6vH5Euwbu56B3sskbNTsaGIJ0oeV1I6tahpUNYU5k3Xp4V/gJ9Lmq+KA+",
+	"1HUSN0HLqTTP13iMZjoZl8p/dSFslCMJywaIVEIBpdHCz5wn3fXdmhHpmg82GU2r5satOU2rX5hlJGY3",
+	"nvB4cWc8pKM0yOem6Wdu4i9xsuHdc7JauTpfXxnrTDuDa8TMauTmWWC2d+C9cKqOxpGrZvQN2fG8++R5",
+	"ww1GtJs3mHEnm4DnKfX652S0paVX47adzLal4h18ovFny3oTVB0lcgoDnjBgHBLOpiiAj5Wtn3CNTBsN",
+	"rv9roi1KbSXIHGPnnjXaN2U1N8syZ/7BOvLumDU3OOPx8tu5VeMdn9rxqW4+ZSln9YiyYdCfk8e4g7Ih",
+	"k7n92TW9YJ0BmsdU9fFmpQVq3QH2IivGYCtfBMBwXhpRZ9ZfamtUddicZY3EezA6g+W4AreFTLuai5qa",
+	"kq5u5NY9bn0MvUCXvbJXluayUaRwBTgumbSroXd3C1bS/zgadDRf9UF4TZnxvtoYhqv3ylkXaLbYZhEu",
+	"88L38GgdfLcA73Zg3fEOnpumnLa7yF7hotvvgmEijJ/Us/xtsiLaMDyx3a7XL6/4Fy/+Vb01zZqrK901",
+	"liXtnC8758u3L68Nl9e0DUrYJJhSUutvC0OgDMaaNA6vF+bcNQ6vQm0mkB4UbcVjEDyfzpJF9YTp3W8C",
+	"agxyZlzSNsfUXipxbU6K1LPBFXtGb9A0SsoFymVrwTTCZFU1N9dm+vjosbvlUe/RdQYEMhT9569ssyYw",
+	"zAElKM6tx7+lB5jX/zp+nEZBk428N3fH2aoMHV+rURs/37mSv31utnOSrGOIDcanKRsos4yhYjq1yqQV",
+	"I1SzFh/kuepmhK/xhl+7araZQIkmN8GlB7iUBHN5zJgm9jOfmL74E5LSZNFMiPkCX8mPFtKvw7Nalzw2",
+	"4loez4rjMDxXsEcSyW2mlCqTN+ZElrJBSwqHC2GQvGtxda986Y972u2ZBOI5htW5W3Hm3bBVh742rwTB",
+	"FVGo9RF7ynOJA3hlmYHJ6WgBomZEGVIv6dtMEDs6lwbK+YwneMUssLBX5x8aGGQxxjaRrdSwjM627+7o",
+	"Wv3s+HDoU2/cC7wp00y/DY5xT3rOucnosrjMCBVnK7m3uYkzB5khUzsG9K0rRn9crvX0g8vIa7OLKgmx",
+	"ItkV3MvmzXYzLxsYkkCqtDXXdtKjGcEez2w+dnlBsHGLad8lBqpcsEKFWVZN7BWsr8Romve77jkavprP",
+	"OMs0KmLhVed+k5WwM7d+D66yAYO44GySUHsNYGdq3Y6NFXHnirtUDprY0DxQ5mdfZSpyZ4DHXBcxnVes",
+	"PlSVI62tJxFteMfoUXzOBnCJREQzCH8NISUqmqHJFXWAmfTcwDG/8maw1gcm9EPZ1btK5LXtYPADiVQA",
+	"RDZzjJBFYpEpbazAT7W4U1BLdfVab1Sqi/L97z/s9Mq8bVFJvNgyL2bOCpQYFLQQ0+Xx/7UrArNJUd1P",
+	"HYzVOh27liwv9lXrbl7Ef3nR1+V7rl52ucz+8vpfWFNvGTiXbgXkVlGg4sbj14kGFTCNN40KFeB849Gh",
+	"RjeElbGhkqE1Y9A7eb+zIr5i6GfD4gyevNyoJoAK+Vx9152TW5gUPBdL9cQJiwOgDAj8wsem1lZxE6Js",
+	"w+P6cOXji4ZBEn4oisrTOIT/aM5OtYA9b9+8QWGcJ5hMzH244vVrvxLXiMws4Pq0hPb+WAFW1Z8H9DYk",
+	"aKwluWDRTHDGc5ksTiG0vVMGtadNHnJZsdDdTbbKQdX1xiyskV17XdmVknxR7eQ3nJHc7sV3zyZY1VBm",
+	"RRayh+wmXHNLuUvy2+UA3GGS3x/EvDzaZHAmuKZoMk7wqSky+eeUjS1J+MT0p+xqfNEhGRvma5k+7bVh",
+	"z1dYqrBHmCms+EACrXvxj4PKzU+0FEuplOaKKMP9ZfHxV1Q12fHVNWEf633Tau+5U3i/ac74L5XMvJWG",
+	"/JLhOi7wRRnOTfZxsCbV2ZQfmZEsQ4YxKG5vv1WFIsrIYC3fa9kK7fZB3Vf+8y6Nc8eodozqThlVpWA8",
+	"kCbrMqEMPbmed8mtXLPW00/bztnlWrB97mSzb29oqqecFl+E+4VHuh5q0CpVWS4D9kJvh7pwv/RNnJW2",
+	"u2uZGprb9ca/b215pxA6Y14OwDAY341iC/W3br43ewhuZLYf3YvueF7UTNrZ5jvbfGeb/4vY5jUJ55Vr",
+	"z1xb8cp+blVR2tg2PxC1PlwdtWwQeK6MJ8DFRBOitO5c43heu7ts8fUVFdtyjQ67uwpQ7pTZnTL751Fm",
+	"RSsEXzvwVXPlO9Vri2n7tcPabZT/tNa89rQf+oMb2V29pFZa23Vs7tjUjk39WdkUaR7zu2RWXQbz87KD",
+	"TwBVAx+TxlY194Hf/vv/rP3qaoEO4LzWUIsIhAlNUEJuWuwXwWvXlR7C4i1CGC+a7kfYK3uBT/S6aj+w",
+	"BbrQdS4r2/QZa1MO4DIfp1Qp68p0v1aG+XxGE6wG3VCcy8D+CBlPEuky9GSeqAH8REylShZDvQGYbbdg",
+	"X6udq2dTE00pvdQ2SIRzkKbGeH0LHRymFKwE5yywiHVQ1SI2j7uC+r4ued+og2BFs7x7DvJ7WwsuS5jX",
+	"rvTHGUhNUFLqXdsF+nfOhJ0zYRfoX5LZWZYsjIDyF2n2C+xNjYSDTyTLRqsSAV4y9KsKq9wKTalxn1p9",
+	"l7Oh5RDZqfI7Vf4PH+fvOpZ3qMD7S3DVlE1aVQDL9Iiq4pbhK722+vUFxaR8no+cfbWYXtGZxhZ1sYlN",
+	"Ec/Q3o8rc4CJBHs9wzxWJRGviLsVM3/rkbd2b55d7G2nLu/U5Z26/M3G3gqGVYu+rYi2xTySWzSZ0MMO",
+	"BMY8GkhFWEwSznDwyzZTGcdV9x34F3miaEaE6Vyfutsgeoxr5OR8XP9Rubj2zPfFi5obKaZ2jfVyWQ+Z",
+	"u6lfPLQ/gHMFKZcKhofw4skZ/JJNA/glw2kA4zQLIGPTAKZ0AlxAFk8C0zIldn0yLKO3nXvHC3fr9Hh4",
+	"AiZBeE6lL/H3rQHkmW1D/BVFX1og8EAjsB8TRW6Rd0ITtIDetxvpmW0r6u8DtBN5O5G3E3k7D1FN6lm2",
+	"ThiQMjBSE3tWyFiRZ/5effHD5JTMGQobbjCCw1+F+q+oHAv/ag6eLk6ogUxREc3Rd+6cnTvnjx+ZrR/e",
+	"B7Ikbs85/qLEkRmSRM0+bqGrrklDy1BIzqomoFDEVk3Wc1V3f7kN8hgTzqb6k5fFvPiqDOZFJ3txXUh3",
+	"zGVb5vKvVtHAU8W66mlrrvM3DkLtZJcRm3qf0e6yjs1GrmB7zoAeikyVSQDGWHQdyLQdaC3DVkcym+1g",
+	"rMsxjxeDK2awY/MPXDvKshGlhL2IxwhhzmqLYRw6i3JM4rLVraea40s96Ha1HD/05/N539huuUiQ6eXj",
+	"WzgQ2y1tf6cyjxaON6597LIvkzUY4r2xnAsSzbD4dd1czYd32tCuKPY9VWpr9+Lu13txK8dOuvuFubaz",
+	"gwVJky20HlP59uNWA6seywemL/sKR9+F+d2ljrluuzY4BiJPUELCtTqysDm7sHd8eAiMpJRNIbwhSY7h",
+	"vrl5z4DIch7YM9O+lSieG4Spxf4AfhZUoQTG1YyyqSf7S495XQP+2836qmB0QP8uzN0Dh9TE35WHYFLv",
+	"dj68nQ9vhQ9v55K7S3F0cni00U7/lSick4UdsgFGL1Hc0AjfMnJDaKLf8HdyAD6XQFwRTFcVlAtXDnMi",
+	"ENsX0P7/RopIjdNbidmQXDKVfa11rxBe5zWRozhINH1y6rOAMRsUB1KWZy4A3RsOIaZTqmQAjIO5+ywW",
+	"ZsD+oJjV9MKRZmYJGQqXJQ17D0EJivY7PSSA4Yn5MOO5CODRofkQk8X+GagZl1hMtdSFJ8+kEkjScL2E",
+	"vEQW15n+ZSoveIzfqpx04P1OORxu9Us9kS+ihUydgVaybFaNppOyJkg24wx3knInKXeScicp70ZSXnqE",
+	"0+WLS8N4VktF48teU/Hb1e6QsFesH4Dz+we2oet+ABmZUmYrDi+KatuU2er7Ghxz9ch/LdOs8se+h2le",
+	"Yf3NS4PtAHgS78oR73pX/oF6V5oCxbLBDWp8xTKR9RWKSXOKKgF5Sm+QgeAJygEU18gKN76toZbwaded",
+	"vu34x71W6TUg/k639yx6uuvz7lTRHS/7w6uifzqOW3ZyabBMD9MttbjV+U8vGba473gBND6rys4/ABpX",
+	"LoTDY2/aQsFrv64mtaK0TvUCO81pl+b5Jzz4SwfVr2htfSmMqGi2zB5+oNpCp2xatsG0PZ6azfCaDYrO",
+	"GvF9eYtuuW+z+FvX22og/k4RuE5OaEHb6W07TvovmDD/p+P3lvOa2JbAPjLzYQO1b4Okvc7UjjczKiHG",
+	"LOGLFJmCPYEJUfTGRLPmMxSa+QNVIHImA8gEj/PIufFs0sZ+lRlyM+wFvQ996rDXO52QRKIGwMHs60Pe",
+	"z7PAtkwOnGwpJA1hMdi+74Pareu889Z2ldDqnk3R12GPCMVQtHwYsGe2xLaB2B80utdp3utZkIq4nxGh",
+	"FrWcRwm5aQfRzumBek5P11L13B5PGzebQqORUjh0ZdHTbYwRT22La2+3jEG9LV7N87u8ine4LMR9ZnFX",
+	"m666criqU1+9nEc7WDtYbtnnmateEWuvKgtQZm7W8WjzyDtv9iOL+6bZR60kf4PAYudNbplNhd5CEkAW",
+	"Z5xqWHiuJI0RDm6GsGdzzwMT7qMMpQzM9UFhOlTGPJIB/O3nv1/WYeWZ7H1+//n/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
