@@ -13,7 +13,8 @@ run:
 test:
 	$(GO) test -race -count=1 ./...
 
-## lint: go vet, staticcheck, generated code current (oapi-codegen and sqlc), Spectral (OWASP) on the spec, no reference leaving the repository
+## lint: go vet, staticcheck, generated code current (oapi-codegen, sqlc), Spectral (OWASP) on the spec,
+## and no link or citation leaving the repository (check-refs)
 lint: vet staticcheck check-generated spec-lint check-refs
 
 vet:

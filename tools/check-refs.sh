@@ -37,7 +37,6 @@ git ls-files -z | tr '\0' '\n' | grep -Ev \
 git ls-files -z | tr '\0' '\n' >"$tmp/tracked"
 
 # Text files only (grep -I skips binary ones); files deleted in the working tree are skipped.
-: >"$tmp/text"
 while IFS= read -r f; do
 	[[ -f $f ]] && printf '%s\n' "$f"
 done <"$tmp/files" | tr '\n' '\0' | xargs -0 -r grep -lI '' >"$tmp/text" 2>/dev/null || true
