@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 TOOL  := $(GO) tool -modfile=tools/go.mod
 
-.PHONY: run test lint vet staticcheck spec-lint generate generate-api generate-sql check-generated check-sql bench fuzz build
+.PHONY: run test lint vet staticcheck spec-lint check-refs generate generate-api generate-sql check-generated check-api check-sql bench fuzz build
 
 ## run: start Storefront on an embedded default (local Postgres, in-process simulator, dev admin and keys)
 run:
@@ -13,8 +13,9 @@ run:
 test:
 	$(GO) test -race -count=1 ./...
 
-## lint: go vet, staticcheck, generated code current, Spectral (OWASP) on the spec
-lint: vet staticcheck check-generated spec-lint
+## lint: go vet, staticcheck, generated code current (oapi-codegen, sqlc), Spectral (OWASP) on the spec,
+## and no link or citation leaving the repository (check-refs)
+lint: vet staticcheck check-generated spec-lint check-refs
 
 vet:
 	$(GO) vet ./...
@@ -26,18 +27,25 @@ spec-lint:
 	@test -x node_modules/.bin/spectral || { echo "spec-lint: Spectral is not installed: run npm ci"; exit 1; }
 	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=error api/openapi.yaml
 
+# check-refs: no link or citation leaves the repository, and every docs/*.md (and § of it) cited exists.
+check-refs:
+	@./tools/check-refs.sh
+
 ## generate: server code from api/openapi.yaml and store code from internal/store/queries (both committed)
 generate: generate-api generate-sql
 
 generate-api:
 	$(TOOL) oapi-codegen -config api/oapi-codegen.yaml api/openapi.yaml
 
-# sqlc links libpg_query (cgo): the first build takes a few minutes, later runs are instant.
+# sqlc links libpg_query (cgo): tools/sqlc.sh builds it once per version into the module cache
+# (minutes on a cold machine), then every run reuses that binary.
 generate-sql:
-	$(TOOL) sqlc generate
+	./tools/sqlc.sh generate
 
-# check-generated: the API code is current (CI). sqlc output is checked by `make check-sql` (slow first build).
-check-generated:
+# check-generated: the committed generated code is what the generators make of the current sources.
+check-generated: check-api check-sql
+
+check-api:
 	@tmp=$$(mktemp -d) && cp internal/http/api/api.gen.go $$tmp/ && $(MAKE) -s generate-api && \
 	  if ! cmp -s internal/http/api/api.gen.go $$tmp/api.gen.go; then \
 	    echo "internal/http/api/api.gen.go is stale: run make generate and commit"; cp $$tmp/api.gen.go internal/http/api/api.gen.go; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
@@ -53,5 +61,6 @@ fuzz:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
 
+# check-sql: sqlc runs on a temporary copy of its inputs; the working tree is never modified.
 check-sql:
-	@$(MAKE) -s generate-sql && git diff --exit-code -- internal/store/internal/db || (echo "sqlc output is stale: run make generate-sql and commit"; exit 1)
+	@./tools/check-sql.sh
