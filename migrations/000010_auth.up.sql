@@ -1,4 +1,4 @@
--- People and credentials. Roles: DESIGN.md §3. Constraint names are matched by internal/store to
+-- People and credentials. Roles: docs/design.md §3. Constraint names are matched by internal/store to
 -- domain errors, so they are part of the code's contract.
 
 CREATE TABLE users (
