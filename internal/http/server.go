@@ -133,7 +133,7 @@ func (s *Server) Handler() http.Handler {
 
 	// The API: validated against the spec before the generated router runs.
 	r.Route("/v1", func(v1 chi.Router) {
-		v1.Use(s.bodyLimit(MaxJSONBody), s.requireMediaType, s.authEndpointsLimit(), s.validator(s.spec))
+		v1.Use(s.bodyLimit(MaxJSONBody), s.requireMediaType, s.authEndpointsLimit(), s.validator(s.spec), s.checkInput)
 		genapi.HandlerWithOptions(genapi.NewStrictHandlerWithOptions(&handlers{s: s}, nil, genapi.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 				s.writeError(w, r, domain.Wrap(err, domain.CodeInvalid, "the request body could not be decoded"))
