@@ -223,3 +223,67 @@ func TestMalformedInput(t *testing.T) {
 		}
 	})
 }
+
+// TestLookalikeEmails: addresses that look like another one are refused with
+// 400 naming email, at signup, login and staff creation; internationalized
+// domains are stored in their ASCII form; ASCII case never makes a second
+// account.
+func TestLookalikeEmails(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	adm := h.admin()
+	h.signup("kate@example.com")
+	users := h.count("users")
+
+	signup := func(email string) response {
+		return h.do(req{method: "POST", path: "/v1/auth/signup", body: map[string]string{"email": email, "password": "customer-pass-1"}})
+	}
+	for name, email := range map[string]string{
+		"KELVIN SIGN (lower-cases to k)": "\u212aate@example.com",
+		"Cyrillic а":                     "k\u0430te@example.com",
+		"zero-width space":               "ka\u200bte@example.com",
+		"right-to-left override":         "kate\u202e@example.com",
+		"zero-width space in the domain": "kate@exa\u200bmple.com",
+		"full-width domain":              "kate@ｅｘａｍｐｌｅ.com",
+		"non-ASCII local part":           "kät@example.com",
+	} {
+		t.Run("signup "+name, func(t *testing.T) {
+			p := signup(email).wantProblem(t, http.StatusBadRequest, "validation_failed")
+			if !slices.ContainsFunc(p.Errors, func(e fieldError) bool { return e.Field == "email" }) {
+				t.Fatalf("errors %+v do not name email", p.Errors)
+			}
+		})
+		t.Run("login "+name, func(t *testing.T) {
+			res := h.do(req{method: "POST", path: "/v1/auth/login", body: map[string]string{"email": email, "password": "customer-pass-1"}})
+			p := res.wantProblem(t, http.StatusBadRequest, "validation_failed")
+			if !slices.ContainsFunc(p.Errors, func(e fieldError) bool { return e.Field == "email" }) {
+				t.Fatalf("errors %+v do not name email", p.Errors)
+			}
+		})
+		t.Run("staff "+name, func(t *testing.T) {
+			res := h.do(req{method: "POST", path: "/v1/staff", token: adm.AccessToken,
+				body: map[string]any{"email": email, "password": "staff-password-1", "roles": []string{"operator"}}})
+			p := res.wantProblem(t, http.StatusBadRequest, "validation_failed")
+			if !slices.ContainsFunc(p.Errors, func(e fieldError) bool { return e.Field == "email" }) {
+				t.Fatalf("errors %+v do not name email", p.Errors)
+			}
+		})
+	}
+	if n := h.count("users"); n != users {
+		t.Fatalf("users %d → %d: a lookalike was stored", users, n)
+	}
+
+	t.Run("IDN stored as A-labels", func(t *testing.T) {
+		res := signup("Ida@Bücher.example")
+		res.wantStatus(t, http.StatusCreated)
+		var p tokenPair
+		res.json(t, &p)
+		var me struct{ Email string }
+		h.do(req{method: "GET", path: "/v1/me", token: p.AccessToken}).json(t, &me)
+		if me.Email != "ida@xn--bcher-kva.example" {
+			t.Fatalf("email %q, want the canonical ASCII form", me.Email)
+		}
+		signup("ida@xn--bcher-kva.example").wantProblem(t, http.StatusConflict, "already_exists")
+		h.login("IDA@bücher.example", "customer-pass-1")
+	})
+}
