@@ -151,7 +151,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    storehttp.ServerMaxHeaderBytes, // above the policy limit: 431 is the handler's problem document
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	admin := &http.Server{

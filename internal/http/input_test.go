@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -53,6 +54,10 @@ func TestBadInput(t *testing.T) {
 		{name: "wrong method", req: req{method: "DELETE", path: "/v1/auth/signup"}, status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "wrong method on a collection", req: req{method: "PUT", path: "/v1/staff", token: adm.AccessToken}, status: 405, code: "method_not_allowed", allow: "GET, POST"},
 		{name: "wrong method on an ops route", req: req{method: "POST", path: "/healthz"}, status: 405, code: "method_not_allowed", allow: "GET"},
+		{name: "100 KB header", req: req{method: "GET", path: "/healthz", header: map[string]string{"X-Big": strings.Repeat("a", 100<<10)}}, status: 431, code: "header_too_large"},
+		{name: "100 KB header on /v1", req: req{method: "GET", path: "/v1/me", token: adm.AccessToken, header: map[string]string{"X-Big": strings.Repeat("a", 100<<10)}}, status: 431, code: "header_too_large"},
+		{name: "headers over 64 KiB together", req: req{method: "GET", path: "/healthz", header: manyHeaders(20, 4<<10)}, status: 431, code: "header_too_large"},
+		{name: "100 KB URL", req: req{method: "GET", path: "/v1/staff?cursor=" + strings.Repeat("a", 100<<10), token: adm.AccessToken}, status: 431, code: "header_too_large"},
 		{name: "unknown route", req: req{method: "GET", path: "/v1/nothing-here"}, status: 404, code: "not_found"},
 		{name: "unknown route outside /v1", req: req{method: "GET", path: "/admin"}, status: 404, code: "not_found"},
 		{name: "bad path id", req: req{method: "GET", path: "/v1/staff/not-a-uuid", token: adm.AccessToken}, status: 400, code: "validation_failed", fields: []string{"id"}},
@@ -107,6 +112,17 @@ func TestBadInput(t *testing.T) {
 	if n := h.count("audit_events"); n != audits {
 		t.Fatalf("audit events %d → %d: a refused request wrote", audits, n)
 	}
+	// Just under the limit is fine.
+	h.do(req{method: "GET", path: "/v1/me", token: adm.AccessToken, header: manyHeaders(14, 4<<10)}).wantStatus(t, http.StatusOK)
+}
+
+// manyHeaders is n headers X-Pad-i of size bytes each.
+func manyHeaders(n, size int) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m[fmt.Sprintf("X-Pad-%d", i)] = strings.Repeat("p", size)
+	}
+	return m
 }
 
 // TestMalformedInput: what encoding/json and the spec validator would let

@@ -70,6 +70,7 @@ var statusOf = map[domain.Code]struct {
 	codePayloadTooLarge:            {http.StatusRequestEntityTooLarge, "Payload too large"},
 	codeUnsupportedMediaType:       {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeNotReady:                   {http.StatusServiceUnavailable, "Not ready"},
+	codeHeaderTooLarge:             {http.StatusRequestHeaderFieldsTooLarge, "Request header fields too large"},
 }
 
 // HTTP-only codes: they describe the request's envelope, not a domain rule.
@@ -79,6 +80,7 @@ const (
 	codePayloadTooLarge      domain.Code = "payload_too_large"
 	codeUnsupportedMediaType domain.Code = "unsupported_media_type"
 	codeNotReady             domain.Code = "not_ready"
+	codeHeaderTooLarge       domain.Code = "header_too_large"
 )
 
 // writeError renders err as a problem. Errors outside the domain vocabulary

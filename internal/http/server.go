@@ -94,7 +94,7 @@ func (s *Server) Handler() http.Handler {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(s.accessLog, s.recoverer, securityHeaders)
+	r.Use(s.accessLog, s.recoverer, securityHeaders, s.headerLimit)
 	if len(s.cfg.CORSAllowedOrigins) > 0 {
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   s.cfg.CORSAllowedOrigins,
