@@ -56,6 +56,7 @@ var statusOf = map[domain.Code]struct {
 	domain.CodeRateLimited:         {http.StatusTooManyRequests, "Too many requests"},
 	domain.CodeAccountLocked:       {http.StatusTooManyRequests, "Too many failed logins"},
 	domain.CodeInternal:            {http.StatusInternalServerError, "Internal error"},
+	domain.CodeUnavailable:         {http.StatusServiceUnavailable, "Service unavailable"},
 	domain.CodeInsufficientBalance: {http.StatusUnprocessableEntity, "Insufficient balance"},
 	domain.CodeUpstreamRejected:    {http.StatusUnprocessableEntity, "Huawei Cloud refused the operation"},
 	domain.CodeUpstreamNotFound:    {http.StatusNotFound, "Not found at Huawei Cloud"},

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -186,11 +187,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	v, err := s.ready(r.Context())
 	if err != nil {
 		s.log.WarnContext(r.Context(), "not ready", "error", err)
-		s.writeError(w, r, domain.Errorf(codeNotReady, "database unreachable or schema not current"))
+		s.writeError(w, r, &domain.Error{Code: codeNotReady, Message: "database unreachable or schema not current", RetryAfter: readyRetryAfter})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "schema_version": v})
 }
+
+// readyRetryAfter is the Retry-After of a 503 from /readyz.
+const readyRetryAfter = 5 * time.Second
 
 func serveSpec(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")

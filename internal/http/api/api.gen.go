@@ -484,6 +484,9 @@ type NotFound = Problem
 // PayloadTooLarge RFC 9457 problem details with Storefront extensions.
 type PayloadTooLarge = Problem
 
+// ServiceUnavailable RFC 9457 problem details with Storefront extensions.
+type ServiceUnavailable = Problem
+
 // TooManyRequests RFC 9457 problem details with Storefront extensions.
 type TooManyRequests = Problem
 
@@ -1191,6 +1194,19 @@ type ProblemApplicationProblemPlusJSONResponse struct {
 	Headers ProblemResponseHeaders
 }
 
+type ServiceUnavailableResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+	RetryAfter               *int32
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
+
 type TooManyRequestsResponseHeaders struct {
 	AccessControlAllowOrigin *string
 	RateLimitLimit           *int32
@@ -1411,6 +1427,37 @@ func (response ListApiClients500ApplicationProblemPlusJSONResponse) VisitListApi
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiClients503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListApiClients503ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1688,6 +1735,37 @@ func (response CreateApiClient500ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateApiClient503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient503ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateApiClientdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -1921,6 +1999,37 @@ func (response DisableApiClient500ApplicationProblemPlusJSONResponse) VisitDisab
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableApiClient503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DisableApiClient503ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2170,6 +2279,37 @@ func (response Login500ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
+type Login503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogindefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -2319,6 +2459,37 @@ func (response Logout500ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2508,6 +2679,37 @@ func (response RefreshToken500ApplicationProblemPlusJSONResponse) VisitRefreshTo
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshToken503ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2757,6 +2959,37 @@ func (response Signup500ApplicationProblemPlusJSONResponse) VisitSignupResponse(
 	return err
 }
 
+type Signup503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Signup503ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignupdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -2913,6 +3146,37 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3166,6 +3430,37 @@ func (response OauthToken500ApplicationProblemPlusJSONResponse) VisitOauthTokenR
 	return err
 }
 
+type OauthToken503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response OauthToken503ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type OauthTokendefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -3379,6 +3674,37 @@ func (response ListStaff500ApplicationProblemPlusJSONResponse) VisitListStaffRes
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListStaff503ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3684,6 +4010,37 @@ func (response CreateStaff500ApplicationProblemPlusJSONResponse) VisitCreateStaf
 	return err
 }
 
+type CreateStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff503ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -3925,6 +4282,37 @@ func (response GetStaff500ApplicationProblemPlusJSONResponse) VisitGetStaffRespo
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetStaff503ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4255,6 +4643,37 @@ func (response UpdateStaff500ApplicationProblemPlusJSONResponse) VisitUpdateStaf
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff503ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4758,95 +5177,98 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3dchu3kn6VrtlTFaoypEhJdizp5siKfVY5dqzVT7lqLa8GGjRJRDPABMCIYlKqOrd7fV5hq/Y99lHO",
-	"k2zhZ/7IoSgxlpK46IuEHA6ARnfjQ3ejG/o1iEWaCY5cq2Dv12CMhKK0Hw/iGJXqHgqupUi6B0kiJt0P",
-	"ko0YNz9TVLFkmWaCB3vBKXINkzFy0GMEiT/nqPQ3Ctz7wBQw91Ms+JCNcokUDj+cnAKx3SZMaeiYB5cH",
-	"7959+Pjm+8sPJ0d/O/rxdKMXhIGKx5gSM+pQyJToYC/IJQvCICW375CP9DjY2+rvvAoDPc0w2AuUloyP",
-	"gru7MDgk8RiLWcwTfiaukSsgEoHjDUqIzfu0OWptmJc7bYOcEI3vWMp01/53fpgTxxHl5ou0ZEcupWUd",
-	"41RMFsyVcb295WbL0jwN9gZ9+y8MUsbdk35JFeMaRyhnyDrBlDBuyF1MWoJD/fx0KWxh1zlnt6BZitBR",
-	"GAtO1QYQo2AsHrfQB9J0oxaT+XKnTuZu+W85pajltHsw1CjblN6SBlrAhDANVzgU0mi/llPGRw/l2quX",
-	"O0t5dhcGGZEkRe1X52EulWih6UNGfs4tf5SQMJQitfzKJN4wkSvIyAi/URBxvNWX7q3IEGoWdfBzjnIa",
-	"hAEnqRne/bxoJbwYbFmii+8DQ6LWKE1P//XpoPufpPtLv7t72f387V+CtlVzRI+JaTk7hwM4Pz/6vqQq",
-	"My+VRDEahIEBGCaRBnta5tgOELl9s0bw9ss2IhYs2GMyQlDsF1zEnMS2qw9NcUjyRAd7L/rh/YukJuxB",
-	"u7AlqkxwhVbWrwn1i9R8iwXXyO1HkmUJi4kheTOT4irB9NuflLD4XNH1F4nDYC/4t80K6jfdr2rz2LVy",
-	"gzY58J4kZhJICzgHo1AMEwoopZAKOpH78OlzZGH64ZtHG0m+9eZ9Tduh9r7eZl9fjIoP66Vq0o5jD+3F",
-	"vG6Zfij4MGHxs4q2GFPBhOkmoCpNNK6FuaIw3wp5xShF/pzSPDPiI0mC8hsFUiQIKZkCFxqoAD1mai3O",
-	"FcV5xM12RpI3BuaeU6SnIkU9ZnwEQ8ISpCA4iFyCYhT37XqlqAlLjGGdiNEIabWSC7RmNPQmrRqLCV8r",
-	"wYpK8KPQb0XO6XPK/0ehYWgGhY6Qdinr2iJfb7aryvKYTBNB6JkQ74gc4XOK9LWgUxBmOQ7gPXu9FuGq",
-	"IvQsfkbRHXBn8a5ltqLMzoR4T/i0iDQ8p+w+mBVHQBKNYF220LgxBk1JHIuca7OFakwzIYlkyRQSEV8j",
-	"BWJc/mL3TcSI8bUZtYr450Io97auvWplec5JrsdCsl/wWfff90wpY30JCYzfkIRRiCVS5JqRZK0Iq+LA",
-	"OVd5lgmpkb5HysiZjXw8n1g/SsFHcOhG65rR16JcSZR3RdzLcS1jhwnzAsykyFBq5kJXsUSikV4S3QjO",
-	"UaKxq1mKzQhdS3A9DBhtiRAmSlgQ/3CQ6zFEsR3+klEby3xcDLCI6DWCm4OtVy0vqlhkbl5MY6qWaeKp",
-	"ed20S8ntkWswqMYnUpKp7VUTndvOkOdpsPcpILFmN4Y3lClylSANPreFLqso6CcXFrUTKcksew7rYqh6",
-	"Elc/YWxVqxTgMXFGcVOI5WQfNOtKG5oz7/fnp16LQrdFl93rn4o5hwHPkyT4PDd3O0Kzt3un+ZHp8SnG",
-	"Ets0tlClx0eTw6KxKvueceuNIw6CxxZ36odXL1p7+1KLZ70g7lkQYU3ksxJs0yKnQoeVOVCLzRNKmZE1",
-	"SY5rSjUkicLwSfVsVpea5zJz7UeScH2p/fZbcNn3WrN0Wtjsudmi3BmJsaswI8bYpqDyK4UaxNDFLmzf",
-	"3yhwstgHf1oCJElmFkNt6S8Sbo3+1cRnj33nFz+xm/ilLn6tUbXT322TBN5mTKK6dAbCww/5Ws59apxd",
-	"wo0wsBTOCfA1Eoly+dpoTLPRWWNCBUGtbLQLqETU1dbAIpxZor1fBnVSxotvMxAUBjlnP+fof9Yyx1kO",
-	"NoFlMYNONRkOV2OOsdiSZXN7Y1+6B7KXsDIjSk2EpEuN6uI9wweRPIb7lgMimZHA9m8UgONObQIFXW2y",
-	"eFOwslyfRfMGbu402LXdwq63DBNangbMALqguDxZJAzsEeo8fP5w+uFHyIRBA9lN2DVCRvS4gE/bKATs",
-	"jXoQWeKjB5kQKSrlbbq6ZvS3dpZhhCMzdNOqOmpj7zsxYvw3Kvk9glimt49S+WVq1Da/9/gkjk0595nY",
-	"f54kMBQSDo6P/Lapei2qusg4XtXou2bujKPYTHKFMggDkrFLR0WrMZCKK5bM6tf21n3kPQ4/5qFjp8Vi",
-	"/IPboZa3NfPTsaBmmC5x0I5r6t7UlkH/X//452DrFcRjIkmsUc4qy9ya6LeIsRZVn8kOe3sIuzsvvgMf",
-	"jPEHjz5z4FQLiUMpuAa81cgVEy5O2g6NMwajNiyElMRjxrErkVD7wLwNHQd1NvZmo0GXLhYbhRBxoS/t",
-	"6Zj5wrjKh0MWW7vviiSEx+jSUZatPzeTWfBpSyMMA5fo8mAFq+0Ty51gxpU2VD+MEn+86x2HZXO0uWiG",
-	"q/Ps/zhGPUYXC1ckrQ6OUzKFKwSFXAMZEcYh5/GY8JFLi/RjXAmRIOHNdbLY/n3RSLar86Fm/2qm57Ck",
-	"fV8rLN+ZtMGTI5A4RIk8RuAkZXzk09+c8mof8lvaf54pLZGkywR97t/zsp5Z+96kdtOqe59uT62Jsi6p",
-	"NgA4waFENV5tk5Wucatbs9xbnJlTs7NWWkXSdCtzpUVqNxNDFdE2p3DIuFX6MCA0Zbx1czkt/KHZrtSe",
-	"QQvDyfLBRDJtehOS1n7334ofY6JJIkbu19YR2Yjn2XMY7NXGOZt2x3hCOO0ejhkn4F4DnqdXKEMYDICy",
-	"EZuzCAbN7MvBp+3u7udP/e7u519371qyL1ex/Fcxnaz1/7TW04O4/RRxsN9u26ziG31Ru6SQYWmPPDBg",
-	"bAn/EsFipx9/tEBxJZcajx+JXTbCdEyY/PJRpvYs9JxrlhQn26gU2P7BN22ci6wWnVq6jTxtlKo5/OKo",
-	"VZtAzzP624IxX2TJ+U7aCazbES22GtHw7zmZIIPDROQUCFcTlEhDV3XDtDF8cuVMtNUCE+2xgkV1NfWJ",
-	"LY0RGNDCOJdMT0/NyneEXVlFOMhdDYD79rbQ0R8+ngVtectCprbi4uTt4avvtl5A54ePZ/Da2K2HPoX5",
-	"2PhBLEa10YOD+lKw1RDRJsn1eNOmdBj/wX1Vdt+vvntli0BIiDaFfWY7ifaAgBnStPBplxf8Dd168WKw",
-	"C52IJKMI3tDvTw9CiK4ZjYpRexNMku41FxO++dPkWvV+UoJHGyG49ILBC0gZzzWqEOIx2hyUoRmcKWXI",
-	"IjmNwgse4W0WAeEUIn41jPZB8GTqxgOm7MrPNNIenBmr3rMcvKxSF4G3xVZma1MX3CaMGvAvC5M6hUkV",
-	"QoF4IXjAC8Hi3cY+EA6YZnrqOjNPtQLCp54tXcZ9tmLvghdFEtZrcGu/VJCx1ll1oFE7VJlfA48Xvjsc",
-	"3ur1fRilnsNhmavHTNJuRqSeggU6aV1NdcE7zjMHe9CAFDKUvpMNx1unUUxV7pMaC6m7CbsxTKzEuQGF",
-	"chhaiYJK6/cvuI/vAFHXliICHCcgOILxCpFQEEPwymicmY7xx19+t7ML//e/O72d3vaGY/AwEZPasdIM",
-	"I6vwSMMA3gtOzAjeQaJ5rMH/nqPVsUwaTvYadna9Zfm012KK7/kQuO3J+Y/NBnVL3XfoHtkWEpXIpR++",
-	"YcbvBf+RC42hezsEiYZnpk3OVX5ldOYKe+X+cy6TYC/YvBnUl7GFpAKkzOMtly/C+FAUGSnEFWV4QzNQ",
-	"Zazjr3hL0izBXizSqiCoFgvRxnOcT+quXvB6c/Lm9MyG+cQQSBPfjVJym9GviFmeWUK0Uf+9kocgccSU",
-	"diprpn/BJZKka8iBG5Rs6PNoQPBG36GVq9EmwzPLRJvrNIQpEplMN1PB9TiZViLwPCZJeMFLHmfFuOCj",
-	"LhZC3JC9C37BDwW/MUoouNoDG95mHCLFyTVexkRhtA+MutLL8/Oj72++A7e9qH1b+ud+Mfq+vb29C+dn",
-	"h/uQCo5TC3T+3Qtu41BbQDFmqVnXWZIriFw5SzyNevCOKa0gV2VRXEZGjDvOdCKbExjBv/77f8AYnral",
-	"EtKGmWolcmaZvblBOXWZoJYEDmVwLFqUthQBFXGeulJFPbZ02yBXZPbMyPLpiGe5dsmJysgK7TgOfJng",
-	"ZsMpQjMuJccAuyO/eJ4w7taZf8EG79WGzTe+4C934O/stTcZFEQ724MIOpF791ILcZkQOcLI4DpcNfOU",
-	"a60G26ZV5lKo6816F0X037RmqCDNzWcEvCWxTqYW0KwG3JAkN9gG52dvu69CxxQuIEXj39pdCUbsBjno",
-	"CYsROnafMppwwY37QCRSMMrTZVwhV8wYYcl0I7Sz58KrhdmKJmOUrhTGLmazI7ncrFqoFDrn3/b7/f6/",
-	"/vFP82HwNrzg5sN3b/2T3bcbIZx/u9XferVp/7drLIIrRpl0MiA2Vp8Src2wzZ63+lsHtp+t/tYb183L",
-	"l/7By92N/Qsu9BjlhCmEaKffN+ydD3huOCZVtXb1wJarx+tEaso1uTVaqyVhCeOjS0o0sSYDzZ1u4uU1",
-	"Tl3I1I5ymevhK/N9WFQtXZb0Rxs9sM6zW4UHp4dHR0V9qxk3+mtklIWKlDB+wX3IkLl6GccX9gtSKxWm",
-	"wGIn9biuc8ldBbRReNd1J7rl3W60YZnptrSExciVNUeZ3cyGDGWwF7xzz09w2DVmu2SoSb0ws/7Q2J15",
-	"mpqPe8HBIoQVEz6Dsr0yateA7YPjoyAMblAqh+j93qDXN4OIDDnJWLAXbNtHNhgztjtuu+Fnd2WUNzbv",
-	"8NNc0F0IHYRB7nau4O7zXRhskox1vblgWo/aEozOagZN7fgoLDAPKVxNCxw0K8Ls0HaLMLtAr4zQMcGP",
-	"qOW10uUZvwqaRcif2l376pXNIndx6Yu+mvnu80zl61a/f09+6OPyQptJbm1p/rY42uyDDdaJhBpkGzKp",
-	"dA9c2lj9wgBbXeUC5ets0hUTg3ecnNvalfqwWSuDtk0Gy5s08sdto+3ljaoiTtNia3d5i9n6hrswePGQ",
-	"GTXrC61C+hLyZS2rJOfKs7Yrsu5TfyrCU2ZdVThoFnVdxQ3WkZGy79cwxoBOJlQrymCZcusyraLyhg+m",
-	"oKDS+qb7wHRtBxgT5W/XaALNTDpRdTjyWtDpF4OABUlLd814hk03mQOiwZcHoloaaluRtgvB7sM1Yubc",
-	"TPsucHchxxpovi6gGTygxWz9om334iHktRRefJ3oVgYdahC3EOFm7KrNXxm9c3iXoMZ25CtiSYQbfyMR",
-	"fIQSxJX1MGxswfiv/lahRCKhxmFVOVIfirfmPOO1iN88HH7vYspNPGzA0c48cb4RXYPD1wcOTt73tygL",
-	"1b/Ohe3V+4Er+7Guir+LyLta5QmBPbxrNYIOfFykiv/a053QBVCspyvy0TiZVm/YC61slJdDzq1HCDa6",
-	"aF8nMLHlacV5eu+Cv2U3aGtQc4lqHjfsrRC8qmR1oRrY2dr1IYNaPaV11zOU3aNjF2oCa8CgAi2Ec7hn",
-	"XD87/aexwxoJow+yvr6cG1idy7bdu+EOddae3B8fQ9fm0jJUbaCn0WzjoVlgqECnlj5f4qgBYW8aeRwU",
-	"uV4MhCd4I65RFdfMKbQHZv7Myp+TmaFcWNt9F0Mb+xuSlCXT5intb7Ca3jlKnwazZjLwHoRaLUaaRxiR",
-	"a+iQRInq0kzHmQlR5d5gdgrPC2mZTNc3vzwnLv15V7tbk/bgaHYZVuvunjXvm9236Gv9KpBCG6erPLzK",
-	"Ffbg2IGBPY6ZIUSPibaqXuq37YB6PVeWyslYJHjBHbHQqeOHIQY5RVrdcGktLGuzbThzyttnO/1Bm3nj",
-	"J3BWJhf9MRDjmeycA5tm4HiZESb370VvpoCLCagMuV4D0B/dMPrzotabW58mMgsXVWZMpbL3oJdL5loM",
-	"Xi5EpIBUuRTucJ63WEbQEZk/6E3bUrM3aqeahQkzb5q4vPInAppm0vozR7PvxxnvmcZFLLu6xs4eCqzd",
-	"rd8DVR4AEOWttGtX69EwVkSgK3SpAjTU6jzYyEoLfFERqxVSA0yzTYlUxD2lCackERx7P63S1RhJose/",
-	"rNDSlUosSEtAyFAqwav0UuPdKE2Gww1o1LrOZ7BfYSL4yHybx9W/oX6PwROaUe/x/it318i1MnJ99cbN",
-	"TFh7Jp5tM7TLbOlcuSXRGtpO0eNDPYN1sW/WTBEGd4QEpqlxx3xSqIsQVxdnuaTy2VN9F5oYCpnauHbv",
-	"gr9xd78TWVVVFimOCjq2djfKeW0wpJE34K4ILZOoW1yyD6bR4xyy2+5kMuka8rq5TJCb4ekj8gEWXeXz",
-	"zL5a/U6a9vtH64D4bJAz96dT7uur+fLa1FpHtp/J3Jqt8ujWqzzKYrGFx/8+dbM3JWmygtVjw1ermEuq",
-	"qIxttZhsqVphNyrjgy4oxflNqZ2u+vJPndVZVaLem9FpuT2Ty7m23NbJmn+OZE3VQIManDkQWZypWUW6",
-	"Gl1UfyzC1VrYCsAenGBswKL842Qkp0xDIkaL8jUL/Hi6XM1Gye4zR7Z8bfrCzMw1gHyFeVbr2NjvmrXZ",
-	"xKkWpCtNpzJXs9V++sBxBvKupsDoflWB+o0rPvQpU/2d1thSBXBPab4sijA1JrBGm3VW51e48OcWart1",
-	"s1oupy3Di8eLUqUZH5UJBy67oHns6O/e9ITtN4Iw6hF5SbXbR57IWGq53+SZQ1gLgcyRtjaW1vC1tq5+",
-	"79R5IUFiF7nLo19uaz3gOGNh0OtszBRQzBIxtdcfdCQmRLMbtH8ueYzSFs8yDTLnKiwuIHEBK0hETJKN",
-	"KmZ2MwjC4Lbr68sTf0mTIcDT3JZm2c2z0GWEhR7QC3gn3P5NJ5Fbq8rXjdtj2Lvw13uP+vy7Kba8eewK",
-	"yme8dehYkShbDblR60P5q88eWMMNuf2LRPfeabNoqHrUc37AD8VmRRJATu0d1ApErhWjCJs3A+i4U+EQ",
-	"JBLKOCoVussUSKxDoCJWIfzw8e+n9TFFpoK7z3f/HwAA//8=",
+	"7H3dcuM2lv+rnOJ/qmJXKFmy3Z22fTNup3v+znSnvf6ortp2rwmTRxLSJMAAoGUl5aq53et5ha3a99hH",
+	"mSfZwgEokhJl2Urbm8moLxKLIoCDg4Mfzif0axDLLJcChdHB/q/BCFmCiv48jGPUunMkhVEy7RymqRx3",
+	"Pig+5MJ+naCOFc8NlyLYD85QGBiPUIAZISj8uUBtvtHg3geugbuvYikGfFgoTODow+kZMOo25drAhn1w",
+	"dfju3YePb76/+nB6/JfjH882u0EY6HiEGbOjDqTKmAn2g0LxIAwydvsOxdCMgv3t3u6rMDCTHIP9QBvF",
+	"xTC4uwuDIxaPsJzFPOHn8gsKDUwhCLxBBbF9P2mOWhvm5W7bIKfM4DuecdOh/84Pc+o4ot18MZmyo1CK",
+	"WMdFIscL5sqF2dl2s+VZkQX7/R79C4OMC/ekN6WKC4NDVDNknWLGuLDkLiYtxYF5fro0trDrQvBbMDxD",
+	"2NAYS5HoTWBWwHg8aqEPlO1GLybz5W6dzL3pv+WUolGTzuHAoGoTeiINjIQx4waucSCVlX6jJlwMH8q1",
+	"Vy93l/LsLgxypliGxu/Oo0Jp2ULTh5z9XBB/tFQwUDIjfuUKb7gsNORsiN9oiATemiv3VmQJtZs6+LlA",
+	"NQnCQLDMDu++XrQTXvS3iejyc9+SaAwq29N/fDrs/Dvr/NLr7F11Pn/7p6Bt1xwnJ8y2nJ3DIVxcHH8/",
+	"pSq3L02J4kkQBhZguMIk2DeqwHaAKOjNGsE7L9uIWLBhT9gQQfNfcBFzUmpXHzrBAStSE+y/6IX3b5La",
+	"YvfbF1uhzqXQSGv9miV+k9pPsRQGBf3J8jzlMbMkb+VKXqeYffuTloTPFV1/UjgI9oP/t1VB/Zb7Vm+d",
+	"uFZu0CYH3rPUTgKTEs7BChTHNAFUSioNG5H749PniGD64YdHG0m+9dZ9Tduh9r7eZl9fjIoP66Vq0o5j",
+	"D+3Fvk5MP5JikPL4WZe2HFPDmJsmoGrDDK4Xc8XFfCvVNU8SFM+5mud2+ViaovpGg5IpQsYmIKSBRIIZ",
+	"cb1ezhWX81jY44ylbyzMPeeSnskMzYiLIQwYTzEBKUAWCjRP8ID2a4KG8dQq1qkcDjGpdnKJ1jwJvUqr",
+	"R3Is1kKwohD8KM1bWYjkOdf/R2lgYAeFDaloK5vaJl8ftquu5QmbpJIl51K+Y2qIz7mkr2UyAWm3Yx/e",
+	"89frJVx1CT2Ln3HpDoXTeNdrtuKanaG64TFeCHbDeMquU3xu/Shhhl0zbTFUWDi9tuckeXpgIyoquqLN",
+	"fQu3dPSOmYZECgzJ8JEKGIwVNwjWUlOqyI09dkc8xUsRyyzjxnAxDCGXWvPrdEKNu0AuBNs3sIFBBVHN",
+	"pxCBd290L8VauB4vXHMOmntb114lMTmX8j0Tk9IB9pwy+cEeBAwUMwjkSSAhs4c8i2NZCGM1O4NZLhVT",
+	"PJ1AKuMvmHgR8kphKodcrLX75xecC8EKM5KK/4LPqha+51pbZJIKuLhhKU8gVpigMJyla0FY9Xi6ELrI",
+	"c6kMJu8x4eycHHLPt6wflRRDOHKjdezo66VcaSnvSnes41rOj1LuFzBXMkdluPOoxgqZweSKmYbPOGEG",
+	"O4Zn2HQct8R8woAnLY7rVEsC8Q+HhRlBFNPwVzwhF/vjXNOlo7nhc+9vv2p5Uccyd/PiBjO9TBLP7Ou2",
+	"XcZuj12DfjU+U4pNqFfDTEGdoSiyYP9TwGLDbyxvEq6tQpMEn9s86pVz/pPz1tNEpmROew7ry1D1JK9/",
+	"wphEa7qAJ8zZas1FnE72QbOupKE5815vfuq14Ehb0MO9/qmccxiIIk2Dz3NzpxGavd07zY/cjM4wVtgm",
+	"saUoPT7IEZaN9bTvGW/TSI4FSBET7tRjqi9ae/tam2e9Ie7ZEGFtyWdXsE2KnAgdVepALWTEkoTbtWbp",
+	"SU2oBizVGD6pnM3KUjNcONd+qJgwV8YfvyWXfa81TaeFzZ6bLcKdsxg7GnNmle0EdHGt0YAcOJca9f2N",
+	"BrcWB+CDeMDSdGYz1Lb+osWt0b/a8lE2wvzmZ3SIX5ny2xpVu729tpXA25wr1FdOQXh47LklHFnj7BJu",
+	"hAFROLeAr5EpVMv3RmOajc4aEyoJamUjbaApoq62BxbhzBLp/Tqok3FRfpqBoDAoBP+5QP+1UQXOcrAJ",
+	"LIsZdGbYYLAac6zGli6b2xt66R7IXsLKnGk9lipZqlSX71k+yPQx3CcOyHRmBXZ+4wI47tQmUNLVthZv",
+	"SlZO92fZvIGbuw127bSw6y3HNJkGqWYAXSa4PIcpDCiyPw+fP5x9+BFySS6vTsq/IOTMjEr4pEYhYHfY",
+	"hYiIjx6kQmSotdfp6pLR295dhhGOzNBNq+qojb3v5JCL3yjk9yzEMrl9lMgvE6O2+b3HJzFspnOfCUkV",
+	"aUpe0MOTY39s6m6LqC5SjldV+r5wF3orD5NCowrCgOX8ylHRqgxk8pqns/K1s30feY/Dj3no2G3RGH/n",
+	"eijxtqZ+OhbUFNMlBtpJTdyb0tLv/eNvf+9vv4J4xBSLDapZYZnbE72WZawFe2aSFt8ewd7ui+/AO2N8",
+	"PNwntJwZqXCgpDCAtwaF5tL5SduhcUZhNOSsz1g84gI7CllCD+zbsOGgjnxv5A26cr7YKIRISHNFQVv7",
+	"gQtdDAY8Jr3vmqVMxOiypJbtPzeTWfBpy24NA5d/9WABq50Ty41gLrSxVD+MEp914A2HZXNUZUxknv0f",
+	"R2hG6HzhmmVVPkPGJnCNoFEYYEPGBRQiHjExdNm6foxrKVNkorlPFuu/Lxo5oHU+1PRfw80clrSfa6Xm",
+	"O5PNenoMCgeoUMQIgmVcDH1WphNe411+S/svcm0UsmzZQl/49/xaz+x9r1K7adWtT3em1payvlJtAHCK",
+	"A4V6tNohq1zjVrNmubU4M6dmZ620yrRpVhbayIwOE0sVM5TqOuCChD4MWJJx0Xq4nJX20GxXet+iheXk",
+	"9AFFDO0QKql97z+VX8bMsFQO3betI/KhKPLnUNirg3M2G5SLlImkczTigoF7DUSRXaMKod+HhA/5nEbQ",
+	"byYF9z/tdPY+f+p19j7/unfXkhS8iua/iupE2v/Tak8P4vZT+MF+u26zim30VfWScg2n+sgDHcZE+Ndw",
+	"Fjv5+L05iqt1qfH4kdhFHqYTxtXX9zK1F0cUwvC0jGyj1kD9g2/aiIus5p1aeow8rZeqOfxir1Xbgl7k",
+	"yW9zxnyVLec7aSewrke06GrMwP8v2Bg5HKWySIAJPUaFSeiKwbixik+hnYq2mmOi3VewqNyrPrGlPgIL",
+	"WhgXipvJmd35jrBrEoTDwpWmuE9vSxn94eN50JZOL1VGhUCnb49efbf9AjZ++HgOr63eeuQz60+sHcRj",
+	"1JtdOKxvBSrSibZYYUZblNJh7Qf3UdO5X332whaBVBBtSXpGnUT7wMAOaVv4bOBL8SbZfvGivwcbEUuH",
+	"EbxJvj87DCH6wpOoHLU7xjTtfBFyLLZ+Gn/R3Z+0FNFmCC69oP8CMi4KgzqEeISUgzKwg3OtLVmsSKLw",
+	"UkR4S1SK60EETCQQcWYi2KDnwAxkUpvZ+r+UD5BqvHxelG2yeQBSpBNHKnBNoJEbTMJLYftlnmdk5jGI",
+	"YsVNBC4kbF/30gYbQsIPH88q889+WQirdRkpk80unFv7wi8+eKnJXCyAqhHtIasvBWVU22NoWrm3USp3",
+	"IZTYG4KH3hAIeTcPgAnALDcT15l9ajQwMfEL1OHCp/O6zC86eMh+cSg0FdWRMXkVWqmFd+Z34+PF0IWp",
+	"t7s979CpZ5PQMpsRV0knZ8pMKOttqMjo1Zdiw/kIgEIemECOynfieevWievKkNMjqUwn5TeWiZVgbUIp",
+	"ppZWpqHafweXwnuagOkvPgdP4BikQLD2KbIE5AD8trBm1cbp2yN4+d3uHvzPf+92d7s7m47Bg1SOawGu",
+	"GUZWjpqGKr4fnNoRvKmWFLEB/32BJOa5spzsNjT+esvp026LUbDvnfHUk7Nkmw3qNoPv0D2iFgq1LJQf",
+	"vmFQ7Af/VkhDeYuJFVOFlme2TSF0cW1l5hq705PwQqXBfrB1068DCoFjCZf28bbLXOFiIMvcGOaqlrzK",
+	"G+ip1+XPeMuyPMVuLLOqYq7mlTHWhp2veqhe8HJz+ubsnByOcgCsedJYoRRU8qKZ3Z55yowV//0pD0Hh",
+	"kGvjRNZO/1IoZGnHkgM3qPjAZ/SAFI2+Q1pXK02WZ8REyroawASZSidbmRRmlE6qJfA8Zml4KaY8zstx",
+	"wft/CELckN1LcSmOpLixQiiF3gdytHMBkRbsC17FTGN0ADxxtckXF8ff33wH7qDTB1Qb676x8r6zs7MH",
+	"F+dHB5BJgRPCTf/upSCo3IYEY57ZfZ2nhYbI1XvFk6gL77g2Ggo9rRrN2ZALx5mNiLITI/jHf/4XWBWY",
+	"WmqpCO1rNaR2m725QTVxqdJEgoCpmy5alEAVQSLjInO1vITp2vnfInt6R8SnY5EXxqVJartWSOM48OVS",
+	"2KOvdBL5k0Bj7Mgvn6dcuH3mX6Awgt6khPxL8XIX/spfe+VFQ7S707eHl3v3ykh5lTI1RHs6MbhuJvLX",
+	"WvV3bKvc1RjUm3UvyziEbc1RQ1ZoSkLGWxabdEKARhJww9LCYhtcnL/tvAodU4SEDK2lTacSDPkNCjBj",
+	"HiNs0DllJYGSkHNmT1YrPB0utD36rDqYTjZDmr2QXizsUTQeoXK1YrSZ7YnkssRqTlvYuPi21+v1/vG3",
+	"v9s/+m/DS2H/+O6tf7L3djOEi2+3e9uvtuh/e1Y3ueYJV24NGEUNMkbJ0TM9b/e2D6mf7d72G9fNy5f+",
+	"wcu9zYNLIc0I1ZhrhGi317PsnXe9bjomVcWodRebK1jdiPREGHZrpdYoxlMuhlcJM4yUl6RwsolXX3Di",
+	"nLc0ylVhBq/s50FZ1nc1pT/a7AKZ8W4XHp4dHR+XBeB23OjPkRWWRGaMi0vhnZfcFZQ5vvBfMKFV4RoI",
+	"OxOP66ZQwl0RYAXedb0R3YpOJ9okZrojLeUxCk2KMafDbMBRBfvBO/f8FAcda0AojobVK5frD60GXGSZ",
+	"/XM/OFyEsHIsZlC2O/UfNmD78OQ4CIMbVNoheq/b7/bsIDJHwXIe7Ac79IjcQiM6cdtVUDqVUd1QBuSn",
+	"Ofe/lCYIg8KdXMHd57sw2GI573h1wbYetqU6ndcUmlogKywxDxO4npQ4aHeEPaHpiLCnQHfqK+RSHCfE",
+	"a22m2QY6aFbpf2p3MlSvbJVZlEtf9OX+d59nSsO3e717MlUfl6HaTLdrq4Oh2wPsOdhgnUwTi2wDrrTp",
+	"gktgq9+oQeWHzmW/zmtdMUV5161zW7upPGzV7gmgJv3lTRqZ7NRoZ3mjqsrZttjeW95ittLiLgxePGRG",
+	"zQJcavUA+lrKjUiW/fUMy5pXmdqVe4A2c90x8Kn0sdktWUGoxYP67rAwyYaa3q/Bk8WrXOpWgMJp3rBL",
+	"F4umt+eQfeuoJCv5ALipHR4jpv3NNU2MmsmJqiI8r2Uy+WrosSDz6q7plKGcmTkM6399DKvl0rZdgOD8",
+	"yAfwBTF3Fiq9C8JddrPGqD8WRvUf0GK2NpjavXgIeS3VI2tgnAHGqaujho4LwXFGm9v6lSd3DipTNNgO",
+	"mqUHiwlr5aRSDFGBvCa7hjwa1mr2l32lCllizWRdYOJDEWREcFHzeM4j6ffOp96E0gaS7c4T5xsla1z5",
+	"4+GKW+/7W0zvj1hjwgwm+J3xQFB4rG3lbxfztuE0uEJxz1bV69A7ciqHNQXGQufxIdNcFsNROqneoPAF",
+	"uaUFFIJMWCB3KLhgxZgq+8pUhO6leMtvkMp3C4V6HnLonhdRFQE73xLsbu95H0e9dvwAGOSoOscnzjcG",
+	"pDahBiOl8xDM2Ko0/afR/hq5tg/S+b6e3VqFtNtu0nHxsLXp+fuH37WS9oSA3ABeuymsSUmYUuFVrWhh",
+	"CsEWv71C5iFUFmYxhp7ijfyCurxzUiMFB318zscE7VDOhe8+ywH5OQcs4+mkGRv/DbraO0fp08DdTN7j",
+	"gwCvRTX04CQLAxss1bK6QddHuZmeHiv2kPG8UMTkZH0N1HNC2r8kULjtTPG12R1cbdl74MI3uw8vav1q",
+	"UNJYK3Ea4ys0duHE4QhFrWYIMSNmaJdMtwZ1kPgtoonK8UimeCkcsbBRhx5LDIoEk+qmXNLrSFPcdEqc",
+	"1wp3e/02pcpP4HyaDfb7AJtn0q4OKRvD8TJnXB3cC/xcg5Bj0DkKs8au37s69i8JeG9ufSLOLNJUuUeV",
+	"tN8DfC5xbzHuOXeYBlZlq7j0B9Gij8GGzH0oPWtLw9+sxY1LxWleIXI1BE+EUc0ChWd2+t8PUd6UjkuX",
+	"f3WTJsVO1vbh/wUgPQBbphdjr23D50TA0lFfAVPljEpouwB5kVqQL5GxXiFvwzbbUpjIuKsNEwlLpcDu",
+	"T6t0NUKWmtEvK7R0FTULckYQclRaiir315pj2rDBYBMaJdHzhQ7XmEoxtJ/mIfkvaN5j8ITK23u8/8Lw",
+	"NeitDHprlerB3v8Ztz9l3k+z4AvtdlNrBCBDDy31zOTFxmQz9RtckA5sU2s/+mRf50ivrmZz9QqzKRfO",
+	"DTOQKiP3f/dSvHE/esFUVbdbpq5q2KDq8KgQtcEwibzaeM2SaXJ8iw35wTZ6nAV52xmPxx1LXqdQKQo7",
+	"fPKIZI1Fl0U9s3FZv/Wo/eLlOpY+G1rN/WbUfX01X14reOsAwO9fyZst/OnUC3+mlYwLczN8Nm93wrJ0",
+	"BV2LXHWrKGm6LNtu1dOojrLUVrU1mhdUZ/2mbF9XGvxPnehblUnfm+RL3J5J713ri+v83T98/q5uAEkN",
+	"CR3+LE7erbx6jS6q3+ZxlTtUT9qFU4wtzkx/C5IVCTeQyuGiFN4Sep4ufbdRiv7MXjx/58LCZN019vwB",
+	"8+fWfsB/1kTeJsS1gORUYZum77ZqbR8EzqDl9QR4clCVQn/jqmB9Klxvt9WPVmHjUypNi7xpjQmsgWqd",
+	"6LvGjIa5ObvH23Wq1dJ7qZQ0Hi1KvOdiOM0GcakfzcCuv8nWE3bQcDjpR+Sb1e7yeSIVreW2oGd21y3E",
+	"QEfaWkVbI99ap/snLsSQChR2ULiqjOUa3gOiPgsdfOcjriHBPJUTuv1jQ2HKDL9B+jn9ESqqHecGVCF0",
+	"WN6/45xzkMqYpZuVf/CmH4TBbcdfr5D629IsAZ7mtszbTpGHLtMv9GdBeTIwQT+uJgvS5fy1CRTovgt/",
+	"vTeY6t/NsOXNE3efwox7ATZoSTRV9G7W+tD+DsIHXmEABf002L1XOi0aqu7hnR/wQ3nOsRRQJHQZvAZZ",
+	"GM0ThK2bPmy4uHsIClnCBWodurtEWGxCSGSsQ/jh41/P6mPKXAd3n+/+NwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
