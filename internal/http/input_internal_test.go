@@ -1,9 +1,11 @@
 package http
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/partnerlab/storefront/internal/domain"
 )
@@ -85,4 +87,48 @@ func TestCheckForm(t *testing.T) {
 			t.Errorf("%q (body %v) → %+v, want %+v", c.raw, c.body, got, c.want)
 		}
 	}
+}
+
+// FuzzCheckJSON: whatever checkJSON accepts is one valid UTF-8 JSON value
+// whose strings hold no forbidden character; it never panics.
+func FuzzCheckJSON(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, `{"a":1,"a":2}`, `"\ud800"`, `[1,{"k":"\u0000"}] x`, "{\"a\xff\":1}", `{"\u212a":1,"k":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(checkJSON(b)) > 0 {
+			return
+		}
+		if !json.Valid(b) || !utf8.Valid(b) {
+			t.Fatalf("accepted %q", b)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("accepted %q: %v", b, err)
+		}
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				if _, ok := checkText("x", v); !ok {
+					t.Fatalf("accepted %q with string %q", b, v)
+				}
+				// U+FFFD only where the client sent it, never as the decoder's replacement.
+				sentFFFD := strings.Contains(string(b), "\ufffd") || strings.Contains(strings.ToLower(string(b)), `\ufffd`)
+				if strings.ContainsRune(v, utf8.RuneError) && !sentFFFD {
+					t.Fatalf("accepted %q: %q holds a replacement character", b, v)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			case map[string]any:
+				for k, x := range v {
+					walk(k)
+					walk(x)
+				}
+			}
+		}
+		walk(v)
+	})
 }
