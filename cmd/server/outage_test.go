@@ -117,10 +117,13 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 
 	pg.Stop()
-	outage := time.Now()
 	for i := range 3 { // the pooled connections die one by one; every request must say 503
+		began := time.Now()
 		status, h, body := do("GET", "/v1/me", token, "")
 		wantUnavailable("GET /v1/me #"+strconv.Itoa(i+1), status, h, body, "unavailable")
+		if d := time.Since(began); d > 3*time.Second {
+			t.Errorf("GET /v1/me #%d took %s during the outage: it waited for the database", i+1, d)
+		}
 	}
 	status, h, body := do("POST", "/v1/auth/login", "", loginBody)
 	wantUnavailable("POST /v1/auth/login", status, h, body, "unavailable")
@@ -130,9 +133,6 @@ func TestDatabaseOutage(t *testing.T) {
 	wantUnavailable("GET /readyz", status, h, body, "not_ready")
 	if status, _, _ := do("GET", "/healthz", "", ""); status != http.StatusOK {
 		t.Fatalf("/healthz during the outage: %d (the process is alive)", status)
-	}
-	if d := time.Since(outage); d > 5*time.Second {
-		t.Errorf("answering during the outage took %s: a request waited for the database", d)
 	}
 
 	pg.Start()
