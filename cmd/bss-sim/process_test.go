@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,9 +33,10 @@ type simProcess struct {
 // waits until its admin API answers. The process is interrupted at cleanup.
 func startSimProcess(t *testing.T, env ...string) *simProcess {
 	t.Helper()
+	// The go command running this test is on PATH (go test puts GOROOT/bin there).
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the go command is not on PATH: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "bss-sim")
 	build := exec.Command(goBin, "build", "-o", bin, ".")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/domain"
 )
 
 // Config is every setting, read from the environment. Each field's env
@@ -149,11 +149,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
 		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD: set both or neither"))
 	}
-	// The admin is listed as staff, whose email the API renders as a plain
-	// address; anything else would break GET /v1/staff.
+	// The same rule as every other account's email (domain.ParseEmail), so
+	// the admin is found at login and listed as a plain address.
 	if c.BootstrapAdminEmail != "" {
-		if a, err := mail.ParseAddress(c.BootstrapAdminEmail); err != nil || a.Address != c.BootstrapAdminEmail {
-			errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL: want a plain address like admin@example.com"))
+		if _, err := domain.ParseEmail(c.BootstrapAdminEmail); err != nil {
+			msg := "want a plain address like admin@example.com"
+			var de *domain.Error
+			if errors.As(err, &de) && len(de.Fields) == 1 {
+				msg = de.Fields[0].Message
+			}
+			errs = append(errs, fmt.Errorf("BOOTSTRAP_ADMIN_EMAIL: %s", msg))
 		}
 	}
 	if c.BootstrapAdminPassword != "" && len(c.BootstrapAdminPassword) < 12 {

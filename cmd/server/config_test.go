@@ -98,6 +98,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "bootstrap password without email", set: map[string]string{"BOOTSTRAP_ADMIN_PASSWORD": "secretvalue-long"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
 		{name: "bootstrap password short", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "root@example.com", "BOOTSTRAP_ADMIN_PASSWORD": "secretvalue"}, naming: "BOOTSTRAP_ADMIN_PASSWORD"},
 		{name: "bootstrap email not an address", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "secretvalue", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-password"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
+		{name: "bootstrap email a lookalike", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "\u212asecretvalue@example.com", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-password"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
 		{name: "upstream", set: map[string]string{"UPSTREAM": "secretvalue"}, naming: "UPSTREAM"},
 	}
 	for _, c := range cases {

@@ -83,6 +83,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return errors.New("DATABASE_URL: cannot be parsed")
 	}
 	poolCfg.MaxConns = cfg.DatabaseMaxConn
+	if poolCfg.ConnConfig.ConnectTimeout == 0 {
+		// Without one, a request waits as long as the kernel keeps trying to
+		// reach an unreachable host; with one it answers 503 unavailable.
+		poolCfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return fmt.Errorf("database pool: %w", err)
@@ -162,7 +167,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    storehttp.ServerMaxHeaderBytes, // above the policy limit: 431 is the handler's problem document
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	admin := &http.Server{

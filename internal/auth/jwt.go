@@ -139,14 +139,21 @@ func (s *Signer) IssueAccess(p domain.Principal, now time.Time) (string, time.Du
 // never told to the caller.
 var ErrInvalidToken = errors.New("auth: invalid access token")
 
-// Verify parses and checks an access token: EdDSA only, a known kid, iss,
-// aud, exp (required), nbf, iat, and our access-token marker.
+// Verify parses and checks an access token: EdDSA only, a known kid, no
+// "crit" header (RFC 7515 §4.1.11: we understand no extension, so a token
+// that marks one as critical must be refused), iss, aud, exp (required), nbf,
+// iat (required), a lifetime exp − iat no longer than the configured one (a
+// token minted elsewhere with a longer life, or under an older, longer
+// setting, is refused), and our access-token marker.
 func (s *Signer) Verify(token string) (domain.Principal, error) {
 	if p, ok := s.cache.get(token, s.now()); ok {
 		return p, nil
 	}
 	var c Claims
 	_, err := s.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errors.New(`"crit" header present: no JWS extension is understood`)
+		}
 		kid, _ := t.Header["kid"].(string)
 		k, ok := s.pub[kid]
 		if !ok {
@@ -156,6 +163,12 @@ func (s *Signer) Verify(token string) (domain.Principal, error) {
 	})
 	if err != nil {
 		return domain.Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if c.IssuedAt == nil {
+		return domain.Principal{}, fmt.Errorf("%w: no iat", ErrInvalidToken)
+	}
+	if life := c.ExpiresAt.Sub(c.IssuedAt.Time); life > s.maxLifetime() {
+		return domain.Principal{}, fmt.Errorf("%w: lifetime %s exceeds %s", ErrInvalidToken, life, s.ttl)
 	}
 	if c.Typ != accessTyp || (c.Kind != domain.PrincipalUser && c.Kind != domain.PrincipalClient) {
 		return domain.Principal{}, fmt.Errorf("%w: not an access token", ErrInvalidToken)
@@ -171,6 +184,16 @@ func (s *Signer) Verify(token string) (domain.Principal, error) {
 	}
 	s.cache.put(token, v)
 	return p, nil
+}
+
+// maxLifetime is the configured lifetime rounded up to the precision of
+// NumericDate (whole seconds), which is how exp and iat are written.
+func (s *Signer) maxLifetime() time.Duration {
+	d := s.ttl.Truncate(jwt.TimePrecision)
+	if d < s.ttl {
+		d += jwt.TimePrecision
+	}
+	return d
 }
 
 // JWK is one RFC 8037 OKP public key.

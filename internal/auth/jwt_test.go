@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
 	"github.com/partnerlab/storefront/internal/auth"
@@ -235,5 +236,77 @@ func TestVerifyCacheKeepsTimeChecks(t *testing.T) {
 	now = start
 	if _, err := s.Verify(string(parts)); err == nil {
 		t.Fatal("tampered token verified")
+	}
+}
+
+// forge signs claims with key under the signer's kid, with extra header
+// fields: a token only our own key could have made, shaped as a test needs.
+func forge(t *testing.T, key ed25519.PrivateKey, header map[string]any, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = auth.KeyID(key.Public().(ed25519.PublicKey))
+	for k, v := range header {
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestVerifyRefusesCritAndLongLifetime: a correctly signed token is still
+// refused when its header marks an extension critical (we understand none)
+// or when it claims to live longer than the configured lifetime.
+func TestVerifyRefusesCritAndLongLifetime(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	const ttl = 15 * time.Minute
+	s := auth.NewSigner(key, nil, "iss", "aud", ttl)
+	now := time.Now()
+	claims := func(iat, exp time.Time) jwt.MapClaims {
+		c := jwt.MapClaims{"iss": "iss", "aud": []string{"aud"}, "sub": uuid.NewString(), "exp": exp.Unix(),
+			"nbf": now.Add(-time.Second).Unix(), "jti": uuid.NewString(), "knd": "user", "typ": "access"}
+		if !iat.IsZero() {
+			c["iat"] = iat.Unix()
+		}
+		return c
+	}
+	cases := []struct {
+		name   string
+		header map[string]any
+		claims jwt.MapClaims
+		ok     bool
+	}{
+		{"forged like ours", nil, claims(now, now.Add(ttl)), true},
+		{"crit with an unknown extension", map[string]any{"crit": []string{"exp-ext"}, "exp-ext": true}, claims(now, now.Add(ttl)), false},
+		{"crit listing b64", map[string]any{"crit": []string{"b64"}, "b64": true}, claims(now, now.Add(ttl)), false},
+		{"crit empty", map[string]any{"crit": []string{}}, claims(now, now.Add(ttl)), false},
+		{"lifetime one second over", nil, claims(now, now.Add(ttl+time.Second)), false},
+		{"lifetime a day", nil, claims(now, now.Add(24*time.Hour)), false},
+		{"issued long ago, still unexpired", nil, claims(now.Add(-time.Hour), now.Add(time.Minute)), false},
+		{"no iat", nil, claims(time.Time{}, now.Add(ttl)), false},
+	}
+	for _, c := range cases {
+		_, err := s.Verify(forge(t, key, c.header, c.claims))
+		if (err == nil) != c.ok {
+			t.Errorf("%s: Verify err = %v, want ok=%v", c.name, err, c.ok)
+		}
+		if err != nil && !errors.Is(err, auth.ErrInvalidToken) {
+			t.Errorf("%s: %v is not ErrInvalidToken", c.name, err)
+		}
+	}
+
+	// A lifetime that is not whole seconds is rounded up, as exp and iat are
+	// written in seconds: the signer's own tokens always verify.
+	odd := auth.NewSigner(key, nil, "iss", "aud", 1500*time.Millisecond)
+	for i := range 5 {
+		tok, _, err := odd.IssueAccess(domain.Principal{Kind: domain.PrincipalUser, ID: uuid.New()}, now.Add(time.Duration(i)*300*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := odd.Verify(tok); err != nil {
+			t.Fatalf("own token with a 1.5 s lifetime: %v", err)
+		}
 	}
 }

@@ -86,7 +86,10 @@ func (s *AuthService) Signup(ctx context.Context, in SignupInput) (TokenPair, er
 // unknown email and a wrong password), ErrAccountLocked with RetryAfter.
 func (s *AuthService) Login(ctx context.Context, email, password string) (TokenPair, error) {
 	now := s.clock.Now()
-	key := NormalizeEmail(email)
+	key, err := ParseEmail(email)
+	if err != nil {
+		return TokenPair{}, err
+	}
 	n, oldest, err := s.store.Auth().LoginFailures(ctx, key, now.Add(-LoginFailureWindow))
 	if err != nil {
 		return TokenPair{}, err
@@ -209,7 +212,11 @@ func (s *AuthService) PurgeCredentials(ctx context.Context) (int64, error) {
 // EnsureAdmin creates the first admin from configuration when no user has
 // that email. It never changes an existing user. Reports whether it created one.
 func (s *AuthService) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
-	_, err := s.store.Auth().UserByEmail(ctx, NormalizeEmail(email))
+	key, err := ParseEmail(email)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.store.Auth().UserByEmail(ctx, key)
 	if err == nil {
 		return false, nil
 	}
@@ -417,6 +424,10 @@ func (s *AuthService) ClientCredentials(ctx context.Context, clientID uuid.UUID,
 }
 
 func (s *AuthService) newUser(email, password, mobile, name string, roles []Role) (User, error) {
+	email, err := ParseEmail(email)
+	if err != nil {
+		return User{}, err
+	}
 	hash, err := s.hasher.Hash(password)
 	if err != nil {
 		return User{}, err

@@ -26,6 +26,11 @@ const (
 	CodeAccountLocked    Code = "account_locked"   // too many failed logins; retry after
 	CodeAccountDisabled  Code = "account_disabled" // the token's user or client is disabled or deleted
 	CodeInternal         Code = "internal"
+	// CodeUnavailable: a dependency of ours (the database) cannot be reached
+	// or is shutting down. Retryable, with Error.RetryAfter. A write whose
+	// connection broke during COMMIT may have happened; sending it again is
+	// safe where it carries an Idempotency-Key (docs/design.md §2.7).
+	CodeUnavailable Code = "unavailable"
 
 	// Cloud (Huawei) outcomes. Error.Upstream carries Huawei's own code.
 	CodeInsufficientBalance Code = "insufficient_balance"
@@ -106,7 +111,7 @@ func (e *Error) Is(target error) bool {
 // Retryable reports whether the same request may be sent again unchanged.
 func (e *Error) Retryable() bool {
 	switch e.Code {
-	case CodeRateLimited, CodeAccountLocked, CodeInProgress, CodeUpstreamThrottled, CodeUpstreamUnavailable:
+	case CodeRateLimited, CodeAccountLocked, CodeInProgress, CodeUnavailable, CodeUpstreamThrottled, CodeUpstreamUnavailable:
 		return true
 	}
 	return false
@@ -124,6 +129,7 @@ var (
 	ErrAlreadyExists       = &Error{Code: CodeAlreadyExists}
 	ErrRateLimited         = &Error{Code: CodeRateLimited}
 	ErrAccountLocked       = &Error{Code: CodeAccountLocked}
+	ErrUnavailable         = &Error{Code: CodeUnavailable}
 	ErrInsufficientBalance = &Error{Code: CodeInsufficientBalance}
 	ErrUpstreamRejected    = &Error{Code: CodeUpstreamRejected}
 	ErrUpstreamNotFound    = &Error{Code: CodeUpstreamNotFound}

@@ -52,6 +52,8 @@ func (u User) IsStaff() bool {
 }
 
 // NormalizeEmail is the key emails are unique by: trimmed and lower-cased.
+// It is not a validation: every address comes from ParseEmail, whose
+// canonical form it leaves unchanged.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // PrincipalKind says whether a caller is a person or a third-party client.

@@ -75,9 +75,13 @@ func TestOps(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _, _ = h.pool.Exec(context.Background(), `UPDATE schema_migrations SET dirty = false`) })
-		p := h.do(req{method: "GET", path: "/readyz"}).wantProblem(t, http.StatusServiceUnavailable, "not_ready")
+		res := h.do(req{method: "GET", path: "/readyz"})
+		p := res.wantProblem(t, http.StatusServiceUnavailable, "not_ready")
 		if !p.Retryable || strings.Contains(p.Detail, "dirty") {
 			t.Fatalf("problem %+v: want retryable, without internals", p)
+		}
+		if ra := res.header.Get("Retry-After"); ra == "" || ra == "0" {
+			t.Fatalf("Retry-After %q", ra)
 		}
 		h.do(req{method: "GET", path: "/healthz"}).wantStatus(t, http.StatusOK)
 	})

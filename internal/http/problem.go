@@ -57,6 +57,7 @@ var statusOf = map[domain.Code]struct {
 	domain.CodeAccountLocked:       {http.StatusTooManyRequests, "Too many failed logins"},
 	domain.CodeAccountDisabled:     {http.StatusUnauthorized, "Account disabled"},
 	domain.CodeInternal:            {http.StatusInternalServerError, "Internal error"},
+	domain.CodeUnavailable:         {http.StatusServiceUnavailable, "Service unavailable"},
 	domain.CodeInsufficientBalance: {http.StatusUnprocessableEntity, "Insufficient balance"},
 	domain.CodeUpstreamRejected:    {http.StatusUnprocessableEntity, "Huawei Cloud refused the operation"},
 	domain.CodeUpstreamNotFound:    {http.StatusNotFound, "Not found at Huawei Cloud"},
@@ -71,6 +72,7 @@ var statusOf = map[domain.Code]struct {
 	codePayloadTooLarge:            {http.StatusRequestEntityTooLarge, "Payload too large"},
 	codeUnsupportedMediaType:       {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeNotReady:                   {http.StatusServiceUnavailable, "Not ready"},
+	codeHeaderTooLarge:             {http.StatusRequestHeaderFieldsTooLarge, "Request header fields too large"},
 }
 
 // HTTP-only codes: they describe the request's envelope, not a domain rule.
@@ -80,6 +82,7 @@ const (
 	codePayloadTooLarge      domain.Code = "payload_too_large"
 	codeUnsupportedMediaType domain.Code = "unsupported_media_type"
 	codeNotReady             domain.Code = "not_ready"
+	codeHeaderTooLarge       domain.Code = "header_too_large"
 )
 
 // writeError renders err as a problem. Errors outside the domain vocabulary

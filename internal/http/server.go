@@ -110,7 +110,7 @@ func (s *Server) Handler() http.Handler {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(s.accessLog, s.recoverer, securityHeaders)
+	r.Use(s.accessLog, s.recoverer, securityHeaders, s.headerLimit)
 	if len(s.cfg.CORSAllowedOrigins) > 0 {
 		r.Use(cors.Handler(cors.Options{
 			AllowedOrigins:   s.cfg.CORSAllowedOrigins,
@@ -219,11 +219,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	v, err := s.ready(r.Context())
 	if err != nil {
 		s.log.WarnContext(r.Context(), "not ready", "error", err)
-		s.writeError(w, r, domain.Errorf(codeNotReady, "database unreachable or schema not current"))
+		s.writeError(w, r, &domain.Error{Code: codeNotReady, Message: "database unreachable or schema not current", RetryAfter: readyRetryAfter})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "schema_version": v})
 }
+
+// readyRetryAfter is the Retry-After of a 503 from /readyz.
+const readyRetryAfter = 5 * time.Second
 
 func serveSpec(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")

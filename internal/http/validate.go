@@ -106,7 +106,9 @@ func (s *Server) validateThen(w http.ResponseWriter, r *http.Request, rt *route,
 			return
 		}
 	}
-	next.ServeHTTP(w, r)
+	// What the schema cannot say: no duplicate keys, trailing data, invalid
+	// UTF-8 or control characters (input.go).
+	s.checkInput(next).ServeHTTP(w, r)
 }
 
 // validationOptions: security is the gate's (domain.Policy), so the

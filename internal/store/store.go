@@ -96,6 +96,9 @@ func (s *Store) inTx(ctx context.Context, fn func(*Store) error) error {
 			return fn(&Store{conn: tx, q: db.New(tx), tx: tx, jobs: s.jobs})
 		})
 		if !isRetryable(err) {
+			if u := unavailable(err); u != nil { // Begin or Commit could not reach the database
+				return u
+			}
 			return err
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
@@ -109,14 +112,18 @@ func isRetryable(err error) bool {
 }
 
 // translate maps driver errors to the domain vocabulary: no rows → not
-// found; unique violations by constraint name. Anything else stays as is
-// (an internal error for the caller).
+// found; unique violations by constraint name; an unreachable database →
+// unavailable (errors.go). Anything else stays as is (an internal error for
+// the caller).
 func translate(err error, what string) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Errorf(domain.CodeNotFound, "%s not found", what)
+	}
+	if u := unavailable(err); u != nil {
+		return u
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -3461,6 +3461,37 @@ func (response ListApiClients500ApplicationProblemPlusJSONResponse) VisitListApi
 	return err
 }
 
+type ListApiClients503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListApiClients503ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListApiClientsdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -3739,6 +3770,37 @@ func (response CreateApiClient500ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateApiClient503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient503ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateApiClientdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -3981,6 +4043,37 @@ func (response DisableApiClient500ApplicationProblemPlusJSONResponse) VisitDisab
 	return err
 }
 
+type DisableApiClient503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DisableApiClient503ApplicationProblemPlusJSONResponse) VisitDisableApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DisableApiClientdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -4194,6 +4287,37 @@ func (response ListAuditEvents500ApplicationProblemPlusJSONResponse) VisitListAu
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents503ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4443,6 +4567,37 @@ func (response Login500ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
+type Login503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogindefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -4592,6 +4747,37 @@ func (response Logout500ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4781,6 +4967,37 @@ func (response RefreshToken500ApplicationProblemPlusJSONResponse) VisitRefreshTo
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshToken503ApplicationProblemPlusJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5030,6 +5247,37 @@ func (response Signup500ApplicationProblemPlusJSONResponse) VisitSignupResponse(
 	return err
 }
 
+type Signup503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Signup503ApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SignupdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -5215,6 +5463,37 @@ func (response ListCustomers500ApplicationProblemPlusJSONResponse) VisitListCust
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomers503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers503ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5581,6 +5860,37 @@ func (response CreateCustomer500ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateCustomer503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCustomer503ApplicationProblemPlusJSONResponse) VisitCreateCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCustomerdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -5794,6 +6104,37 @@ func (response GetCustomer500ApplicationProblemPlusJSONResponse) VisitGetCustome
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer503ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6012,6 +6353,37 @@ func (response ListCustomerEvents500ApplicationProblemPlusJSONResponse) VisitLis
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCustomerEvents503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomerEvents503ApplicationProblemPlusJSONResponse) VisitListCustomerEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6379,6 +6751,37 @@ func (response FreezeCustomer500ApplicationProblemPlusJSONResponse) VisitFreezeC
 	return err
 }
 
+type FreezeCustomer503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response FreezeCustomer503ApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type FreezeCustomerdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -6592,6 +6995,37 @@ func (response GetRealname500ApplicationProblemPlusJSONResponse) VisitGetRealnam
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealname503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealname503ApplicationProblemPlusJSONResponse) VisitGetRealnameResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6810,6 +7244,37 @@ func (response ListRealnameApplications500ApplicationProblemPlusJSONResponse) Vi
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRealnameApplications503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRealnameApplications503ApplicationProblemPlusJSONResponse) VisitListRealnameApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7177,6 +7642,37 @@ func (response CreateRealnameApplication500ApplicationProblemPlusJSONResponse) V
 	return err
 }
 
+type CreateRealnameApplication503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRealnameApplication503ApplicationProblemPlusJSONResponse) VisitCreateRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateRealnameApplicationdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -7391,6 +7887,37 @@ func (response GetRealnameApplication500ApplicationProblemPlusJSONResponse) Visi
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRealnameApplication503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRealnameApplication503ApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7758,6 +8285,37 @@ func (response UnfreezeCustomer500ApplicationProblemPlusJSONResponse) VisitUnfre
 	return err
 }
 
+type UnfreezeCustomer503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UnfreezeCustomer503ApplicationProblemPlusJSONResponse) VisitUnfreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnfreezeCustomerdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -8120,6 +8678,37 @@ func (response UploadFile500ApplicationProblemPlusJSONResponse) VisitUploadFileR
 	return err
 }
 
+type UploadFile503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UploadFile503ApplicationProblemPlusJSONResponse) VisitUploadFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UploadFiledefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -8337,6 +8926,37 @@ func (response GetFile500ApplicationProblemPlusJSONResponse) VisitGetFileRespons
 	return err
 }
 
+type GetFile503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFile503ApplicationProblemPlusJSONResponse) VisitGetFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetFiledefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -8493,6 +9113,37 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8742,6 +9393,37 @@ func (response OauthToken500ApplicationProblemPlusJSONResponse) VisitOauthTokenR
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OauthToken503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response OauthToken503ApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9749,6 +10431,37 @@ func (response ListStaff500ApplicationProblemPlusJSONResponse) VisitListStaffRes
 	return err
 }
 
+type ListStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListStaff503ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -10055,6 +10768,37 @@ func (response CreateStaff500ApplicationProblemPlusJSONResponse) VisitCreateStaf
 	return err
 }
 
+type CreateStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff503ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateStaffdefaultApplicationProblemPlusJSONResponse struct {
 	Body       Problem
 	Headers    ProblemResponseHeaders
@@ -10296,6 +11040,37 @@ func (response GetStaff500ApplicationProblemPlusJSONResponse) VisitGetStaffRespo
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetStaff503ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10631,6 +11406,37 @@ func (response UpdateStaff500ApplicationProblemPlusJSONResponse) VisitUpdateStaf
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStaff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff503ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11630,162 +12436,172 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tbhu50iB8KwW9DxD7PC3ZcuzMxMaDdx1PcjbnTCbZOMEAG2fVVHdJ4rib7CHZVpQgwPm1wP7ds5ew",
-	"wN7HXspcyYIf/Sm2JCuOJzNH+RFYUpOsLhbrm1WfehFPM86QKdk7/dSbIYlRmD/Powil7F9wpgRP+udJ",
-	"wuf9l4JOKdM/xygjQTNFOeud9i6RKZjPkIGaIQj8NUepHkiwzwOVQO1PEWcTOs0FxnDx8vUlEDNtQqWC",
-	"Pf3F6PzHH1/+/PSH0cvXz//6/KfL/UEv6MlohinRq064SInqnfZyQXtBLyUffkQ2VbPe6dHh8fdBTy0y",
-	"7J32pBKUTXufPwe9CxLNsHiLZcDf8GtkEohAYHiDAiL9fNxctbbMo2PfIs9jTDOukKn+a8wSssB4ealQ",
-	"iRzDAktUAmFyjkIjR2NGKq6x4r7kEyAMkIiEoigQCnOqZvZhkiKUq0aL/t9x0YQZWZ72Tt/19KK99z6g",
-	"XxOFP9KUqr75fxng13ZVaTcJ43IPcyHMflMW83nHBlGmHh7ZLaKpBmV4aP4FvZQy+81hCRVlCqcoWmC9",
-	"xpRQpsHtBi3Bibp/uCR60PWW0Q+gaIqwJzHiLJb7QPSpoNHMAx8IPY3sBvPRcR3Mx+W/9ZCiEov++USh",
-	"8J1UAxooDnNCFYxxwoU+skosKJtuirXvHx2vxdnnoJcRQVJUjqVc5EJyD0wvM/JrbvAjuYCJ4KnBVybw",
-	"hvJcQkam+EBCyPCDGtmnQg2o5kS9X3MUi17QYyTVy9ufu47vyfDIAF18HmoQlUKhZ/pv7877/5X0Px72",
-	"H4/67//933r+o/6K6JHtdziHt2+f/1BClemHSqBo3At6+hBToTmDPpN+rpabJ2sAP3y0kt9Ei7/jYhmY",
-	"F+QaJRCzqxRjePXy8g1IMsFTg9gJFVLVuHTFiEomFINwjAz2NNe5YqGHyZ2C4Wn7MOGi4kvXuAggIkmC",
-	"wsw05vHCPEEUJEikgu+OYMZzIQfwpjboihn+RhhXMxR2mAVNwvHREYS0eu3RNS5GAnOJcXimz1iCy68G",
-	"ImcygOPDx1csdN+NKBtlgk8FShkOYPjbP/55dHICmaBMkXGCcH558fw5RDMiSKQJ9wyI2VqNHgJTzmOI",
-	"ZpxGOLhixW5bsVntd4szd1Hj0cnJKmq8uvpwNOxfXX347mkXNXZw7ldkiiDpR+w6JYkZVwcrxgnJE9U7",
-	"PTkMVnPL2qkf+k+9QJlxJtEc+ick/itROCeGTiPONAXpP0mWJTQiGuSDTPBxgum//yK50S4quP5N4KR3",
-	"2vv/DipF5cD+Kg9e2VF20SYG/nNO5kjhIuG5JuWJJhTguYBIYIxMUZLIALgAqkr6nxMJOculJgONuM2V",
-	"IR+QbvTBqqF+Kbxqtvbj3QJzs1mqIX4Rt+ks+nGzDU9I7ITzfW73C5JomsW4PPpakFBMYkAhuJCwF9o/",
-	"3r0P93ebu+XmXnA2SWh0r1tbrCkr7bdQpKQiandSt93MZ1yMaRwju8/d1PLeqgYPJAieIKRkAYwriLmx",
-	"inbbueV2PmdacSDJU83m7nNLL3mKakbZFCaEJlrMMiNpJY3xzJzXGBWhiVagEj6dYlyd5IJb0zhw9rec",
-	"8TnbEcGWRPATV894zuL73P+fuIKJXhT2uDBHWdUO+U7YbruXr8gi4SR+w/mPREzxPrf0iTa9uD6OQ3hB",
-	"n+y2cNstdCi+x607Z1bj3e3Zlnt2ieKGRviWkRtCE20L3uv2QYwZshhZtIA9IzyJImMiUVs0dat2X8vT",
-	"vILyzPrwgEwUCghrTsAQnD9yRxNb0MSSP3Xl6NqjZnffcP6CsEXhr75PUnqp+TcBQRSC8fcYf4cmKRJF",
-	"PGfKRB4wzbgggiYLSHh0jbEjIKfLJXxK2Y5w7p9w3jKSqxkX9CPeqzb3gkqpdXkugLIbktC47jLbEcKW",
-	"UuUtywTXb6xZ9VOmqFrct9ld2loS5pgk4Bxm41xBRJjW28cIMWcIe4S1g4tgfe2w5KEPgMBccDaFyxeX",
-	"EPEYg0JMFW5XYj1xO0tge+KReZZxoTB+gTElb4zP/f6o52ezvxd2tb5efbeVW23l5yLiYrGW0YuEug3M",
-	"BM9QKGqDJpFAojAeEdWID8ZEYV/RFJtBQk9SQtCjnhSE80RyowG8PM/VDMLILD+isQmn3i4MWcSSGhGt",
-	"4dH3ngdlxDP7XlRhKtdR4qV+XI9LyYfndsCwWp8IQRZmVkVULuu5DiRS9EbjJqaGz8b+xIcqEPvORmbN",
-	"i5RgljMH9W2oZuLjXzAypFVu4Cti7fPmJpYvu9FbV9TQfPPDw+VXrwXCfQFu+/i74p2DHsuTpPd+6d3N",
-	"Cs3ZVr7mz1TNLjES6KPYgpRuH9AOisGynLvlYZzxOQPOIsN3GgFU72x3dXh2B2LFgQhqW97eQS8V5TFV",
-	"T2+87E7DaWXVuo0hkbI03zpqm+/X8rEIetfUukwLvOXSRPNJRkf2xTQOFlJh6kFg0BPcOgk8Ohd3eQkG",
-	"bv2/SaNqkfHDzc+sgTRwCSV6WR+qi43JOjHqQ8J2NM8jE437otNWpmbEm52ePE2J8KS9/DwjCqIZYVOM",
-	"AxAYW3zvMQ6WMGUAmrSltm4iTT0TrTMhsDwdo7C+6pR8eFWjrWpvaghWREx9TPALyVA5vc5LGl0H1vxq",
-	"dm+ZFHxnu75hxXkKihNYvlpjUyqUrz7YdyIGKzbxrclBKwQvKmu4luhA4phqDJKkTjwTkkgMvqqkbEvD",
-	"ZjrR0vipIEyNCkIr+J2btWboe/mckQce8ZyRCPsSMyK0cACZjyUq4BMbCDJzP5BgpckZuEwjIEnS4oO1",
-	"Teui9hr8txVAdvtMwq9PAmkzZKSKX2tQHR8+9u0EfsioQDmyJs7mmZKenKkaZtdgI+gZCJc28AkSgWK9",
-	"dG+8ZmOyxgsVAHnRaFSAUifc7gx0aUprqPdu9KaUsuJTi6UEvZzRX3N0PyuRYxuDTdWoG0EXuVQ8RbEd",
-	"fpyHdlTgaVmzcD4W4581Qg327FcPJIg80QdNIoLAKZVKGMcARDOMrkspVxcxNbyf+Gg9JTRZh+2n5iGN",
-	"bT6mViFa9fgL+5Te1VSOIh63CaLJzB41cyMP+4/ff3r02ZMVGRjtbeQzf19mKIjiQgJnycLmwko6ZRj3",
-	"8wz0MJjPOIwx4lpJsKlGdhtvbx8vn7xqR0sc1V6+m5QuFZlMtqOj223clqcyI1LOuYjXepiK55zKfIuD",
-	"bDDAk9ZhfviFZ9lip/YCBVzevXCU4JUdjcO6Tt29A/u03NeG+F+p3k8E/4hsVEqaykY00Bsd0L4HYfFI",
-	"oOS5iLT1p2d4v2rmmeE7HrxIySNKCtOuWDBDFtsZzGUgkXrN0qAX85RQtmwUrLZi3KiVe+Ebh0XaFGf4",
-	"ctI7fbeaIt9mUgkkqc22+hx8KuA3E35+byitYr2e20A2wBaetr3l9QDdnmbhNnE13D+DjEsFZEooA8Vt",
-	"uFfzJQ9iLYVpnmVWWa8YVMgOGvvWeg3fwdhOka2ERDuTV15jfArDh9//5S9/+cvJo+++b8mroW869+6j",
-	"ypPQjqtPBOJHE0XPmftba0OZcvcdGFewQAUlUcJ44famjmQ71HCX4s+1B0QgSTRBjpY9NDm7QUEn1GwW",
-	"ZSOBNxTnvaBX+1qgRnXHKVnh9LEn3juqJiK/SKpZemmKtoKrViKu8B41WNDSni3jqWQtaz2xBXO+Cwu0",
-	"ZPTfmv35tGD65ZaVqG5JgZrAfujZ/WcUk7jME21Zpx5FzCeBTEhv+Zz97fLlT5BxbdqIfkKvETKiZoUt",
-	"aAYFgIPpAEIDfLiRRzdFKd3O1hnB4dHxOgK1YAb2taqJfOh95vhRGx8m6rVkcdGUTPHglwz1vtoP4zQr",
-	"/85Y9f2UTowzsRahiyfeY3kHmkGhsG7pX9huVJaLjMsGfoqz7GdaM3J08shDZi0Vn/Qn7z89Ovar+ZJ+",
-	"xNV3JoeHx9+ffPdo3Y0lD0szc5dwBk0qqN53LV/SNPU2SziJPZT1ZTs1ceRajhtTRswdr8YRKTDwhXu2",
-	"dKySOh68r26k43Zmi0Ail+IBm7i3bq3drn1TB8oqj8iP2gb/QvtsBQdfZ3LdylpbZwH53u8FfpUAdYv+",
-	"l10cWkl5IEsTHARGXMQmDgjm5nJEUgTSyIosnz4DLWzd9ebAaHgTLkBqS9J8On/13Pkm5cbGvddwKLaw",
-	"lRWf2xSb9jqbG2zbsYX1oaz3K7XxDcNSt7Xgl433Y08A8xsPi7rgW6mdWhTU4qRrpMGLDpvnHLTxlWiq",
-	"vJhRRsBuhwtLBTAcQkyn1ISvOBg2JhYm16ptGg2bx795oXj47mH/8XvrOnvsl6mvanylCePw8Ld//HN4",
-	"9H3tZnR78Tbz8UmdWkZ8q6LDswt4fHzyHbjsJXdpyN36u1Rc4ERwpgA/KGSScpuV6ldeW/EJe7E7JdGM",
-	"MuwLJLH5Qj8Ne1YZNZmORjkbOcM8gJBxNTI3W/QHymQ+mdDIhBnGJCEswrDtS/UyOvsmbS7vq1fi3BCb",
-	"H4GaJr/eWqFMKg31ZpB0BmU7QrhKLIpk+XZUFk22YFkfoEhETMkCxggSWeHVyJmL3g4q4hxzniBhzZPc",
-	"HW45aRTIqOOhFm5RVC1xO7/lUaj9rVIfr5+DwAkK1LKIkZSyqStZYYlXuRy5tfPnzo+0bqNb/iZ/DNi+",
-	"Vj1dw1o9jVButVM+FvW6UAGXJH5bsFAW0xsa5yQx3hGFIhPU6sRmDzfwi/CMMurX87oHfQUfSvHcrbWZ",
-	"taZ9uRPFq5ZCpL7mqo04r8xGn3GaZoQtfN5OU1uiG4t3ob8JjKka+XmudeMNNkfcF1uud+/A1UbOiMZN",
-	"bnxrP+cqhWdbG31kNYM7QTuNRyvzTjbJl1rLC96vyJb74jeosRFfEZAHEqwRZ0tvFZygmz2v5jotN75z",
-	"YoanpQO59CqX/uMz6PT205aT3+/PX8fUVvj5tYiJv+yo+1Th+mFdVozLk1NnfI3cwRpQG3K/u3Dt+pjq",
-	"t+bl9cC4qW+hSZrVoTyF0J3yEPa0qZ9xoQKYXY9SEpF8lKEw18MUoXPCyo/l7wIljbWqUz5SfnN6xdRM",
-	"IAJRikSzVKMbKAMuYhTw2z/+F1CTUqQWpopXAGMSXQMXgNqG6UtF0sz9MiMs7s8wiSGbccX39VPhmLDr",
-	"UUREHF6xPc4QJiRC+0AAWZJL94jz7oTGtCcMwiKuHlr90tj+ETKE4ff7gTUqQo1mOyIseWo4uGIVBzM/",
-	"Wh52CmFd3GqToCYBzccqo9AiO2hgxdzm5GJKGJVmW69YPQfRVK46c5AlOCWJ3gjJWRho1dKWuLPfPJDw",
-	"/AfQmygIVabQggEUU6N86s/7tjpV87DUMbXG+VpWQuu//zQMulyw7TduFJLqjXNJGUo5SmiEzIiDgrV5",
-	"fsrycUKjkTZSqMpdRMgEIpORxdrHIiSZkPkI2YSLCFObnFt/YOS0XnNHye9mX6M2rXG+tRSfFhbXDL57",
-	"paI7BaKtK3Qn/Qz9akY76FHwjl7QazEPkzla4x71J0pmUT1U/6o84t69uhNVo36cbumh/QIEbkVe/nSz",
-	"CgqfyNiSjgVORySOBUq5Ueqhft45n9qrLTGP95+OOqI2nclem6V3+fPhy1Pll6gTgXK2bSjCDPZmhq6P",
-	"SCwFE+qT+WGtsi0uZhhdbwd1++C2s86s09prC5Mk96jleoJTOPntH/98eAR8AgnqzZJB6ZgMR06S9sMA",
-	"pCJCUTZ110Xd00ag65+1phzybBQehHJGYj4fuS9JkrgJB84HegrDYd98VflI7UkYgHmJUy3tHRV7rIbb",
-	"7I7zolgMbLg50oi6pcyneumIZT+WfbWR6K5v+4wLhwAZwIzPISVsASkXVUaiNP4zm52DwmKaqkYow1vr",
-	"1le09V3pHGtmrUifVfXzbKHNFirtlhWvWrdctGlTktvIFB8YCTSVlde6hdp5kyUqS4i8W+Ou4JQZ7UUS",
-	"h7ZAbNanYROMWKFD4pT6U2Mu2yHEEuGnAknd9pGnc0GVUTW0tlv+7j4VP0ZEkYRP7a/eFemU5dl9JHh2",
-	"J13Zo9VfHX7wRBtuF164faboNvHKy1Re8HjL0PPtkpdb4LnBK4C69N5/K1Lv78pEr83nhUWRyeSrxHRv",
-	"R45f45bll4cqt0k2vtMwY0HkZXhxw+vIBvC7cJNY+vjWHCPVvtRwfEvmbm7/vCJU3P0NIH+Z9ZwpmhQ5",
-	"vSglmPnBDV0trTe6ObRWP/26N4iay3ffKPJt6FuXQXuvOUL+9B4veMZF+QWXL+6EI7hJ/ADWQxj+27CN",
-	"3Bhb5xrjwHrCqSrc0N2R9HUM35+Z2dWMo/5iazMyNU/FKBdULS41Y3I+LEOn57mtwW8/PSuO0N9+ftPz",
-	"1Q/mIjUdD14/u/j+u6MT2Pvbz2/gCUoFF66U8Cuh9yZCuT+A8/pJNd0IwgOSq9mBuWwVBsVHafS26rM7",
-	"C6Gxcw64+c5MEp4CAb2kvWwEtqD+0/jo5GT4GPZCkkxDeBr/cHkeQHhN47BYdTDHJOlfMz5nB7/Mr+Xg",
-	"F8lZuB+ALcw0PIGUslxpI8Hc7UKb5BRSKTVYJI/D4IqF+CFzxhkbT8Izc/vJrmeK2rt4hSvG71AObq9S",
-	"e3nTdGgxd6evmHIX26vGIHuFShxAwZADcPw4AMOO989MQ5M0Uws7mf7W1F5fFHewKHNVQ63v0kgjYzlZ",
-	"1lQSyEyprLoLW7uPu3wGbr/5tjLK0eDQJW3Vq1+5NgdUxP2MCLUAw4etPSiv2J7NAwJzRxVjyFC4SfYt",
-	"bi1FFf1eSIogZ1yofkJvNBKr7dyHgjg0rERCRfVnV8xlkwGR17atAjCcA2cIlEmFJNYGuiNGbYTvvX52",
-	"AY++O34M//f/HA+OBw+dc3iS8HntRnILkVUyVsOAOe291iu4ZIc4jxS433PrhM6ExuSgYSfVR5bfDjym",
-	"1Km78lbzuzcH1C0tN6H9yvWscHmdg7YZdtr7LzlXGNinAxCocabH5EzmY00zYxyU4vGtSHqnvYObYf0Y",
-	"G5ZUMCn99ZEtlkTZhBep4sQWR3d6cE+WeUv/CT+QNEtwEPG06sNQy2tSSNLecnHl6gFHN6+fXr4xSYV8",
-	"0s591ETJTM6kJPp4ZglRmvxP6zmUtfughMVXTCBJ+uYCqY0s2pATcNaYOzD7qqlJ48wg0VSJm8ACiUgW",
-	"BylnapYsqi1wOCZJcMVKHGfFuuAyqAwLsUsOrtgVu+DsRhMhZ/IUzGUCyiCUjFzjKCISwzOgse3X9Pbt",
-	"8x9uvgMrXuSZab1jf9H0/vDhw8fw9s3FGaSc4cJ277DPuj4jRxBjRFN9rm0gyZaVjxbhAH6kUknIZdmU",
-	"JiNTyixm9kLj0Ajht//xv0HrxWak5MKkjNVa1Ohj9vQGxcJWZDUgMCgT3cKuml0hxDzKU9sqyPjPpM1g",
-	"C02kyR7eInBiXNQaYxOKonfa+9F+/xonfa2gCIqK1Dt/1L+s19LonXfREp+zFj0NylyjBoGev3pu49PS",
-	"0u7hYDg4NDVCMmQko73T3kPzlXEbzAxv8Ys4w39Q3JjyYu+WUgU5NyFke0ZtrsYByWjfMUY9euqrI/Sm",
-	"xrprablBsbs2Zu92XEsjzYvMYdD0Pih9SZSz57HBtVTlRXjZa7Y76sg/qR45KEqUrX3Q9U36/L7VWuXo",
-	"8HBFGbjblX9r1rLyVqbNyBT1iW+gjiexFqUmejkAWx2q3k/N1HO36X27onFb1v87tvvsG1fSw0Gt8YoZ",
-	"Mlw/pFFj1Ax6uH5Q1TZCjzh6vH5Euwbu56B3sskbNTsaGIJ0oeV1I6tahpUNYU5k3Xp4V/gJ9Lmq+KA+",
-	"1HUSN0HLqTTP13iMZjoZl8p/dSFslCMJywaIVEIBpdHCz5wn3fXdmhHpmg82GU2r5satOU2rX5hlJGY3",
-	"nvB4cWc8pKM0yOem6Wdu4i9xsuHdc7JauTpfXxnrTDuDa8TMauTmWWC2d+C9cKqOxpGrZvQN2fG8++R5",
-	"ww1GtJs3mHEnm4DnKfX652S0paVX47adzLal4h18ovFny3oTVB0lcgoDnjBgHBLOpiiAj5Wtn3CNTBsN",
-	"rv9roi1KbSXIHGPnnjXaN2U1N8syZ/7BOvLumDU3OOPx8tu5VeMdn9rxqW4+ZSln9YiyYdCfk8e4g7Ih",
-	"k7n92TW9YJ0BmsdU9fFmpQVq3QH2IivGYCtfBMBwXhpRZ9ZfamtUddicZY3EezA6g+W4AreFTLuai5qa",
-	"kq5u5NY9bn0MvUCXvbJXluayUaRwBTgumbSroXd3C1bS/zgadDRf9UF4TZnxvtoYhqv3ylkXaLbYZhEu",
-	"88L38GgdfLcA73Zg3fEOnpumnLa7yF7hotvvgmEijJ/Us/xtsiLaMDyx3a7XL6/4Fy/+Vb01zZqrK901",
-	"liXtnC8758u3L68Nl9e0DUrYJJhSUutvC0OgDMaaNA6vF+bcNQ6vQm0mkB4UbcVjEDyfzpJF9YTp3W8C",
-	"agxyZlzSNsfUXipxbU6K1LPBFXtGb9A0SsoFymVrwTTCZFU1N9dm+vjosbvlUe/RdQYEMhT9569ssyYw",
-	"zAElKM6tx7+lB5jX/zp+nEZBk428N3fH2aoMHV+rURs/37mSv31utnOSrGOIDcanKRsos4yhYjq1yqQV",
-	"I1SzFh/kuepmhK/xhl+7araZQIkmN8GlB7iUBHN5zJgm9jOfmL74E5LSZNFMiPkCX8mPFtKvw7Nalzw2",
-	"4loez4rjMDxXsEcSyW2mlCqTN+ZElrJBSwqHC2GQvGtxda986Y972u2ZBOI5htW5W3Hm3bBVh742rwTB",
-	"FVGo9RF7ynOJA3hlmYHJ6WgBomZEGVIv6dtMEDs6lwbK+YwneMUssLBX5x8aGGQxxjaRrdSwjM627+7o",
-	"Wv3s+HDoU2/cC7wp00y/DY5xT3rOucnosrjMCBVnK7m3uYkzB5khUzsG9K0rRn9crvX0g8vIa7OLKgmx",
-	"ItkV3MvmzXYzLxsYkkCqtDXXdtKjGcEez2w+dnlBsHGLad8lBqpcsEKFWVZN7BWsr8Romve77jkavprP",
-	"OMs0KmLhVed+k5WwM7d+D66yAYO44GySUHsNYGdq3Y6NFXHnirtUDprY0DxQ5mdfZSpyZ4DHXBcxnVes",
-	"PlSVI62tJxFteMfoUXzOBnCJREQzCH8NISUqmqHJFXWAmfTcwDG/8maw1gcm9EPZ1btK5LXtYPADiVQA",
-	"RDZzjJBFYpEpbazAT7W4U1BLdfVab1Sqi/L97z/s9Mq8bVFJvNgyL2bOCpQYFLQQ0+Xx/7UrArNJUd1P",
-	"HYzVOh27liwv9lXrbl7Ef3nR1+V7rl52ucz+8vpfWFNvGTiXbgXkVlGg4sbj14kGFTCNN40KFeB849Gh",
-	"RjeElbGhkqE1Y9A7eb+zIr5i6GfD4gyevNyoJoAK+Vx9152TW5gUPBdL9cQJiwOgDAj8wsem1lZxE6Js",
-	"w+P6cOXji4ZBEn4oisrTOIT/aM5OtYA9b9+8QWGcJ5hMzH244vVrvxLXiMws4Pq0hPb+WAFW1Z8H9DYk",
-	"aKwluWDRTHDGc5ksTiG0vVMGtadNHnJZsdDdTbbKQdX1xiyskV17XdmVknxR7eQ3nJHc7sV3zyZY1VBm",
-	"RRayh+wmXHNLuUvy2+UA3GGS3x/EvDzaZHAmuKZoMk7wqSky+eeUjS1J+MT0p+xqfNEhGRvma5k+7bVh",
-	"z1dYqrBHmCms+EACrXvxj4PKzU+0FEuplOaKKMP9ZfHxV1Q12fHVNWEf633Tau+5U3i/ac74L5XMvJWG",
-	"/JLhOi7wRRnOTfZxsCbV2ZQfmZEsQ4YxKG5vv1WFIsrIYC3fa9kK7fZB3Vf+8y6Nc8eodozqThlVpWA8",
-	"kCbrMqEMPbmed8mtXLPW00/bztnlWrB97mSzb29oqqecFl+E+4VHuh5q0CpVWS4D9kJvh7pwv/RNnJW2",
-	"u2uZGprb9ca/b215pxA6Y14OwDAY341iC/W3br43ewhuZLYf3YvueF7UTNrZ5jvbfGeb/4vY5jUJ55Vr",
-	"z1xb8cp+blVR2tg2PxC1PlwdtWwQeK6MJ8DFRBOitO5c43heu7ts8fUVFdtyjQ67uwpQ7pTZnTL751Fm",
-	"RSsEXzvwVXPlO9Vri2n7tcPabZT/tNa89rQf+oMb2V29pFZa23Vs7tjUjk39WdkUaR7zu2RWXQbz87KD",
-	"TwBVAx+TxlY194Hf/vv/rP3qaoEO4LzWUIsIhAlNUEJuWuwXwWvXlR7C4i1CGC+a7kfYK3uBT/S6aj+w",
-	"BbrQdS4r2/QZa1MO4DIfp1Qp68p0v1aG+XxGE6wG3VCcy8D+CBlPEuky9GSeqAH8REylShZDvQGYbbdg",
-	"X6udq2dTE00pvdQ2SIRzkKbGeH0LHRymFKwE5yywiHVQ1SI2j7uC+r4ued+og2BFs7x7DvJ7WwsuS5jX",
-	"rvTHGUhNUFLqXdsF+nfOhJ0zYRfoX5LZWZYsjIDyF2n2C+xNjYSDTyTLRqsSAV4y9KsKq9wKTalxn1p9",
-	"l7Oh5RDZqfI7Vf4PH+fvOpZ3qMD7S3DVlE1aVQDL9Iiq4pbhK722+vUFxaR8no+cfbWYXtGZxhZ1sYlN",
-	"Ec/Q3o8rc4CJBHs9wzxWJRGviLsVM3/rkbd2b55d7G2nLu/U5Z26/M3G3gqGVYu+rYi2xTySWzSZ0MMO",
-	"BMY8GkhFWEwSznDwyzZTGcdV9x34F3miaEaE6Vyfutsgeoxr5OR8XP9Rubj2zPfFi5obKaZ2jfVyWQ+Z",
-	"u6lfPLQ/gHMFKZcKhofw4skZ/JJNA/glw2kA4zQLIGPTAKZ0AlxAFk8C0zIldn0yLKO3nXvHC3fr9Hh4",
-	"AiZBeE6lL/H3rQHkmW1D/BVFX1og8EAjsB8TRW6Rd0ITtIDetxvpmW0r6u8DtBN5O5G3E3k7D1FN6lm2",
-	"ThiQMjBSE3tWyFiRZ/5effHD5JTMGQobbjCCw1+F+q+oHAv/ag6eLk6ogUxREc3Rd+6cnTvnjx+ZrR/e",
-	"B7Ikbs85/qLEkRmSRM0+bqGrrklDy1BIzqomoFDEVk3Wc1V3f7kN8hgTzqb6k5fFvPiqDOZFJ3txXUh3",
-	"zGVb5vKvVtHAU8W66mlrrvM3DkLtZJcRm3qf0e6yjs1GrmB7zoAeikyVSQDGWHQdyLQdaC3DVkcym+1g",
-	"rMsxjxeDK2awY/MPXDvKshGlhL2IxwhhzmqLYRw6i3JM4rLVraea40s96Ha1HD/05/N539huuUiQ6eXj",
-	"WzgQ2y1tf6cyjxaON6597LIvkzUY4r2xnAsSzbD4dd1czYd32tCuKPY9VWpr9+Lu13txK8dOuvuFubaz",
-	"gwVJky20HlP59uNWA6seywemL/sKR9+F+d2ljrluuzY4BiJPUELCtTqysDm7sHd8eAiMpJRNIbwhSY7h",
-	"vrl5z4DIch7YM9O+lSieG4Spxf4AfhZUoQTG1YyyqSf7S495XQP+2836qmB0QP8uzN0Dh9TE35WHYFLv",
-	"dj68nQ9vhQ9v55K7S3F0cni00U7/lSick4UdsgFGL1Hc0AjfMnJDaKLf8HdyAD6XQFwRTFcVlAtXDnMi",
-	"ENsX0P7/RopIjdNbidmQXDKVfa11rxBe5zWRozhINH1y6rOAMRsUB1KWZy4A3RsOIaZTqmQAjIO5+ywW",
-	"ZsD+oJjV9MKRZmYJGQqXJQ17D0EJivY7PSSA4Yn5MOO5CODRofkQk8X+GagZl1hMtdSFJ8+kEkjScL2E",
-	"vEQW15n+ZSoveIzfqpx04P1OORxu9Us9kS+ihUydgVaybFaNppOyJkg24wx3knInKXeScicp70ZSXnqE",
-	"0+WLS8N4VktF48teU/Hb1e6QsFesH4Dz+we2oet+ABmZUmYrDi+KatuU2er7Ghxz9ch/LdOs8se+h2le",
-	"Yf3NS4PtAHgS78oR73pX/oF6V5oCxbLBDWp8xTKR9RWKSXOKKgF5Sm+QgeAJygEU18gKN76toZbwaded",
-	"vu34x71W6TUg/k639yx6uuvz7lTRHS/7w6uifzqOW3ZyabBMD9MttbjV+U8vGba473gBND6rys4/ABpX",
-	"LoTDY2/aQsFrv64mtaK0TvUCO81pl+b5Jzz4SwfVr2htfSmMqGi2zB5+oNpCp2xatsG0PZ6azfCaDYrO",
-	"GvF9eYtuuW+z+FvX22og/k4RuE5OaEHb6W07TvovmDD/p+P3lvOa2JbAPjLzYQO1b4Okvc7UjjczKiHG",
-	"LOGLFJmCPYEJUfTGRLPmMxSa+QNVIHImA8gEj/PIufFs0sZ+lRlyM+wFvQ996rDXO52QRKIGwMHs60Pe",
-	"z7PAtkwOnGwpJA1hMdi+74Pareu889Z2ldDqnk3R12GPCMVQtHwYsGe2xLaB2B80utdp3utZkIq4nxGh",
-	"FrWcRwm5aQfRzumBek5P11L13B5PGzebQqORUjh0ZdHTbYwRT22La2+3jEG9LV7N87u8ine4LMR9ZnFX",
-	"m666criqU1+9nEc7WDtYbtnnmateEWuvKgtQZm7W8WjzyDtv9iOL+6bZR60kf4PAYudNbplNhd5CEkAW",
-	"Z5xqWHiuJI0RDm6GsGdzzwMT7qMMpQzM9UFhOlTGPJIB/O3nv1/WYeWZ7H1+//n/BQAA//8=",
+	"7H3rbhs59uerHGj/QOSZkmw5djqx8cf+HXcym5lOJxsnaGDbWRVVRUlsV5HVJMuKEgSYTwvs1519hAX2",
+	"PfZR+kkWPGRdRV3sOO7MdPWHtCUVyVO8nOuP53zqRSLNBKdcq97Jp96ckphK/PMsiqhSg3PBtRTJ4CxJ",
+	"xGLwSrIZ4+bnmKpIskwzwXsnvQvKNSzmlIOeU5D015wq/UCBfR6YAmZ/igSfslkuaQznr95cAMFuE6Y0",
+	"9M0X47Mffnj107Pvx6/evPjLix8v9oa9oKeiOU2JGXUqZEp076SXS9YLein58APlMz3vnRweHD0OenqZ",
+	"0d5JT2nJ+Kz3+XPQOyfRnBZvsUr4W3FFuQIiKXB6TSVE5vm4OWptmEdHvkFexDTNhKZcD97QLCFLGq8O",
+	"FWqZ07CYJaaAcLWg0kyOmRmlhZkV96WYAuFAiUwYlcWEwoLpuX2YpBTKUaPl4G902aSZ8jztnfzcM4P2",
+	"3vuIfkM0/YGlTA/w31WC39hRlV0kGpdrmEuJ6814LBZrFohx/fDQLhFLDSmjA/wv6KWM228OSqoY13RG",
+	"ZYusNzQljBty15OW0Km+f7oU9UzXO84+gGYphb6ikeCx2gNiTgWL5h76QJpu1HoyHx3VyXxS/redUqrl",
+	"cnA21VT6TiqSBlrAgjANEzoV0hxZLZeMz3adtcePjrbO2eeglxFJUqodSznPpRIeml5l5Ncc50cJCVMp",
+	"UpyvTNJrJnIFGZnRBwpCTj/osX0qNIQaTtT7Nady2Qt6nKRmePvzuuN7PDpEoovPI0Oi1lSanv77z2eD",
+	"/0YGHw8GT8aD93/+t57/qL8mpmX7Hc7g3bsX35dUZeahkigW94KeOcRMGs5gzqSfq+X4ZI3gh4828pto",
+	"+Te6XCXmJbmiCgiuKqMxvH518RYUmdITnNgpk0rXuHTFiEomFIN0jAz6hutc8tDD5E4AedoeTIWs+NIV",
+	"XQYQkSShEnuaiHiJTxANCSVKw3eHMBe5VEN4W2t0yZG/ES70nErbzJKm4OjwEEJWvfb4ii7HkuaKxuGp",
+	"OWMJXX01kDlXARwdPLnkoftuzPg4k2ImqVLhEEa//f0fh8fHkEnGNZkkFM4uzl+8gGhOJInMxj0Fgktr",
+	"pofATIgYorlgER1e8mK1rdis1rvFmdftxsPj40278fLyw+FocHn54btn63bjGs79mswoKPaRrjslCbar",
+	"kxXTKckT3Ts5Pgg2c8vaqR/5T72kKhNcUTz0T0n8F6LpguA+jQQ3O8j8SbIsYRExJO9nUkwSmv75FyVQ",
+	"u6jo+jdJp72T3n/arxSVffur2n9tW9lBmzPwX3KyoAzOE5GbrTw1GwVELiGSNKZcM5KoAIQEpsv9vyAK",
+	"cp4rsw3MxO2uDPmIdK33NzX1S+FNvbUfXy8wd+ulauIXcbv2Yh7HZXhKYiec73O5X5LE7Fkal0ffCBJG",
+	"kxiolEIq6If2j5/fh3vd4t5ycc8FnyYsutelLcZUlfZbKFJKE92d1Nsu5nMhJyyOKb/P1TTy3qoGDxRI",
+	"kVBIyRK40BALtIq65bzlcr7gRnEgyTPD5u5zSS9ESvWc8RlMCUuMmOUoaRWL6Sme15hqwhKjQCViNqNx",
+	"dZILbs3iwNnfai4WvNsEt9wEPwr9XOQ8vs/1/1FomJpBoS8kHmVdO+SdsL3tWr4my0SQ+K0QPxA5o/e5",
+	"pE+N6SXMcRzBS/a0W8LbLqGb4ntcujNuNd5uzW65ZhdUXrOIvuPkmrDE2IL3rR/FRJMJUYaHcsNOJ0ZO",
+	"olsa+mFe0RXunRh2i6LX2K6x4BRtWvS1wEIyTcEY5lLmmTZid84SeskjkaZMa8ZnAWRCKTZJlth4CK8k",
+	"NCxnZizickBAL48UWidmzH6YZ0pLStJxnargklc/uMdp7CN2COiqxK7JVFMJYc13GYJzo1pHS7eZb7iZ",
+	"VxzBG1vXHsVt+VaIl4QvC0f7fZ6BV0bwEJBEU0BHVQDOvUiiSORcY8iEppmQRLJkCYmIrmjstpBTQhMx",
+	"Y7yzJu5/47zjJNdzIdlHeq9q6EumlGEuQgLj1yRhcd3X122EW4rDdzyTwryx4dLPuGZ6ed/ysDQSFSxo",
+	"koDz9E1yXZOQRp5An/B2VBRskABWQgsBikjBZ3Dx8gIiEdOgkH2Fv5hYF2Jnwtx+86g8y4TUNH5JY0be",
+	"YrDg/nbPT7i+53a0gRm9W8pbLeXnIlRkZy1j5wlzC5hJkVGpmY32RJISTeMx0Y3AZkw0HWiW0mZ004Om",
+	"CHrMg504S5RADeDVWa7nEEY4/JjFGAe+Wfy0CII1QnGjw8eeB1UkMvteTNNUbduJF+Zx0y4lH17YBqNq",
+	"fCIlWWKvmuhc1UEaJNLs2sxNzJDPxn7ERhVB/tmGlPFFSjLLnoP6MlQ9ickvNMKtVS7ga2IdC81FLF92",
+	"p7eudkPzzQ8OVl+9FsH3Rebt4z8X7xz0eJ4kvfcr744jNHvb+Jo/MT2/oJGkvh1bbKWbR+KDorEq+265",
+	"RudiwUHwCPlOI/Lr7e2uDk93IDYciKC25O0V9O6iPGb62bWX3Rk6razatjAk0nbPt47a7uu1eiyC3hWz",
+	"vt5i3nKFMASSsbF9MTMHS6Vp6pnAoCeF9W54dC7hABVIt/kX8V+tbfxw9zOLlAYOCWOG9U11sTDZ2hn1",
+	"TcLt9ryIMIz4RaetxJTEu52ePE2J9OB1fpoTDdGc8BmNA5A0tvPd5wLsxlQBmK2tjHUTmd0zNToTBZ6n",
+	"Eyqtkz0lH17X9la1NrUJ1kTOfEzwC7ehdnqdd2usO7D4K67e6lbwne36ghXnKShOYPlqjUWppnzzwb4T",
+	"MVixiW9NDloheF5ZwzWEBoljZmaQJPXNMyWJosFXlZRtadjEQa20n0nC9bjYaAW/c73WDH0vn0N54BHP",
+	"GYnoQNGMSCMcQOUTRTWIqY1gYd8PFFhpcgoOIgUkSVp8sLZo63Z7jf6bCiC7fIhU9kkgY4aMdfFrjaqj",
+	"gye+laAfMiapGlsTZ3eIpwfsVZvZLbMR9JDClQV8Somkcrt0b7xmo7PGCxUEeacRVYBSJ7zdGVinKW3Z",
+	"vXejN6WMF59aLCXo5Zz9mlP3s5Y5bc9gUzVaP0HnudIipfJ28+M8tONinlY1C+djQf8sCjXo268eKJB5",
+	"Yg6aohQknTGlJToGIJrT6KqUcnURU5v3Y99eTwlLts32M3zIzLaYMKsQbXr8pX3KrGqqxpGI2xuiycwe",
+	"NUGdB4Mn7z89+uyBcwaovY195u+rjEqihVQgeLK0IF7FZpzGgzwD0wwWcwETGgmjJFiMlF3Gm9vHqyev",
+	"WtFyjmovv34rXWgynd5uH91s4W55KjOi1ELIeKuHqXjOqcw3OMg4AyJpHeaHX3iW7ezUXqCgy7sWbid4",
+	"ZUfjsG5Td+/APi3XtSH+N6r3Uyk+Uj4uJU1lIyL1qAPa9yA8HkuqRC4jY/2ZHt5v6nmOfMczL0qJiJHC",
+	"tCsGzCiPbQ94i0mmXrM06MUiJYyvGgWbrRjXauNa+NrRAu8lOH017Z38vHlHvnORWQsT+xx8KujHDj+/",
+	"x51WsV7PNSYbYAtP2t7yeoCub1i4RdyGe6eQCaWBzAjjoIW9a2L4kmdi7Q4zPAtH2a4YVJMdNNat9Rq+",
+	"g3E7RbYSEm0Isrqi8QmMHj7+05/+9KfjR989bsmrka879+7jypPQvlcylZR+xNh7zt3fRhvCiD7hMSKu",
+	"llRDuSlhsnRrU59k2xS5S/Hn1gMiKUnMhhyvemhyfk0lmzJcLMbHkl4zuugFvdrXkpqpXnNKNjh97In3",
+	"tqqJyC+Sana/NEVbwVUrEVd4jxosaGXNVuepZC1bPbEFc74LC7Rk9N+a/fmsYPrlkpVT3ZICNYH90LP6",
+	"zxlN4hLg2rJOPYqYTwJhSG/1nP314tWPkAmEywwSdkUhI3pe2ILYKAA6nA0hROLDnTy6KVXKrWydERwc",
+	"Hm3boJbMwL5W1ZFvep87ftSeD4x6rVhcLCUzuv9LRs262g+TNCv/znj1/YxN0ZlYi9DFU++xvAPNoFBY",
+	"b+lfuF2rLJeZUI35Kc6yn2nNyeHxI882a6n4ZDB9/+nRkV/NV+wj3XzZc3Rw9Pj4u0fbrlp5WBr2XdIZ",
+	"NHdB9b5b+ZLZU++yRJDYs7O+bKWmbruW7SaME7yc1jgixQx84ZqtHKukPg/eV0fpeDuzRVKiVuIBu7i3",
+	"bqzdbn1TR8omj8gPxgb/QvtsAwffZnLdyFrbZgH53u8l/SoB6tb+X3VxGCXlgSpNcJA0EjLGOCDgleuI",
+	"pBRIE2pZPH0KRti6e9kBanhTIUEZSxI/nb1+4XyTamfj3ms4FEvYgvPnFmLTHmd3g+12bGF7KOv9Rm18",
+	"x7DUTS34VeP9yBPA/MbDoi74VmqndgpqcdIt0uDlGpvnDIzxlZhdeT5nnIBdDheWCmA0gpjNGIavBCAb",
+	"k0vEWrVNo1Hz+DdvQo9+fjh48t66zp74ZerrGl9p0jg6+O3v/xgdPq5d6W4P3mY+PqlTg/K3UlE8P4cn",
+	"R8ffgUMvudtO7rrihRaSTqXgGugHTbliwqJS/cprKz5hb6SnJJozTgeSkhi/ME9D3yqjiHRE5WzsDPMA",
+	"Qi70GK/kmA+Mq3w6ZRGGGSYkITyiYduX6mV09k3aXN6XaMW5IXY/AjVNfru1wrjShurdKFkblF0TwnUI",
+	"dF9UliJasExsUAARU7KECQVFeeHVyLmL3g6rzTkRIqGEN0/y+nDLcSOzR30eauEWzfQKt/NbHoXa38pR",
+	"8uYFSDqlkhpZxEnK+Mzl2rCbVzuM3Nb+C4T/toVu+Zv8MWD7WnW4hrV6GqHcaqV8LOpNoQKuSPy2YGE8",
+	"ZtcszkmC3hFNZSaZ1YlxDXfwi4iMcebX89Y3+go+lOK5G2szW037ciWKVy2FSH3MTQtxVpmNPuM0zQhf",
+	"+rydmBRj/Szehf4macz02M9zrRtvuPvEfbHlevcOXGPkjFnc5MY39nNuUnhua6OPrWZwJ9PO4vFG3Mku",
+	"eKmtvOD9BrTcF79BjY34spc8UGCNOJszrOAE69nzZq7TcuM7J2Z4UjqQS69y6T8+hbXeftZy8vv9+duY",
+	"2gY/vxEx8ZcddZ8qXD+sq4pxeXLqjK+BHawRtSP3uwvXro+pfmteXg+Nu/oWmluzOpQnELpTHkLfmPqZ",
+	"kDqA+dU4JRHJxxmVeD1ME7YgvPxY/i6pYrFRdcpHym9OLrmeS0qBaE2ieWqmGxgHIWMq4be//29gCCnS",
+	"S0w/FsCERFcgJFBjwwyUJmnmfpkTHg/mNIkhmwst9sxT4YTwq3FEZBxe8r7gFKYkovaBALIkV+4R590J",
+	"0bQnHMIirh5a/RJt/4hyCqPHe4E1KkIzzbZFWPLUcHjJKw6GP1oedgJhXdwak6AmAfFjhSi0kx00ZqVv",
+	"FEQhZ4Qzhct6yesYREy5deooS+iMJGYhlOBhYFRLm5vPfvNAwYvvwSyiJExjhggklKaofJrPe/a2Z/Ow",
+	"1Gdqi/O1TOE2eP9pFKxzwbbfuJEBqzfJFeNUqXHCIspRHBSszfNTlk8SFo2NkcJ07iJCGIhMxnbWPhYh",
+	"yYQsxpRPhYxoasG59QfGTuvFO0p+N/sWtWmL862l+LRmcUvju1cq1kMg2rrCetDPyK9mtIMeBe/oBb0W",
+	"80DkaI171J8omUX1UP2r8oh71+pOVI36cbqhh/YLJvBW28sPN6uo8ImMW+5jSWdjEseSKrUT9NA875xP",
+	"7dFWmMf7T4drojZrwV67wbv8ePjyVPkl6lRSNb9tKAIbe5Gh2yMSK8GEemd+Wiu0xfmcRle3o7p9cNuo",
+	"M+u09trCJMk9arnp4ASOf/v7Px4egphCQs1iqaB0TIZjJ0kHYQBKE6kxRQFeF3VPo0A3PxtNORTZONwP",
+	"1ZzEYjF2X5IkcR0OnQ/0BEajAX5V+UjtSRgCvsSJkfZuF3ushpusjvOi2BnYcXEUiroV5FM958WqH8u+",
+	"2liuT8z7XEg3ASqAuVhASvgSUiErRKJC/5lF51BpZ5rpRijDm6TXl23259I51kStKJ9V9dN8acwWpuyS",
+	"Fa9at1yMaVNutzEmHxi73Btb3UJt3GQ5lSVF3qVxV3BKRHsB4jAWiEV9IpvgxAodEqfMD425aIcQywk/",
+	"kZTUbR91grlBUP2Ia7+7T8WPEdEkETP7q3dENuN5dh8Az/WgK3u0BpvDD55ow83CCzdHit4mXnmRqnMR",
+	"3zL0fDPwcos813gDURfe+28F9P6uTPRaf15aNJlOv0pM92bb8WvcsvzyUOVtwMZ3GmYsNnkZXtzxOjIS",
+	"fhduErs/vjXHSLUutTm+IXPH2z+vCZN3fwPInx8+55olBaaXKgXYP7imm6X1TjeHtuqnX/cGUXP49TeK",
+	"fAv6ziFo7xUj5If3eMlDF+UXXL64E47gOvETWA9h+G/DNrAxNkE3jQPrCWe6cEOvj6RvY/h+ZOa6KiL1",
+	"F9uKyDQ8lUa5ZHp5YRiT82HhPj3LbfEA++l5cYT++tPbni/xsZAplmp48/z88XeHx9D/609v4SlVGs5d",
+	"DuTX0qxNRNXeEM7qJxXLKIT7JNfzfbxsFQbFR4V6W/XZnYUQ7Zx9gd9hJ+EJEDBD2stGYCsBPIsPj49H",
+	"T6AfkmQWwrP4+4uzAMIrFofFqMMFTZLBFRcLvv/L4koNf1GCh3sB2MRMo2NIGc+1MRLwbhe1IKeQKWXI",
+	"InmMaeToB6SST6aFt5PoEPr4PRANqVC6XVYmYVOKVThcRjnTZO8UL05ZUjGRvwt1BJcc/a5uzpzVF0aS",
+	"6RBsPhTzeBH06HMBf/3pooJy2AR5RmvWQsR7rp6BW3xwuya110ixyA3e4r7k2l2xr2qr9AvlPIBCNATg",
+	"JEMAKBj2TrEmTJrppe3MfIvp65fFbTDGXeJV60VFuYg2nGWS5Vada51Vt3JrN4NXT+PNt6HN0XI4PHDw",
+	"sXoeLlcpgsl4kBGpl5ifcGYtU3XJ+xaRBHhblsaQUek6cXNr16komUNSCmoupB4k7NpMYrWx9qDYpoZW",
+	"oqA6f6eX3OHagKgrly2R0wUIToFxpSmJQUzBHQtMdfjm+Tk8+u7oCfy//3s0PBo+dG7qaSIWtbvRrYms",
+	"YGENU+qk98aM4GAXcR5pcL/n1h2eSTOTw4bFVm9Zfjv0GHUn7vJdLQLQbFC3+VyH9itX9sMhTIdtg/Ck",
+	"919zoTHDZGy2qaRmzkybnKt8YvbMhA5LQf1OJr2T3v71qM5QkDkW7NJ8fWjTNjE+FQVondj88k4j76kS",
+	"QfUf9ANJs4QOI5FWpSxqCCtNSdpbzU9dPeD2zZtnF28R3iimbRSm2ZQc0ZuKmOOZJUSb7X9SR3PWbqYS",
+	"Hl9ySUkywKusNsZpg18geKPvANfV7CYzZziJmK9uCktKZLLcTwXX82RZLYGbY5IEl7yc46wYFxyWC1mI",
+	"HXJ4yS/5ueDXZhMKrk4ArzUwDqHi5IqOI6JoeAostiWv3r178f31d2AFnTrF6kX2F7PfHz58+ATevT0/",
+	"hVRwurQFUOyzrlTLIcQ0Yqk51zakZTPzR8twCD8wpRXkqqzrk5EZ43Zm+iG6VkL47X/+HzAaOrZUQiK3",
+	"r1X5Mcfs2TWVS5vUFkngUELuwnXZw0KIRZSnttoS8nRlsXQhxrxwnl7wLNc2waQya0VxHMt8meAnWD/H",
+	"Ar6cJFA0suQX3yeM23PmHsBLG2oPUydf8kdH8Df2tCxhEx49HBnhZZ8dayHGCZEzaqQTsdVuqpTLtVaj",
+	"h6ZVZrNB15sNL4sAq2nNqII0V5gMj34gkU6WyNBwB6Br0OyDd2+fDx67MCIXkNJ0QqW9hj1j15SDXrCI",
+	"Qt9mGyHSpovNiJGsZvMMGFdG9Bl1MFnuBe4GmtsWRhQt5lTarP54mI1EsinSagBM6L/788HBwcFvf/+H",
+	"+WP0PLjk5o/vnrtvnjzfC+Ddnw8PDh/v4/+eGN1kwmIm7RoQmwaQYBrbVs+HB4dn2M/hweEz282jR+6L",
+	"R0/2Ti9tFsAFUxTCo4MDM72rMMo9F9Esy4bU4XK2tEg/VEuuyQeza7UkLGF8No6JJqi8xLndm3R8RZcW",
+	"iImjjHM9fWw+T4sCDOOS/nBvCOhlsKfQ1iJyJbrMuOF/hGaz2EuPl9wBEZlN/W/nhX109wLb5Zx0Lrkt",
+	"4mY2vO26H37gg4Et4JRakVYENjGEZPjIlFHZO+n9YL9/Q6cDY0BIRjWplxSqf1nPddM7W8dhxYK3uOyw",
+	"xAI22PbZ6xcWP6IsRz8YjoYHmMMno5xkrHfSe4hfoVtvjhLXr4KiVKbyGtP//bwC5RUCIR5Wclks1T7J",
+	"2MCpC6b1zJfn621NoanB5oOC51lMjeOD5kQYCY0iwkiBYenrZYK/iHGulS4TVahes47aGnxY9ch+kUJw",
+	"64OuINvn962aTYcHBxvSNN4sPWMz15wvYznCKIwcbEydSGLD2RBdMASbva1eqBELRVj4bZfU8Zb5OY/s",
+	"Ovvalfthv1bRCZuMtjdp5ADGRg+3N6rq0ZgWh0+2t2jnqP4c9I53eaNmqRRstQN9nsTwuJcdamRb8ypN",
+	"aeUewMNcdwz8XLgAzZGsWKjhB/XTgXiEmcLna+zJ8KtMKO2/lRQ2Mg2FZVFWtG8tlWgln7ogmRMec6Jc",
+	"QdQmj2ql07kxk2rVMLQ8CBfyqYiXd8Z+1mT9+dz06mCSjRUmOLp7JljLROmrdWX95KdwRWlmTVx8Frit",
+	"Z3ovTG5NMdtNPfqadOzyPtnlaIcW7YIy2O54F/I8WZw7Ht3i0aXXpcao1/LplmK5/4nFny3XTqhekzir",
+	"cKYRbgyuRPAZlSAm2mZVuaLcGPCunHUiKYmNxa5yGrugDdozjNecr6tM/Xvr3r9jrt5gqkerb+dGjTsW",
+	"17G49SzO7pzNLcr6Zx17arEnd8Z25E83P/ZYFdtZzHnM9IBebzSZrVfP3oynMdhUOgFwuiitvlMb9rBJ",
+	"79YYyWXS1XuwkoPVQKWwmZHXlVnGJLUuEe2tq337ZEExXfYOcJnrz4alww3kOHS6rxr1KuqwDmwlg4/j",
+	"4Zoy1D4KrxjHIIoNiroE0oKvI81m7y3i7176Hh5uo+8G5N2MrDtewTMsT2zjk/3C0763joapxHCHZ/ib",
+	"wKzaNDy1TsXtw2vxxYN/VfdSM4nzRv+SZUmdt6jzFv1Li3oUEOZYAAYl6kLefFuYHyUwBCFlXrfRmQtC",
+	"VcF2BPUENlqFYQWRz+bJsnoCoRcYUueQc3S/W7y7veDmSi4VMNjhJX/OrikWbcslVas2ClYT5lVmSVer",
+	"/+jwiYvP1CsGngKBjMrBi9c2rgfIV6gCLYSNbrRUCHz9r+N4aiRX2snddHdMsUIL+uo1WyxP5zb/9hlh",
+	"59X5iry0wTPNoQDmEGAVv6olWK54qJ63WKjI9Xoe+oZeiyuXlDuTVFEENjlskcMz4R1YNIjsZzHFGO2U",
+	"pCxZNnF9X+Dc+cFS+nXYXeuu2k4Mz+MKcsxJ5Br6JFHCAj51ifxaEFWKFSNk3FxInOSuUt+9srQ/JKOw",
+	"xxmxQe0TXB3ZDezCNdvEL2r9KpBCE00rfFKu6BBeWz6CiJsWIXpONJ6S8mhgB7E7IgqpXMxFQi+5JRb6",
+	"ddZjiKE8prGF8pZ6HWqKey5LgdUKjw5GPqXKvcDbEmj/bTCbe9KuzhBJaucyI0yebmT8eBdxASqjXHe8",
+	"61tXx/6QDO/ZBwcibnOaCjdd7fYNjM9eOljP92z8TAGpkLauZq9HH4O+yBwMMPVdAd2rYd4KxWlVIbL3",
+	"V78Sj2pejr1nvMFmFuVM6ahAG+ANCrw2gLiPzj78PRjSDrzlXPBpwuwdqs42vDcOWET2K8ZUOaNiPC7A",
+	"uJ/zlRcv1sbB8JoeVryyWliVBro2nqLURsFQexMLPoQLSmQ0h/DXEFKiozlFZLwjDC8jBI5vlhkZjBYy",
+	"ZR8CEDanaXVtwZbhQtR4AEQ1AWCUR3KZaWNdwY+18FxQA/Z7zU2m9Hn5/vcfnXuNb1tUcCiWzDszp8WU",
+	"4BS0JmZdYOTXdYGqXZKZf1rDk62Ddd2Q5YXqatzdi6esDvqmfM/Nw66WN1kd/wtzma4S57BwQG4ULCtu",
+	"mn+doFlB02TX4FlBzjceRGtUodkYQisZWjNU36kKne3ybUbIdsyn48FbRzXZVYj26rv1WOvCkBG5XCkB",
+	"QXgcAONA4BcxwfSIxeWYsnKaK52YT84bZlD4oagDwuIQ/r3ZOzOy+ax9RZFK9PbQZIoXh4vXr/1KXO1I",
+	"HMCV1grtRduCrKqkGphlSCjaaGrJo7kUXOQqWZ5AaMtdDWtPI768TDLr0klYvaIqVIYDm8muva5aBzU/",
+	"r1byG0aat8un3rPhV9UA24Au92y7qTCMVnUIzA5lcYcIzH8So/Zwl8aZFGZHGzn1DPMCd2K1JVZbQvQp",
+	"ViNeV+ZojVBtGM0lLN5rOZ9tsI+hT+wl3wcKWD1icRRUIQ1iBGDKlMJr+JzurUqev1BdEztfXf/2ce23",
+	"rWLOnZr9TTPVDqT+FfXyV5xuYyBfhFxvcp79LRB2zFM1J1lGOY1BC3uXssrjUwZQa2C8VbN5vdPsvnDt",
+	"HTy343Edj/tWeFyl1jxQiKZNGKceDO9dMjpXEPzk0237XOcLsbVUVbM2fIh5sU6KL8K9wvteD6sYRa5M",
+	"hAT90FsFNdwrnSmnpbPBleUOMUMExjKs88Gpoc77oIaAvMl3td1S/a37G5p1anfyMxzei8Z65pLrdc6E",
+	"zpnQORM6Z8JWOVkTjl6RaDldPSDeSq23szNhX9bKRK5J5URB5BpdFy50nBBtNPYas/Q6CsoKlF9RnS7H",
+	"WOMoqOK4nQrdqdCdCm1LKDZADjVeUTKDu9Wmi24HtXO+3ovw41Z/gKew3j+5V2BdlcSN7oH6bHYcruNw",
+	"HYdb4XCkySHuks+ts/BflGXtAqiq2iHGsKp4B7/9j/9V+9WlpR7CWa3KJJEUpiyhCvLMqOQFPCDLZSYU",
+	"hbB4ixAmy6arFfpCGu4+nSIonem9wKa2o66cZ1m7Fs1jNYSLfJIyra3b1v1aeRIWc5bQqtE1owsV2B8h",
+	"E0miHHxS5Ykewo82VS6PoV4V09Ygsq/VBlJa3Cjmr0xt1WA4A4WFN+pL6OjArOQKnHfDTqyjqhbYerIO",
+	"NuErHfuNejQ2VJC9ZxiFt97uqnB649LXnIIyG0phSYAOStF5PzrvR+f9uEMohWFDS5Rt/lIDflm/q2my",
+	"/4lk2XgT1OIVp34tY5MfpClw7tOWWOcdaXlwOgOiMyD+yEiKdSf6Ds0Gf/K6morLqtx5mWlR5apDltRr",
+	"K31fkIbN56rJ+VcLfRZF4mxOI4s6i0Rm6zhUV1yJAntjBx+rwOEbwpNFz996gLJdJq8LUXZKeqekd0r6",
+	"v2KIsuB1tSDlhqBkLCJ1i1I0ptm+pLGIhkoTHpNEcDr85TZdoadtfTKGl3miWUakxsJA7oKQaePqMDqn",
+	"3L9XPrk+fl+8KF5SwtRN1i1nXXouZUTx0N4QzlwNx9EBvHx6Cr9kswB+yegsgEmaBZDxWQAzNgUhIYun",
+	"AZYbi101HSsjbP39ydLdYT4aHUNZ3ckD6H6HhDxnWJb9K0rNtJjAfTOBg5hocgNkD0uoJfS+/V7PbXFw",
+	"fw29Tlp20rKTlp20vBOXluVvmLOiDALVJKaVT1Za4t+b7wIhamfBqbShFZQ5/qzxf6Hacf+v5pFax0QN",
+	"kSnVxAiDzv/U+Z/+0AHs+rl/oMpz4WEBXwTNmVOS6PnHW2jIWzCCGZVK8KpsNxQhaESzVyU2CmB7VZh9",
+	"QhPBZ+aTlzu9/Kq86eVazuTqhnd86bZ8qcvKsTPP8CSsrwrYY0qKxhmqMYUysFUvKr4+l2qzajvYolZg",
+	"mlKuS5gFWreuOqIxXK0p26qWaPEkaA5PRLwcXnKcWIvwcLWny6rTCvqRiCmEOa8NRuPQmcATEpd17T0p",
+	"VF+ZRjdLoPphsFgsBmhs5jKh3Awf38BZ2q5f/zvlVrV0vHW14lf9trzBS++NW52TaE6LX7f11Xy408G6",
+	"/Pfffo7DV4Yzw+HwwLGlQVSxAnvWNtYydIW4h0uSJrfQtTBT9cdbNZwxpS3n3I/mNLra4NQ8x98drs/V",
+	"H7cxRJB5QhUkwihBS4vFhv7RwUFR8z3EAvrhHmaP4EBU2Q/0sdt3isoXOGF6uTeEnyTTVAEXes74zAPN",
+	"M23e1Ij/diF5FY2O6N9FLnjoUGbzr0N6IC6y81d2/soN/srO/Xi3kuxwp5X+C9F0QZb/fB7LFwqISx/r",
+	"8ukK6RLJTiWl7TuJ/7mBpKlxeisxG5JLpWpgFPYNwuusJnK0AEWxmla9F0CLQwsgZU70gtD+aAQxmzGt",
+	"AuAC8Ca9XGKDvWHRK1bMUtizgoxKB2GH/kPQklH7nWkSwOgYP8xFLgN4dIAfYrLcOwU9F4oWXa3U6soz",
+	"pSUlabhdQl5QHteZ/kWqzkVMv1U56cj7naAubvQL05Eveke5PgWjZFnwkdknZXKabC447SRlJyk7SdlJ",
+	"yruRlBce4XTx8gIZz2apiB70LbnyXSYYBf1i/ABctCGwFaP3AsjIjHGbq3tZ5Kln3Ja8MOTgvTD/dVsc",
+	"5Z/7fi2+wvYbtTjbAYgk7hJ5d8Vx/xjFcTG1t2owkhpLsvxne25v0uyignjP2DXlIEVC1RCK64FF8MDm",
+	"AUzEbN1dzduxnnvNb40k/k63Mu30rM9s3WmxHRv8p9diO2btqbzU4LYefl3qjpthYq84bTHuyRJYfFrV",
+	"engALK4cFwdHXohGwaa/rv62IcdT9QKdvtYBaTue0b7ZuI1dfEkWFKKj+Spn+Z4pMkkYn5V1dm05t2bJ",
+	"zGYtstMGlkHdoJL3uyz+1rXFGom/U8hwLRO1pHXaYseE/4C3GTpRUYkKy7QxjifpgHL8sIOyuQO2cS2M",
+	"5e2cKYhplohlSrmGvqQJ0ewaI3eLOZVGbgDTIHOuAsikiPPIuSwtQGWvQsFcj3pB78OAuYnvnUxJoqgh",
+	"wNG84kFlMz7Is8CWcw+cWCqEFOGx+UHkqFYWF/HztRf5K8iwezalvjqcRGpOZcvpAn1cElu2ZW/YqHFp",
+	"2LZnQCbjQUakXtagoQpyLN/Sxi9BHb+0bqg6jslT7NHChcykFM5rVVR+nNBIpLb8vre6zbBePLPm5V4d",
+	"xdtcFZpCZueu1l11lXRTPc96cph2YHq4WtjT01c9NVu/yhRRAlzr82iR+muTPVAeD7A4T60ORmODxc5z",
+	"3jLWCpWHJEB5nAlmaBG5ViymsH89gr5F9wcY2mScKhXgtVCJdWxjEakA/vrT3y7qtIpM9T6///z/AwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
