@@ -153,6 +153,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Customers:   customerSvc,
 		RealName:    realnameSvc,
 		Idempotency: st.Idempotency(),
+		Audit:       domain.NewAuditService(st, st.AuditLog()),
 		Tokens:      signer,
 		Ready:       st.SchemaReady,
 		Metrics:     metrics,

@@ -178,6 +178,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		Customers:   services.Customers,
 		RealName:    services.RealName,
 		Idempotency: st.Idempotency(),
+		Audit:       domain.NewAuditService(st, st.AuditLog()),
 		Tokens:      signer,
 		Ready:       st.SchemaReady,
 		Metrics:     storehttp.NewMetrics(pool),

@@ -53,6 +53,7 @@ type Deps struct {
 	Auth      *domain.AuthService
 	Customers *domain.CustomerService
 	RealName  *domain.RealNameService
+	Audit     *domain.AuditService
 	// Idempotency stores Idempotency-Key answers; nil turns the layer off.
 	Idempotency domain.IdempotencyStore
 	// Now is the clock of idempotency locks; nil means time.Now.
@@ -69,6 +70,7 @@ type Server struct {
 	auth       *domain.AuthService
 	customers  *domain.CustomerService
 	realname   *domain.RealNameService
+	audit      *domain.AuditService
 	tokens     TokenVerifier
 	ready      func(ctx context.Context) (uint, error)
 	metrics    *Metrics
@@ -98,7 +100,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
+	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, audit: d.Audit, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
 }
 
 // Handler is every public route.
