@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/partnerlab/storefront/internal/auth"
 	"github.com/partnerlab/storefront/internal/domain"
 )
@@ -41,6 +43,9 @@ type Config struct {
 	TrustedProxies     []string // TRUSTED_PROXIES (comma-separated CIDRs)
 	AuthRateLimit      int      // AUTH_RATE_LIMIT (per minute per client IP)
 	APIRateLimit       int      // API_RATE_LIMIT (per minute per client IP; 0 = off)
+
+	StepUpThreshold decimal.Decimal // STEP_UP_THRESHOLD: money operations of this amount or more need step-up
+	MoneyMaxAmount  decimal.Decimal // MONEY_MAX_AMOUNT: the largest single allocation or reclaim
 
 	Upstream UpstreamConfig
 }
@@ -78,6 +83,18 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			return def
 		}
 		return n
+	}
+	amount := func(name, def string) decimal.Decimal {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			v = def
+		}
+		d, err := decimal.NewFromString(v)
+		if err != nil || d.IsNegative() || !d.Equal(d.Round(2)) {
+			errs = append(errs, fmt.Errorf("%s: want an amount like 100.00 (at least 0, at most 2 decimals)", name))
+			return decimal.RequireFromString(def)
+		}
+		return d
 	}
 	list := func(name string) []string {
 		var out []string
@@ -117,6 +134,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TrustedProxies:     list("TRUSTED_PROXIES"),
 		AuthRateLimit:      num("AUTH_RATE_LIMIT", 30, 1, 1_000_000),
 		APIRateLimit:       num("API_RATE_LIMIT", 6000, 0, 100_000_000),
+
+		StepUpThreshold: amount("STEP_UP_THRESHOLD", "0.00"),
+		MoneyMaxAmount:  amount("MONEY_MAX_AMOUNT", "1000000.00"),
 	}
 	up, upErrs := loadUpstreamConfig(getenv)
 	c.Upstream = up
@@ -191,6 +211,8 @@ func (c Config) String() string {
 	row("TRUSTED_PROXIES", strings.Join(c.TrustedProxies, ","))
 	row("AUTH_RATE_LIMIT", c.AuthRateLimit)
 	row("API_RATE_LIMIT", c.APIRateLimit)
+	row("STEP_UP_THRESHOLD", c.StepUpThreshold.StringFixed(2))
+	row("MONEY_MAX_AMOUNT", c.MoneyMaxAmount.StringFixed(2))
 	c.Upstream.write(row)
 	return b.String()
 }

@@ -123,10 +123,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	up.check(ctx, log)
 	customerSvc := domain.NewCustomerService(st, up.Cloud, clock)
 	realnameSvc := domain.NewRealNameService(st, up.Cloud, clock)
+	stepUpSvc := domain.NewStepUpService(st, clock)
+	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
+		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount})
 
 	// Jobs.
 	workers := river.NewWorkers()
-	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc,
+	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc, Money: moneySvc,
 		Idempotency: st.Idempotency(), Clock: clock, Log: log})
 	riverClient, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:       log,
@@ -154,6 +157,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		RealName:    realnameSvc,
 		Idempotency: st.Idempotency(),
 		Audit:       domain.NewAuditService(st, st.AuditLog()),
+		Money:       moneySvc,
+		StepUp:      stepUpSvc,
 		Tokens:      signer,
 		Ready:       st.SchemaReady,
 		Metrics:     metrics,

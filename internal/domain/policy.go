@@ -41,6 +41,12 @@ var (
 	// A customer for itself, or sales staff on its behalf.
 	selfOrOperator = Rule{Roles: []Role{RoleCustomer, RoleOperator}}
 	operators      = Rule{Roles: []Role{RoleOperator, RoleAdmin}}
+	staffOnly      = Rule{Roles: []Role{RoleOperator, RoleFinance, RoleAdmin}}
+	finance        = Rule{Roles: []Role{RoleFinance, RoleAdmin}}
+	// Money routes admit customers too, only so that the use case can
+	// answer them 404 as the tenant rule says (docs/design.md §2.10);
+	// operators get 403 here.
+	financeOrTenant = Rule{Roles: []Role{RoleCustomer, RoleFinance, RoleAdmin}}
 )
 
 // Policy is who may call what, one line per API operation (the spec's
@@ -80,4 +86,20 @@ var Policy = map[string]Rule{
 	"getRealname":               people,
 	"listCustomerEvents":        people,
 	"listAuditEvents":           admins,
+
+	// Money.
+	"enrollTotp":              staffOnly,
+	"confirmTotp":             staffOnly,
+	"createStepUpChallenge":   finance,
+	"createAllocation":        financeOrTenant,
+	"createReclaim":           financeOrTenant,
+	"listMoneyOperations":     financeOrTenant,
+	"getMoneyOperation":       financeOrTenant,
+	"resolveMoneyOperation":   financeOrTenant,
+	"getCustomerBalance":      people,
+	"getPartnerBalance":       finance,
+	"listLedgerEntries":       financeOrTenant,
+	"createReconciliationRun": finance,
+	"listReconciliationRuns":  finance,
+	"getReconciliationRun":    finance,
 }

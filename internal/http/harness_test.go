@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/shopspring/decimal"
 
 	"github.com/partnerlab/storefront/api"
 	"github.com/partnerlab/storefront/internal/auth"
@@ -88,6 +89,14 @@ type harness struct {
 type harnessConfig struct {
 	http *storehttp.Config
 	sim  bsssim.Config
+	// stepUpThreshold: money operations of this amount or more need step-up
+	// (the default, 0, makes every amount need it, as in production).
+	stepUpThreshold decimal.Decimal
+}
+
+// withStepUpThreshold sets STEP_UP_THRESHOLD.
+func withStepUpThreshold(amount string) harnessOpt {
+	return func(c *harnessConfig) { c.stepUpThreshold = decimal.RequireFromString(amount) }
 }
 
 type harnessOpt func(*harnessConfig)
@@ -146,13 +155,16 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stepUp := domain.NewStepUpService(st, realClock{})
 	services := jobs.Services{
 		Auth:        svc,
 		Customers:   domain.NewCustomerService(st, cloud, realClock{}),
 		RealName:    domain.NewRealNameService(st, cloud, realClock{}),
 		Idempotency: st.Idempotency(),
 		Clock:       realClock{},
-		Log:         slog.New(slog.DiscardHandler),
+		Money: domain.NewMoneyService(st, cloud, stepUp, realClock{}, domain.MoneyConfig{
+			StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00")}),
+		Log: slog.New(slog.DiscardHandler),
 	}
 
 	// Jobs: River works them while the test runs.
@@ -179,6 +191,8 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		RealName:    services.RealName,
 		Idempotency: st.Idempotency(),
 		Audit:       domain.NewAuditService(st, st.AuditLog()),
+		Money:       services.Money,
+		StepUp:      stepUp,
 		Tokens:      signer,
 		Ready:       st.SchemaReady,
 		Metrics:     storehttp.NewMetrics(pool),

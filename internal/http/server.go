@@ -54,6 +54,8 @@ type Deps struct {
 	Customers *domain.CustomerService
 	RealName  *domain.RealNameService
 	Audit     *domain.AuditService
+	Money     *domain.MoneyService
+	StepUp    *domain.StepUpService
 	// Idempotency stores Idempotency-Key answers; nil turns the layer off.
 	Idempotency domain.IdempotencyStore
 	// Now is the clock of idempotency locks; nil means time.Now.
@@ -71,6 +73,8 @@ type Server struct {
 	customers  *domain.CustomerService
 	realname   *domain.RealNameService
 	audit      *domain.AuditService
+	money      *domain.MoneyService
+	stepUp     *domain.StepUpService
 	tokens     TokenVerifier
 	ready      func(ctx context.Context) (uint, error)
 	metrics    *Metrics
@@ -100,7 +104,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, audit: d.Audit, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
+	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, audit: d.Audit, money: d.Money, stepUp: d.StepUp, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
 }
 
 // Handler is every public route.

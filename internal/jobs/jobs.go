@@ -21,6 +21,7 @@ type Services struct {
 	Auth      *domain.AuthService
 	Customers *domain.CustomerService
 	RealName  *domain.RealNameService
+	Money     *domain.MoneyService
 	// Idempotency and Clock serve the Idempotency-Key reaper.
 	Idempotency domain.IdempotencyStore
 	Clock       domain.Clock

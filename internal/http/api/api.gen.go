@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -234,6 +235,21 @@ func (e CustomerStatus) Valid() bool {
 	}
 }
 
+// Defines values for CustomerBalanceCurrency.
+const (
+	CustomerBalanceCurrencyCNY CustomerBalanceCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerBalanceCurrency enum.
+func (e CustomerBalanceCurrency) Valid() bool {
+	switch e {
+	case CustomerBalanceCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FileContentType.
 const (
 	Applicationpdf FileContentType = "application/pdf"
@@ -309,6 +325,24 @@ func (e FreezeRequestScope) Valid() bool {
 	}
 }
 
+// Defines values for LedgerEntryAccount.
+const (
+	Available LedgerEntryAccount = "available"
+	Held      LedgerEntryAccount = "held"
+)
+
+// Valid indicates whether the value is a known member of the LedgerEntryAccount enum.
+func (e LedgerEntryAccount) Valid() bool {
+	switch e {
+	case Available:
+		return true
+	case Held:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MeKind.
 const (
 	MeKindApiClient MeKind = "api_client"
@@ -339,6 +373,84 @@ func (e MeStatus) Valid() bool {
 	case MeStatusActive:
 		return true
 	case MeStatusDisabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyOperationCurrency.
+const (
+	MoneyOperationCurrencyCNY MoneyOperationCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the MoneyOperationCurrency enum.
+func (e MoneyOperationCurrency) Valid() bool {
+	switch e {
+	case MoneyOperationCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyOperationKind.
+const (
+	MoneyOperationKindAllocation MoneyOperationKind = "allocation"
+	MoneyOperationKindReclaim    MoneyOperationKind = "reclaim"
+)
+
+// Valid indicates whether the value is a known member of the MoneyOperationKind enum.
+func (e MoneyOperationKind) Valid() bool {
+	switch e {
+	case MoneyOperationKindAllocation:
+		return true
+	case MoneyOperationKindReclaim:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyOperationStatus.
+const (
+	MoneyOperationStatusFailed      MoneyOperationStatus = "failed"
+	MoneyOperationStatusInFlight    MoneyOperationStatus = "in_flight"
+	MoneyOperationStatusNeedsReview MoneyOperationStatus = "needs_review"
+	MoneyOperationStatusPending     MoneyOperationStatus = "pending"
+	MoneyOperationStatusSucceeded   MoneyOperationStatus = "succeeded"
+	MoneyOperationStatusUnknown     MoneyOperationStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the MoneyOperationStatus enum.
+func (e MoneyOperationStatus) Valid() bool {
+	switch e {
+	case MoneyOperationStatusFailed:
+		return true
+	case MoneyOperationStatusInFlight:
+		return true
+	case MoneyOperationStatusNeedsReview:
+		return true
+	case MoneyOperationStatusPending:
+		return true
+	case MoneyOperationStatusSucceeded:
+		return true
+	case MoneyOperationStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PartnerBalanceCurrency.
+const (
+	PartnerBalanceCurrencyCNY PartnerBalanceCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the PartnerBalanceCurrency enum.
+func (e PartnerBalanceCurrency) Valid() bool {
+	switch e {
+	case PartnerBalanceCurrencyCNY:
 		return true
 	default:
 		return false
@@ -522,6 +634,72 @@ func (e RealnameApplicationRequestKind) Valid() bool {
 	}
 }
 
+// Defines values for ReconciliationItemKind.
+const (
+	AmountMismatch    ReconciliationItemKind = "amount_mismatch"
+	BalanceDrift      ReconciliationItemKind = "balance_drift"
+	UnmatchedLocal    ReconciliationItemKind = "unmatched_local"
+	UnmatchedUpstream ReconciliationItemKind = "unmatched_upstream"
+)
+
+// Valid indicates whether the value is a known member of the ReconciliationItemKind enum.
+func (e ReconciliationItemKind) Valid() bool {
+	switch e {
+	case AmountMismatch:
+		return true
+	case BalanceDrift:
+		return true
+	case UnmatchedLocal:
+		return true
+	case UnmatchedUpstream:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReconciliationRunStatus.
+const (
+	ReconciliationRunStatusCompleted ReconciliationRunStatus = "completed"
+	ReconciliationRunStatusFailed    ReconciliationRunStatus = "failed"
+	ReconciliationRunStatusPending   ReconciliationRunStatus = "pending"
+	ReconciliationRunStatusRunning   ReconciliationRunStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ReconciliationRunStatus enum.
+func (e ReconciliationRunStatus) Valid() bool {
+	switch e {
+	case ReconciliationRunStatusCompleted:
+		return true
+	case ReconciliationRunStatusFailed:
+		return true
+	case ReconciliationRunStatusPending:
+		return true
+	case ReconciliationRunStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReconciliationRunTrigger.
+const (
+	Manual   ReconciliationRunTrigger = "manual"
+	Periodic ReconciliationRunTrigger = "periodic"
+)
+
+// Valid indicates whether the value is a known member of the ReconciliationRunTrigger enum.
+func (e ReconciliationRunTrigger) Valid() bool {
+	switch e {
+	case Manual:
+		return true
+	case Periodic:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegistrationCheckRequestType.
 const (
 	RegistrationCheckRequestTypeEmail  RegistrationCheckRequestType = "email"
@@ -558,6 +736,24 @@ func (e RegistrationCheckResultReason) Valid() bool {
 	case RegistrationCheckResultReasonMobileLimitReached:
 		return true
 	case RegistrationCheckResultReasonUsed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResolutionRequestOutcome.
+const (
+	ResolutionRequestOutcomeFailed    ResolutionRequestOutcome = "failed"
+	ResolutionRequestOutcomeSucceeded ResolutionRequestOutcome = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ResolutionRequestOutcome enum.
+func (e ResolutionRequestOutcome) Valid() bool {
+	switch e {
+	case ResolutionRequestOutcomeFailed:
+		return true
+	case ResolutionRequestOutcomeSucceeded:
 		return true
 	default:
 		return false
@@ -654,6 +850,48 @@ func (e StaffRole) Valid() bool {
 	}
 }
 
+// Defines values for StepUpChallengeAction.
+const (
+	StepUpChallengeActionAllocate StepUpChallengeAction = "allocate"
+	StepUpChallengeActionReclaim  StepUpChallengeAction = "reclaim"
+	StepUpChallengeActionResolve  StepUpChallengeAction = "resolve"
+)
+
+// Valid indicates whether the value is a known member of the StepUpChallengeAction enum.
+func (e StepUpChallengeAction) Valid() bool {
+	switch e {
+	case StepUpChallengeActionAllocate:
+		return true
+	case StepUpChallengeActionReclaim:
+		return true
+	case StepUpChallengeActionResolve:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StepUpChallengeRequestAction.
+const (
+	StepUpChallengeRequestActionAllocate StepUpChallengeRequestAction = "allocate"
+	StepUpChallengeRequestActionReclaim  StepUpChallengeRequestAction = "reclaim"
+	StepUpChallengeRequestActionResolve  StepUpChallengeRequestAction = "resolve"
+)
+
+// Valid indicates whether the value is a known member of the StepUpChallengeRequestAction enum.
+func (e StepUpChallengeRequestAction) Valid() bool {
+	switch e {
+	case StepUpChallengeRequestActionAllocate:
+		return true
+	case StepUpChallengeRequestActionReclaim:
+		return true
+	case StepUpChallengeRequestActionResolve:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenPairTokenType.
 const (
 	TokenPairTokenTypeBearer TokenPairTokenType = "Bearer"
@@ -723,6 +961,54 @@ func (e ListCustomersParamsRealnameStatus) Valid() bool {
 	case ListCustomersParamsRealnameStatusUnverified:
 		return true
 	case ListCustomersParamsRealnameStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMoneyOperationsParamsKind.
+const (
+	ListMoneyOperationsParamsKindAllocation ListMoneyOperationsParamsKind = "allocation"
+	ListMoneyOperationsParamsKindReclaim    ListMoneyOperationsParamsKind = "reclaim"
+)
+
+// Valid indicates whether the value is a known member of the ListMoneyOperationsParamsKind enum.
+func (e ListMoneyOperationsParamsKind) Valid() bool {
+	switch e {
+	case ListMoneyOperationsParamsKindAllocation:
+		return true
+	case ListMoneyOperationsParamsKindReclaim:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMoneyOperationsParamsStatus.
+const (
+	ListMoneyOperationsParamsStatusFailed      ListMoneyOperationsParamsStatus = "failed"
+	ListMoneyOperationsParamsStatusInFlight    ListMoneyOperationsParamsStatus = "in_flight"
+	ListMoneyOperationsParamsStatusNeedsReview ListMoneyOperationsParamsStatus = "needs_review"
+	ListMoneyOperationsParamsStatusPending     ListMoneyOperationsParamsStatus = "pending"
+	ListMoneyOperationsParamsStatusSucceeded   ListMoneyOperationsParamsStatus = "succeeded"
+	ListMoneyOperationsParamsStatusUnknown     ListMoneyOperationsParamsStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ListMoneyOperationsParamsStatus enum.
+func (e ListMoneyOperationsParamsStatus) Valid() bool {
+	switch e {
+	case ListMoneyOperationsParamsStatusFailed:
+		return true
+	case ListMoneyOperationsParamsStatusInFlight:
+		return true
+	case ListMoneyOperationsParamsStatusNeedsReview:
+		return true
+	case ListMoneyOperationsParamsStatusPending:
+		return true
+	case ListMoneyOperationsParamsStatusSucceeded:
+		return true
+	case ListMoneyOperationsParamsStatusUnknown:
 		return true
 	default:
 		return false
@@ -896,6 +1182,23 @@ type CustomerRealnameStatus string
 // CustomerStatus defines model for Customer.Status.
 type CustomerStatus string
 
+// CustomerBalance defines model for CustomerBalance.
+type CustomerBalance struct {
+	// Available An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Available Money                   `json:"available"`
+	Currency  CustomerBalanceCurrency `json:"currency"`
+
+	// Held An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Held     Money `json:"held"`
+	Upstream struct {
+		Amount *Money     `json:"amount"`
+		ReadAt *time.Time `json:"read_at"`
+	} `json:"upstream"`
+}
+
+// CustomerBalanceCurrency defines model for CustomerBalance.Currency.
+type CustomerBalanceCurrency string
+
 // CustomerPage defines model for CustomerPage.
 type CustomerPage struct {
 	Items      []Customer `json:"items"`
@@ -950,6 +1253,34 @@ type FreezeRequest struct {
 // FreezeRequestScope defines model for FreezeRequest.Scope.
 type FreezeRequestScope string
 
+// LedgerEntry defines model for LedgerEntry.
+type LedgerEntry struct {
+	Account LedgerEntryAccount `json:"account"`
+
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount Money `json:"amount"`
+
+	// BalanceAfter An amount in yuan with exactly two decimals, e.g. "1234.50".
+	BalanceAfter Money              `json:"balance_after"`
+	CreatedAt    time.Time          `json:"created_at"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// Kind hold, settle, release, spend, refund, correction
+	Kind        string              `json:"kind"`
+	OperationId *openapi_types.UUID `json:"operation_id,omitempty"`
+	Reference   *string             `json:"reference,omitempty"`
+	TransferId  openapi_types.UUID  `json:"transfer_id"`
+}
+
+// LedgerEntryAccount defines model for LedgerEntry.Account.
+type LedgerEntryAccount string
+
+// LedgerPage defines model for LedgerPage.
+type LedgerPage struct {
+	Items      []LedgerEntry `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	Email    string `json:"email"`
@@ -981,6 +1312,75 @@ type MeStatus string
 
 // Mobile A mainland China mobile number, 11 digits, no country code.
 type Mobile = string
+
+// Money An amount in yuan with exactly two decimals, e.g. "1234.50".
+type Money = string
+
+// MoneyOperation defines model for MoneyOperation.
+type MoneyOperation struct {
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount     Money                  `json:"amount"`
+	CreatedAt  time.Time              `json:"created_at"`
+	CreatedBy  *openapi_types.UUID    `json:"created_by,omitempty"`
+	Currency   MoneyOperationCurrency `json:"currency"`
+	CustomerId openapi_types.UUID     `json:"customer_id"`
+	Error      *UpstreamError         `json:"error"`
+
+	// Evidence For `needs_review`, the adjust records the resolver read.
+	Evidence *[]map[string]interface{} `json:"evidence,omitempty"`
+	Id       openapi_types.UUID        `json:"id"`
+	Kind     MoneyOperationKind        `json:"kind"`
+	Memo     *string                   `json:"memo,omitempty"`
+
+	// Resolution Who decided a `needs_review` operation, how and why.
+	Resolution *map[string]interface{} `json:"resolution,omitempty"`
+	Status     MoneyOperationStatus    `json:"status"`
+	UpdatedAt  time.Time               `json:"updated_at"`
+
+	// UpstreamRef Huawei's transfer_id or trans_id.
+	UpstreamRef *string `json:"upstream_ref"`
+}
+
+// MoneyOperationCurrency defines model for MoneyOperation.Currency.
+type MoneyOperationCurrency string
+
+// MoneyOperationKind defines model for MoneyOperation.Kind.
+type MoneyOperationKind string
+
+// MoneyOperationStatus defines model for MoneyOperation.Status.
+type MoneyOperationStatus string
+
+// MoneyOperationPage defines model for MoneyOperationPage.
+type MoneyOperationPage struct {
+	Items      []MoneyOperation `json:"items"`
+	NextCursor *string          `json:"next_cursor"`
+}
+
+// MoneyOperationRequest defines model for MoneyOperationRequest.
+type MoneyOperationRequest struct {
+	// Amount A positive decimal string with at most two decimals, e.g. "100.00" (checked by the service, which names the rule it breaks).
+	Amount      string              `json:"amount"`
+	ChallengeId *openapi_types.UUID `json:"challenge_id,omitempty"`
+	Code        *string             `json:"code,omitempty"`
+	Memo        *string             `json:"memo,omitempty"`
+}
+
+// PartnerBalance defines model for PartnerBalance.
+type PartnerBalance struct {
+	// Allocatable An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Allocatable Money `json:"allocatable"`
+
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount   Money                  `json:"amount"`
+	Currency PartnerBalanceCurrency `json:"currency"`
+
+	// DesignatedAmount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	DesignatedAmount Money     `json:"designated_amount"`
+	ReadAt           time.Time `json:"read_at"`
+}
+
+// PartnerBalanceCurrency defines model for PartnerBalance.Currency.
+type PartnerBalanceCurrency string
 
 // Password 10–128 characters.
 type Password = string
@@ -1093,6 +1493,43 @@ type RealnameApplicationRequestIdType string
 // RealnameApplicationRequestKind defines model for RealnameApplicationRequest.Kind.
 type RealnameApplicationRequestKind string
 
+// ReconciliationItem defines model for ReconciliationItem.
+type ReconciliationItem struct {
+	CustomerId     *openapi_types.UUID    `json:"customer_id,omitempty"`
+	Detail         *string                `json:"detail,omitempty"`
+	Kind           ReconciliationItemKind `json:"kind"`
+	LocalAmount    *Money                 `json:"local_amount,omitempty"`
+	OperationId    *openapi_types.UUID    `json:"operation_id,omitempty"`
+	UpstreamAmount *Money                 `json:"upstream_amount,omitempty"`
+	UpstreamRef    *string                `json:"upstream_ref,omitempty"`
+}
+
+// ReconciliationItemKind defines model for ReconciliationItem.Kind.
+type ReconciliationItemKind string
+
+// ReconciliationRun defines model for ReconciliationRun.
+type ReconciliationRun struct {
+	CompletedAt *time.Time                `json:"completed_at,omitempty"`
+	CreatedAt   time.Time                 `json:"created_at"`
+	Error       *string                   `json:"error,omitempty"`
+	Id          openapi_types.UUID        `json:"id"`
+	Items       []ReconciliationItem      `json:"items"`
+	Status      ReconciliationRunStatus   `json:"status"`
+	Trigger     *ReconciliationRunTrigger `json:"trigger,omitempty"`
+}
+
+// ReconciliationRunStatus defines model for ReconciliationRun.Status.
+type ReconciliationRunStatus string
+
+// ReconciliationRunTrigger defines model for ReconciliationRun.Trigger.
+type ReconciliationRunTrigger string
+
+// ReconciliationRunPage defines model for ReconciliationRunPage.
+type ReconciliationRunPage struct {
+	Items      []ReconciliationRun `json:"items"`
+	NextCursor *string             `json:"next_cursor"`
+}
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
@@ -1122,6 +1559,18 @@ type RegistrationCheckResult struct {
 
 // RegistrationCheckResultReason Why it is not available.
 type RegistrationCheckResultReason string
+
+// ResolutionRequest defines model for ResolutionRequest.
+type ResolutionRequest struct {
+	ChallengeId *openapi_types.UUID      `json:"challenge_id,omitempty"`
+	Code        *string                  `json:"code,omitempty"`
+	Outcome     ResolutionRequestOutcome `json:"outcome"`
+	Reason      string                   `json:"reason"`
+	UpstreamRef *string                  `json:"upstream_ref,omitempty"`
+}
+
+// ResolutionRequestOutcome defines model for ResolutionRequest.Outcome.
+type ResolutionRequestOutcome string
 
 // Role defines model for Role.
 type Role string
@@ -1173,6 +1622,35 @@ type StaffPage struct {
 // StaffRole defines model for StaffRole.
 type StaffRole string
 
+// StepUpChallenge defines model for StepUpChallenge.
+type StepUpChallenge struct {
+	Action StepUpChallengeAction `json:"action"`
+
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount     Money              `json:"amount"`
+	CustomerId openapi_types.UUID `json:"customer_id"`
+	ExpiresAt  time.Time          `json:"expires_at"`
+	Id         openapi_types.UUID `json:"id"`
+}
+
+// StepUpChallengeAction defines model for StepUpChallenge.Action.
+type StepUpChallengeAction string
+
+// StepUpChallengeRequest defines model for StepUpChallengeRequest.
+type StepUpChallengeRequest struct {
+	Action StepUpChallengeRequestAction `json:"action"`
+
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount     Money              `json:"amount"`
+	CustomerId openapi_types.UUID `json:"customer_id"`
+
+	// OperationId For `resolve`: the operation to decide.
+	OperationId *openapi_types.UUID `json:"operation_id,omitempty"`
+}
+
+// StepUpChallengeRequestAction defines model for StepUpChallengeRequest.Action.
+type StepUpChallengeRequestAction string
+
 // TokenPair defines model for TokenPair.
 type TokenPair struct {
 	AccessToken string `json:"access_token"`
@@ -1185,6 +1663,24 @@ type TokenPair struct {
 
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
+
+// TotpCode defines model for TotpCode.
+type TotpCode struct {
+	Code string `json:"code"`
+}
+
+// TotpEnrollment defines model for TotpEnrollment.
+type TotpEnrollment struct {
+	OtpauthUri string `json:"otpauth_uri"`
+
+	// Secret Base32, shown once.
+	Secret string `json:"secret"`
+}
+
+// TotpStatus defines model for TotpStatus.
+type TotpStatus struct {
+	Enabled bool `json:"enabled"`
+}
 
 // UnfreezeRequest defines model for UnfreezeRequest.
 type UnfreezeRequest struct {
@@ -1213,6 +1709,9 @@ type IdPath = openapi_types.UUID
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
+
+// IdempotencyKeyRequired defines model for IdempotencyKeyRequired.
+type IdempotencyKeyRequired = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -1346,6 +1845,12 @@ type CreateCustomerParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateAllocationParams defines parameters for CreateAllocation.
+type CreateAllocationParams struct {
+	// IdempotencyKey Required on money routes; see the optional `Idempotency-Key` for the rules.
+	IdempotencyKey IdempotencyKeyRequired `json:"Idempotency-Key"`
+}
+
 // ListCustomerEventsParams defines parameters for ListCustomerEvents.
 type ListCustomerEventsParams struct {
 	// Limit Page size.
@@ -1362,6 +1867,21 @@ type FreezeCustomerParams struct {
 	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
 	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListLedgerEntriesParams defines parameters for ListLedgerEntries.
+type ListLedgerEntriesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From At or after (RFC 3339).
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Before (RFC 3339).
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListRealnameApplicationsParams defines parameters for ListRealnameApplications.
@@ -1382,6 +1902,12 @@ type CreateRealnameApplicationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateReclaimParams defines parameters for CreateReclaim.
+type CreateReclaimParams struct {
+	// IdempotencyKey Required on money routes; see the optional `Idempotency-Key` for the rules.
+	IdempotencyKey IdempotencyKeyRequired `json:"Idempotency-Key"`
+}
+
 // UnfreezeCustomerParams defines parameters for UnfreezeCustomer.
 type UnfreezeCustomerParams struct {
 	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
@@ -1393,6 +1919,63 @@ type UnfreezeCustomerParams struct {
 
 // UploadFileParams defines parameters for UploadFile.
 type UploadFileParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMoneyOperationsParams defines parameters for ListMoneyOperations.
+type ListMoneyOperationsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// CustomerId One customer.
+	CustomerId *openapi_types.UUID `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// Kind allocation or reclaim.
+	Kind *ListMoneyOperationsParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Status Status.
+	Status *ListMoneyOperationsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// From Created at or after (RFC 3339).
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Created before (RFC 3339).
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListMoneyOperationsParamsKind defines parameters for ListMoneyOperations.
+type ListMoneyOperationsParamsKind string
+
+// ListMoneyOperationsParamsStatus defines parameters for ListMoneyOperations.
+type ListMoneyOperationsParamsStatus string
+
+// ResolveMoneyOperationParams defines parameters for ResolveMoneyOperation.
+type ResolveMoneyOperationParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListReconciliationRunsParams defines parameters for ListReconciliationRuns.
+type ListReconciliationRunsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateReconciliationRunParams defines parameters for CreateReconciliationRun.
+type CreateReconciliationRunParams struct {
 	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
 	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
 	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
@@ -1463,17 +2046,29 @@ type SignupJSONRequestBody = SignupRequest
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CreateCustomerRequest
 
+// CreateAllocationJSONRequestBody defines body for CreateAllocation for application/json ContentType.
+type CreateAllocationJSONRequestBody = MoneyOperationRequest
+
 // FreezeCustomerJSONRequestBody defines body for FreezeCustomer for application/json ContentType.
 type FreezeCustomerJSONRequestBody = FreezeRequest
 
 // CreateRealnameApplicationJSONRequestBody defines body for CreateRealnameApplication for application/json ContentType.
 type CreateRealnameApplicationJSONRequestBody = RealnameApplicationRequest
 
+// CreateReclaimJSONRequestBody defines body for CreateReclaim for application/json ContentType.
+type CreateReclaimJSONRequestBody = MoneyOperationRequest
+
 // UnfreezeCustomerJSONRequestBody defines body for UnfreezeCustomer for application/json ContentType.
 type UnfreezeCustomerJSONRequestBody = UnfreezeRequest
 
 // UploadFileMultipartRequestBody defines body for UploadFile for multipart/form-data ContentType.
 type UploadFileMultipartRequestBody = FileUpload
+
+// ConfirmTotpJSONRequestBody defines body for ConfirmTotp for application/json ContentType.
+type ConfirmTotpJSONRequestBody = TotpCode
+
+// ResolveMoneyOperationJSONRequestBody defines body for ResolveMoneyOperation for application/json ContentType.
+type ResolveMoneyOperationJSONRequestBody = ResolutionRequest
 
 // OauthTokenFormdataRequestBody defines body for OauthToken for application/x-www-form-urlencoded ContentType.
 type OauthTokenFormdataRequestBody = ClientCredentialsRequest
@@ -1489,6 +2084,9 @@ type CreateStaffJSONRequestBody = CreateStaffRequest
 
 // UpdateStaffJSONRequestBody defines body for UpdateStaff for application/json ContentType.
 type UpdateStaffJSONRequestBody = UpdateStaffRequest
+
+// CreateStepUpChallengeJSONRequestBody defines body for CreateStepUpChallenge for application/json ContentType.
+type CreateStepUpChallengeJSONRequestBody = StepUpChallengeRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1525,12 +2123,21 @@ type ServerInterface interface {
 	// GetCustomer One customer
 	// (GET /customers/{id})
 	GetCustomer(w http.ResponseWriter, r *http.Request, id IdPath)
+	// CreateAllocation Allocate money to a customer
+	// (POST /customers/{id}/allocations)
+	CreateAllocation(w http.ResponseWriter, r *http.Request, id IdPath, params CreateAllocationParams)
+	// GetCustomerBalance A customer's balance
+	// (GET /customers/{id}/balance)
+	GetCustomerBalance(w http.ResponseWriter, r *http.Request, id IdPath)
 	// ListCustomerEvents A customer's timeline
 	// (GET /customers/{id}/events)
 	ListCustomerEvents(w http.ResponseWriter, r *http.Request, id IdPath, params ListCustomerEventsParams)
 	// FreezeCustomer Freeze a customer on Huawei Cloud
 	// (POST /customers/{id}/freeze)
 	FreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params FreezeCustomerParams)
+	// ListLedgerEntries A customer's ledger
+	// (GET /customers/{id}/ledger)
+	ListLedgerEntries(w http.ResponseWriter, r *http.Request, id IdPath, params ListLedgerEntriesParams)
 	// GetRealname A customer's real-name status
 	// (GET /customers/{id}/realname)
 	GetRealname(w http.ResponseWriter, r *http.Request, id IdPath)
@@ -1543,6 +2150,9 @@ type ServerInterface interface {
 	// GetRealnameApplication One real-name application
 	// (GET /customers/{id}/realname-applications/{app_id})
 	GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID)
+	// CreateReclaim Reclaim money from a customer
+	// (POST /customers/{id}/reclaims)
+	CreateReclaim(w http.ResponseWriter, r *http.Request, id IdPath, params CreateReclaimParams)
 	// UnfreezeCustomer Unfreeze a customer
 	// (POST /customers/{id}/unfreeze)
 	UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams)
@@ -1555,9 +2165,36 @@ type ServerInterface interface {
 	// GetMe The signed-in user or API client
 	// (GET /me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// EnrollTotp Start TOTP enrolment
+	// (POST /me/totp)
+	EnrollTotp(w http.ResponseWriter, r *http.Request)
+	// ConfirmTotp Confirm TOTP enrolment
+	// (POST /me/totp/confirm)
+	ConfirmTotp(w http.ResponseWriter, r *http.Request)
+	// ListMoneyOperations Money operations
+	// (GET /money-operations)
+	ListMoneyOperations(w http.ResponseWriter, r *http.Request, params ListMoneyOperationsParams)
+	// GetMoneyOperation One money operation
+	// (GET /money-operations/{id})
+	GetMoneyOperation(w http.ResponseWriter, r *http.Request, id IdPath)
+	// ResolveMoneyOperation Decide a needs_review operation
+	// (POST /money-operations/{id}/resolution)
+	ResolveMoneyOperation(w http.ResponseWriter, r *http.Request, id IdPath, params ResolveMoneyOperationParams)
 	// OauthToken OAuth 2.0 client-credentials token
 	// (POST /oauth/token)
 	OauthToken(w http.ResponseWriter, r *http.Request)
+	// GetPartnerBalance The partner's Huawei balance
+	// (GET /partner/balance)
+	GetPartnerBalance(w http.ResponseWriter, r *http.Request)
+	// ListReconciliationRuns Reconciliation runs
+	// (GET /reconciliation-runs)
+	ListReconciliationRuns(w http.ResponseWriter, r *http.Request, params ListReconciliationRunsParams)
+	// CreateReconciliationRun Reconcile with Huawei now
+	// (POST /reconciliation-runs)
+	CreateReconciliationRun(w http.ResponseWriter, r *http.Request, params CreateReconciliationRunParams)
+	// GetReconciliationRun One reconciliation run
+	// (GET /reconciliation-runs/{id})
+	GetReconciliationRun(w http.ResponseWriter, r *http.Request, id IdPath)
 	// CheckRegistration Is a name, mobile or email free on Huawei Cloud?
 	// (POST /registration/checks)
 	CheckRegistration(w http.ResponseWriter, r *http.Request, params CheckRegistrationParams)
@@ -1576,6 +2213,9 @@ type ServerInterface interface {
 	// UpdateStaff Disable or re-enable a staff account
 	// (PATCH /staff/{id})
 	UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateStaffParams)
+	// CreateStepUpChallenge Ask to move money
+	// (POST /step-up-challenges)
+	CreateStepUpChallenge(w http.ResponseWriter, r *http.Request)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -1648,6 +2288,18 @@ func (_ Unimplemented) GetCustomer(w http.ResponseWriter, r *http.Request, id Id
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// CreateAllocation Allocate money to a customer
+// (POST /customers/{id}/allocations)
+func (_ Unimplemented) CreateAllocation(w http.ResponseWriter, r *http.Request, id IdPath, params CreateAllocationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetCustomerBalance A customer's balance
+// (GET /customers/{id}/balance)
+func (_ Unimplemented) GetCustomerBalance(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListCustomerEvents A customer's timeline
 // (GET /customers/{id}/events)
 func (_ Unimplemented) ListCustomerEvents(w http.ResponseWriter, r *http.Request, id IdPath, params ListCustomerEventsParams) {
@@ -1657,6 +2309,12 @@ func (_ Unimplemented) ListCustomerEvents(w http.ResponseWriter, r *http.Request
 // FreezeCustomer Freeze a customer on Huawei Cloud
 // (POST /customers/{id}/freeze)
 func (_ Unimplemented) FreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params FreezeCustomerParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListLedgerEntries A customer's ledger
+// (GET /customers/{id}/ledger)
+func (_ Unimplemented) ListLedgerEntries(w http.ResponseWriter, r *http.Request, id IdPath, params ListLedgerEntriesParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1684,6 +2342,12 @@ func (_ Unimplemented) GetRealnameApplication(w http.ResponseWriter, r *http.Req
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// CreateReclaim Reclaim money from a customer
+// (POST /customers/{id}/reclaims)
+func (_ Unimplemented) CreateReclaim(w http.ResponseWriter, r *http.Request, id IdPath, params CreateReclaimParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // UnfreezeCustomer Unfreeze a customer
 // (POST /customers/{id}/unfreeze)
 func (_ Unimplemented) UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams) {
@@ -1708,9 +2372,63 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// EnrollTotp Start TOTP enrolment
+// (POST /me/totp)
+func (_ Unimplemented) EnrollTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmTotp Confirm TOTP enrolment
+// (POST /me/totp/confirm)
+func (_ Unimplemented) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMoneyOperations Money operations
+// (GET /money-operations)
+func (_ Unimplemented) ListMoneyOperations(w http.ResponseWriter, r *http.Request, params ListMoneyOperationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetMoneyOperation One money operation
+// (GET /money-operations/{id})
+func (_ Unimplemented) GetMoneyOperation(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ResolveMoneyOperation Decide a needs_review operation
+// (POST /money-operations/{id}/resolution)
+func (_ Unimplemented) ResolveMoneyOperation(w http.ResponseWriter, r *http.Request, id IdPath, params ResolveMoneyOperationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // OauthToken OAuth 2.0 client-credentials token
 // (POST /oauth/token)
 func (_ Unimplemented) OauthToken(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetPartnerBalance The partner's Huawei balance
+// (GET /partner/balance)
+func (_ Unimplemented) GetPartnerBalance(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListReconciliationRuns Reconciliation runs
+// (GET /reconciliation-runs)
+func (_ Unimplemented) ListReconciliationRuns(w http.ResponseWriter, r *http.Request, params ListReconciliationRunsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateReconciliationRun Reconcile with Huawei now
+// (POST /reconciliation-runs)
+func (_ Unimplemented) CreateReconciliationRun(w http.ResponseWriter, r *http.Request, params CreateReconciliationRunParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetReconciliationRun One reconciliation run
+// (GET /reconciliation-runs/{id})
+func (_ Unimplemented) GetReconciliationRun(w http.ResponseWriter, r *http.Request, id IdPath) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1747,6 +2465,12 @@ func (_ Unimplemented) GetStaff(w http.ResponseWriter, r *http.Request, id IdPat
 // UpdateStaff Disable or re-enable a staff account
 // (PATCH /staff/{id})
 func (_ Unimplemented) UpdateStaff(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateStaffParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateStepUpChallenge Ask to move money
+// (POST /step-up-challenges)
+func (_ Unimplemented) CreateStepUpChallenge(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2254,6 +2978,86 @@ func (siw *ServerInterfaceWrapper) GetCustomer(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CreateAllocation operation middleware
+func (siw *ServerInterfaceWrapper) CreateAllocation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAllocationParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKeyRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateAllocation(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCustomerBalance operation middleware
+func (siw *ServerInterfaceWrapper) GetCustomerBalance(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCustomerBalance(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListCustomerEvents operation middleware
 func (siw *ServerInterfaceWrapper) ListCustomerEvents(w http.ResponseWriter, r *http.Request) {
 
@@ -2350,6 +3154,87 @@ func (siw *ServerInterfaceWrapper) FreezeCustomer(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.FreezeCustomer(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListLedgerEntries operation middleware
+func (siw *ServerInterfaceWrapper) ListLedgerEntries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLedgerEntriesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListLedgerEntries(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2525,6 +3410,60 @@ func (siw *ServerInterfaceWrapper) GetRealnameApplication(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// CreateReclaim operation middleware
+func (siw *ServerInterfaceWrapper) CreateReclaim(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateReclaimParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKeyRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateReclaim(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UnfreezeCustomer operation middleware
 func (siw *ServerInterfaceWrapper) UnfreezeCustomer(w http.ResponseWriter, r *http.Request) {
 
@@ -2656,11 +3595,353 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 	handler.ServeHTTP(w, r)
 }
 
+// EnrollTotp operation middleware
+func (siw *ServerInterfaceWrapper) EnrollTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EnrollTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmTotp operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMoneyOperations operation middleware
+func (siw *ServerInterfaceWrapper) ListMoneyOperations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMoneyOperationsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", r.URL.Query(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "customer_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", r.URL.Query(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "kind"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "kind", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMoneyOperations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMoneyOperation operation middleware
+func (siw *ServerInterfaceWrapper) GetMoneyOperation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMoneyOperation(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResolveMoneyOperation operation middleware
+func (siw *ServerInterfaceWrapper) ResolveMoneyOperation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResolveMoneyOperationParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResolveMoneyOperation(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // OauthToken operation middleware
 func (siw *ServerInterfaceWrapper) OauthToken(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.OauthToken(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPartnerBalance operation middleware
+func (siw *ServerInterfaceWrapper) GetPartnerBalance(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPartnerBalance(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListReconciliationRuns operation middleware
+func (siw *ServerInterfaceWrapper) ListReconciliationRuns(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListReconciliationRunsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListReconciliationRuns(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateReconciliationRun operation middleware
+func (siw *ServerInterfaceWrapper) CreateReconciliationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateReconciliationRunParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateReconciliationRun(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetReconciliationRun operation middleware
+func (siw *ServerInterfaceWrapper) GetReconciliationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetReconciliationRun(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2915,6 +4196,20 @@ func (siw *ServerInterfaceWrapper) UpdateStaff(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CreateStepUpChallenge operation middleware
+func (siw *ServerInterfaceWrapper) CreateStepUpChallenge(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateStepUpChallenge(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -3111,6 +4406,48 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/audit-events", wrapper.ListAuditEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/me/totp", wrapper.EnrollTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/me/totp/confirm", wrapper.ConfirmTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/step-up-challenges", wrapper.CreateStepUpChallenge)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/allocations", wrapper.CreateAllocation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/reclaims", wrapper.CreateReclaim)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/money-operations", wrapper.ListMoneyOperations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/money-operations/{id}", wrapper.GetMoneyOperation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/money-operations/{id}/resolution", wrapper.ResolveMoneyOperation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}/balance", wrapper.GetCustomerBalance)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/partner/balance", wrapper.GetPartnerBalance)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/customers/{id}/ledger", wrapper.ListLedgerEntries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/reconciliation-runs", wrapper.ListReconciliationRuns)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reconciliation-runs", wrapper.CreateReconciliationRun)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/reconciliation-runs/{id}", wrapper.GetReconciliationRun)
 	})
 
 	return r
@@ -6169,6 +7506,648 @@ func (response GetCustomerdefaultApplicationProblemPlusJSONResponse) VisitGetCus
 	return err
 }
 
+type CreateAllocationRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params CreateAllocationParams
+	Body   *CreateAllocationJSONRequestBody
+}
+
+type CreateAllocationResponseObject interface {
+	VisitCreateAllocationResponse(w http.ResponseWriter) error
+}
+
+type CreateAllocation202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateAllocation202JSONResponse struct {
+	Body    MoneyOperation
+	Headers CreateAllocation202ResponseHeaders
+}
+
+func (response CreateAllocation202JSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation400ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation401ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation403ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation404ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation409ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation413ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation415ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation422ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation429ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation500ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocation503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAllocation503ApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAllocationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateAllocationdefaultApplicationProblemPlusJSONResponse) VisitCreateAllocationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalanceRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetCustomerBalanceResponseObject interface {
+	VisitGetCustomerBalanceResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerBalance200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetCustomerBalance200JSONResponse struct {
+	Body    CustomerBalance
+	Headers GetCustomerBalance200ResponseHeaders
+}
+
+func (response GetCustomerBalance200JSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerBalance400ApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerBalance401ApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalance404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerBalance404ApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalance429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerBalance429ApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalance500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerBalance500ApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalance503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomerBalance503ApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerBalancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetCustomerBalancedefaultApplicationProblemPlusJSONResponse) VisitGetCustomerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCustomerEventsRequestObject struct {
 	Id     IdPath `json:"id"`
 	Params ListCustomerEventsParams
@@ -6789,6 +8768,316 @@ type FreezeCustomerdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response FreezeCustomerdefaultApplicationProblemPlusJSONResponse) VisitFreezeCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntriesRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params ListLedgerEntriesParams
+}
+
+type ListLedgerEntriesResponseObject interface {
+	VisitListLedgerEntriesResponse(w http.ResponseWriter) error
+}
+
+type ListLedgerEntries200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListLedgerEntries200JSONResponse struct {
+	Body    LedgerPage
+	Headers ListLedgerEntries200ResponseHeaders
+}
+
+func (response ListLedgerEntries200JSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       ListLedgerEntries200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListLedgerEntries200TextcsvResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListLedgerEntries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries400ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries401ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries403ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries404ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries429ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries500ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntries503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListLedgerEntries503ApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLedgerEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListLedgerEntriesdefaultApplicationProblemPlusJSONResponse) VisitListLedgerEntriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7929,6 +10218,400 @@ type GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaimRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params CreateReclaimParams
+	Body   *CreateReclaimJSONRequestBody
+}
+
+type CreateReclaimResponseObject interface {
+	VisitCreateReclaimResponse(w http.ResponseWriter) error
+}
+
+type CreateReclaim202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateReclaim202JSONResponse struct {
+	Body    MoneyOperation
+	Headers CreateReclaim202ResponseHeaders
+}
+
+func (response CreateReclaim202JSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim400ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim401ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim403ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim404ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim409ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim413ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim415ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim422ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim429ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim500ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaim503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReclaim503ApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReclaimdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateReclaimdefaultApplicationProblemPlusJSONResponse) VisitCreateReclaimResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9178,6 +11861,1531 @@ func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeRespons
 	return err
 }
 
+type EnrollTotpRequestObject struct {
+}
+
+type EnrollTotpResponseObject interface {
+	VisitEnrollTotpResponse(w http.ResponseWriter) error
+}
+
+type EnrollTotp201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type EnrollTotp201JSONResponse struct {
+	Body    TotpEnrollment
+	Headers EnrollTotp201ResponseHeaders
+}
+
+func (response EnrollTotp201JSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp400ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp401ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp403ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp409ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp429ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp500ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotp503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EnrollTotp503ApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnrollTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response EnrollTotpdefaultApplicationProblemPlusJSONResponse) VisitEnrollTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpRequestObject struct {
+	Body *ConfirmTotpJSONRequestBody
+}
+
+type ConfirmTotpResponseObject interface {
+	VisitConfirmTotpResponse(w http.ResponseWriter) error
+}
+
+type ConfirmTotp200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ConfirmTotp200JSONResponse struct {
+	Body    TotpStatus
+	Headers ConfirmTotp200ResponseHeaders
+}
+
+func (response ConfirmTotp200JSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp400ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp401ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp403ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp409ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp413ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp415ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp429ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp500ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotp503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmTotp503ApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmTotpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ConfirmTotpdefaultApplicationProblemPlusJSONResponse) VisitConfirmTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperationsRequestObject struct {
+	Params ListMoneyOperationsParams
+}
+
+type ListMoneyOperationsResponseObject interface {
+	VisitListMoneyOperationsResponse(w http.ResponseWriter) error
+}
+
+type ListMoneyOperations200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListMoneyOperations200JSONResponse struct {
+	Body    MoneyOperationPage
+	Headers ListMoneyOperations200ResponseHeaders
+}
+
+func (response ListMoneyOperations200JSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMoneyOperations400ApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMoneyOperations401ApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperations403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMoneyOperations403ApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperations429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMoneyOperations429ApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperations500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMoneyOperations500ApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperations503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMoneyOperations503ApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMoneyOperationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListMoneyOperationsdefaultApplicationProblemPlusJSONResponse) VisitListMoneyOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperationRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetMoneyOperationResponseObject interface {
+	VisitGetMoneyOperationResponse(w http.ResponseWriter) error
+}
+
+type GetMoneyOperation200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetMoneyOperation200JSONResponse struct {
+	Body    MoneyOperation
+	Headers GetMoneyOperation200ResponseHeaders
+}
+
+func (response GetMoneyOperation200JSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation400ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation401ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation403ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation404ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation429ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation500ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperation503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMoneyOperation503ApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMoneyOperationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetMoneyOperationdefaultApplicationProblemPlusJSONResponse) VisitGetMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperationRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params ResolveMoneyOperationParams
+	Body   *ResolveMoneyOperationJSONRequestBody
+}
+
+type ResolveMoneyOperationResponseObject interface {
+	VisitResolveMoneyOperationResponse(w http.ResponseWriter) error
+}
+
+type ResolveMoneyOperation200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ResolveMoneyOperation200JSONResponse struct {
+	Body    MoneyOperation
+	Headers ResolveMoneyOperation200ResponseHeaders
+}
+
+func (response ResolveMoneyOperation200JSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation400ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation401ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation403ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation404ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation409ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation413ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation415ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation422ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation429ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation500ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperation503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ResolveMoneyOperation503ApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveMoneyOperationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ResolveMoneyOperationdefaultApplicationProblemPlusJSONResponse) VisitResolveMoneyOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type OauthTokenRequestObject struct {
 	Body *OauthTokenFormdataRequestBody
 }
@@ -9435,6 +13643,1113 @@ type OauthTokendefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response OauthTokendefaultApplicationProblemPlusJSONResponse) VisitOauthTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalanceRequestObject struct {
+}
+
+type GetPartnerBalanceResponseObject interface {
+	VisitGetPartnerBalanceResponse(w http.ResponseWriter) error
+}
+
+type GetPartnerBalance200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetPartnerBalance200JSONResponse struct {
+	Body    PartnerBalance
+	Headers GetPartnerBalance200ResponseHeaders
+}
+
+func (response GetPartnerBalance200JSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance400ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance401ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance403ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance429ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance500ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance502ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalance503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerBalance503ApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPartnerBalancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetPartnerBalancedefaultApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRunsRequestObject struct {
+	Params ListReconciliationRunsParams
+}
+
+type ListReconciliationRunsResponseObject interface {
+	VisitListReconciliationRunsResponse(w http.ResponseWriter) error
+}
+
+type ListReconciliationRuns200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListReconciliationRuns200JSONResponse struct {
+	Body    ReconciliationRunPage
+	Headers ListReconciliationRuns200ResponseHeaders
+}
+
+func (response ListReconciliationRuns200JSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRuns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListReconciliationRuns400ApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRuns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListReconciliationRuns401ApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRuns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListReconciliationRuns403ApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRuns429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListReconciliationRuns429ApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRuns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListReconciliationRuns500ApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRuns503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListReconciliationRuns503ApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListReconciliationRunsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListReconciliationRunsdefaultApplicationProblemPlusJSONResponse) VisitListReconciliationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRunRequestObject struct {
+	Params CreateReconciliationRunParams
+}
+
+type CreateReconciliationRunResponseObject interface {
+	VisitCreateReconciliationRunResponse(w http.ResponseWriter) error
+}
+
+type CreateReconciliationRun202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateReconciliationRun202JSONResponse struct {
+	Body    ReconciliationRun
+	Headers CreateReconciliationRun202ResponseHeaders
+}
+
+func (response CreateReconciliationRun202JSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun400ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun401ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun403ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun409ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun422ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun429ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun500ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRun503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReconciliationRun503ApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateReconciliationRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateReconciliationRundefaultApplicationProblemPlusJSONResponse) VisitCreateReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRunRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetReconciliationRunResponseObject interface {
+	VisitGetReconciliationRunResponse(w http.ResponseWriter) error
+}
+
+type GetReconciliationRun200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetReconciliationRun200JSONResponse struct {
+	Body    ReconciliationRun
+	Headers GetReconciliationRun200ResponseHeaders
+}
+
+func (response GetReconciliationRun200JSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun400ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun401ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun403ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun404ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun429ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun500ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRun503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliationRun503ApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReconciliationRundefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetReconciliationRundefaultApplicationProblemPlusJSONResponse) VisitGetReconciliationRunResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11471,6 +16786,366 @@ func (response UpdateStaffdefaultApplicationProblemPlusJSONResponse) VisitUpdate
 	return err
 }
 
+type CreateStepUpChallengeRequestObject struct {
+	Body *CreateStepUpChallengeJSONRequestBody
+}
+
+type CreateStepUpChallengeResponseObject interface {
+	VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error
+}
+
+type CreateStepUpChallenge201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateStepUpChallenge201JSONResponse struct {
+	Body    StepUpChallenge
+	Headers CreateStepUpChallenge201ResponseHeaders
+}
+
+func (response CreateStepUpChallenge201JSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge400ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge401ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge403ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge404ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge409ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge413ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge415ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge429ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge500ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallenge503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStepUpChallenge503ApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStepUpChallengedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateStepUpChallengedefaultApplicationProblemPlusJSONResponse) VisitCreateStepUpChallengeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListApiClients List API clients
@@ -11506,12 +17181,21 @@ type StrictServerInterface interface {
 	// GetCustomer One customer
 	// (GET /customers/{id})
 	GetCustomer(ctx context.Context, request GetCustomerRequestObject) (GetCustomerResponseObject, error)
+	// CreateAllocation Allocate money to a customer
+	// (POST /customers/{id}/allocations)
+	CreateAllocation(ctx context.Context, request CreateAllocationRequestObject) (CreateAllocationResponseObject, error)
+	// GetCustomerBalance A customer's balance
+	// (GET /customers/{id}/balance)
+	GetCustomerBalance(ctx context.Context, request GetCustomerBalanceRequestObject) (GetCustomerBalanceResponseObject, error)
 	// ListCustomerEvents A customer's timeline
 	// (GET /customers/{id}/events)
 	ListCustomerEvents(ctx context.Context, request ListCustomerEventsRequestObject) (ListCustomerEventsResponseObject, error)
 	// FreezeCustomer Freeze a customer on Huawei Cloud
 	// (POST /customers/{id}/freeze)
 	FreezeCustomer(ctx context.Context, request FreezeCustomerRequestObject) (FreezeCustomerResponseObject, error)
+	// ListLedgerEntries A customer's ledger
+	// (GET /customers/{id}/ledger)
+	ListLedgerEntries(ctx context.Context, request ListLedgerEntriesRequestObject) (ListLedgerEntriesResponseObject, error)
 	// GetRealname A customer's real-name status
 	// (GET /customers/{id}/realname)
 	GetRealname(ctx context.Context, request GetRealnameRequestObject) (GetRealnameResponseObject, error)
@@ -11524,6 +17208,9 @@ type StrictServerInterface interface {
 	// GetRealnameApplication One real-name application
 	// (GET /customers/{id}/realname-applications/{app_id})
 	GetRealnameApplication(ctx context.Context, request GetRealnameApplicationRequestObject) (GetRealnameApplicationResponseObject, error)
+	// CreateReclaim Reclaim money from a customer
+	// (POST /customers/{id}/reclaims)
+	CreateReclaim(ctx context.Context, request CreateReclaimRequestObject) (CreateReclaimResponseObject, error)
 	// UnfreezeCustomer Unfreeze a customer
 	// (POST /customers/{id}/unfreeze)
 	UnfreezeCustomer(ctx context.Context, request UnfreezeCustomerRequestObject) (UnfreezeCustomerResponseObject, error)
@@ -11536,9 +17223,36 @@ type StrictServerInterface interface {
 	// GetMe The signed-in user or API client
 	// (GET /me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// EnrollTotp Start TOTP enrolment
+	// (POST /me/totp)
+	EnrollTotp(ctx context.Context, request EnrollTotpRequestObject) (EnrollTotpResponseObject, error)
+	// ConfirmTotp Confirm TOTP enrolment
+	// (POST /me/totp/confirm)
+	ConfirmTotp(ctx context.Context, request ConfirmTotpRequestObject) (ConfirmTotpResponseObject, error)
+	// ListMoneyOperations Money operations
+	// (GET /money-operations)
+	ListMoneyOperations(ctx context.Context, request ListMoneyOperationsRequestObject) (ListMoneyOperationsResponseObject, error)
+	// GetMoneyOperation One money operation
+	// (GET /money-operations/{id})
+	GetMoneyOperation(ctx context.Context, request GetMoneyOperationRequestObject) (GetMoneyOperationResponseObject, error)
+	// ResolveMoneyOperation Decide a needs_review operation
+	// (POST /money-operations/{id}/resolution)
+	ResolveMoneyOperation(ctx context.Context, request ResolveMoneyOperationRequestObject) (ResolveMoneyOperationResponseObject, error)
 	// OauthToken OAuth 2.0 client-credentials token
 	// (POST /oauth/token)
 	OauthToken(ctx context.Context, request OauthTokenRequestObject) (OauthTokenResponseObject, error)
+	// GetPartnerBalance The partner's Huawei balance
+	// (GET /partner/balance)
+	GetPartnerBalance(ctx context.Context, request GetPartnerBalanceRequestObject) (GetPartnerBalanceResponseObject, error)
+	// ListReconciliationRuns Reconciliation runs
+	// (GET /reconciliation-runs)
+	ListReconciliationRuns(ctx context.Context, request ListReconciliationRunsRequestObject) (ListReconciliationRunsResponseObject, error)
+	// CreateReconciliationRun Reconcile with Huawei now
+	// (POST /reconciliation-runs)
+	CreateReconciliationRun(ctx context.Context, request CreateReconciliationRunRequestObject) (CreateReconciliationRunResponseObject, error)
+	// GetReconciliationRun One reconciliation run
+	// (GET /reconciliation-runs/{id})
+	GetReconciliationRun(ctx context.Context, request GetReconciliationRunRequestObject) (GetReconciliationRunResponseObject, error)
 	// CheckRegistration Is a name, mobile or email free on Huawei Cloud?
 	// (POST /registration/checks)
 	CheckRegistration(ctx context.Context, request CheckRegistrationRequestObject) (CheckRegistrationResponseObject, error)
@@ -11557,6 +17271,9 @@ type StrictServerInterface interface {
 	// UpdateStaff Disable or re-enable a staff account
 	// (PATCH /staff/{id})
 	UpdateStaff(ctx context.Context, request UpdateStaffRequestObject) (UpdateStaffResponseObject, error)
+	// CreateStepUpChallenge Ask to move money
+	// (POST /step-up-challenges)
+	CreateStepUpChallenge(ctx context.Context, request CreateStepUpChallengeRequestObject) (CreateStepUpChallengeResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -11919,6 +17636,66 @@ func (sh *strictHandler) GetCustomer(w http.ResponseWriter, r *http.Request, id 
 	}
 }
 
+// CreateAllocation operation middleware
+func (sh *strictHandler) CreateAllocation(w http.ResponseWriter, r *http.Request, id IdPath, params CreateAllocationParams) {
+	var request CreateAllocationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateAllocationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAllocation(ctx, request.(CreateAllocationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAllocation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateAllocationResponseObject); ok {
+		if err := validResponse.VisitCreateAllocationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCustomerBalance operation middleware
+func (sh *strictHandler) GetCustomerBalance(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetCustomerBalanceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerBalance(ctx, request.(GetCustomerBalanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerBalance")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCustomerBalanceResponseObject); ok {
+		if err := validResponse.VisitGetCustomerBalanceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListCustomerEvents operation middleware
 func (sh *strictHandler) ListCustomerEvents(w http.ResponseWriter, r *http.Request, id IdPath, params ListCustomerEventsParams) {
 	var request ListCustomerEventsRequestObject
@@ -11973,6 +17750,33 @@ func (sh *strictHandler) FreezeCustomer(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(FreezeCustomerResponseObject); ok {
 		if err := validResponse.VisitFreezeCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLedgerEntries operation middleware
+func (sh *strictHandler) ListLedgerEntries(w http.ResponseWriter, r *http.Request, id IdPath, params ListLedgerEntriesParams) {
+	var request ListLedgerEntriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLedgerEntries(ctx, request.(ListLedgerEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLedgerEntries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListLedgerEntriesResponseObject); ok {
+		if err := validResponse.VisitListLedgerEntriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12087,6 +17891,40 @@ func (sh *strictHandler) GetRealnameApplication(w http.ResponseWriter, r *http.R
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetRealnameApplicationResponseObject); ok {
 		if err := validResponse.VisitGetRealnameApplicationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateReclaim operation middleware
+func (sh *strictHandler) CreateReclaim(w http.ResponseWriter, r *http.Request, id IdPath, params CreateReclaimParams) {
+	var request CreateReclaimRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateReclaimJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateReclaim(ctx, request.(CreateReclaimRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateReclaim")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateReclaimResponseObject); ok {
+		if err := validResponse.VisitCreateReclaimResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12211,6 +18049,147 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// EnrollTotp operation middleware
+func (sh *strictHandler) EnrollTotp(w http.ResponseWriter, r *http.Request) {
+	var request EnrollTotpRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EnrollTotp(ctx, request.(EnrollTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EnrollTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EnrollTotpResponseObject); ok {
+		if err := validResponse.VisitEnrollTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmTotp operation middleware
+func (sh *strictHandler) ConfirmTotp(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmTotpRequestObject
+
+	var body ConfirmTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmTotp(ctx, request.(ConfirmTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmTotpResponseObject); ok {
+		if err := validResponse.VisitConfirmTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMoneyOperations operation middleware
+func (sh *strictHandler) ListMoneyOperations(w http.ResponseWriter, r *http.Request, params ListMoneyOperationsParams) {
+	var request ListMoneyOperationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMoneyOperations(ctx, request.(ListMoneyOperationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMoneyOperations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMoneyOperationsResponseObject); ok {
+		if err := validResponse.VisitListMoneyOperationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetMoneyOperation operation middleware
+func (sh *strictHandler) GetMoneyOperation(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetMoneyOperationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMoneyOperation(ctx, request.(GetMoneyOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMoneyOperation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMoneyOperationResponseObject); ok {
+		if err := validResponse.VisitGetMoneyOperationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResolveMoneyOperation operation middleware
+func (sh *strictHandler) ResolveMoneyOperation(w http.ResponseWriter, r *http.Request, id IdPath, params ResolveMoneyOperationParams) {
+	var request ResolveMoneyOperationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ResolveMoneyOperationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResolveMoneyOperation(ctx, request.(ResolveMoneyOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResolveMoneyOperation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResolveMoneyOperationResponseObject); ok {
+		if err := validResponse.VisitResolveMoneyOperationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // OauthToken operation middleware
 func (sh *strictHandler) OauthToken(w http.ResponseWriter, r *http.Request) {
 	var request OauthTokenRequestObject
@@ -12239,6 +18218,108 @@ func (sh *strictHandler) OauthToken(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(OauthTokenResponseObject); ok {
 		if err := validResponse.VisitOauthTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPartnerBalance operation middleware
+func (sh *strictHandler) GetPartnerBalance(w http.ResponseWriter, r *http.Request) {
+	var request GetPartnerBalanceRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPartnerBalance(ctx, request.(GetPartnerBalanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPartnerBalance")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetPartnerBalanceResponseObject); ok {
+		if err := validResponse.VisitGetPartnerBalanceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListReconciliationRuns operation middleware
+func (sh *strictHandler) ListReconciliationRuns(w http.ResponseWriter, r *http.Request, params ListReconciliationRunsParams) {
+	var request ListReconciliationRunsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListReconciliationRuns(ctx, request.(ListReconciliationRunsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListReconciliationRuns")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListReconciliationRunsResponseObject); ok {
+		if err := validResponse.VisitListReconciliationRunsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateReconciliationRun operation middleware
+func (sh *strictHandler) CreateReconciliationRun(w http.ResponseWriter, r *http.Request, params CreateReconciliationRunParams) {
+	var request CreateReconciliationRunRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateReconciliationRun(ctx, request.(CreateReconciliationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateReconciliationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateReconciliationRunResponseObject); ok {
+		if err := validResponse.VisitCreateReconciliationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetReconciliationRun operation middleware
+func (sh *strictHandler) GetReconciliationRun(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetReconciliationRunRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReconciliationRun(ctx, request.(GetReconciliationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReconciliationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetReconciliationRunResponseObject); ok {
+		if err := validResponse.VisitGetReconciliationRunResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12431,177 +18512,255 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 	}
 }
 
+// CreateStepUpChallenge operation middleware
+func (sh *strictHandler) CreateStepUpChallenge(w http.ResponseWriter, r *http.Request) {
+	var request CreateStepUpChallengeRequestObject
+
+	var body CreateStepUpChallengeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateStepUpChallenge(ctx, request.(CreateStepUpChallengeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateStepUpChallenge")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateStepUpChallengeResponseObject); ok {
+		if err := validResponse.VisitCreateStepUpChallengeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rbhs59uerHGj/QOSZkmw5djqx8cf+HXcym5lOJxsnaGDbWRVVRUlsV5HVJMuKEgSYTwvs1519hAX2",
-	"PfZR+kkWPGRdRV3sOO7MdPWHtCUVyVO8nOuP53zqRSLNBKdcq97Jp96ckphK/PMsiqhSg3PBtRTJ4CxJ",
-	"xGLwSrIZ4+bnmKpIskwzwXsnvQvKNSzmlIOeU5D015wq/UCBfR6YAmZ/igSfslkuaQznr95cAMFuE6Y0",
-	"9M0X47Mffnj107Pvx6/evPjLix8v9oa9oKeiOU2JGXUqZEp076SXS9YLein58APlMz3vnRweHD0OenqZ",
-	"0d5JT2nJ+Kz3+XPQOyfRnBZvsUr4W3FFuQIiKXB6TSVE5vm4OWptmEdHvkFexDTNhKZcD97QLCFLGq8O",
-	"FWqZ07CYJaaAcLWg0kyOmRmlhZkV96WYAuFAiUwYlcWEwoLpuX2YpBTKUaPl4G902aSZ8jztnfzcM4P2",
-	"3vuIfkM0/YGlTA/w31WC39hRlV0kGpdrmEuJ6814LBZrFohx/fDQLhFLDSmjA/wv6KWM228OSqoY13RG",
-	"ZYusNzQljBty15OW0Km+f7oU9UzXO84+gGYphb6ikeCx2gNiTgWL5h76QJpu1HoyHx3VyXxS/redUqrl",
-	"cnA21VT6TiqSBlrAgjANEzoV0hxZLZeMz3adtcePjrbO2eeglxFJUqodSznPpRIeml5l5Ncc50cJCVMp",
-	"UpyvTNJrJnIFGZnRBwpCTj/osX0qNIQaTtT7Nady2Qt6nKRmePvzuuN7PDpEoovPI0Oi1lSanv77z2eD",
-	"/0YGHw8GT8aD93/+t57/qL8mpmX7Hc7g3bsX35dUZeahkigW94KeOcRMGs5gzqSfq+X4ZI3gh4828pto",
-	"+Te6XCXmJbmiCgiuKqMxvH518RYUmdITnNgpk0rXuHTFiEomFIN0jAz6hutc8tDD5E4AedoeTIWs+NIV",
-	"XQYQkSShEnuaiHiJTxANCSVKw3eHMBe5VEN4W2t0yZG/ES70nErbzJKm4OjwEEJWvfb4ii7HkuaKxuGp",
-	"OWMJXX01kDlXARwdPLnkoftuzPg4k2ImqVLhEEa//f0fh8fHkEnGNZkkFM4uzl+8gGhOJInMxj0Fgktr",
-	"pofATIgYorlgER1e8mK1rdis1rvFmdftxsPj40278fLyw+FocHn54btn63bjGs79mswoKPaRrjslCbar",
-	"kxXTKckT3Ts5Pgg2c8vaqR/5T72kKhNcUTz0T0n8F6LpguA+jQQ3O8j8SbIsYRExJO9nUkwSmv75FyVQ",
-	"u6jo+jdJp72T3n/arxSVffur2n9tW9lBmzPwX3KyoAzOE5GbrTw1GwVELiGSNKZcM5KoAIQEpsv9vyAK",
-	"cp4rsw3MxO2uDPmIdK33NzX1S+FNvbUfXy8wd+ulauIXcbv2Yh7HZXhKYiec73O5X5LE7Fkal0ffCBJG",
-	"kxiolEIq6If2j5/fh3vd4t5ycc8FnyYsutelLcZUlfZbKFJKE92d1Nsu5nMhJyyOKb/P1TTy3qoGDxRI",
-	"kVBIyRK40BALtIq65bzlcr7gRnEgyTPD5u5zSS9ESvWc8RlMCUuMmOUoaRWL6Sme15hqwhKjQCViNqNx",
-	"dZILbs3iwNnfai4WvNsEt9wEPwr9XOQ8vs/1/1FomJpBoS8kHmVdO+SdsL3tWr4my0SQ+K0QPxA5o/e5",
-	"pE+N6SXMcRzBS/a0W8LbLqGb4ntcujNuNd5uzW65ZhdUXrOIvuPkmrDE2IL3rR/FRJMJUYaHcsNOJ0ZO",
-	"olsa+mFe0RXunRh2i6LX2K6x4BRtWvS1wEIyTcEY5lLmmTZid84SeskjkaZMa8ZnAWRCKTZJlth4CK8k",
-	"NCxnZizickBAL48UWidmzH6YZ0pLStJxnargklc/uMdp7CN2COiqxK7JVFMJYc13GYJzo1pHS7eZb7iZ",
-	"VxzBG1vXHsVt+VaIl4QvC0f7fZ6BV0bwEJBEU0BHVQDOvUiiSORcY8iEppmQRLJkCYmIrmjstpBTQhMx",
-	"Y7yzJu5/47zjJNdzIdlHeq9q6EumlGEuQgLj1yRhcd3X122EW4rDdzyTwryx4dLPuGZ6ed/ysDQSFSxo",
-	"koDz9E1yXZOQRp5An/B2VBRskABWQgsBikjBZ3Dx8gIiEdOgkH2Fv5hYF2Jnwtx+86g8y4TUNH5JY0be",
-	"YrDg/nbPT7i+53a0gRm9W8pbLeXnIlRkZy1j5wlzC5hJkVGpmY32RJISTeMx0Y3AZkw0HWiW0mZ004Om",
-	"CHrMg504S5RADeDVWa7nEEY4/JjFGAe+Wfy0CII1QnGjw8eeB1UkMvteTNNUbduJF+Zx0y4lH17YBqNq",
-	"fCIlWWKvmuhc1UEaJNLs2sxNzJDPxn7ERhVB/tmGlPFFSjLLnoP6MlQ9ickvNMKtVS7ga2IdC81FLF92",
-	"p7eudkPzzQ8OVl+9FsH3Rebt4z8X7xz0eJ4kvfcr744jNHvb+Jo/MT2/oJGkvh1bbKWbR+KDorEq+265",
-	"RudiwUHwCPlOI/Lr7e2uDk93IDYciKC25O0V9O6iPGb62bWX3Rk6razatjAk0nbPt47a7uu1eiyC3hWz",
-	"vt5i3nKFMASSsbF9MTMHS6Vp6pnAoCeF9W54dC7hABVIt/kX8V+tbfxw9zOLlAYOCWOG9U11sTDZ2hn1",
-	"TcLt9ryIMIz4RaetxJTEu52ePE2J9OB1fpoTDdGc8BmNA5A0tvPd5wLsxlQBmK2tjHUTmd0zNToTBZ6n",
-	"Eyqtkz0lH17X9la1NrUJ1kTOfEzwC7ehdnqdd2usO7D4K67e6lbwne36ghXnKShOYPlqjUWppnzzwb4T",
-	"MVixiW9NDloheF5ZwzWEBoljZmaQJPXNMyWJosFXlZRtadjEQa20n0nC9bjYaAW/c73WDH0vn0N54BHP",
-	"GYnoQNGMSCMcQOUTRTWIqY1gYd8PFFhpcgoOIgUkSVp8sLZo63Z7jf6bCiC7fIhU9kkgY4aMdfFrjaqj",
-	"gye+laAfMiapGlsTZ3eIpwfsVZvZLbMR9JDClQV8Somkcrt0b7xmo7PGCxUEeacRVYBSJ7zdGVinKW3Z",
-	"vXejN6WMF59aLCXo5Zz9mlP3s5Y5bc9gUzVaP0HnudIipfJ28+M8tONinlY1C+djQf8sCjXo268eKJB5",
-	"Yg6aohQknTGlJToGIJrT6KqUcnURU5v3Y99eTwlLts32M3zIzLaYMKsQbXr8pX3KrGqqxpGI2xuiycwe",
-	"NUGdB4Mn7z89+uyBcwaovY195u+rjEqihVQgeLK0IF7FZpzGgzwD0wwWcwETGgmjJFiMlF3Gm9vHqyev",
-	"WtFyjmovv34rXWgynd5uH91s4W55KjOi1ELIeKuHqXjOqcw3OMg4AyJpHeaHX3iW7ezUXqCgy7sWbid4",
-	"ZUfjsG5Td+/APi3XtSH+N6r3Uyk+Uj4uJU1lIyL1qAPa9yA8HkuqRC4jY/2ZHt5v6nmOfMczL0qJiJHC",
-	"tCsGzCiPbQ94i0mmXrM06MUiJYyvGgWbrRjXauNa+NrRAu8lOH017Z38vHlHvnORWQsT+xx8KujHDj+/",
-	"x51WsV7PNSYbYAtP2t7yeoCub1i4RdyGe6eQCaWBzAjjoIW9a2L4kmdi7Q4zPAtH2a4YVJMdNNat9Rq+",
-	"g3E7RbYSEm0Isrqi8QmMHj7+05/+9KfjR989bsmrka879+7jypPQvlcylZR+xNh7zt3fRhvCiD7hMSKu",
-	"llRDuSlhsnRrU59k2xS5S/Hn1gMiKUnMhhyvemhyfk0lmzJcLMbHkl4zuugFvdrXkpqpXnNKNjh97In3",
-	"tqqJyC+Sana/NEVbwVUrEVd4jxosaGXNVuepZC1bPbEFc74LC7Rk9N+a/fmsYPrlkpVT3ZICNYH90LP6",
-	"zxlN4hLg2rJOPYqYTwJhSG/1nP314tWPkAmEywwSdkUhI3pe2ILYKAA6nA0hROLDnTy6KVXKrWydERwc",
-	"Hm3boJbMwL5W1ZFvep87ftSeD4x6rVhcLCUzuv9LRs262g+TNCv/znj1/YxN0ZlYi9DFU++xvAPNoFBY",
-	"b+lfuF2rLJeZUI35Kc6yn2nNyeHxI882a6n4ZDB9/+nRkV/NV+wj3XzZc3Rw9Pj4u0fbrlp5WBr2XdIZ",
-	"NHdB9b5b+ZLZU++yRJDYs7O+bKWmbruW7SaME7yc1jgixQx84ZqtHKukPg/eV0fpeDuzRVKiVuIBu7i3",
-	"bqzdbn1TR8omj8gPxgb/QvtsAwffZnLdyFrbZgH53u8l/SoB6tb+X3VxGCXlgSpNcJA0EjLGOCDgleuI",
-	"pBRIE2pZPH0KRti6e9kBanhTIUEZSxI/nb1+4XyTamfj3ms4FEvYgvPnFmLTHmd3g+12bGF7KOv9Rm18",
-	"x7DUTS34VeP9yBPA/MbDoi74VmqndgpqcdIt0uDlGpvnDIzxlZhdeT5nnIBdDheWCmA0gpjNGIavBCAb",
-	"k0vEWrVNo1Hz+DdvQo9+fjh48t66zp74ZerrGl9p0jg6+O3v/xgdPq5d6W4P3mY+PqlTg/K3UlE8P4cn",
-	"R8ffgUMvudtO7rrihRaSTqXgGugHTbliwqJS/cprKz5hb6SnJJozTgeSkhi/ME9D3yqjiHRE5WzsDPMA",
-	"Qi70GK/kmA+Mq3w6ZRGGGSYkITyiYduX6mV09k3aXN6XaMW5IXY/AjVNfru1wrjShurdKFkblF0TwnUI",
-	"dF9UliJasExsUAARU7KECQVFeeHVyLmL3g6rzTkRIqGEN0/y+nDLcSOzR30eauEWzfQKt/NbHoXa38pR",
-	"8uYFSDqlkhpZxEnK+Mzl2rCbVzuM3Nb+C4T/toVu+Zv8MWD7WnW4hrV6GqHcaqV8LOpNoQKuSPy2YGE8",
-	"ZtcszkmC3hFNZSaZ1YlxDXfwi4iMcebX89Y3+go+lOK5G2szW037ciWKVy2FSH3MTQtxVpmNPuM0zQhf",
-	"+rydmBRj/Szehf4macz02M9zrRtvuPvEfbHlevcOXGPkjFnc5MY39nNuUnhua6OPrWZwJ9PO4vFG3Mku",
-	"eKmtvOD9BrTcF79BjY34spc8UGCNOJszrOAE69nzZq7TcuM7J2Z4UjqQS69y6T8+hbXeftZy8vv9+duY",
-	"2gY/vxEx8ZcddZ8qXD+sq4pxeXLqjK+BHawRtSP3uwvXro+pfmteXg+Nu/oWmluzOpQnELpTHkLfmPqZ",
-	"kDqA+dU4JRHJxxmVeD1ME7YgvPxY/i6pYrFRdcpHym9OLrmeS0qBaE2ieWqmGxgHIWMq4be//29gCCnS",
-	"S0w/FsCERFcgJFBjwwyUJmnmfpkTHg/mNIkhmwst9sxT4YTwq3FEZBxe8r7gFKYkovaBALIkV+4R590J",
-	"0bQnHMIirh5a/RJt/4hyCqPHe4E1KkIzzbZFWPLUcHjJKw6GP1oedgJhXdwak6AmAfFjhSi0kx00ZqVv",
-	"FEQhZ4Qzhct6yesYREy5deooS+iMJGYhlOBhYFRLm5vPfvNAwYvvwSyiJExjhggklKaofJrPe/a2Z/Ow",
-	"1Gdqi/O1TOE2eP9pFKxzwbbfuJEBqzfJFeNUqXHCIspRHBSszfNTlk8SFo2NkcJ07iJCGIhMxnbWPhYh",
-	"yYQsxpRPhYxoasG59QfGTuvFO0p+N/sWtWmL862l+LRmcUvju1cq1kMg2rrCetDPyK9mtIMeBe/oBb0W",
-	"80DkaI171J8omUX1UP2r8oh71+pOVI36cbqhh/YLJvBW28sPN6uo8ImMW+5jSWdjEseSKrUT9NA875xP",
-	"7dFWmMf7T4drojZrwV67wbv8ePjyVPkl6lRSNb9tKAIbe5Gh2yMSK8GEemd+Wiu0xfmcRle3o7p9cNuo",
-	"M+u09trCJMk9arnp4ASOf/v7Px4egphCQs1iqaB0TIZjJ0kHYQBKE6kxRQFeF3VPo0A3PxtNORTZONwP",
-	"1ZzEYjF2X5IkcR0OnQ/0BEajAX5V+UjtSRgCvsSJkfZuF3ushpusjvOi2BnYcXEUiroV5FM958WqH8u+",
-	"2liuT8z7XEg3ASqAuVhASvgSUiErRKJC/5lF51BpZ5rpRijDm6TXl23259I51kStKJ9V9dN8acwWpuyS",
-	"Fa9at1yMaVNutzEmHxi73Btb3UJt3GQ5lSVF3qVxV3BKRHsB4jAWiEV9IpvgxAodEqfMD425aIcQywk/",
-	"kZTUbR91grlBUP2Ia7+7T8WPEdEkETP7q3dENuN5dh8Az/WgK3u0BpvDD55ow83CCzdHit4mXnmRqnMR",
-	"3zL0fDPwcos813gDURfe+28F9P6uTPRaf15aNJlOv0pM92bb8WvcsvzyUOVtwMZ3GmYsNnkZXtzxOjIS",
-	"fhduErs/vjXHSLUutTm+IXPH2z+vCZN3fwPInx8+55olBaaXKgXYP7imm6X1TjeHtuqnX/cGUXP49TeK",
-	"fAv6ziFo7xUj5If3eMlDF+UXXL64E47gOvETWA9h+G/DNrAxNkE3jQPrCWe6cEOvj6RvY/h+ZOa6KiL1",
-	"F9uKyDQ8lUa5ZHp5YRiT82HhPj3LbfEA++l5cYT++tPbni/xsZAplmp48/z88XeHx9D/609v4SlVGs5d",
-	"DuTX0qxNRNXeEM7qJxXLKIT7JNfzfbxsFQbFR4V6W/XZnYUQ7Zx9gd9hJ+EJEDBD2stGYCsBPIsPj49H",
-	"T6AfkmQWwrP4+4uzAMIrFofFqMMFTZLBFRcLvv/L4koNf1GCh3sB2MRMo2NIGc+1MRLwbhe1IKeQKWXI",
-	"InmMaeToB6SST6aFt5PoEPr4PRANqVC6XVYmYVOKVThcRjnTZO8UL05ZUjGRvwt1BJcc/a5uzpzVF0aS",
-	"6RBsPhTzeBH06HMBf/3pooJy2AR5RmvWQsR7rp6BW3xwuya110ixyA3e4r7k2l2xr2qr9AvlPIBCNATg",
-	"JEMAKBj2TrEmTJrppe3MfIvp65fFbTDGXeJV60VFuYg2nGWS5Vada51Vt3JrN4NXT+PNt6HN0XI4PHDw",
-	"sXoeLlcpgsl4kBGpl5ifcGYtU3XJ+xaRBHhblsaQUek6cXNr16komUNSCmoupB4k7NpMYrWx9qDYpoZW",
-	"oqA6f6eX3OHagKgrly2R0wUIToFxpSmJQUzBHQtMdfjm+Tk8+u7oCfy//3s0PBo+dG7qaSIWtbvRrYms",
-	"YGENU+qk98aM4GAXcR5pcL/n1h2eSTOTw4bFVm9Zfjv0GHUn7vJdLQLQbFC3+VyH9itX9sMhTIdtg/Ck",
-	"919zoTHDZGy2qaRmzkybnKt8YvbMhA5LQf1OJr2T3v71qM5QkDkW7NJ8fWjTNjE+FQVondj88k4j76kS",
-	"QfUf9ANJs4QOI5FWpSxqCCtNSdpbzU9dPeD2zZtnF28R3iimbRSm2ZQc0ZuKmOOZJUSb7X9SR3PWbqYS",
-	"Hl9ySUkywKusNsZpg18geKPvANfV7CYzZziJmK9uCktKZLLcTwXX82RZLYGbY5IEl7yc46wYFxyWC1mI",
-	"HXJ4yS/5ueDXZhMKrk4ArzUwDqHi5IqOI6JoeAostiWv3r178f31d2AFnTrF6kX2F7PfHz58+ATevT0/",
-	"hVRwurQFUOyzrlTLIcQ0Yqk51zakZTPzR8twCD8wpRXkqqzrk5EZ43Zm+iG6VkL47X/+HzAaOrZUQiK3",
-	"r1X5Mcfs2TWVS5vUFkngUELuwnXZw0KIRZSnttoS8nRlsXQhxrxwnl7wLNc2waQya0VxHMt8meAnWD/H",
-	"Ar6cJFA0suQX3yeM23PmHsBLG2oPUydf8kdH8Df2tCxhEx49HBnhZZ8dayHGCZEzaqQTsdVuqpTLtVaj",
-	"h6ZVZrNB15sNL4sAq2nNqII0V5gMj34gkU6WyNBwB6Br0OyDd2+fDx67MCIXkNJ0QqW9hj1j15SDXrCI",
-	"Qt9mGyHSpovNiJGsZvMMGFdG9Bl1MFnuBe4GmtsWRhQt5lTarP54mI1EsinSagBM6L/788HBwcFvf/+H",
-	"+WP0PLjk5o/vnrtvnjzfC+Ddnw8PDh/v4/+eGN1kwmIm7RoQmwaQYBrbVs+HB4dn2M/hweEz282jR+6L",
-	"R0/2Ti9tFsAFUxTCo4MDM72rMMo9F9Esy4bU4XK2tEg/VEuuyQeza7UkLGF8No6JJqi8xLndm3R8RZcW",
-	"iImjjHM9fWw+T4sCDOOS/nBvCOhlsKfQ1iJyJbrMuOF/hGaz2EuPl9wBEZlN/W/nhX109wLb5Zx0Lrkt",
-	"4mY2vO26H37gg4Et4JRakVYENjGEZPjIlFHZO+n9YL9/Q6cDY0BIRjWplxSqf1nPddM7W8dhxYK3uOyw",
-	"xAI22PbZ6xcWP6IsRz8YjoYHmMMno5xkrHfSe4hfoVtvjhLXr4KiVKbyGtP//bwC5RUCIR5Wclks1T7J",
-	"2MCpC6b1zJfn621NoanB5oOC51lMjeOD5kQYCY0iwkiBYenrZYK/iHGulS4TVahes47aGnxY9ch+kUJw",
-	"64OuINvn962aTYcHBxvSNN4sPWMz15wvYznCKIwcbEydSGLD2RBdMASbva1eqBELRVj4bZfU8Zb5OY/s",
-	"Ovvalfthv1bRCZuMtjdp5ADGRg+3N6rq0ZgWh0+2t2jnqP4c9I53eaNmqRRstQN9nsTwuJcdamRb8ypN",
-	"aeUewMNcdwz8XLgAzZGsWKjhB/XTgXiEmcLna+zJ8KtMKO2/lRQ2Mg2FZVFWtG8tlWgln7ogmRMec6Jc",
-	"QdQmj2ql07kxk2rVMLQ8CBfyqYiXd8Z+1mT9+dz06mCSjRUmOLp7JljLROmrdWX95KdwRWlmTVx8Frit",
-	"Z3ovTG5NMdtNPfqadOzyPtnlaIcW7YIy2O54F/I8WZw7Ht3i0aXXpcao1/LplmK5/4nFny3XTqhekzir",
-	"cKYRbgyuRPAZlSAm2mZVuaLcGPCunHUiKYmNxa5yGrugDdozjNecr6tM/Xvr3r9jrt5gqkerb+dGjTsW",
-	"17G49SzO7pzNLcr6Zx17arEnd8Z25E83P/ZYFdtZzHnM9IBebzSZrVfP3oynMdhUOgFwuiitvlMb9rBJ",
-	"79YYyWXS1XuwkoPVQKWwmZHXlVnGJLUuEe2tq337ZEExXfYOcJnrz4alww3kOHS6rxr1KuqwDmwlg4/j",
-	"4Zoy1D4KrxjHIIoNiroE0oKvI81m7y3i7176Hh5uo+8G5N2MrDtewTMsT2zjk/3C0763joapxHCHZ/ib",
-	"wKzaNDy1TsXtw2vxxYN/VfdSM4nzRv+SZUmdt6jzFv1Li3oUEOZYAAYl6kLefFuYHyUwBCFlXrfRmQtC",
-	"VcF2BPUENlqFYQWRz+bJsnoCoRcYUueQc3S/W7y7veDmSi4VMNjhJX/OrikWbcslVas2ClYT5lVmSVer",
-	"/+jwiYvP1CsGngKBjMrBi9c2rgfIV6gCLYSNbrRUCHz9r+N4aiRX2snddHdMsUIL+uo1WyxP5zb/9hlh",
-	"59X5iry0wTPNoQDmEGAVv6olWK54qJ63WKjI9Xoe+oZeiyuXlDuTVFEENjlskcMz4R1YNIjsZzHFGO2U",
-	"pCxZNnF9X+Dc+cFS+nXYXeuu2k4Mz+MKcsxJ5Br6JFHCAj51ifxaEFWKFSNk3FxInOSuUt+9srQ/JKOw",
-	"xxmxQe0TXB3ZDezCNdvEL2r9KpBCE00rfFKu6BBeWz6CiJsWIXpONJ6S8mhgB7E7IgqpXMxFQi+5JRb6",
-	"ddZjiKE8prGF8pZ6HWqKey5LgdUKjw5GPqXKvcDbEmj/bTCbe9KuzhBJaucyI0yebmT8eBdxASqjXHe8",
-	"61tXx/6QDO/ZBwcibnOaCjdd7fYNjM9eOljP92z8TAGpkLauZq9HH4O+yBwMMPVdAd2rYd4KxWlVIbL3",
-	"V78Sj2pejr1nvMFmFuVM6ahAG+ANCrw2gLiPzj78PRjSDrzlXPBpwuwdqs42vDcOWET2K8ZUOaNiPC7A",
-	"uJ/zlRcv1sbB8JoeVryyWliVBro2nqLURsFQexMLPoQLSmQ0h/DXEFKiozlFZLwjDC8jBI5vlhkZjBYy",
-	"ZR8CEDanaXVtwZbhQtR4AEQ1AWCUR3KZaWNdwY+18FxQA/Z7zU2m9Hn5/vcfnXuNb1tUcCiWzDszp8WU",
-	"4BS0JmZdYOTXdYGqXZKZf1rDk62Ddd2Q5YXqatzdi6esDvqmfM/Nw66WN1kd/wtzma4S57BwQG4ULCtu",
-	"mn+doFlB02TX4FlBzjceRGtUodkYQisZWjNU36kKne3ybUbIdsyn48FbRzXZVYj26rv1WOvCkBG5XCkB",
-	"QXgcAONA4BcxwfSIxeWYsnKaK52YT84bZlD4oagDwuIQ/r3ZOzOy+ax9RZFK9PbQZIoXh4vXr/1KXO1I",
-	"HMCV1grtRduCrKqkGphlSCjaaGrJo7kUXOQqWZ5AaMtdDWtPI768TDLr0klYvaIqVIYDm8muva5aBzU/",
-	"r1byG0aat8un3rPhV9UA24Au92y7qTCMVnUIzA5lcYcIzH8So/Zwl8aZFGZHGzn1DPMCd2K1JVZbQvQp",
-	"ViNeV+ZojVBtGM0lLN5rOZ9tsI+hT+wl3wcKWD1icRRUIQ1iBGDKlMJr+JzurUqev1BdEztfXf/2ce23",
-	"rWLOnZr9TTPVDqT+FfXyV5xuYyBfhFxvcp79LRB2zFM1J1lGOY1BC3uXssrjUwZQa2C8VbN5vdPsvnDt",
-	"HTy343Edj/tWeFyl1jxQiKZNGKceDO9dMjpXEPzk0237XOcLsbVUVbM2fIh5sU6KL8K9wvteD6sYRa5M",
-	"hAT90FsFNdwrnSmnpbPBleUOMUMExjKs88Gpoc77oIaAvMl3td1S/a37G5p1anfyMxzei8Z65pLrdc6E",
-	"zpnQORM6Z8JWOVkTjl6RaDldPSDeSq23szNhX9bKRK5J5URB5BpdFy50nBBtNPYas/Q6CsoKlF9RnS7H",
-	"WOMoqOK4nQrdqdCdCm1LKDZADjVeUTKDu9Wmi24HtXO+3ovw41Z/gKew3j+5V2BdlcSN7oH6bHYcruNw",
-	"HYdb4XCkySHuks+ts/BflGXtAqiq2iHGsKp4B7/9j/9V+9WlpR7CWa3KJJEUpiyhCvLMqOQFPCDLZSYU",
-	"hbB4ixAmy6arFfpCGu4+nSIonem9wKa2o66cZ1m7Fs1jNYSLfJIyra3b1v1aeRIWc5bQqtE1owsV2B8h",
-	"E0miHHxS5Ykewo82VS6PoV4V09Ygsq/VBlJa3Cjmr0xt1WA4A4WFN+pL6OjArOQKnHfDTqyjqhbYerIO",
-	"NuErHfuNejQ2VJC9ZxiFt97uqnB649LXnIIyG0phSYAOStF5PzrvR+f9uEMohWFDS5Rt/lIDflm/q2my",
-	"/4lk2XgT1OIVp34tY5MfpClw7tOWWOcdaXlwOgOiMyD+yEiKdSf6Ds0Gf/K6morLqtx5mWlR5apDltRr",
-	"K31fkIbN56rJ+VcLfRZF4mxOI4s6i0Rm6zhUV1yJAntjBx+rwOEbwpNFz996gLJdJq8LUXZKeqekd0r6",
-	"v2KIsuB1tSDlhqBkLCJ1i1I0ptm+pLGIhkoTHpNEcDr85TZdoadtfTKGl3miWUakxsJA7oKQaePqMDqn",
-	"3L9XPrk+fl+8KF5SwtRN1i1nXXouZUTx0N4QzlwNx9EBvHx6Cr9kswB+yegsgEmaBZDxWQAzNgUhIYun",
-	"AZYbi101HSsjbP39ydLdYT4aHUNZ3ckD6H6HhDxnWJb9K0rNtJjAfTOBg5hocgNkD0uoJfS+/V7PbXFw",
-	"fw29Tlp20rKTlp20vBOXluVvmLOiDALVJKaVT1Za4t+b7wIhamfBqbShFZQ5/qzxf6Hacf+v5pFax0QN",
-	"kSnVxAiDzv/U+Z/+0AHs+rl/oMpz4WEBXwTNmVOS6PnHW2jIWzCCGZVK8KpsNxQhaESzVyU2CmB7VZh9",
-	"QhPBZ+aTlzu9/Kq86eVazuTqhnd86bZ8qcvKsTPP8CSsrwrYY0qKxhmqMYUysFUvKr4+l2qzajvYolZg",
-	"mlKuS5gFWreuOqIxXK0p26qWaPEkaA5PRLwcXnKcWIvwcLWny6rTCvqRiCmEOa8NRuPQmcATEpd17T0p",
-	"VF+ZRjdLoPphsFgsBmhs5jKh3Awf38BZ2q5f/zvlVrV0vHW14lf9trzBS++NW52TaE6LX7f11Xy408G6",
-	"/Pfffo7DV4Yzw+HwwLGlQVSxAnvWNtYydIW4h0uSJrfQtTBT9cdbNZwxpS3n3I/mNLra4NQ8x98drs/V",
-	"H7cxRJB5QhUkwihBS4vFhv7RwUFR8z3EAvrhHmaP4EBU2Q/0sdt3isoXOGF6uTeEnyTTVAEXes74zAPN",
-	"M23e1Ij/diF5FY2O6N9FLnjoUGbzr0N6IC6y81d2/soN/srO/Xi3kuxwp5X+C9F0QZb/fB7LFwqISx/r",
-	"8ukK6RLJTiWl7TuJ/7mBpKlxeisxG5JLpWpgFPYNwuusJnK0AEWxmla9F0CLQwsgZU70gtD+aAQxmzGt",
-	"AuAC8Ca9XGKDvWHRK1bMUtizgoxKB2GH/kPQklH7nWkSwOgYP8xFLgN4dIAfYrLcOwU9F4oWXa3U6soz",
-	"pSUlabhdQl5QHteZ/kWqzkVMv1U56cj7naAubvQL05Eveke5PgWjZFnwkdknZXKabC447SRlJyk7SdlJ",
-	"yruRlBce4XTx8gIZz2apiB70LbnyXSYYBf1i/ABctCGwFaP3AsjIjHGbq3tZ5Kln3Ja8MOTgvTD/dVsc",
-	"5Z/7fi2+wvYbtTjbAYgk7hJ5d8Vx/xjFcTG1t2owkhpLsvxne25v0uyignjP2DXlIEVC1RCK64FF8MDm",
-	"AUzEbN1dzduxnnvNb40k/k63Mu30rM9s3WmxHRv8p9diO2btqbzU4LYefl3qjpthYq84bTHuyRJYfFrV",
-	"engALK4cFwdHXohGwaa/rv62IcdT9QKdvtYBaTue0b7ZuI1dfEkWFKKj+Spn+Z4pMkkYn5V1dm05t2bJ",
-	"zGYtstMGlkHdoJL3uyz+1rXFGom/U8hwLRO1pHXaYseE/4C3GTpRUYkKy7QxjifpgHL8sIOyuQO2cS2M",
-	"5e2cKYhplohlSrmGvqQJ0ewaI3eLOZVGbgDTIHOuAsikiPPIuSwtQGWvQsFcj3pB78OAuYnvnUxJoqgh",
-	"wNG84kFlMz7Is8CWcw+cWCqEFOGx+UHkqFYWF/HztRf5K8iwezalvjqcRGpOZcvpAn1cElu2ZW/YqHFp",
-	"2LZnQCbjQUakXtagoQpyLN/Sxi9BHb+0bqg6jslT7NHChcykFM5rVVR+nNBIpLb8vre6zbBePLPm5V4d",
-	"xdtcFZpCZueu1l11lXRTPc96cph2YHq4WtjT01c9NVu/yhRRAlzr82iR+muTPVAeD7A4T60ORmODxc5z",
-	"3jLWCpWHJEB5nAlmaBG5ViymsH89gr5F9wcY2mScKhXgtVCJdWxjEakA/vrT3y7qtIpM9T6///z/AwAA",
-	"//8=",
+	"7H39cttGtuernOLeKkszIPVh2bGlunWvotgznoljr2RvajfyEi2gSXYEdGO6G5KZlKvmr63af3f2Ebbq",
+	"vsd9lDzJVp9ufLJBUhKlKBnkj1gkgcZBf/zO9zk/DyKRZoJTrtXg8OfBjJKYSvzzOIqoUsMTwbUUyfA4",
+	"ScT18J1kU8bNzzFVkWSZZoIPDgdnlGu4nlEOekZB0r/lVOknCuz1wBQw+1Mk+IRNc0ljOHl3egYEh02Y",
+	"0rBlvhgff/vtu+9ffTN+d/rmT2++O9seDYKBimY0JeapEyFTogeHg1yyQTBIyedvKZ/q2eBwf/fgRTDQ",
+	"84wODgdKS8angy9fgsEJiWa0eItFwj+IS8oVEEmB0ysqITLXx82n1h7z/MD3kDcxTTOhKdfDU5olZE7j",
+	"xUeFWuY0LGaJKSBcXVNpJsfMjNLCzIr7UkyAcKBEJozKYkLhmumZvZikFMqnRvPhX+m8STPleTo4/GFg",
+	"Hjr45CP6lGj6LUuZHuL/Fwk+tU9VdpFoXK5hLiWuN+OxuO5YIMb10327RCw1pOzt4n/BIGXcfrNbUsW4",
+	"plMqW2Sd0pQwbsjtJi2hE/3wdCnqma6PnH0GzVIKW4pGgsdqG4g5FSyaeegDaYZR3WQ+P6iT+bL8bzWl",
+	"VMv58HiiqfSdVCQNtIBrwjRc0ImQ5shqOWd8uu6svXh+sHLOvgSDjEiSUu0g5SSXSnhoepeRv+U4P0pI",
+	"mEiR4nxlkl4xkSvIyJQ+URBy+lmP7VWhIdQg0eBvOZXzQTDgJDWPtz93Hd9ne/tIdPF5z5CoNZVmpP/5",
+	"w/Hwf5DhT7vDl+Phpz/+y8B/1N8Tc2f7HY7h48c335RUZeaikigWD4KBOcRMGmQwZ9KPajleWSP46fOl",
+	"eBPN/0rni8S8JZdUAcFVZTSG9+/OPoAiE3qIEzthUukaSldAVIJQDNIBGWwZ1DnnoQfkDgExbRsmQla4",
+	"dEnnAUQkSajEkS5EPMcriIaEEqXhq32YiVyqEXyo3XTOEd8IF3pGpb3NkqbgYH8fQla99viSzseS5orG",
+	"4ZE5YwldfDWQOVcBHOy+POeh+27M+DiTYiqpUuEI9n75+z/2nz2DTDKuyUVC4fjs5M0biGZEkshs3CMg",
+	"uLRmeghMhYghmgkW0dE5L1bbss1qvVvI3LUb9589W7Ybz88/7+8Nz88/f/WqezfWN8JpucN8eGl+AcEh",
+	"FZzOQYpcU3UEitqJE3gpSSBsER+WiyvzhKrR+u/cveE3Ogcd3Os9mVJQ7CfahRQJ3lcnK6YTkid6cPhs",
+	"N1jOMWrIt+dHPklVJriiCHxfk/hPRNNrgmc1EtycIvMnybKERcSQvJNJcZHQ9I8/KoESVkXXv0g6GRwO",
+	"/stOJazt2F/Vznt7l31ocwb+nJNryuAkEbk5zhNzWEDkEiJJY8o1I4kKQEhgusSAa6Ig57kyR8FM3PoC",
+	"oY9Id/fOslv9ksiy0dqXdwsN641S3eJn8+uOYi7HZfiaxE5AecjlfksSs2dpXMKfYaaMJjFQKYVUsBXa",
+	"P374FG73i3vLxT0RfJKw6EGXtnimqjSAQphUmuj+pN52MV8LecHimPKHXE0j81jx6IkCKRIKKZkDFxpi",
+	"gZphv5y3XM433AgOJHllYO4hl/RMpFTPGJ/ChLDEylmG0yoW0yM8rzHVhCVGiEzEdErj6iQXaM3iwNkg",
+	"1Exc834T3HITfCf0a5Hz+CHX/zuhYWIeCltC4lHWtUPeM9vbruV7Mk8EiT8I8S2RU/qQS/q1UT+FOY57",
+	"8JZ93S/hbZfQTfEDLt0xtxJvv2a3XLMzKq9YRD9yckVYYnTBh5aPYqLJBVEGQ7mB0wvDJ9E0D1thXtEV",
+	"bh8auEXWa3TXWHCKOi3am+BaMk3BKOZS5pk2bHfGEnrOI5GmTGvGpwFkQil2kczx5hG8k9DQnJnRiMsH",
+	"AhpDpNA6Mc/cCvNMaUlJOq5TFZzz6gd3OY19xI4AzbU4NJloKiGs2W9DcKZka2zqN/MNN/OCMXzp3bVL",
+	"cVt+EOIt4fPC2fCQZ+CdYTwEJNEU0FAVgLPCkSgSOdfoNqJpJiSRLJlDIqJLGrst5ITQREwZ77WJh984",
+	"HznJ9UxI9hN9UDH0LVPKgIuQwPgVSVhct/X1G+GW7PAjz6Qwb2xQ+hXXTM8fmh+WSqKCa5ok4Cx9F7mu",
+	"cUjDT2CL8LZnGKyjBBbcKwGySMGncPb2DCIR06DgfYW9mFgTYq/C3H7zqDzLhNQ0fktjRj6gs+Dhds/3",
+	"uL4n9mlD8/R+KW+1lF8KV5GdtYydJMwtYCZFRqVm1tsTSUo0jcdEN5y7MdF0qFlKmx5eT0RJMGAeH95x",
+	"ogRKAO+Ocz2DMMLHj1mMvvCb+ZALJ1jDFbe3/8JzoYpEZt+LaZqqVTvxzFxu7kvJ5zf2hr3q+URKMsdR",
+	"NdG5qgeqkEizKzM3MUOcjf1RK5VT8QfrVscXKcksRw7qy1CNJC5+pBFurXIB3xNrWGguYvmya711tRua",
+	"b767u/jqtSgGX3SCvfyH4p2DAc+TZPBp4d3xCc3Rlr7m90zPzmgkqW/HFlvp5tEIQXGzKsdumUZn4pqD",
+	"4BHiTsPz6x1tU4enPxBLDkRQW/L2Cnp3UR4z/erKC3eGTsurVi0MibTd862jtv56LR6LYHDJrK23mLdc",
+	"YVgCydjYvpiZg7nSNPVMYDCQwlo3PDKXcEElSLf5P8bAtbbx0/XPLFIauGgg81jfVBcLk3XOqG8Sbrfn",
+	"RYRuxDudtjKuJl7v9ORpSqQnZun7GdEQzQif0jgASWM731tcgN2YKgCztZXRbiKzeyZGZqLA8/SCSmtk",
+	"T8nn97W9Va1NbYI1kVMfCN5xG2on13m3RteBxV9x9Ra3gu9s1xesOE9BcQLLV2ssSjXlyw/2RthgBROP",
+	"jQ9aJnhSacO1CA0Sx8xGP9U3z4Qkigb3yinb3LAZB7Vw/1QSrsfFRivwzo1aU/S9OIf8wMOeMxLRoaIZ",
+	"kYY5gMovFNUgJtaDhWM/UWC5yRG4ECkgSdLCwdqide32Gv03ZUB2+TBa28eBjBoy1sWvNaoOdl/6VoJ+",
+	"zpikamxVnPXDXD3BXrWZXTEbwQApXFjArymRVK7m7o3XbAzWeKGCIO80oghQyoS3OwNdktKK3bsZuSll",
+	"vPjUgpRgkHP2t5y6n7XMaXsGm6JR9wSd5EqLlMrbzY+z0I6LeVqULJyNBe2zyNRgy371RNkoSxuXKemU",
+	"KS3RMADRjEaXJZers5javD/z7fWUsGTVbL/Ci8xsiwtmBaJll7+1V5lVTdU4EnF7QzTB7HkzqHN3+PLT",
+	"z8+/eMI5A5Texj71911GJdFCKhA8mdtAZsWmnMbDPANzG1zPBFzQSBghwcZI2WW8uX68ePKqFS3nqPby",
+	"3VvpTJPJ5Hb76GYLd8tTmRGlroWMV1qYiuucyHyDg4wzIJLWYX56x7NsZ6f2AgVd3rVwO8HLOxqHdZW4",
+	"uwH9tFzXBvtfKt5PpPiJ8nHJaSodEalHGdC+B+HxWFIlchkZ7c+M8GnZyDPEHc+8KCUiRgrVrnhgRnls",
+	"R8BMLpl61dJgEIuUML6oFCzXYtxdS9fCdx8t4r0Ep+8mg8Mflu/Ij84za8PEvgQ/F/TjgF8+4U6roNeT",
+	"ymUdbOFh21ped9BtGQi3Ebfh9hFkQmkgU8I4aGHzbQwueSbW7jCDWfiU1YJBNdlBY91ar+E7GLcTZCsm",
+	"0Q5BVpc0PoS9py/+8Ic//OHZ869etPjVnm849+7jypLQzq2ZSEp/Qt97zt3fRhpCjz7hMUZczamGclPC",
+	"xdytTX2S7a2ILsWfKw+IpCQxG3K8aKHJ+RWVbMJwsRgfS3rF6PUgGNS+ltRMdccpWWL0sSfee1eNRd6J",
+	"q9n90mRtBapWLK6wHjUgaGHNFuephJaVltgCnL8mCeGRRwltRKEsF0s4Rd3SRkdH8/rUnnz3373TOaNJ",
+	"vPbARVCHh8gUkXhtECqG9IIPuTmDWakpOwKr4VeaHKp5d7NUm9jaVCxb001YFUrm/dhsCq8KRl6uUnl8",
+	"Wpy9JoQ99WzB14wmcRm03LI4eIRrn1SBbtpF7PzL2bvvIBMYAjVM2CWFjOhZod/jTQHQ0XQEIRIfrmWl",
+	"T6lSbmXr4L67f7AKdCyZgX2taiDf9L52PKY9H+jJXNCiWUqmdOfHjJp1tR8u0qz8O+PV91M2QQNxzesa",
+	"T7zYsAFpr1BCbmkzut1dWS4zoRrzU+CznxHNyP6z555t1lLbyHDy6efnB37VTbGf6PIk5r3dgxfPvnq+",
+	"Kn3Ow6Zw7JLOoLkLqvddyWvMnvqYJYLEnp11t5WauO1a3nfBOMGEw8YRKWbgjmu2cKyS+jx4Xx0lntup",
+	"opISteDjWcdkeWONZeWbOlKWWbm+pfGUyldcWz+DV+Fr0NTmc74jUvH3tQSFCyvMjMmyALJFueXX8n4W",
+	"TrQm85gJwx0U1TqhAUiaUKJoAMoIfwEqPebfSEhJCzFwufsjGAg04zDBx3f0t0g6oUYUWeK09bppJOFq",
+	"skEBuj5gUN/ehbjV3AlB4QVcAVR2D29CfKqfhscmQX0rpozf0Tq2RNZaZfC6ka1slf3J935v6b2EB7U4",
+	"1aKB2aiIT1RpAAVJIyFjjMIALPoRkZQCaQa6F1cfgVlUVxkkQP16IiQoTSYT/HT8/o3zDKm1Tates02x",
+	"hK1kqtwGOLafs7657G4Y2B1I8GmpLWTNoICb2k8XTacHnvCRRx6U4kCvtA3YKahFqayAw7cdFqdjSAnj",
+	"idmVJzPGCdjlcEEBAeztQcymDIMHBCA2yzlGurYNU3vN49+sQ7H3w9Phy0/WcfHSL/1aHr5IIAfLCYBx",
+	"mOeE2yhc+plEOpmDvhYQ04ilWIsB9bDzwd7+04PRs93zQXvX7zeIGv6bJWgv2Hvx5fx8ZD/tLyHvXcF8",
+	"l5kvHkpQKYa4mN9JDriJqeeOEv7mzcz0isWFDNPcN6+FhJBTGitnVgwDa12Of8yxwo0BdOUSiJVIrhDl",
+	"CVYuKyGgFQ5TO+LVyfLKAz+UfpgNYypJEhFV1ukoIcwflpXSVPj0jWUCoRJJ7rcgfz+zxyzGiPbmvEIp",
+	"kgYwE9fI4a5nc084UU2wdPNXe/wiVlYmfcbHk4RNZxiKlkcRpXHdwB8Mcn7JxTVHiakizW/9zeK7nrwy",
+	"Mw0378/esjFPFNQkW0w+Mh/HLG4D5zJ5ewkrqJ/FmrRcMzCWzKJBb3EMW/GMtWnx8486/G1CrG4B6mOT",
+	"rJvk3TKQoeQJbaabCcWMIFDwLrBUuwwTDalQuoO37e6OdnfPB7CFAQ3WU4O+fJtzGriCeTbUryg7hUKr",
+	"pMQfALGI8zOSJJRP6W0DtbwBDeuGMCyHrs4YAzvZvrV8T6Tmy/wjFlRv5CG5Kb+/AZeNqWJTbk/jzZ5y",
+	"K8fHign10RM0pqwBOt3OEbMOlerYPBF7u7/8/R97+y9qdeN8MFkXMH0mwFqufKt+2+sTeHnw7Ctw6UGu",
+	"nIirB3SmhaQTKbgG+llTrpiwaZ9+T0IrANCWvUtJNGOcDs374xfmatiyngFMJbRWG+f5DiDkQo+x5oX5",
+	"wLjKJxMWYRyfs3iE7bPqZUb2TdrnxVfN1SH/+hBdc6ushmfGlSaL5qQOSjqjnjtipF2Kt08yoZiOV1ZP",
+	"LDL9UjKHCwOLvAgbyLkLjx5VqHMhREIJbypr3fGMzxrlQ+vzUItn1EwvKLR+N1Dhg2kVQj19A6V1zgC5",
+	"4Qy2oKfdvNoloa0cv+5tvYGk7Q+ytq9Vz4ewLqhGrHS1Uj4AOC3s8QsQ3JZzGY/ZFYtzkmD4gaYyk8w6",
+	"KHAN1wg8EBnjzG90777pHoIUius275EuV6J41VI4rD9z2UIcVz48n6cwzQif+8KJsOrkEp1yI9ptzPTY",
+	"j7k2Tma0/sQ9QtV1whIjXjXR+MaBRMtsWrd1mI6t8Wcj087i8dLEjnUSklZiwacl6Wh3foMajHToedaj",
+	"ZguTF0jQDc/LUacVJ+dU4PCwjNAqw7bKAK0j6AynY60oOn/A3CpQWxJItwF12qfiNnXbtu2zPDl14LuJ",
+	"MutBv01otD5QfWxqrYfGdXXb5tasDuUhhO6Uh7CVEaUyIXUAs8txSiKSjzMqsf6KJuya8PJj+bukyhrx",
+	"ykvKbw7PuZ5JSoFoTaJZaqYbGAchYyrhl7//X2CYs6PnWOM8gAsSXYKQQLmW86HSJM3cLzPC4+GMJjFk",
+	"M6HFtrkqvCD8chwRGYfnfEtwChMSUXtBAFmSK3eJ80qGaNsiHMIicD208iW6dyLKKey92A6sUhGaabZ3",
+	"hCWmhqNzXiEY/mgx7BDCOrs1KkGNA+LHKmXPTnbQmJUtLEItp4Qzhct6zutJfljX+8hRltApScxCKMGt",
+	"WdQ2ALDfPFHw5hswiygJ01iCEQmlKQqf5vO2LafUPCz1mVoRCVPWiR9++nkv6IqHab9xo8T04CJXjFOl",
+	"xgmLKEd2UECb56csv0hYNDZKCtO5s59ipG8ytrP2U2FVTcj1mPKJkBFNbfZr/YKxk3qxCIjfSL5CbFrh",
+	"X20JPq1ZXHHz5oWK7hyDtqzQnVWz5xcz2hFoBXYMgkELPDA1s4Ye9StKsKguqn9VHnHvWm1E1Kgfpxta",
+	"CO8wgbfaXv58rooKH8u45T6WdDomcSypUmvl9pnrnX+x/bQF8Oj00nVnU61nfPQnnJenys9RI8Ejltic",
+	"AXNWNhMZ583v8Nl6looJHq88T4mOZjQel9aBoPZlIiLc/NbSN06Zwl9qcTixZBO/Kx/vHW8wkHtjwU6l",
+	"B2SDxLW9QLf06eD6rN5Yp3mHhp5QvRHbwmZSswo1ef39eUst9YaS+cIZbQvmPtF8mUtS5pwXiVxuEZYr",
+	"Slqy6dQCfTFaSrjlNBmVTMQsWjMYpNSECql/RfDHwk7ajLbT3p6PT9eZSKpmt43YxZu9SfGrA3cXYm7r",
+	"g/lprRLNTmY0urwd1W2Rqp1wayPGvFZKkuQeg4kZ4BCe/fL3fzzdBzGBhBo2qoIyKigcOx1nGAagNJG6",
+	"8mO6q1HVMj9zoSEU2TjcCdWMxOJ67L4kSeIGHLkApEPY2xviV1WAkpVRRoAvcWj0MCdfeOw5N1kdZ9+2",
+	"M7Dm4ihUQpYmWi16GOyrjWV3X7bXQroJUDaYIiV8DqmQVTK2Qs+GTUyk0s400404Qm+PNl+zsR9Kt0Uz",
+	"YU/5Y0DmwLCCIi5Z8ap1m1KuEAXde2Ld1bErO7zSYL8kd8pR5F+aImjllvVIflVPt8h1JNLGifWEt3ir",
+	"LvkSCjzd2VbGrqwoONRalYLg5WviKkKVBVaK/LNCoMPokwnjxKpoJE6ZP1PzrJ39UB6CQ0lJ3VKoDrFU",
+	"NSrrce1396n4MSKaJGJqf/U+kU15nj1EvYHuHGALd8Pl8Zie8MubxVvevHDBbQK4z1J1IuJbZs3crJZG",
+	"izx38xKizrzl2IpKMJsyaNfG89KiyWRyL0HuN9uO91H07+6x27epfbHRuOtik5fx1mtWx0TCNyFm2/3x",
+	"2ETral1qc3xTcNc0+5idFAx4WWHEVvQrrcW+urjVK7qJpLO7OonvCh23O4b+sgTOmt0RJroSlRprc9s6",
+	"Tr+x9WubmzwR5Y7Y8NA1/XQ3gC7iozdQK2nZyvkWC6u6vSdMbr6ym7/3cc41S4paLVQpwPHB3bpcFVmr",
+	"ItxK5ft+K8M1H99dKc6/GDo7cUrBTfSQjZUAa71aZ3ktQ+grLkWSpF45SOiM5Ho2ziVby37fVb/4a6Lo",
+	"0/3ANmXz1TFeLUK5oYMGTV3vdFby/pZcxy3f92jmbYmNtyWE6gkfXeGbB00D92dwe8nDwIc71EzbiOTk",
+	"BvETWA+M8hexbSRV2r66NA5sfA3TRXBLd3zuKh7rL77hDVT1HaZlRTfsOcgl0/Mzw5ycZxxh6Di3fc/t",
+	"p9cFQv7l+w8DX79SIVPsMn/6+uTFV/vPYOsv33+Ar6nScOJal76XZm0iqrZHcFwHYuwAH+6Yo7KDNRLD",
+	"oPioUL+tPjuoC9FGtyPwOxwkPAQC5pG2RiDYJuav4v1nz/ZewlZIkmkIr+Jvzo4DCC9ZHBZPHV3TJBli",
+	"Os7Oj9eXavSjEjzcDsD2U9l7BinjuaYqgCKDYWIezpQyZJE8xu5P9DNSyS8mRQwF0SFs4fdVhsSM2pJV",
+	"01zSGBI2oUbOKhpBmVu2j7DeoSUVe5C7AKrgnGM0h5szZ7EMI8l0CLaNgbm8CKXa4gL+8v1ZFSBu+1rF",
+	"VCotRLztWrG7xQe3a1Jb/TVhStuMjHOuXWVsBUYaujZDF5w+gEKEDsBJ0AGgAL19BIQDTTM9t4OZb7Hr",
+	"9Lwo4si465doYzNQNkKUszyw3KozrbOqmG6toO/iabz5NrStFfZHuy7vuN4+x/VBZzIeZkTqObYVm1r5",
+	"SZ3zLZvKCljklsaQUekGcXNr14mpKtRbzYTUw4RdmUmsNtY2FNvU0EoUVOfv6Jy7hGgg6tI1OeP0GgSn",
+	"wLjSlMQgJuCOBXYoO319As+/OngJ//kfB6OD0VMX/DJJxHWtpHFrIqt84obJ6XBwap7ggrnjPNLgfs9t",
+	"kE0mzUyOGpat+p3ltyOP8evQ1cysxRU1b6jbxtyA9iu8oywiMmobzg4H/zUXGhvDxWabSmrmzNyTc5Vf",
+	"mD1zQUelHPZRJoPDwc7VXh1QEBwLuDRf79tuK4xPRFGXiNi20M5yMVBlXsa/088kzRI6ikRadaCv5W1o",
+	"StLBYlvZ6gK3b05fnX3AvHgxaafvZzZL6IkCRczxzBKizfY/rJcBqBWUJTw+55KSZIgVaG3kpA2pA8Eb",
+	"Ywe4rmY3mTnDScQ2UxOYUyKT+U4quJ4l82oJ3ByTJDjn5RxnxXPB+eKhSgcdnfNzfiL4ldmEgqtDwMpV",
+	"jEOoOLmk44goGh4BixUQSeHjxzffXH3l8s7UERjctL+Y/f706dOX8PHDyRGkRrdC3HTXnnOEyv0yNc0F",
+	"yhU5QOEIvmVKK8gVdtlWQkJGpozbmdkK0S0Qwi//+//B3u5ugHcqIRHtK7NDaI7Zqysq57YXJZLAoUzk",
+	"Cbua/oQQiyg3wFtgurIZOiFG0uE8veFZrm1fOGXWiuJzSm3OsL4ijcRxAmULtMBW8X3CuD1n7gKsy6W2",
+	"sePpOX9+AH9lXzvhRUF48HTPMC977VgLMU6InFLDnQh2kqp1Sq3dtffU3JXZJq7120bnhb/D3M2ogjRX",
+	"2MOqSIw3gIY7AN1aZh98/PB6+MIFJ3IBKU0vqLTVk6fsinLQ1yyisGUzB4m0XR4zYjir2TxDxpVhfUYc",
+	"TObbgSscWaQuEj6/nlFpm3HjYTYcyXY2qqV1wdbHP+7u7u7+8vd/mD/2Xgfn3Pzx1Wv3zcvX2wF8/OP+",
+	"7v6LHfznpZFNLljMXJEcYrt3Eew+2Rp5f3f/GMfZ391/ZYd5/tx98fzl9tG5bd51zRSF8GB310zvYnLW",
+	"touTLLv915NwcKFhK1Rzrslns2u1JCxhfDqOiSYovMS53Zt0fEnnNr0LnzLO9eSF+Twp+qaPS/rD7RGg",
+	"NdaewuOzkzdvXA0RfG7476HZLLZW6Tl36U3Mduy288J+cuU8mQLEztjhus4lx94bYDa8HXor/MyHw3Ab",
+	"J9OytCJcEgPTDI5MGJWDw8G39vtTOhkaBUIyqm1hLofD9S/rLSoGx10Ia1TBJsqOygyjBmwfv39jo9KV",
+	"RfTd0d5o19lqOMnY4HDwFL9C9XiGHNcvgiJXpvIKu3b9sJAgKAQGjlvOZQN8dkjGhk5cMHdPferth5pA",
+	"U6u3EhSYZyP1HQ6aE2E4NLIIwwVGg5rV6U2Mc610WV9e4WtJklJdkO2zg1WX7BSdv1ZeeGKNu18+oQEu",
+	"E1xZcWV/d3dJd7WbdVVrtojyNRrG4GzDBxtTJ5LYIBvGLI/ANl2yp6LW390m9fW92G7ZVu/ArrPvvnI/",
+	"7HxN4sKMgLfsrb6l0boTb3q6+qbXBRziHfsvV9/Rbi37JRg8W+eN3li8TMqs1mfr0Ofp54x72cWir7q9",
+	"6i5YmQfwMNcNAz8UrhJzJCsINXhQPx0Y5TxVeH0NngxeZUJpfzmrsNEgJDT8gXGjixn91lKJWvKRC/Bw",
+	"zGNG1MwaWpoY1eqCcWOQqrXX/CudOwzChfxaxPONwU9Hs44vTasO1sZfAMG9zYNgrYGcBwotsfERXFKa",
+	"uYIO5lrg4vrBQK5cGAMVWULmNF41ou+WHi4fEi731rjjvVUhPgjxrVEg7H3P1iHP03y1x+gWRpdWlxpQ",
+	"d+J0S7Dc+ZnFXyxqJ1R39LspjGmEG4UrEXxKJYgLbZshXFJuFHj8F0giKYmNxq5yGjufHOozjNeMr4ug",
+	"/o01728Y1RugerD4du6pcQ9xPcR1Q5zdOcvv+E7o1yLncQ9PbXhyZ2xNfLr5sX9P9KzQmPOY6SG9Wqoy",
+	"W6uercBHY7ABDwFwel1qfUfW7WF7VXUoyWWvxAfQkgNfQTxSJPobUBr8Lad1mwj2lnT9I0s58aaBIT5e",
+	"UEyXrSxUtuiybulwCTku57UkZmnEfD3WgAx/Go8+/dEba+Cj8JJxdKJYp6jr+yp4F2m26WYRXuGlbzEd",
+	"sk3fDci7GVkbXsFjDUI6/+RWYWnf7qJhItHd4Xn8TcJRFyIyrFFx9eO1uPPD79W81Oy9utS+ZCGptxb1",
+	"1qLfNatHBmGOBaBTos7kzbeF+lEGhmCYlNdsdOycUJWzHYN6AuutQreCyKezZF5dgaEX6FLn4Aqy2lwt",
+	"WzYDrqXgUyjSBUbn/DW7ojAhLMklVYs6CqAjtWoIZ/1icLD/0vlnTqmW8+GxAVP0jWRUDt+8t349QFyh",
+	"CrQQ1rvREiHw9e/H8NSoyr+WuWlzoFgFg3rw8MzG8vRm88cPhL1V5x6xtIGZ5lAAK+rKl3hV64taYaie",
+	"tSBU5LobQ0/plbh0VXgzSRXFwCYXW+TimbCyDipE9rOYoI92QlKWzJtxfXcw7nxrKb0fuGvlWa8FeB5T",
+	"kAMnkWvYIokSNuBTl5Ff10SVbMUwGTcXEic53u4h7QEh7Z8SKOxxxtig9gmujuwSuHC3LcOL2rgKpNBE",
+	"0yo+KVd0BO8tjmDETYsQPSMaT0l5NHCA2B0RhVRez0RCz7klFrbq0GOIoTymsQ3lLeU6lBS3Xe0zKxUe",
+	"7O75hCr3Ah/KPIrHATYPJF0dYySpncuMMHm0FPgxj/4ae4HpHrseuzj2Twl4rz67IOI20lRx09VuXwJ8",
+	"NumgG/es/0wBqSJtbegm98hjsCUyFwaY+lLlt2sxb4XgtCgQ2Tz/e8KoZhGBB443WA5RTpWOimgDzKDA",
+	"tAGM++j1w18DkNbAlhPBJwmzOVS9bvhgCFh49itgqoxRMR4XQCuSB/nKxItOPxim6YGi1Ml3Vf/A2vMU",
+	"pdYLhtKbuOYjOKNERjMI/xaCrdqHkfGOMExGCBxultWEjBQyYZ8D7EOELa+KtAX83xZGjQdAVDMAjPJI",
+	"zjNttCv4ruaeC2qB/V51kyl9Ur7/w3vn3uPbFk26iyXzzsxRMSU4Ba2J6XKM/K3LUbVOF8yfOzDZGli7",
+	"HlkWnqieu5ChOZHiJ8q9+ZmLqkbxnssfW3RQHi95/h07JCwS52LhgNzIWVZU5Lgfp1lB08W6zrOCnEfu",
+	"RCuO6WoXWgloTVd9Lyr0usvj9JCtWXfME28d1XhXwdqr77pjrQtFRuRyoXcw4XEAjAOBH8WF7UXpkmMK",
+	"/rRlbz/LL04aalD4uWj1zuIQ/rU5OjO8+bidokglWntoMsHE4eL1a78S7HHsHmD+NIPbRNuCLIX10TFZ",
+	"pahxqoCoOY9mUnCRq2R+COEMrx7Vrsb48rJ1hasWYuUKTNaWqcsnx0TB2uuqrlDzk2olH3GkeUHlr6T4",
+	"lZO0LLrcs+0mwgCt6iMw+yiLDUZg/kaU2v11bs6kMDva8KlX2G2kZ6stttpiol/TSHT3x+9gqg2luQyL",
+	"92rOx0v0Y9giNsn3iQJW91gcBJVLgxgGmDKlMA2f0+1FzvMnqmts597lbx9qY+h/EeDZi9mPHVT7IPV7",
+	"lMvfcboKQO4Uud5Enp2qsIYtJXa7gbv0hLfiiioIbU2/sHK3Vgnytf66ZbEPLay53lH6RBXwWlywVUh2",
+	"2ON+aId31XOqUoWFvzqh8ZRKmIkkxtzqMiAfRXPzpB/FhXUqRyRJVNlujukSVfd393G8ZjHEFF9PCwjL",
+	"atZY9MBWVwAhXTGvsoOei+y7JgoSobTz4BCjP9iWXhHhXGhXYjFoNaAfQViT84d/pfPQVm6ykvcIjnEi",
+	"VGFPuhBXFMKzD6/ejz++H3/48+mrsz+/+/abEMyoWC+EZsM8g7I2uK2nI2xxR28qbL0r/100lNNCW7gv",
+	"TcXf1nwtTWX/nojo8FNhka5eKemVkl4p6ZWSm8gUKwQJh9XUVbbSouZtqwkW+KtXK9lx7LZTO3mXS8dc",
+	"DWsr3toVizLM1rIjW0Cp5IG2iKHRTBKi0BEVL1VKvnZUPIBuUjyqQ0Vx89FrKL2G8s+soRzXJfOL8nS2",
+	"AWWTWsqKRFuspjsjWUY5ja36wBRU1UZLvaOWMrTo3Ot27T9U9m2fRNjjXI9zjxLnNEtpwjj1ZBpuEuhs",
+	"dvs9WGJe48CqESe0FWL13sPii3C7iBGqB38xrapyrbAVFj5awuNx+X24Xbp8j0qX6Ngm44dYxw4jrqyL",
+	"1FlvnI9UjQCxyVeAy1L92L2irxuV8h/YxrDMrt5bF3rrQm9d6K0La/PJGnP0skSLdPWw3VYB8LVdnjvW",
+	"cNBdO4dryagqQltrnNjxn3Z0HnyPET4W8g5B0896J1JX2KxVUpIqF3xMuZZzWxWSQmg0g/CXv/8j1CIE",
+	"aXNAFJyc/Te/QvAtEu1o+xXiffuqKptTiOxaOmUoGBQbpjlAPeR596unXx3svdj30LnAed0W6VWonl32",
+	"StfNNC3HGO7XoFSE+y8pd07BNQEueFBCtGE3NcTx2q1Pi6HvEbvKZ3RYqqtchx59egNOb8B5omoJT2WG",
+	"TwEwJRjcD8YMa+e824b93UprdHHoj+vD/aZt0p43Wm2crs9mj3A9wvUIt4BwpIkQm8S5LvvyGx6zKxbn",
+	"JAmMik1lJpnCRmrAyp/gl//1f2q/utZtIzjWmkSz1LarkxQmLKEK8iwRpIzTy3KZCUUhLN4ihIt509EH",
+	"W0IadJ9MsHAD09tBoehjE5rCUuGMs2oEZ/lFyrS2TkP3a2XHvp6xhFY3XTF6rQL7I2QiSZRLMVZ5okfw",
+	"nW0nxWOIqNS2RRoFnqcXmIYk6UKysc2txh4vKVGXGMEHCnsP15fQ0YGd+xQ427qdWEdVLfj7ZVfongdr",
+	"H6s93UPqr5Rq5Js0D3M6dRGlR6DMhlLYNrNPN+qNCb3tvbe9bzDdyMDQHHmbvx2nn9evq5rs/EyybLws",
+	"Hekdp34pY5kdpMlwHlKX6LKOtCw4vQLRKxD/zNlGXSd6g2qDv8FDTcRlVX+JzNxR9XNASBq0hb47tCrw",
+	"m2qihLD0AVKgMMunjEfsTnFyOVAuUarMeHKEbo/gzCyYzLG/uqr1R1bdCgDe2ifu9Ik7PSvqxftevH+s",
+	"3lAH1C5vB3nFTTN3cn5vgaQf3dCqSp/FKNIGP8MMV1ulDS+rCgItCfYsRn7s4Z4FnX3AZ8+Veq7Uc6Xf",
+	"c8BngXV+DtQO8YxFhHijqLwqMLtlKRdCD4JBLpPB4WDH+c3NbTuSxiIaKU14TBLB6ejH2wyFnqPuAtxv",
+	"80Qzo1OBURpdUThzT4i+mNA5mf618jFt4ffFi2JhOizpYN1M1kXlyoQXF22P4FhDKpSGvV14+/UR/JhN",
+	"A/gxo9MALtIsgIxPA5iyCQgJWTwJXL2HGC7m4HhEAFxo89nWrT3YewZY7OeaKV8Rn49IyGuW0Pvlmmkx",
+	"gTtmAocx0eQGeRIsoZbQh/bj4MT4+kShR67nlj237Lllzy034aKx+IZ1ysughhrHtPzJckv8e3n9N4xC",
+	"veZU2lAB5Dn+TsF/otqh/715WLpA1BCZUk0MM+j9Kb0/5Z86IKt+7p+o8lx4IOBOoaYzShI9++kWEvKK",
+	"mPeMSiU4bFUJXi6kCnODq7bqRZpw2bQPLmgi+NR88qLT23vFpredyGSbvvS4dGtc6iuxr40ZnibFttPQ",
+	"kHFbhrxxhuq23CJQI6U7WuglPaTOKiEATl3zJ9ui6sO7D+9B0UhSbbPznu8/fXEIZ38+Hu4F8BxiNmVa",
+	"BfB0F9R2mdovdGYWDz6evglcMKLgET3qaJCC911g2VsFtiGHy0cMC9p3XGJ/OIJXXIokwR5+U4LhillC",
+	"ItvHJedVkXRLNfaDKb8TnEKaKw0XFC5p5gmKt6N/MNN1r32mdGafhLJcV8YNvkF9BnvI+R3qgjdV7Xq7",
+	"4iqJ6UwTqS12UXPKWgqTq1HaRMcCYbpR8r20pVmx5pOeUa7N4RcSSJZhJVjX8N2iJdoBBRbeldIINx01",
+	"UO1TS8DZvGvJDH0iYvrw7T51dmbTorzJzAb9HtBO1iPa40W0viffo4RRh01rA6ngdD4s4a07LfG1faxt",
+	"imwerLCRH0mSxe59ZeO+m7bQa4Zb/RqFNepV1zsbnVVOoMEd4g8Xnl3F7gFGdmP0RxcRl4zH/uZ49dLc",
+	"bpC1mtCd3bYdn8tEsr3wJgmbzsx+Kyuhmz2LhdAHwcC1szfD1gqa32OPvEfSG++Rl0BpnrvVqbcVXvSi",
+	"wO9PFOgNvauYLJ6X2inoCMZrM9flPh7DetLmwF77aTMk+cFQocvgURLYQ0Hv8+6xY61Mm8VjvtEaR17c",
+	"Me8kktye3I1HAx8XDiMbwaTgekZ0kcsSszioooTpFYspprbYpHmRXFHpvGU0PsKmNMrblWbL1pGF0N0V",
+	"bi+JIj611yzA5SPNdC/W5kbBxA+J9d/Y0LQ+RqrnF32MVB8jtUGOaJEFnZeVTWApdzRMTpjNuoMhB93m",
+	"f/R+fnXwEv7zPw5GByM4sTELNVcA1lXB8F/ri8XIXhvraz9b10BYFJDBeOELEc9H5xyn3ZZ0yeykQCyi",
+	"3Nav2YpETCHMee1hNA5djPAFiZ3zd3t0vijnvzM3fcB3W5fhfB5eX18PMRo3lwnl5vHxDbJJkJgTSWND",
+	"K0nUr8SILB321X02CN4INnkwbnRihJPi11VjNS/uOdDtOVDvZLhHxG6qJQa3YX+062BpGFVQYM9aveNF",
+	"xob2siKGVWSUk4yN5iRNbhGM5tLbV3YaO6UktpmQTrXg4tobZfbeDvgAPcNaT+pbhvXm0nuFi/215uFP",
+	"RNNrMn9kMuEKQfBDoyNwsxBGhxQoKYnntwl/lTQSPGIJwzM/lPkdS7LWRzvNf/sFWVvvs9onZGawh7ce",
+	"3n4v+uvq4gy1E4K732/G9eqlJyLNiKQKRC5rfiSriVZdwrGtuetT7kqKFoEWDhbVkTWj5vyJAqZpqiBh",
+	"SlvzayyowvTRlOhoNoLjRAmkFDIqmYhZRBJfDlFZJ6iJAZsxnt5TNYRFavuyCD3iPVBwb28evC94pXVI",
+	"NNpepxy4IM6t9rbLBQz3169cxMGHE7y6FEqZ8zJ1A3G/l716d0qPJsuqW3oO+0bd7pJOmdIWPHaiGY0u",
+	"l1QgOcHfK1lPXHOwYYGumGMiUDqzWidsHezuAicp41MIr0iS03A7MKIfB6LKcWALh/2oqHyDxjs93x7B",
+	"95JpKwjOGJ96xD1zz2mN+MfrJa9odET/Kj4KDx3K7OauMsNYlL+XOXuk/82nX/x2BN3fspl0jfIibzDZ",
+	"l6Q0gFRcYFsQCea8JDCRlLbbsf5bo4xzDekL6bnGuVSqhpGIl5XPOq6xHC1AUR4DgfoomDlnfiNgDnFi",
+	"RFVH6NbeXpmCzAVgE1c5xxu2R8WoiTm7CkdGa4XrnwJbT8H2gzXfmVsC2HuGH2YilwE838UPMZlvH4Ge",
+	"CUWLoSwKw8H+S+fvzzPbEDZczSHPKI/roH+WKszOe6R80pH3K9WldE8/60iSNt8fgaQktpVCzT4p62Bn",
+	"M8Fpzyl7Ttlzyp5TboZTnnmY09nbMwSe5VwRy910GpBs/Y2iCTlsFc8PwCmjgc2T3A4gI1PGbcLYvMiC",
+	"ZBwiSYtsv9jqB4uORXzKb9uXiK+w2n+Isx2ASOKGr7U3afXuxN+DhcprlzIn3FXzK4Ckkaltzv4SJyK6",
+	"6WyqRG2IKtNiyq4oBykSqkZQ9KYrAllJHjMNiZh2+f9uBz0PJOLWSPyVWgLa6fFAmksO7qXYHgb7chu/",
+	"I7C257qNth68LmXH1R7IJnBfzIHFR2WMh3oCLK4MF7sH3kjXAqbvV37rLHdWf4FeXutdkD1mtB2Pq+Di",
+	"Li24iY5mi8jyDVPkAqstSnolLqkCekXlHCSdSKpmrk6rmBS1Ww1hR428GgX0c8akjb5gHPaeQcp4rn2F",
+	"ez5m8WOXFmsk/kouw04QtaT10mIPwv+EabU9q6hlwSJoU1v6a0g5flhX2MRKCcOyUsIy112tnsIF41j/",
+	"Esv7msekNL2gMnB8wdwRNNu5EW69NraL6QiOrWzKnNGB2LJz6NMR1sxgS11IkeuSmZS8JHAVhp/BtRR8",
+	"ivdh4MslMN1tlqDZx+ykeIl7KsDZesqvZmNovqs3Iba+AvXZ7aXxnhH0jOC3HLZ4rC5BC0jFlcNRfxnP",
+	"NUrRd+bGfTDgH9MsEfOUcg1bkiYEi7lrAdczKo3mYNBF5lwFkEkR51FRohJDFLer1LqrvUEw+DxkbsYH",
+	"hxOSKGoIcFQv+NDYlA/zLIBETJnhNaiYFGqKYTaJmIoceUHRBzzv7CNedXhw16bUc6XL122Z3WHLFTUV",
+	"PJlvjxp1L43g7nkgk/EwI1LPa5X8FeTK6F3tbGqoZ1N3PaqeVe2pOWkDRs2kFO5LVRSgxDr8WF2/EfXT",
+	"qGTqHtLwcy4+xXu7KnRFl5w5WqyF6qP4tOwnf0UlmxTVNlqhSQ3aXIP5xbGOy2YqyuzRYuCy3EZ9Hm1j",
+	"lc5e85THQzP1zgOiJWFJY4PFznfaurtRUNf1YWpVqFJY3cOW30rFlVmRYpuV1TLLfWXPr+dVqzKw5iGu",
+	"hGvQLhqmgjIHzAppCY2nTkRrxjrXTwSiiKfsbTEqSYDyOBPMTLTItWIxhZ2rPdiynWYCjNxhnCoVYItC",
+	"SSIdmHVQAfzl+7+e1RdCZGrw5dOX/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
