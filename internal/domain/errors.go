@@ -26,6 +26,10 @@ const (
 	CodeAccountLocked    Code = "account_locked"   // too many failed logins; retry after
 	CodeAccountDisabled  Code = "account_disabled" // the token's user or client is disabled or deleted
 	CodeInternal         Code = "internal"
+	// An uploaded file breaks a documented limit: too large, or content of a
+	// type the operation does not take (decided from the bytes, not the name).
+	CodePayloadTooLarge      Code = "payload_too_large"
+	CodeUnsupportedMediaType Code = "unsupported_media_type"
 
 	// Cloud (Huawei) outcomes. Error.Upstream carries Huawei's own code.
 	CodeInsufficientBalance Code = "insufficient_balance"
