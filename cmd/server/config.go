@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/crypto"
+	"github.com/partnerlab/storefront/internal/domain"
 )
 
 // Config is every setting, read from the environment. Each field's env
@@ -41,6 +43,13 @@ type Config struct {
 	TrustedProxies     []string // TRUSTED_PROXIES (comma-separated CIDRs)
 	AuthRateLimit      int      // AUTH_RATE_LIMIT (per minute per client IP)
 	APIRateLimit       int      // API_RATE_LIMIT (per minute per client IP; 0 = off)
+
+	// Real-name data (docs/design.md §4).
+	DataEncryptionKey       []byte        // DATA_ENCRYPTION_KEY (secret: base64 of 32 random bytes)
+	DataEncryptionRetired   [][]byte      // DATA_ENCRYPTION_RETIRED_KEYS (secret: comma-separated, open-only)
+	FilesDir                string        // FILES_DIR (uploaded attachments)
+	RealNamePollInterval    time.Duration // REALNAME_POLL_INTERVAL (first re-read of a review)
+	RealNamePollMaxInterval time.Duration // REALNAME_POLL_MAX_INTERVAL
 
 	Upstream UpstreamConfig
 }
@@ -117,6 +126,31 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TrustedProxies:     list("TRUSTED_PROXIES"),
 		AuthRateLimit:      num("AUTH_RATE_LIMIT", 30, 1, 1_000_000),
 		APIRateLimit:       num("API_RATE_LIMIT", 6000, 0, 100_000_000),
+
+		FilesDir:                str("FILES_DIR", ""),
+		RealNamePollInterval:    dur("REALNAME_POLL_INTERVAL", domain.DefaultPollInterval),
+		RealNamePollMaxInterval: dur("REALNAME_POLL_MAX_INTERVAL", domain.DefaultPollMaxInterval),
+	}
+	if v := getenv("DATA_ENCRYPTION_KEY"); v == "" {
+		errs = append(errs, errors.New("DATA_ENCRYPTION_KEY: required: base64 of 32 random bytes, e.g. openssl rand -base64 32 (make run generates a dev key)"))
+	} else if k, err := crypto.ParseKey(v); err != nil {
+		errs = append(errs, errors.New("DATA_ENCRYPTION_KEY: want base64 of exactly 32 bytes"))
+	} else {
+		c.DataEncryptionKey = k
+	}
+	for i, v := range list("DATA_ENCRYPTION_RETIRED_KEYS") {
+		k, err := crypto.ParseKey(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DATA_ENCRYPTION_RETIRED_KEYS: entry %d: want base64 of exactly 32 bytes", i+1))
+			continue
+		}
+		c.DataEncryptionRetired = append(c.DataEncryptionRetired, k)
+	}
+	if c.FilesDir == "" {
+		errs = append(errs, errors.New("FILES_DIR: required: the directory for uploaded attachments (make run uses .data/files)"))
+	}
+	if c.RealNamePollMaxInterval < c.RealNamePollInterval {
+		errs = append(errs, errors.New("REALNAME_POLL_MAX_INTERVAL: at least REALNAME_POLL_INTERVAL"))
 	}
 	up, upErrs := loadUpstreamConfig(getenv)
 	c.Upstream = up
@@ -186,9 +220,16 @@ func (c Config) String() string {
 	row("TRUSTED_PROXIES", strings.Join(c.TrustedProxies, ","))
 	row("AUTH_RATE_LIMIT", c.AuthRateLimit)
 	row("API_RATE_LIMIT", c.APIRateLimit)
+	row("DATA_ENCRYPTION_KEY", maskBytes(c.DataEncryptionKey))
+	row("DATA_ENCRYPTION_RETIRED_KEYS", fmt.Sprintf("%d key(s)", len(c.DataEncryptionRetired)))
+	row("FILES_DIR", c.FilesDir)
+	row("REALNAME_POLL_INTERVAL", c.RealNamePollInterval)
+	row("REALNAME_POLL_MAX_INTERVAL", c.RealNamePollMaxInterval)
 	c.Upstream.write(row)
 	return b.String()
 }
+
+func maskBytes(secret []byte) string { return mask(string(secret)) }
 
 func mask(secret string) string {
 	if secret == "" {
