@@ -18,7 +18,7 @@ CREATE TABLE files (
     CONSTRAINT files_content_type_check CHECK (content_type IN ('image/jpeg', 'image/png', 'image/gif', 'image/bmp', 'application/pdf')),
     CONSTRAINT files_size_check CHECK (size BETWEEN 1 AND 10485760),
     CONSTRAINT files_sha256_check CHECK (length(sha256) = 32),
-    CONSTRAINT files_storage_key_check CHECK (storage_key ~ '^[A-Za-z0-9._/-]{1,512}$' AND storage_key NOT LIKE '/%' AND storage_key NOT LIKE '%..%')
+    CONSTRAINT files_storage_key_check CHECK (length(storage_key) <= 512 AND storage_key ~ '^[A-Za-z0-9._/-]+$' AND storage_key NOT LIKE '/%' AND storage_key NOT LIKE '%..%')
 );
 CREATE INDEX files_customer_idx ON files (customer_id, created_at DESC);
 

@@ -78,6 +78,7 @@ var Policy = map[string]Rule{
 	"listRealnameApplications":  people,
 	"getRealnameApplication":    people,
 	"getRealname":               people,
+	"sendRealnameSmsCode":       selfOrOperator,
 	"listCustomerEvents":        people,
 	"listAuditEvents":           admins,
 }

@@ -1022,26 +1022,39 @@ type RealnameStatus string
 
 // RealnameApplication defines model for RealnameApplication.
 type RealnameApplication struct {
+	// BankAccount Masked: the last four characters.
+	BankAccount     *string `json:"bank_account,omitempty"`
+	CertificateType *string `json:"certificate_type,omitempty"`
+
+	// CompanyName Masked.
 	CompanyName *string   `json:"company_name,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 
 	// CreditCode Masked.
-	CreditCode *string              `json:"credit_code,omitempty"`
-	CustomerId openapi_types.UUID   `json:"customer_id"`
-	Error      *UpstreamError       `json:"error,omitempty"`
-	FileIds    []openapi_types.UUID `json:"file_ids"`
-	Id         openapi_types.UUID   `json:"id"`
+	CreditCode *string            `json:"credit_code,omitempty"`
+	CustomerId openapi_types.UUID `json:"customer_id"`
+
+	// DecidedAt When it became verified, rejected or failed.
+	DecidedAt *time.Time           `json:"decided_at,omitempty"`
+	Error     *UpstreamError       `json:"error,omitempty"`
+	FileIds   []openapi_types.UUID `json:"file_ids"`
+	Id        openapi_types.UUID   `json:"id"`
 
 	// IdNumber Masked.
-	IdNumber *string                 `json:"id_number,omitempty"`
-	IdType   *string                 `json:"id_type,omitempty"`
-	Kind     RealnameApplicationKind `json:"kind"`
+	IdNumber    *string                 `json:"id_number,omitempty"`
+	IdType      *string                 `json:"id_type,omitempty"`
+	Kind        RealnameApplicationKind `json:"kind"`
+	LegalPerson *struct {
+		IdNumber string `json:"id_number"`
+		Name     string `json:"name"`
+	} `json:"legal_person,omitempty"`
 
 	// Name Masked.
 	Name *string `json:"name,omitempty"`
 
 	// Opinion Huawei's reason when rejected.
-	Opinion *string `json:"opinion"`
+	Opinion    *string `json:"opinion"`
+	RegCountry *string `json:"reg_country,omitempty"`
 
 	// Status `pending`: not yet accepted by Huawei; `failed`: Huawei refused it (see `error`).
 	Status    RealnameApplicationStatus `json:"status"`
@@ -1062,11 +1075,14 @@ type RealnameApplicationPage struct {
 
 // RealnameApplicationRequest individual: `id_type` (passport, hk_macau_permit, taiwan_permit, hk_macau_residence, taiwan_residence:
 // three attachments in order — identity page, back or entry-stamp page, hand-held photo) or `bank_card`
-// (one face photo, plus `bank_account` and an `sms_code` sent for scene 18), with `name` and `id_number`.
+// (one face photo, plus `bank_account`, the card's `mobile` and the `sms_code` sent to it with
+// POST /customers/{id}/realname-sms-codes), with `name` and `id_number`.
 // enterprise and change: `company_name`, `credit_code`, `certificate_type`, attachments (the organisation
 // certificate first; with `legal_person`, then the person's ID portrait side and emblem side).
 type RealnameApplicationRequest struct {
-	BankAccount     *string                                    `json:"bank_account,omitempty"`
+	BankAccount *string `json:"bank_account,omitempty"`
+
+	// CertificateType enterprise and change only; business_license when absent.
 	CertificateType *RealnameApplicationRequestCertificateType `json:"certificate_type,omitempty"`
 	CompanyName     *string                                    `json:"company_name,omitempty"`
 	CreditCode      *string                                    `json:"credit_code,omitempty"`
@@ -1078,13 +1094,16 @@ type RealnameApplicationRequest struct {
 		IdNumber string `json:"id_number"`
 		Name     string `json:"name"`
 	} `json:"legal_person,omitempty"`
+
+	// Mobile A mainland China mobile number, 11 digits, no country code.
+	Mobile     *Mobile `json:"mobile,omitempty"`
 	Name       *string `json:"name,omitempty"`
 	RegAddress *string `json:"reg_address,omitempty"`
 	RegCountry *string `json:"reg_country,omitempty"`
 	SmsCode    *string `json:"sms_code,omitempty"`
 }
 
-// RealnameApplicationRequestCertificateType defines model for RealnameApplicationRequest.CertificateType.
+// RealnameApplicationRequestCertificateType enterprise and change only; business_license when absent.
 type RealnameApplicationRequestCertificateType string
 
 // RealnameApplicationRequestIdType defines model for RealnameApplicationRequest.IdType.
@@ -1364,6 +1383,15 @@ type CreateRealnameApplicationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// SendRealnameSmsCodeParams defines parameters for SendRealnameSmsCode.
+type SendRealnameSmsCodeParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // UnfreezeCustomerParams defines parameters for UnfreezeCustomer.
 type UnfreezeCustomerParams struct {
 	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
@@ -1432,6 +1460,9 @@ type FreezeCustomerJSONRequestBody = FreezeRequest
 
 // CreateRealnameApplicationJSONRequestBody defines body for CreateRealnameApplication for application/json ContentType.
 type CreateRealnameApplicationJSONRequestBody = RealnameApplicationRequest
+
+// SendRealnameSmsCodeJSONRequestBody defines body for SendRealnameSmsCode for application/json ContentType.
+type SendRealnameSmsCodeJSONRequestBody = SmsCodeRequest
 
 // UnfreezeCustomerJSONRequestBody defines body for UnfreezeCustomer for application/json ContentType.
 type UnfreezeCustomerJSONRequestBody = UnfreezeRequest
@@ -1507,6 +1538,9 @@ type ServerInterface interface {
 	// GetRealnameApplication One real-name application
 	// (GET /customers/{id}/realname-applications/{app_id})
 	GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID)
+	// SendRealnameSmsCode Send the bank-card SMS code
+	// (POST /customers/{id}/realname-sms-codes)
+	SendRealnameSmsCode(w http.ResponseWriter, r *http.Request, id IdPath, params SendRealnameSmsCodeParams)
 	// UnfreezeCustomer Unfreeze a customer
 	// (POST /customers/{id}/unfreeze)
 	UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams)
@@ -1645,6 +1679,12 @@ func (_ Unimplemented) CreateRealnameApplication(w http.ResponseWriter, r *http.
 // GetRealnameApplication One real-name application
 // (GET /customers/{id}/realname-applications/{app_id})
 func (_ Unimplemented) GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendRealnameSmsCode Send the bank-card SMS code
+// (POST /customers/{id}/realname-sms-codes)
+func (_ Unimplemented) SendRealnameSmsCode(w http.ResponseWriter, r *http.Request, id IdPath, params SendRealnameSmsCodeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2438,6 +2478,56 @@ func (siw *ServerInterfaceWrapper) GetRealnameApplication(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// SendRealnameSmsCode operation middleware
+func (siw *ServerInterfaceWrapper) SendRealnameSmsCode(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendRealnameSmsCodeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendRealnameSmsCode(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UnfreezeCustomer operation middleware
 func (siw *ServerInterfaceWrapper) UnfreezeCustomer(w http.ResponseWriter, r *http.Request) {
 
@@ -2961,6 +3051,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/customers/{id}/realname", wrapper.GetRealname)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/realname-sms-codes", wrapper.SendRealnameSmsCode)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/customers/{id}/events", wrapper.ListCustomerEvents)
@@ -7277,6 +7370,428 @@ func (response GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse) 
 	return err
 }
 
+type SendRealnameSmsCodeRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params SendRealnameSmsCodeParams
+	Body   *SendRealnameSmsCodeJSONRequestBody
+}
+
+type SendRealnameSmsCodeResponseObject interface {
+	VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error
+}
+
+type SendRealnameSmsCode202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type SendRealnameSmsCode202JSONResponse struct {
+	Body    SmsCodeSent
+	Headers SendRealnameSmsCode202ResponseHeaders
+}
+
+func (response SendRealnameSmsCode202JSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode400ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode401ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode403ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode404ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode409ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode413ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode415ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode422ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode429ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode500ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode502ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode503ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response SendRealnameSmsCodedefaultApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnfreezeCustomerRequestObject struct {
 	Id     IdPath `json:"id"`
 	Params UnfreezeCustomerParams
@@ -10560,6 +11075,9 @@ type StrictServerInterface interface {
 	// GetRealnameApplication One real-name application
 	// (GET /customers/{id}/realname-applications/{app_id})
 	GetRealnameApplication(ctx context.Context, request GetRealnameApplicationRequestObject) (GetRealnameApplicationResponseObject, error)
+	// SendRealnameSmsCode Send the bank-card SMS code
+	// (POST /customers/{id}/realname-sms-codes)
+	SendRealnameSmsCode(ctx context.Context, request SendRealnameSmsCodeRequestObject) (SendRealnameSmsCodeResponseObject, error)
 	// UnfreezeCustomer Unfreeze a customer
 	// (POST /customers/{id}/unfreeze)
 	UnfreezeCustomer(ctx context.Context, request UnfreezeCustomerRequestObject) (UnfreezeCustomerResponseObject, error)
@@ -11127,6 +11645,40 @@ func (sh *strictHandler) GetRealnameApplication(w http.ResponseWriter, r *http.R
 	}
 }
 
+// SendRealnameSmsCode operation middleware
+func (sh *strictHandler) SendRealnameSmsCode(w http.ResponseWriter, r *http.Request, id IdPath, params SendRealnameSmsCodeParams) {
+	var request SendRealnameSmsCodeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body SendRealnameSmsCodeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendRealnameSmsCode(ctx, request.(SendRealnameSmsCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendRealnameSmsCode")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendRealnameSmsCodeResponseObject); ok {
+		if err := validResponse.VisitSendRealnameSmsCodeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UnfreezeCustomer operation middleware
 func (sh *strictHandler) UnfreezeCustomer(w http.ResponseWriter, r *http.Request, id IdPath, params UnfreezeCustomerParams) {
 	var request UnfreezeCustomerRequestObject
@@ -11466,162 +12018,173 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rbhu58iD+KgX9f0Ds82vJl9iZiY0f/ut4krM5ZzLJxgkG2DirprpLEsfdZA/JtqIEAc6nBfbrnn2E",
-	"BfY99lHmSRa89FVsSZYvk5mjfAgsqUlWF4t1Z9WXXsTTjDNkSvZOvvSmSGIU5s+zKEIp++ecKcGT/lmS",
-	"8Fn/taATyvTPMcpI0ExRznonvQtkCmZTZKCmCAJ/zVGqRxLs80AlUPtTxNmYTnKBMZy/fnsBxEybUKlg",
-	"R38xPPvxx9c/P/9h+Prty7++/Olid9ALejKaYkr0qmMuUqJ6J71c0F7QS8mnH5FN1LR3crh/9H3QU/MM",
-	"eyc9qQRlk97Xr0HvnERTLN5iEfB3/AqZBCIQGF6jgEg/HzdXrS3z5Mi3yMsY04wrZKr/FrOEzDFeXCpU",
-	"IsewwBKVQJicodDI0ZiRimusuC/5GAgDJCKhKAqEwoyqqX2YpAjlqtG8/3ecN2FGlqe9kw89vWjvow/o",
-	"t0ThjzSlqm/+XwT4rV1V2k3CuNzDXAiz35TFfNaxQZSpx4d2i2iqQTnYN/+CXkqZ/Wa/hIoyhRMULbDe",
-	"Ykoo0+B2g5bgWD08XBI96HrP6CdQNEXYkRhxFstdIPpU0GjqgQ+EnkZ2g/nkqA7m0/LfakhRiXn/bKxQ",
-	"+E6qAQ0UhxmhCkY45kIfWSXmlE3Wxdr3T45W4uxr0MuIICkqx1LOcyG5B6bXGfk1N/iRXMBY8NTgKxN4",
-	"TXkuISMTfCQhZPhJDe1ToQZUc6LerzmKeS/oMZLq5e3PXcf3+ODQAF18PtAgKoVCz/TfPpz1/yvpf97v",
-	"Px32P/77v/X8R/0N0SPb73AG79+//KGEKtMPlUDRuBf09CGmQnMGfSb9XC03T9YAfvxkKb+J5n/H+SIw",
-	"r8gVSiBmVynG8Ob1xTuQZIwnBrFjKqSqcemKEZVMKAbhGBnsaK5zyUIPkzsBw9N2YcxFxZeucB5ARJIE",
-	"hZlpxOO5eYIoSJBIBd8dwpTnQg7gXW3QJTP8jTCupijsMAuahKPDQwhp9drDK5wPBeYS4/BUn7EEF18N",
-	"RM5kAEf7Ty9Z6L4bUjbMBJ8IlDIcwMFv//jn4fExZIIyRUYJwtnF+cuXEE2JIJEm3FMgZms1eghMOI8h",
-	"mnIa4eCSFbttxWa13y3O3EWNh8fHy6jx8vLT4UH/8vLTd8+7qLGDc78hEwRJP2PXKUnMuDpYMY5Jnqje",
-	"yfF+sJxb1k79gf/UC5QZZxLNoX9G4r8ShTNi6DTiTFOQ/pNkWUIjokHeywQfJZj++y+SG+2iguvfBI57",
-	"J73/b69SVPbsr3LvjR1lF21i4D/nZIYUzhOea1Iea0IBnguIBMbIFCWJDIALoKqk/xmRkLNcajLQiFtf",
-	"GfIB6UbvLRvql8LLZms/3i0w15ulGuIXcevOoh832/CMxE44P+R2vyKJplmMy6OvBQnFJAYUggsJO6H9",
-	"48PHcHe7uRtu7jln44RGD7q1xZqy0n4LRUoqorYnddPNfMHFiMYxsofcTS3vrWrwSILgCUJK5sC4gpgb",
-	"q2i7nRtu50umFQeSPNds7iG39IKnqKaUTWBMaKLFLDOSVtIYT815jVERmmgFKuGTCcbVSS64NY0DZ3/L",
-	"KZ+xLRFsSAQ/cfWC5yx+yP3/iSsY60VhhwtzlFXtkG+F7aZ7+YbME07id5z/SMQEH3JLn2nTi+vjeACv",
-	"6LPtFm66hQ7FD7h1Z8xqvNs923DPLlBc0wjfM3JNaKJtwQfdPogxQxYji+awY4QnUWREJGqLpm7V7mp5",
-	"mldQnlofHpCxQgFhzQkYgvNHbmliA5pY8KcuHV171OzuO85fETYv/NUPSUqvNf8mIIhCMP4e4+/QJEWi",
-	"iOdMmcgDphkXRNBkDgmPrjB2BOR0uYRPKNsSzsMTzntGcjXlgn7GB9XmXlEptS7PBVB2TRIa111mW0LY",
-	"UKq8Z5ng+o01q37OFFXzhza7S1tLwgyTBJzDbJQriAjTevsIIeYMYYewdnARrK8dFjz0ARCYCc4mcPHq",
-	"AiIeY1CIqcLtSqwnbmsJbE48Ms8yLhTGrzCm5J3xuT8c9fxs9vfcrtbXq2+3cqOt/FpEXCzWMnqeULeB",
-	"meAZCkVt0CQSSBTGQ6Ia8cGYKOwrmmIzSOhJSgh61JOCcJZIbjSA12e5mkIYmeWHNDbh1JuFIYtYUiOi",
-	"dXD4vedBGfHMvhdVmMpVlHihH9fjUvLppR1wUK1PhCBzM6siKpf1XAcSKXqtcRNTw2djf+JDFYj9YCOz",
-	"5kVKMMuZg/o2VDPx0S8YGdIqN/ANsfZ5cxPLl13rrStqaL75/v7iq9cC4b4At338Q/HOQY/lSdL7uPDu",
-	"ZoXmbEtf82eqphcYCfRRbEFKNw9oB8VgWc7d8jBO+YwBZ5HhO40Aqne2uzo82wOx5EAEtS1v76CXivKY",
-	"qufXXnan4bSyatXGkEhZmm8dtfX3a/FYBL0ral2mBd5yaaL5JKND+2IaB3OpMPUgMOgJbp0EHp2Lu7wE",
-	"A7f+36RRtcj48fpn1kAauIQSvawP1cXGZJ0Y9SFhM5rnkYnG3eq0lakZ8XqnJ09TIjxpLz9PiYJoStgE",
-	"4wAExhbfO4yDJUwZgCZtqa2bSFPPWOtMCCxPRyisrzoln97UaKvamxqCFRETHxO8JRkqp9d5SaPrwJpf",
-	"ze4tkoLvbNc3rDhPQXECy1drbEqF8uUH+07EYMUmvjU5aIXgeWUN1xIdSBxTjUGS1IlnTBKJwb1KyrY0",
-	"bKYTLYyfCMLUsCC0gt+5WWuGvpfPGXngEc8ZibAvMSNCCweQ+UiiAj62gSAz9yMJVpqcgss0ApIkLT5Y",
-	"27Quaq/Bf1MBZLfPJPz6JJA2Q4aq+LUG1dH+U99O4KeMCpRDa+KsnynpyZmqYXYFNoKegXBhA58hEShW",
-	"S/fGazYma7xQAZAXjUYFKHXCzc5Al6a0gnrvRm9KKSs+tVhK0MsZ/TVH97MSObYx2FSNuhF0nkvFUxSb",
-	"4cd5aIcFnhY1C+djMf5ZI9Rgx371SILIE33QJCIInFCphHEMQDTF6KqUcnURU8P7sY/WU0KTVdh+bh7S",
-	"2OYjahWiZY+/sk/pXU3lMOJxmyCazOxJMzdyv//045cnXz1ZkYHR3oY+8/d1hoIoLiRwlsxtLqykE4Zx",
-	"P89AD4PZlMMII66VBJtqZLfx5vbx4smrdrTEUe3lu0npQpHxeDM6utnGbXgqMyLljIt4pYepeM6pzDc4",
-	"yAYDPGkd5se3PMsWO7UXKODy7oWjBK/saBzWVeruHdin5b42xP9S9X4s+Gdkw1LSVDaigd7ogPY9CIuH",
-	"AiXPRaStPz3Dx2UzTw3f8eBFSh5RUph2xYIZstjOYC4DidRrlga9mKeEskWjYLkV40Yt3QvfOCzSpjjD",
-	"1+PeyYflFPk+k0ogSW221dfgSwG/mfDrR0NpFev13AayAbbwpO0trwfodjQLt4mr4e4pZFwqIBNCGShu",
-	"w72aL3kQaylM8yyzymrFoEJ20Ni31mv4DsZmimwlJNqZvPIK4xM4ePz9X/7yl78cP/nu+5a8OvBN5959",
-	"WHkS2nH1sUD8bKLoOXN/a20oU+6+A+MK5qigJEoYzd3e1JFshxruUvy58oAIJIkmyOGihyZn1yjomJrN",
-	"omwo8JrirBf0al8L1KjuOCVLnD72xHtH1UTkraSapZemaCu4aiXiCu9RgwUt7NkinkrWstITWzDnu7BA",
-	"S0b/rdmfzwumX25ZieqWFKgJ7Mee3X9BMYnLPNGWdepRxHwSyIT0Fs/Z3y5e/wQZ16aN6Cf0CiEjalrY",
-	"gmZQADiYDCA0wIdreXRTlNLtbJ0R7B8erSJQC2ZgX6uayIfeF44ftfFhol4LFhdNyQT3fslQ76v9MEqz",
-	"8u+MVd9P6Ng4E2sRunjsPZZ3oBkUCuuG/oXNRmW5yLhs4Kc4y36mNSWHx088ZNZS8Ul//PHLkyO/mi/p",
-	"Z1x+Z/Jg/+j74++erLqx5GFpZu4SzqBJBdX7ruRLmqbeZwknsYeybrdTY0eu5bgRZcTc8WockQIDt9yz",
-	"hWOV1PHgfXUjHTczWwQSuRAPWMe9dWPtduWbOlCWeUR+1Db4Le2zJRx8lcl1I2ttlQXke79XeC8B6hb9",
-	"L7o4tJLySJYmOAiMuIhNHBDMzeWIpAikkRVZPn0KWti6682B0fDGXIDUlqT5dPbmpfNNyrWNe6/hUGxh",
-	"Kys+tyk27XXWN9g2YwurQ1kfl2rja4albmrBLxrvR54A5jceFnXBt1I7tSioxUlXSINXHTbPGWjjK9FU",
-	"eT6ljIDdDheWCuDgAGI6oSZ8xcGwMTE3uVZt0+igefybF4oPPjzuP/1oXWdP/TL1TY2vNGE82P/tH/88",
-	"OPy+djO6vXib+fikTi0jvlXR4cU5PD06/g5c9pK7NORu/V0oLnAsOFOAnxQySbnNSvUrr634hL3YnZJo",
-	"Shn2BZLYfKGfhh2rjJpMR6OcDZ1hHkDIuBqamy36A2UyH49pZMIMI5IQFmHY9qV6GZ19kzaX99UrcW6I",
-	"9Y9ATZNfba1QJpWGej1IOoOyHSFcJeZFsnw7KosmW7CsD1AkIqZkDiMEiazwauTMRW8HFXGOOE+QsOZJ",
-	"7g63HDcKZNTxUAu3KKoWuJ3f8ijU/lapj7cvQeAYBWpZxEhK2cSVrLDEq1yO3Mr5c+dHWrXRLX+TPwZs",
-	"X6uermGtnkYot9opH4t6W6iACxK/LVgoi+k1jXOSGO+IQpEJanVis4dr+EV4Rhn163ndg+7Bh1I8d2Nt",
-	"ZqVpX+5E8aqlEKmvuWwjziqz0Wecphlhc5+309SW6MbiXehvAmOqhn6ea914g/URd2vL9e4duNrIGdK4",
-	"yY1v7OdcpvBsaqMPrWZwJ2in8XBp3sk6+VIrecHHJdlyt36DGhvxFQF5JMEacbb0VsEJutnzcq7TcuM7",
-	"J2Z4UjqQS69y6T8+hU5vP205+f3+/FVMbYmfX4uY+HZH3acK1w/romJcnpw642vkDtaAWpP73YVr18dU",
-	"vzUvrwfGdX0LTdKsDuUJhO6Uh7CjTf2MCxXA9GqYkojkwwyFuR6mCJ0RVn4sfxcoaaxVnfKR8puTS6am",
-	"AhGIUiSaphrdQBlwEaOA3/7xv4CalCI1N1W8AhiR6Aq4ANQ2TF8qkmbulylhcX+KSQzZlCu+q58KR4Rd",
-	"DSMi4vCS7XCGMCYR2gcCyJJcukecdyc0pj1hEBZx9dDql8b2j5AhHHy/G1ijItRotiPCkqeGg0tWcTDz",
-	"o+VhJxDWxa02CWoS0HysMgotsoMGVsxtTi4mhFFptvWS1XMQTeWqUwdZghOS6I2QnIWBVi1tiTv7zSMJ",
-	"L38AvYmCUGUKLRhAMTXKp/68a6tTNQ9LHVMrnK9lJbT+xy8HQZcLtv3GjUJSvVEuKUMphwmNkBlxULA2",
-	"z09ZPkpoNNRGClW5iwiZQGQytFj7XIQkEzIbIhtzEWFqk3PrDwyd1mvuKPnd7CvUphXOt5bi08LiisF3",
-	"r1R0p0C0dYXupJ8Dv5rRDnoUvKMX9FrMw2SO1rhH/YmSWVQP1b8qj7h3r+5E1agfpxt6aG+BwI3Iy59u",
-	"VkHhExkb0rHAyZDEsUAp10o91M8751N7tQXm8fHLYUfUpjPZa730Ln8+fHmq/BJ1LFBONw1FmMHezNDV",
-	"EYmFYEJ9Mj+sVbbF+RSjq82gbh/cdtaZdVp7bWGS5B61XE9wAse//eOfjw+BjyFBvVkyKB2T4dBJ0n4Y",
-	"gFREKMom7rqoe9oIdP2z1pRDng3DvVBOScxnQ/clSRI34cD5QE/g4KBvvqp8pPYkDMC8xImW9o6KPVbD",
-	"TXbHeVEsBtbcHGlE3ULmU710xKIfy77aUHTXt33BhUOADGDKZ5ASNoeUiyojURr/mc3OQWExTVUjlOGt",
-	"desr2vqhdI41s1akz6r6eTrXZguVdsuKV61bLtq0KcltaIoPDAWaysor3ULtvMkSlSVE3q1xV3DKjPYi",
-	"iUNbIDbr07AJRqzQIXFK/akxF+0QYonwE4GkbvvIk5mgyqgaWtstf3efih8jokjCJ/ZX74p0wvLsIRI8",
-	"u5Ou7NHqLw8/eKINNwsv3DxTdJN45UUqz3m8Yej5ZsnLLfDc4CVAXXjvvxWp93dlotfm88KiyHh8LzHd",
-	"m5HjfdyyvH2ocpNk4zsNMxZEXoYX17yObAC/CzeJpY9vzTFS7UsNxzdk7ub2zxtCxd3fAPKXWc+ZokmR",
-	"04tSgpkf3NDl0nqtm0Mr9dP7vUHUXL77RpFvQ9+7DNoHzRHyp/d4wTMuyltcvrgTjuAm8QNYD2H4b8M2",
-	"cmNsnWuMA+sJp6pwQ3dH0lcxfH9mZlczjvqLrczI1DwVo1xQNb/QjMn5sAydnuW2Br/99KI4Qn/7+V3P",
-	"Vz+Yi9R0PHj74vz77w6PYedvP7+DZygVnLtSwm+E3psI5e4Azuon1XQjCPdIrqZ75rJVGBQfpdHbqs/u",
-	"LITGztnj5jszSXgCBPSS9rIR2IL6z+PD4+ODp7ATkmQSwvP4h4uzAMIrGofFqoMZJkn/ivEZ2/tldiUH",
-	"v0jOwt0AbGGmg2NIKcuVNhLM3S60SU4hlVKDRfI4DC5ZiJ8yZ5yx0Tg8Nbef7HqmqL2LV7hi/A7l4PYq",
-	"tZc3TYcWc3f6kil3sb1qDLJTqMQBFAw5AMePAzDsePfUNDRJMzW3k+lvTe31eXEHizJXNdT6Lo00MpaT",
-	"ZU0lgUyVyqq7sLX7uItn4OabbyujHA72XdJWvfqVa3NARdzPiFBzMHzY2oPyku3YPCAwd1QxhgyFm2TX",
-	"4tZSVNHvhaQIcsqF6if0WiOx2s5dKIhDw0okVFR/eslcNhkQeWXbKgDDGXCGQJlUSGJtoDti1Eb4ztsX",
-	"5/Dku6On8H//z9HgaPDYOYfHCZ/VbiS3EFklYzUMmJPeW72CS3aI80iB+z23TuhMaEwOGnZSfWT57cBj",
-	"Sp24K281v3tzQN3SchPar1zPCpfXOWibYSe9/5JzhYF9OgCBGmd6TM5kPtI0M8JBKR7fi6R30tu7Pqgf",
-	"Y8OSCialvz60xZIoG/MiVZzY4uhOD+7JMm/pP+EnkmYJDiKeVn0YanlNCknaWyyuXD3g6Obt84t3JqmQ",
-	"j9u5j5oomcmZlEQfzywhSpP/ST2HsnYflLD4kgkkSd9cILWRRRtyAs4acwdmXzU1aZwZJJoqcWOYIxHJ",
-	"fC/lTE2TebUFDsckCS5ZieOsWBdcBpVhIXbJwSW7ZOecXWsi5EyegLlMQBmEkpErHEZEYngKNLb9mt6/",
-	"f/nD9XdgxYs8Na137C+a3h8/fvwU3r87P4WUM5zb7h32Wddn5BBijGiqz7UNJNmy8tE8HMCPVCoJuSyb",
-	"0mRkQpnFzE5oHBoh/PY//jdovdiMlFyYlLFaixp9zJ5fo5jbiqwGBAZlolvYVbMrhJhHeWpbBRn/mbQZ",
-	"bKGJNNnDWwROjItaY2xMUfROej/a79/iuK8VFEFRkXrnj/qX9VoavbMuWuIz1qKnQZlr1CDQszcvbXxa",
-	"WtrdHxwM9k2NkAwZyWjvpPfYfGXcBlPDW/wizvAfFNemvNiHhVRBzk0I2Z5Rm6uxRzLad4xRj5746gi9",
-	"q7HuWlpuUOyujdm7HdfSSPMicxg0vQ9KXxLl7GVscC1VeRFe9prtjjryT6pH9ooSZSsfdH2Tvn5stVY5",
-	"3N9fUgbuZuXfmrWsvJVpMzJBfeIbqONJrEWpiV4OwFaHqvdTM/XcbXrftmjchvX/juw++8aV9LBXa7xi",
-	"hhysHtKoMWoGPV49qGoboUccPl09ol0D92vQO17njZodDQxButDyqpFVLcPKhjAnsm49fCj8BPpcVXxQ",
-	"H+o6iZug5USa52s8RjOdjEvlv7oQNsqRhGUDRCqhgNJo4afOk+76bk2JdM0Hm4ymVXOjSul8xuP5nbGA",
-	"jsoeX5uWm7lIv8CIDu6eEdWqzfnawlhf2ClcIWZWoTbPArOt/7aM5s/FaA7WGNHumGDGHa8Dnqe+6p+T",
-	"u5XmVY3FdXK4ll6194XGXy2/S1B11KUprGbCgHFIOJugAD5StmjBFTKtqbumq4k247RqLnOMnU/UqLyU",
-	"1Xwbi+zwB+s9a/LDBjs6WgTODYq3zOHPxxzsfi8fUbbG+XMebEfea57sm5oqruupM7XymKo+Xi+1tazh",
-	"a69sYgy2xkMADGeluXBqPYO2GlOHdVVWA3wA8ypY9KBzW7Kzq42mqZ7oKiRu3M3Vx0ULdNnLaWURKhsv",
-	"CZeA49Imu1pXdzcbJf3Pw0FHm1EfhFeUGT+j9da7yqacdYFmy0oWgSEvfI8PV8F3A/BuBtYd7+CZaT9p",
-	"+2jsFM6o3S4YxsJ4BD3L3yT+34bhme3rvHp5xW+9+L36JZrVRZc6JixL2gr4rZvh25fXhstr2gYlbLpH",
-	"Kan1t4X2XYYdTcKC199w5lpkV0ElEzIOigbaMQieT6bJvHrCdKk3oSMGOTPOV5tNaa9PuIYeRZLV4JK9",
-	"oNdoWgLlAuWiim5aPrKqbplrqHx0+NTdZ6h3ozoFAhmK/ss3ti0RGOaAEhTn1rfd0gPM69+Py6NRumMt",
-	"R8fdcbYqF8XXVNNGirdO02+fm209E6sYYoPxacoGyixjqJhOrQZnxQjVtMUHea66GeFbvOZXrm5rJlCi",
-	"icK7QLgLvptrUsY0sZ/52HSAH5OUJvNm6sctHBQ/Wkjvh2e1rjOsxbU8/hDHYXiuYIckktucIFWmKdhu",
-	"+FY2aEnhcCEMkrfNnB6UL/1xT7s9k0A8x7A6d0vOvBu27NDX5pUguCIKtT5iT3kucQBvLDMw2QstQNSU",
-	"KEPqJX2bCWJH59JAOZvyBC+ZBRZ26vxDA4MsxtimbJUaltHZdt1tVKufHe0f+NQb9wLvyoTKb4NjPJCe",
-	"c2ZylywuM0LF6VLube6czEBmyNSWAX3ritEfl2s9/+Ryz9rsokq3q0h2CfeyGaLdzMtGYySQKkHLNVj0",
-	"aEawwzObeVxehWvc19l1KXAqF6xQYRZVE3vZ6J4YTfMm0wMHjpfzGWeZRkXYuOpRb+LvW3Pr9+AqazCI",
-	"c87GCbUJ71tT62ZsrAj2VtylctDEhuaBMj/7KpNuOwM85mKE6TFi9aGq8GZtPYlowztGj+IzNoALJCKa",
-	"QvhrCClR0RRNVqQDzCSiBo75lXdgtT4wpp/K/tVVyqptfIKfSKQCILKZTYMsEvNMaWMFfqrFnYJaUqfX",
-	"eqNSnZfv//BhpzfmbYua2cWWeTFzWqDEoKCFmC6P/69dEZh1ysd+6WCs1unYtWR5ha1ad/1y9YuLvi3f",
-	"c/myiwXlF9e/ZfW4ReBcZhKQG0WBirt99xMNKmAarRsVKsD5xqNDjbr/S2NDJUNrxqC38n5rRdxj6GfN",
-	"MgSeDNSoJoAK+Vx91519WpgUPBcLlbMJiwOgDAj8wkemqlSR8182nHEdp/LRecMgCT8V5dNpHMJ/NGen",
-	"WsCete+YoDDOE0zG5uZX8fq1X4lruWUWcB1JQntTqgCr6kQDehsSNNaSnLNoKjjjuUzmJxDaLiGD2tMm",
-	"47aszedu4VrloOrvYhbWyK69ruxKvj2vdvKmqTNlI/2/49wl8d9X8m6769wDm2BV65QlCbseshtzzS0f",
-	"LnJf7olmaVlC5hivmtE3ZMvWv+kkvz+IeXm4zuBMcE3RZJTgc1NO8c8pG1uS8JnpxNjV4qFDMjbM1zJn",
-	"2WvDni2xVGGHMFNC8JEEWvfiHwWVm59oKZZSKc1lSIa7i+Ljr6hqsuPeNWEf633XamS5VXi/ac74L5XM",
-	"vJGG/JrhKi5wqwznJvvYW5HqbAptTEmWIcMYFLf3vKqSCGVksJbvtWiFdvugHir/eZvGuWVUW0Z1p4yq",
-	"UjAeSZN1mVCGnlzPu+RWri3pyZdN5+xyLdiObrLZoTY0dUJOii/C3cIjXQ81aJWqLAwBO6G3F1u4W/om",
-	"Tkvb3TUHDc09cuPft7a8UwidMS8HYBiM7+6shfpbN9+b3fLWMtsPH0R3PCuqA21t861tvrXN/0Vs85qE",
-	"88q1F66BdmU/t+oFrW2b74lax6mOqi0IPFfGE+BioglRWneucTyv3V02s7pHxbZco8PurgKUW2V2q8z+",
-	"eZRZ0QrB1w581Ub4TvXaYtp+7bB2G+U/rTSvPY12/uBGdlfXpKXWdh2bWza1ZVN/VjZFmsf8LplVl8H8",
-	"suxVE0DVqsaksVVtbOC3//4/a7+6qpcDOKu1jiICYUwTlJCbZvJF8Nr1X4eweIsQRvOm+xF2yq7XY72u",
-	"2g1sKSp0PbrKhnTG2pQDuMhHKVXKujLdr5VhPpvSBKtB1xRnMrA/QsaTRLoMPZknagA/EVOTkcVQb3Vl",
-	"GwvY12rn6tnURFM0LrWtAOEMpKmmXd9CB4cpeirBOQssYh1UtYjN066gvq8f3DfqIFjSFu6Bg/zeJnqL",
-	"EuatK/1xClITlJR617aB/q0zYetM2Ab6F2R2liVzI6D85Yj9AntdI2HvC8my4bJEgNcM/arCMrdCU2o8",
-	"pFbf5WxoOUS2qvxWlf/Dx/m7juUdKvD+Elw1ZZNWFcAyPaKquGX4Sq+tft2imJTP85Gze4vpFT1YbFEX",
-	"m9gU8Qzt/bgyB5hIsNczzGNVEvGSuFsx87ceeWt3odnG3rbq8lZd3qrL32zsrWBYtejbkmhbzCO5QTsF",
-	"PWxPYMyjgVSExSThDAe/bDKVcVx134F/lSeKZkSYHu2puw2ix7iWRc7H9R+Vi2vHfF+8qLmRYmrXWC+X",
-	"9ZC5m/rFQ7sDOFOQcqngYB9ePTuFX7JJAL9kOAlglGYBZGwSwISOgQvI4nFgmoPEriOEZfS2R+1o7m6d",
-	"Hh0cg0kQnlHpS/x9bwB5YRvu3qPoSwsE7mkE9mOiyA3yTmiCFtCHdiO9sA00/R1vtiJvK/K2Im/rIapJ",
-	"PcvWCQNSBkZqYs8KGSvyzN/LL36YnJIZQ2HDDUZw+KtQ/xWVY+H35uDp4oQayBQV0Rx9687ZunP++JHZ",
-	"+uF9JEvi9pzjWyWOTJEkavp5A111RRpahkJyVrW7hCK2arKeq7r7iw1/R5hwNtGfvCzm1b0ymFed7MX1",
-	"29wyl02Zy79aRQNPFeuqe6u5zt84CLWTXUZs6h01u8s6NluWgm30AnooMlUmARhj0fXa0nagtQxbvbds",
-	"toOxLkc8ng8umcGOzT9wjRfLlosSdiIeI4Q5qy2GcegsyhGJy6aunmqOr/Wgm9Vy/NSfzWZ9Y7vlIkGm",
-	"l49v4EBsN2/9nco8WjjeuUapi75M1mCID8Zyzkk0xeLXVXM1H95qQ9ui2A9Uqa3ddbpf7zpd9tbvbNLl",
-	"GqwO5iRNNtB6TOXbzxsNrLoJ75kO5Escfefmd5c65vrK2uAYiDxBCQnX6sjc5uzCztH+PjCSUjaB8Jok",
-	"OYa75uY9AyLLeWDHTPteonhpEKbmuwP4WVCFEhhXU8omnuwvPeZtDfhvN+urgtEB/bswdw8cUhN/Vx6C",
-	"Sb3b+vC2PrwlPrytS+4uxdHx/uFaO/1XonBG5nbIGhi9QHFNI3zPyDWhiX7D38kB+FICcUUwXVVQLlw5",
-	"zLFAbF9A+/8bKSI1Tm8lZkNyyVT2tda9RHid1USO4iDR9MlpdNM3ZoPiQMryzAWgOwcHENMJVTIAxsHc",
-	"fRZzM2B3UMxqeuFIM7OEDIXLkoadx6AERfudHhLAwbH5MOW5CODJvvkQk/nuKagpl1hMtdCFJ8+kEkjS",
-	"cLWEvEAW15n+RSrPeYzfqpx04P1OORxu9Qs9kS+ihUydglaybFaNppOyJkg25Qy3knIrKbeScisp70ZS",
-	"XniE08WrC8N4lktF48teUfHb1e6QsFOsH4Dz+we2oetuABmZUGYrDs+LatuU2er7Ghxz9ch/LdOs8se+",
-	"h2leYfXNS4PtAHgSb8sRb3tX/oF6V5oCxbLBDWp8xTKR1RWKSXOKKgF5Qq+RgeAJygEU18gKN76toZbw",
-	"SdedvoJ/3F+RXbPC73T5zr5dd3ndLQPZ6n9b5/vdsLmyfUqDT3k4Xak6LU86es2wxfJGc6DxaVXr/RHQ",
-	"uLLb94+8uQIVg7tP9WVJPZvqBbbcZptb+Sc8+AsH1a/dbHwTi6housgefqDaLKZsUvaetI2Vmh3oml2B",
-	"ThtBdXmDFrXvs/ielaXaCr9T1KqTkVnQtsrSln1ttavfi8ladmeiOAL7yMyHNXStNdLTOpMY3k2phBiz",
-	"hM9TZAp2BCZE0WsTt5lNUWiOC1SByJkMIBM8ziPnsLLpCbtVDsT1QS/ofepTh73eyZgkEjUADmZfx+1+",
-	"ngW2OXDgGHrB3gmLwXY4H9TuF+ed95Or1E33bIq+XnJEKIaiZa3DjtkS2/Bgd9Do06Y5pmdBKuJ+RoSa",
-	"17L7JOSm8UE7ewXq2StdS9WzWDwNy2yyiEZK4bqURfeyEUY8tc2cvX0hBvUGcDUf5+Iq3uGykLGZxV1t",
-	"uupy3bKedPXCFe2w5GCxOZ1nrnrtp53qAnyZo1jHo82Y7rzDjizum7YWteLzDQKLnd+0ZasUygJJAFmc",
-	"caph4bmSNEbYuz6AHZtlHZjAFmUoZWAuygnTizHmkQzgbz///aIOK89k7+vHr/8vAAD//w==",
+	"7L3rbhvHtif+Kgv8H8DUPk3qYsmJJRz8R1bsPd47jj2WjQATedjF7kWyou6qTlW1aMYwsD8NMF/nzCMM",
+	"cN7jPEqeZFCXvrKapGhJcbKZD4HV7Oq6rVrXX631qRfxNOMMmZK900+9GZIYhfnneRShlIMLzpTgyeA8",
+	"Sfh88FrQKWX65xhlJGimKGe9094lMgXzGTJQMwSBv+Qo1SMJ9n2gEqj9KeJsQqe5wBguXr+9BGI+m1Cp",
+	"oK8fjM6///71j8+/G71++/KvL3+43Bv2gp6MZpgS3euEi5So3mkvF7QX9FLy8XtkUzXrnR4dHH8b9NQi",
+	"w95pTypB2bT3+XPQuyDRDItZLA/8Hb9GJoEIBIY3KCDS78fNXmvdPDn2dfIyxjTjCpkavMUsIQuMl7sK",
+	"lcgxLFaJSiBMzlHoxdErIxXXq+Ie8gkQBkhEQlEUCwpzqmb2ZZIilL1Gi8HfcdEcM7I87Z3+1NOd9j74",
+	"Bv2WKPyeplQNzP+XB/zW9irtJmFc7mEuhNlvymI+79ggytTjI7tFNNVDOTww/wW9lDL75KAcFWUKpyha",
+	"w3qLKaFMD7d7aAlO1MOPS6Jnud4z+hEUTRH6EiPOYrkHRJ8KGs084wOhPyO7h/nkuD7Mp+V/60eKSiwG",
+	"5xOFwndSzdBAcZgTqmCMEy70kVViQdl001X79snx2jX7HPQyIkiKyrGUi1xI7hnT64z8kpv1kVzARPDU",
+	"rFcm8IbyXEJGpvhIQsjwoxrZt0I9UM2Jer/kKBa9oMdIqru3P3cd35PDIzPo4u9DPUSlUOgv/Y+fzgf/",
+	"nQx+PRg8HQ0+/Ou/9PxH/Q3RLdtzOIf3719+V44q0y+Vg6JxL+jpQ0yF5gz6TPq5Wm7erA348ZOV/CZa",
+	"/B0Xy4N5Ra5RAjG7SjGGN68v34EkEzw1CzuhQqoal64YUcmEYhCOkUFfc50rFnqY3CkYnrYHEy4qvnSN",
+	"iwAikiQozJfGPF6YN4iCBIlU8M0RzHgu5BDe1RpdMcPfCONqhsI2s0OTcHx0BCGtpj26xsVIYC4xDs/0",
+	"GUtweWogciYDOD54esVC92xE2SgTfCpQynAIh7/949+PTk4gE5QpMk4Qzi8vXr6EaEYEiTThngExW6uX",
+	"h8CU8xiiGacRDq9YsdtWbFb73eLMXdR4dHKyihqvrj4eHQ6urj5+87yLGjs49xsyRZD0V+w6JYlpVx9W",
+	"jBOSJ6p3enIQrOaWtVN/6D/1AmXGmURz6J+R+K9E4ZwYOo040xSk/0myLKER0UPezwQfJ5j+68+SG+2i",
+	"Gte/CJz0Tnv/336lqOzbX+X+G9vKdtpcgf+akzlSuEh4rkl5ogkFeC4gEhgjU5QkMgAugKqS/udEQs5y",
+	"qclAL9zmypBvkK71/qqmfim86mvt17sF5mZfqZr4RdymX9Gvm214RmInnB9yu1+RRNMsxuXR14KEYhID",
+	"CsGFhH5o//HTh3Bvt7lbbu4FZ5OERg+6tUWfstJ+C0VKKqJ2J3XbzXzBxZjGMbKH3E0t761q8EiC4AlC",
+	"ShbAuIKYG6tot51bbudLphUHkjzXbO4ht/SSp6hmlE1hQmiixSwzklbSGM/MeY1REZpoBSrh0ynG1Uku",
+	"uDWNA2d/yxmfsx0RbEkEP3D1gucsfsj9/4ErmOhOoc+FOcqqdsh3wnbbvXxDFgkn8TvOvydiig+5pc+0",
+	"6cX1cTyEV/TZmbHejBG5P6EJygAI6H+4dw7g1bPdNm+7zW4bHnB7z5nVind7tuWeXaK4oRG+Z+SG0ETb",
+	"iw+6fRBjhixGFi2gbwQsUWRMJGqrp2757mmZm1ejPLN+PiAThQLCmqMwBOez3NHEFjSx5HNd2br2qtnd",
+	"d5y/ImxR+LQfkpRea/5NQBCFYHxCxieiSYpEEc+ZMtEJTDMuiKDJAhIeXWPsCMjpewmfUrYjnIcnnPeM",
+	"5GrGBf0VH1Tje0Wl1Po+F0DZDUloXHer7QhhS6nynmWC6xlrVv2cKaoWD22al/aYhDkmCTin2jhXEBGm",
+	"dfsxQswZQp+wdgASrD8elrz4Wl2cC86mcPnqEiIeY1CIqcI1S6y3bmctbE88Ms8yLhTGrzCm5J3xyz8c",
+	"9fxo9vfC9jbQve+2cqut/FxEZeyqZfQioW4DM8EzFIrawEokkCiMR0Q1YogxUThQNMVmINEDXAh61ANT",
+	"OE8kNxrA6/NczSCMTPcjGpuQ6+1ClUW8qRH1Ojz61vOijHhm50UVpnIdJV7q13W7lHx8aRscVv0TIcjC",
+	"fFURlcs6HoJEit7otYmp4bOxHxxRBWt/stFbM5FymOWXg/o2VF/i458xMqRVbuAbYm345iaWk91o1hU1",
+	"NGd+cLA89Vqw3BcEt6//VMw56LE8SXofluZuemh+beU0f6RqdomRQB/FFqR0+6B3UDSW5bdbXsgZnzPg",
+	"LDJ8pxFk9X7trg7P7kCsOBBBbcvbO+ilojym6vmNl93pcVpZtW5jSKQszbeO2ub7tXwsgt41tW7VYt1y",
+	"aSL+JKMjOzG9BgupMPUsYNAT3DoJPDoXd9gFM279fwO1apHx483PrBlp4EAnulvfUhcbk3WuqG8RtqN5",
+	"HpmI3RedthK+EW92evI0JcIDjflxRhREM8KmGAcgMLbr3WccLGHKADRpS23dRJp6JlpnQmB5OkZh/dkp",
+	"+fimRlvV3tQWWBEx9THBLyRD5fQ6L2l0HVjzq9m9ZVLwne36hhXnKShOYDm1xqZUS776YN+JGKzYxNcm",
+	"B60QvKis4RoYgsQx1StIkjrxTEgiMbhXSdmWhk3I0VL7qSBMjQpCK/id+2rN0PfyOSMPPOI5IxEOJGZE",
+	"aOEAMh9LVMAnNlhkvv1IgpUmZ+DQSECSpMUHa5vWRe218d9WANntM6BgnwTSZshIFb/WRnV88NS3E/gx",
+	"owLlyJo4m6MpPbiq2squWY2gZ0a4tIHPkAgU66V7Y5qNjzUmVAzIu4xGBSh1wu3OQJemtIZ670ZvSikr",
+	"/mqxlKCXM/pLju5nJXJsr2BTNepeoItcKp6i2G59nId2VKzTsmbhfCzGP2uEGvTto0cSRJ7ogyYRQeCU",
+	"SiWMYwCiGUbXpZSri5jaup/4aD0lNFm32s/NS3q1+ZhahWjV66/sW3pXUzmKeNwmiCYze9LETx4Mnn74",
+	"9OSzBzkZGO1t5DN/X2coiOJCAmfJwuJlJZ0yjAd5BroZzGccxhhxrSRYOJLdxtvbx8snr9rRco1qk+8m",
+	"pUtFJpPt6Oh2G7flqcyIlHMu4rUepuI9pzLf4iCbFeBJ6zA//sKzbFenNoFiXN69cJTglR2Nw7pO3b0D",
+	"+7Tc14b4X6neTwT/FdmolDSVjWhGb3RAOw/C4pFAyXMRaetPf+HDqi/PDN/xrIuUPKKkMO2KDjNksf2C",
+	"uTAkUq9ZGvRinhLKlo2C1VaMa7VyL3ztsIBWcYavJ73Tn1ZT5PtMKoEktYisz8GnYvzmg58/GEqrWK/n",
+	"xpANsIWnbW95PUDX1yzcglvDvTPIuFRApoQyUNyGezVf8iyspTDNs0wv6xWDarGDxr61puE7GNspspWQ",
+	"aKN95TXGp3D4+Nu//OUvfzl58s23LXl16Pucm/uo8iS04+oTgfiriaLnzP1ba0OZcnciGFewQAUlUcJ4",
+	"4famvsi2qeEuxT/XHhCBJNEEOVr20OTsBgWdULNZlI0E3lCc94Je7bFAvdQdp2SF08eeeG+rmoj8Iqlm",
+	"6aUp2gquWom4wnvUYEFLe7a8TiVrWeuJLZjzXVigJaP/2uzP5wXTL7esXOqWFKgJ7Mee3X9BMYlLLGnL",
+	"OvUoYj4JZEJ6y+fsb5evf4CMa9NGDBJ6jZARNStsQdMoABxOhxCawYcbeXRTlNLtbJ0RHBwdryNQO8zA",
+	"Tqv6kG95Xzh+1F4PE/VasrhoSqa4/3OGel/tH+M0K/+dser5lE6MM7EWoYsn3mN5B5pBobBu6V/YrlWW",
+	"i4zLxvoUZ9nPtGbk6OSJh8xaKj4ZTD58enLsV/Ml/RVX36s8PDj+9uSbJ+tuNXlYmvl2Oc6gSQXVfNfy",
+	"JU1T77OEk9hDWV+2UxNHrmW7MWXE3ANrHJFiBb5wz5aOVVJfB+/UjXTczmwRSORSPGAT99attdu1M3VD",
+	"WeUR+V7b4F9on63g4OtMrltZa+ssIN/8XuG9BKhb9L/s4tBKyiNZmuAgMOIiNnFAMLebI5IikAYqsnz7",
+	"DLSwdVegA6PhTbgAqS1J89f5m5fONyk3Nu69hkOxhS3kfG4hNu1+NjfYtmML60NZH1Zq4xuGpW5rwS8b",
+	"78eeAOZXHhZ1wbdSO7VLUIuTrpEGrzpsnnPQxleiqfJiRhkBux0uLBXA4SHEdEpN+IqDYWNiYbBWbdPo",
+	"sHn8m5eOD396PHj6wbrOnvpl6psaX2mO8fDgt3/8++HRt7Xb0+3O28zHJ3VqiPhW1ocXF/D0+OQbcOgl",
+	"d7HI3Qy8VFzgRHCmAD8qZJJyi0r1K6+t+IS9/J2SaEYZDgSS2DzQb0PfKqMG6WiUs5EzzAMIGVcjc/tF",
+	"/0GZzCcTGpkww5gkhEUYtn2pXkZnZ9Lm8r6cJs4NsfkRqGny660VyqTSo95sJJ1B2Y4QrhKLAizfjsqi",
+	"QQuWOQQKIGJKFjBGkMgKr0bOXPR2WBHnmPMECWue5O5wy0kjiUZ9HWrhFkXVErfzWx6F2t9KB/L2JQic",
+	"oEAtixhJKZu6tBaWeJXDyK39fu78SOs2uuVv8seA7bTqcA1r9TRCudVO+VjU20IFXJL4bcFCWUxvaJyT",
+	"xHhHFIpMUKsTmz3cwC/CM8qoX8/rbnQPPpTivVtrM2tN+3IniqmWQqTe56qNOK/MxuU9GRN2PSpU3E5X",
+	"mibMhEhzk0908+/V/tEaXGK0EqfgbczTjLBFRzjLjnPpuJys/OId6J8CY6pGfpnhHdOaFfoyey7GiMbl",
+	"jJZYKKupvAXtBFCQtUmJYORWQ5fdgoDvwxOurcURjZti7dYO41Wa47bOjpFVse5k/2l8+4Nxa6bqY18J",
+	"TkkyylA4m7nat645tVFLtWVYd2o2C3L5g+ZVRx6O56GbW7CL1VtTEzS+VDKPJFgz3yZwKw5VtwD3O/mn",
+	"I6eatwXaZuKsFR9y3vHwtIxMlOGKMjBxBp1hJNqKHvkDReuk5YoAktZd4i/jwT4bq85Fly2ukpPUJWoD",
+	"lFob1IZi9S5iBj5p/bWFDzxj3NRp1STNikmdQui4Xgj9jEiZcaECmF2PUhKRXPMkc+9QETonrPyz/F2g",
+	"pLHWoctXyienV0zNBCIQpUg0S/VyA2XARYwCfvvH/wFqsGpqYVLIBTAm0bUWg6hP4EAqkmbulxlh8WCG",
+	"SQzZjCu+p98KjeoUERGHV6zPGcKERGhfCCBLculecdpVGLjMByJ+JCG0BnpoHEn6eVjAOEJrziiuD6BN",
+	"rmbv1hd0Lfc/0fjzfuFqHchUDnRDuRdYUzfUj+2Xw5JhhsMrVokD86MVCKcQ1pUrbajW9BrzZ0txC4PG",
+	"kpo7xlxMCaPS0MQVqyNjTc61MzeyuqCxC2KTM9onjyS8/A40BQhClUkRYgaKqTGJ9N97Nq/aaiV2RUig",
+	"zOE3+PDpMOgKDPhU1SYFe5fSgILOYJxLylDKUUIjZBKtTCBjva91Jtp+z7jDxwmNRtrOpip3QU0TS09G",
+	"dol/LaLqCZmPkE24iDC1+PL6CyNnuJlrdv5IUUujXp15bp3u21ryNY3vXp3rRvG0tbRu3NqhX8Frx+0K",
+	"LtULei02ZcDPNT5Vf6NkS9VL9UclM/Hu1b0oebcIMnzBAm5FXlsof7fGDG5J91pJI3EsUMqN0LYrlboW",
+	"Z/rw6agjUNmJb9wM0ei/AlKeQr+snwiUs22jb6axFwy9Pgi3FD+rf8w/1gpgdDHD6Hq7UbcPehtoaeM0",
+	"XvcPSXKPkNAfOIWT3/7x74+PgE8gQb1ZMih98eHIielBGIBURCjKpu6GtHvbqBr6Z63DhzwbhfuhnJGY",
+	"z0fuIUkS98Ghc/ufwuHhwDyqwgL25AzBTOIUCANHxR4z6Da74xyHdgU23BxpUokugf3q2VKWXbd2aiPR",
+	"nfb5BRduAWQAMz6HlLAFpFxUIFxpXMYWkIbCrjRVDY+HNwW0L5fxT6U/uAnUkj4z8cfZQutzVNotK6Za",
+	"Vwe00VWS28jk2xgJNAnH13pC21DhcinLEXm3xt06Ky9xFLglbRtZoLNhE4xYIUXilPrRYJftqHm54KcC",
+	"Sd0qk6dzQZVRTbQeXv7u/ip+jIgiCZ/aX7090inLs4fANHfjDO3RGqyOuHkCbLeLqN0eHL1NiP4ylRc8",
+	"3hJtcTvZ2xqea7xiUJfeK5/FbZO7ch7UvucdiyKTyb3AGG5HjvdxsfjLo/Pb4OvvNLJeEHkZUd/wBr4Z",
+	"+F04cCx9fG0um2pfamt8S+ZuLry9IVTc/aU3f/WBnCmaFDB2lBLM98E1XS2tN7ost1Y/vd9Lc83uuy/R",
+	"+Tb0vQONPygszo9o8w7POE+/4L7RnXAE9xH/AOvBJv8F8AYczKZ/xziwbhyqCgd5N3hkHcP3g5G7atTU",
+	"J7YWhKx5Kka5oGpxqRmTc5AZOj3PbWkK+9eL4gj97cd3PV9abS5SUwjk7YuLb785OoH+3358B89QKrhw",
+	"GbbfCL03Ecq9IZzXT6op0hHuk1zN9s39wjAo/pRGb6v+dmchNHbOPjfPzEfCUyCgu7T365wr9Hl8dHJy",
+	"+BT6IUmmITyPv7s8DyC8pnFY9DqcY5IMrhmfs/2f59dy+LPkLNwLwOYiOzyBlLJcaSPBXGdEi+sLqZR6",
+	"WCSPw+CKhfgxc8YZG0/CM+Pbs/2ZWg8ukuJqVLglB7dXqb2vbAoXmXQBV0y5XA5VvZx+oRIHUDDkABw/",
+	"DsCw470zU+cnzdTCfkw/NSUJFsW1Q8pcMl3rGDXSyFhOljWVBDJTKquuf9euoC+fgdtvvk0GdDQ8cDjF",
+	"esI3V/2DiniQEaEWYPiwtQflFetb6BuYa9kYQ4bCfWTPrq2lqKIMEkkR5IwLNUjojV7Eajv3oCAOPVYi",
+	"oaL6syvmAJRA5LWtNgIM58AZAmVSIYm1ge6IURvh/bcvLuDJN8dP4T//43h4PHzsPM+ThM9rl/BbC1nh",
+	"DxsGzGnvre7B4XviPFLgfs+t/zgTeiWHDTup3rJ8OvSYUqfulmfdE91oULe03AftI1fKxUGZh20z7LT3",
+	"33KuMLBvByBQr5lukzOZjzXNjHFYisf3Iumd9vZvDuvH2LCkgknpx0c2PxhlE17cjiC2ZoDTg3uyhOr9",
+	"F/xI0izBYcTTqjxJDcqnkKS95Zzj1QuObt4+v3xncLR80ob7aqJkBiYsiT6eWUKUJv/TOmy4dgWasPiK",
+	"CSTJgFVIChsMA84a3w7Mvmpq0mtmFtEkRpzAAolIFvspZ2qWLKotcGtMkuCKlWucFf2CAw0aFmK7HF6x",
+	"K3bB2Y0mQs7kKZj7M5RBKBm5xlFEJIZnQGNbxuz9+5ff3XwDVrzIM1ORyv6i6f3x48dP4f27izNIOcOF",
+	"LWpj33Xld44gxoim+lzbEJetthAtwiF8T6WSkMuyVlNGppTZlemHxqERwm//6/+C1otNS8mFQUnWKjfp",
+	"Y/b8BsXCJiE2Q2BQYjvDrjR1IcQ8ylNbQcv4z6QFbYYmjGUPbxFoMS5tvWITiqJ32vvePn+Lk4FWUARF",
+	"ReoFceoP6+ljeuddtMTnrEVPwxJe1yDQ8zcvbeRcWto9GB4OD0xanAwZyWjvtPfYPDJug5nhLX4RZ/gP",
+	"ihuTUW8JuvGWcxPctmfUoiP2SUYHjjHq1lNf6qx3NdZdQ6IHxe5aNIHbcS2NNC8yh0HT+7D0JVHOXsZm",
+	"raUqcz/IXrMKWAdSqHplv8jKt/ZFV07s84dWxaGjg4MVmQ9vl/Gwmb7Nm4w5I1PUJ76xdDyJtSg1odEh",
+	"2IRo9TKDpsyBRbTu8iRumfLy2O6zr11JD/u1ekSmyeH6Jo20uqbR4/WNqmoqusXR0/Ut2mmfPwe9k01m",
+	"1Cz0YQjSle5a17JK31nZEOZE1q2Hnwo/gT5XFR/Uh7pO4ibIOZXm/RqP0Uwn41L5b+uEjQw8YVkXlEoo",
+	"Ruki7NaT7srRzYh0NTmbjKaVZqZCMT/j8eLOWEBHMpvPTcvN5I5YYkSHd8+IagkWfdWSrC/sDK4RM6tQ",
+	"m3eB2YqYO0bz52I0hxu0aBcSMe1ONhmeJ6Xwn5O7leZVjcV1criWXmXAWpbfJag6UjEVVjNhwDgknE1R",
+	"AB8rm6fjGpnW1F0t4kSbcVo1lznGzidqVF7Kar6NZXb4nfWeNflhgx0dLw/ONYp3zOHPxxzsfq9uUVaM",
+	"+nMebEfeG57s25oqrhiwM7XymKoB3qy0tazha28pYww2rUkADOeluXBmPYM2AVmHdVUmwHwA8ypY9qBz",
+	"m6W2q7qsSRjqkoJuXeTYx0WL5bL3Mcu8azZeEq4YjoNZdlV0767BSwa/joYd1Xd9I7ymzPgZrbfeJfPl",
+	"rGtoNpNqERjyju/x0brx3WJ4txvWHe/guanKakvH9Atn1F7XGCbCeAQ93d8m/t8ewzNb7nx994p/cef3",
+	"6pdoJtRd6ZiwLGkn4Hduhq9fXhsur2kblLBwj1JS66eF9l2GHQ1gwetvOHeV46ugkgkZB0Vd+RgEz6ez",
+	"ZFG9oY+1DR0xyJlxvlo0pXm9qGFTgKyGV+wFvUFzpzIXKJdVdFMJlVWp+lyd8eOjp+6yRL0A2xkQyFAM",
+	"Xr6xlbjAMAeUoDi3vu2WHmCmfz8uj0a2mo0cHXfH2Sosiq/WrI0U75ymXz8323km1jHEBuPTlA2UWcZQ",
+	"MZ1a2tmKEapZiw/yXHUzwrd4w69dquJMoEQThXeBcBd8N3ewjGli/+YToErChKQ0WTShH1/goPjejvR+",
+	"eFbrOsNGXMvjD3EchucK+iSR3GKCVAlTmBNZygYtKdxaCLPIu/plD8qX/rin3Z5JIJ5jWJ27FWfeNVt1",
+	"6GvflSC4Igq1PmJPeS5xCG8sMzDohdZA1IwoQ+olfZsPxI7OpRnlfMYTvGJ2sNCv8w89GGQxxhayVWpY",
+	"Rmfbs+qU08+ODw596o2bwLsSUPl1cIwH0nPODXbJrmVGqDhbyb3NnZM5yMxdP90xoK9ZMfrjcq3nHx32",
+	"rM0uKrhdRbIruJdFiHYzLxuNkUAqgJarKerRjKDPM4s8Lq/CNe7r7DkInMoFK1SYZdXEXja6J0bTvMn0",
+	"wIHj1XzGWaZRETa2CQySBA0uS+7Mrd+Dq2zAIC44myTUAt53ptbt2FgR7K24S+WgiQ3NA2V+9lWCbjsD",
+	"POZihCmrY/WhKtdsrT+JaMM7Ro/iczaESyQimkH4SwgpUdEMDSrSDcwAUQPH/Mo7sFofmNCPZcn2CrJq",
+	"a/3gRxKpAIhsommQRWKRKW2swA+1uFNQA3V6rTcq1UU5/4cPO70xsy3SxBdb5l2Zs2JJzBK0FqbL4/9L",
+	"VwRmk4zJnzoYq3U6dnVZXmGr+t28QsNyp2/Lea7udrmGwnL/X5gwcXlwDpkE5FZRoOJu3/1Eg4oxjTeN",
+	"ChXD+cqjQ41SFytjQyVDa8agd/J+Z0XcY+hnwzQEHgRqVBNAhXyunnWjTwuTwmQ3bSWLJywOgDIg8DMf",
+	"2xxeDvNf1lhyRdby8UXDIAk/FhUDaBzCvzW/TrWAPW/fMUFhnCeYTMzNr2L6tV+JqzJnOnBFeEJ7U6oY",
+	"VlV8CfQ2JGisJblg0UxwxnOZLE4htIVxhrW3DeK2zBrobuFa5aAqaWQ61otdm67sAt9eVDt5W+gMphlX",
+	"yKLF33HhQPz3Bd5tF1p8YBOsqha0ArDrIbsJ19zy4SL35Z5olpYlZIHxui/6muzY+lcN8vuDmJdHmzTO",
+	"BNcUTcYJPjeJHv+csrElCZ+Z4qNdVU06JGPDfC0xy14b9nyFpQp9wkzKwUcSaN2LfxxUbn6ipVhKpTSX",
+	"IRnuLYuPv6KqyY5714R9rPddq3brTuH9qjnjPxWYeSsN+TXDdVzgixDOrfy0a6DOJtHGjGQZMoxBcXvP",
+	"q0qJUEYGa3ivZSu02wf1UPjnHYxzx6h2jOpOGVWlYDySBnWZUIYerOddcitXiff007bf7HIt2CKGslmU",
+	"OTR5Qk6LB+Fe4ZGuhxq0SlUmhoB+6C0/GO6Vvomz0nZ39XBDc4/c+PetLe8UQmfMyyEYBuO7O2tH/bWb",
+	"780CkRuZ7UcPojueF9mBdrb5zjbf2eb/JLZ5TcJ55doLVzO+sp9b+YI2ts3L4g+d6nVog3dhkQCpJlHr",
+	"GYvOILymLHaJzmoVxUKTjUTNuMQiptrIdEQNrCdC6GMisfiK6ywhSmvpNd76SO6dQegKrpj3vHVz/I0N",
+	"1LBeUmfJV1DWnLtHZbzso8NXUAVVdwr4TgH/8yjgogUbqDGpqtr3neriZWWb2mHtdiT8sNYl4Clb9Ad3",
+	"DHTVoFrpIaiv5o5N7djUn5VNkeYxv0tm1WXkvyzr8QRQleMx0LuqVA/89j//d+1Xl6lzCOe1Wlpa6ZrQ",
+	"BCXkmdbKi4B7lotMq2JhMYsQxoumyxT6ZXH6ie5X7QU2fRa6imdleT9jIcszIKYre5sj5mhLU+BHk2fW",
+	"XMEwkZz6Ipv33T3VMpxzfHBQFDAOi5IyP9EP4RAu83FKlbL+Xdd94a2wRWXrWp4HfFBFvDFTEkwhOK0n",
+	"hiXkLIT5zAxKfxMyniTSoR31r8XrhWJrswwXqmQIfbO4pSpaKqh7VVlEq5i2SiOauevJSWmTWxYlEuFd",
+	"U9cOW2C6sIjaQ58UqVoTJDfmzkx9nHZWdhYWi0lSk7G4VlnNlpqQNrI2JuzaFJcrfUcOBqpJqo3ttFBW",
+	"k2QwtbUwr9gVOz54eto2FlqYgxaZLFBBv5EdVf82oYzKGcY2e3Fri4srQ26n7RFxEz3TG1scl3A/rA5L",
+	"6C4RFAtUA86GdhmLN8rjoEdSvk4MXrb6eBdgxVeF8St1fq0oxvjAABZv6cplTeStS2tzVj86OxDLzlG2",
+	"c5TtQCxLul2WJQvD0v2ptv2K3abG5P4nkmWjVSCX1wz9KuUq91NTajyk9dfllKp1sjP5dibfnwLD0nUs",
+	"79DQ86eXqyuyVXa7TLeosskZvtJrq19fkChtpYesrP18H5Frm+qoZsA2fPIGgF7W7q5Vwz4FIq9Ly0Fx",
+	"kGjyIzXiB3rQ0JcRMoTDbwMYa6JeggHt2SdY2DJNQ8fkhba4eGcnny0Zlcb+i4gQJleStnSXKm+boRBZ",
+	"q8C9ZMa1rKA0l4UF1D8+eArGTp5TiXvD4lWTpEmaqUtT08Qaa2cupOJ+Xkr5lLvqROEQfhRUWWNrRtnU",
+	"cycZWVxIAlcn72s1VVq1BR84UF8vIuhLGoVMnWmmUqOGEnyWzTjDnXGyM052xsnXapycHBxtRBp/JQrn",
+	"tgTjySa7fInihkb4nlXFdH8fU0gz+lLyDYzku3x1Ca4U3GZWUM7uDeBWFCS0GQ6tazTiGTY8iSaEb+8q",
+	"m9eqG3UrQGjFl792GFq7JOMOiLYTYTsRthNhXy0QrWBYtXDJCuhZzCO5RW0x3WxfYMyjoVSExSTRqvTP",
+	"23zKRES7E0K9yhNFMyIUaNPaWVKT0sYLXfD036rYad88LyZqrmebMJ8Nn9rQayue1MjQYt+QLtAqMZmY",
+	"W3B7QzhXkHKp4PAAXj2D/vHh45p1eAY/Z9MAfs5wGsA4zQLI2DSAKZ0AF5DFk8BU14tdSTUrHAITyRov",
+	"bNoWk4BFKLiwPw40setuThpGqDZfTay2yuuSsxhFFY/cv8oPDh5Htevo5kHx3DZ2z4b2GX5U9u/QRhwz",
+	"UsZOdT9TeoPMI8TNUr2gyT1bp2lBBPuaCAYxUeQWQHKaoB3oQ8fOXtiK+P4SljuxvRPbO7G9C4vVJLcV",
+	"TYQBKVFDNdFtBaUV2+bfq29ym5ofc4bC4kGM8POXlfkrKsfC7y2q1cUJ9SBTVERz9F0MaxfD+uPDFuuH",
+	"95Esidtzjr8IVT1DkqjZr1vo2yvulejTmKGQnFX166EAHpprjFUhreJGY5kcHsaYcDbVf3lZzKt7ZTCv",
+	"OtmLK6C/Yy7bMpd/thRlnrI0NhnugDKbn6txEGonu3TQ1kvkd+dpf3EBT745fgr/+R/Hw+Mh2MqNoJsi",
+	"U81QrCueS4vLXO1iuhYKbCzkMY8XwytmVsdijl0l9bKGuoS+CYSFOat1hnGBshyT2M1tz5ee/bVudLvk",
+	"7B8H8/l8YGy3XCTIdPfxLZygZjAXAk1Zd5LI3ylvux2HnbrPH8saDPHBWM4FiWZY/LruW82Xd9rQrsrN",
+	"A6Vefq3ZKxwNDxxvGUTVebYHZmXVXZ4hIxkdLkiabKH1GFz6r1s1rADw+9EMo+sVzsoL83t154DPzU3a",
+	"lCgQeYISEq7VkYW90Ab9+u2KG5LkGO65Ww11lE3ffPa9RPHSLJha7K1HkJg2b2uD/3qh7tUY3aB/F+bu",
+	"GYfUxN8FvjTonp0Pb+fDW+HD27nkdmCQWzgAX0ogLqu9w0Ry4fLbTwRiO6PE/99AiNQ4vZWYDcnVxJL6",
+	"q2Z6gZ2NC2DGbFAcSFlvpRho//AQYjqlSgbAOBgopViYBmtxk9B/DMpgOPUz3SSAwxPzx4znIoAnB+aP",
+	"mCz27hxjWc1uh7Pc4Sx3knInKXeS8g8Cm2wJJy9uckkqGl/2mhI+7iqAhH7RfwDO7x+AcfvvBZCRKWW2",
+	"hMiiKJ9DmS2npYdj7uX7c5aYXv7YSUrMFNanJTGrHQBP4l19kV0x+j9QMXpTcUQ2uEGNr1gmsr7kCGl+",
+	"ogJRGzwVCJ6gHEJxd75w49ukyAmfdiUyKPjH/VXNMD38ThkH7Oy662XsGMhO/9s53++GzZX1EBt8ysPp",
+	"StVpNejoNcMWyxsvgMZnVfGmR0Djym4/OPZiBSoGd5/qy4pkj9UEdtxmh638Ex78pYPq1262vk1GVDRb",
+	"Zg/fUW0WUzYti8nbSqnNktLNMp9njaC6BPyYUYFGlaIMDk8gpSxXvqql77P4npWlWg+/U9Sqk5HZoe2U",
+	"pR372mlXvxeTtezORHEEDpCZPzbQtTaAp3WCGN7NqIQYs4QvUmQmg19CFL0xcZv5DIXmuEAViJzJADLB",
+	"4zxyDisLT9irMBA3h72g93FA3er1TickkagH4Ma85D+jUzbIs0Bbr5QFjqEX7J2wWP/Ac6NVFUlV8s6k",
+	"LBV0072boq84NBGKoWhZ69A3WyLd3a1G4WXNMT0dUhEPMiLUoobuk5CbSmZt9ArU0StdXdVRLJ4KxBYs",
+	"ohelcF3KohzxGCNuYCEdhd6G9YrONR/nci/e5rKQsZldu9rnqguCq4pMN9K9tMKSw+Vq055v1ROj9qus",
+	"PyVGsb6OFjHdmbgHWTwwdepq1aQaBBY7v2nLVimUBZIAsjjjVI+F50rSGGH/5hD6FmUdmMAWZShlYC7u",
+	"CVNcPeaRDOBvP/79sj5Wnsne5w+f/18AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
