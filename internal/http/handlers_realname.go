@@ -161,10 +161,17 @@ func (h *handlers) GetRealname(ctx context.Context, req genapi.GetRealnameReques
 func applicationOut(v domain.ApplicationView) genapi.RealnameApplication {
 	out := genapi.RealnameApplication{
 		Id: v.ID, CustomerId: v.CustomerID, Kind: genapi.RealnameApplicationKind(v.Kind), Status: genapi.RealnameApplicationStatus(v.Status),
-		IdType: strOrNil(string(v.IDType)), CertificateType: strOrNil(string(v.CertificateType)),
 		Name: strOrNil(v.Name), IdNumber: strOrNil(v.IDNumber), BankAccount: strOrNil(v.BankAccount),
 		CompanyName: strOrNil(v.CompanyName), CreditCode: strOrNil(v.CreditCode), RegCountry: strOrNil(v.RegCountry),
 		FileIds: v.FileIDs, Opinion: strOrNil(v.Opinion), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, DecidedAt: v.DecidedAt,
+	}
+	if v.IDType != "" {
+		t := genapi.RealnameApplicationIdType(v.IDType)
+		out.IdType = &t
+	}
+	if v.CertificateType != "" {
+		t := genapi.RealnameApplicationCertificateType(v.CertificateType)
+		out.CertificateType = &t
 	}
 	if out.FileIds == nil {
 		out.FileIds = []uuid.UUID{}

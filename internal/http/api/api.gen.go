@@ -393,6 +393,72 @@ func (e RealnameStatus) Valid() bool {
 	}
 }
 
+// Defines values for RealnameApplicationCertificateType.
+const (
+	RealnameApplicationCertificateTypeBusinessLicense    RealnameApplicationCertificateType = "business_license"
+	RealnameApplicationCertificateTypeLawEnforcement     RealnameApplicationCertificateType = "law_enforcement"
+	RealnameApplicationCertificateTypeLessThannil        RealnameApplicationCertificateType = "<nil>"
+	RealnameApplicationCertificateTypeOrganizationCode   RealnameApplicationCertificateType = "organization_code"
+	RealnameApplicationCertificateTypeOther              RealnameApplicationCertificateType = "other"
+	RealnameApplicationCertificateTypePublicInstitution  RealnameApplicationCertificateType = "public_institution"
+	RealnameApplicationCertificateTypeSocialOrganization RealnameApplicationCertificateType = "social_organization"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationCertificateType enum.
+func (e RealnameApplicationCertificateType) Valid() bool {
+	switch e {
+	case RealnameApplicationCertificateTypeBusinessLicense:
+		return true
+	case RealnameApplicationCertificateTypeLawEnforcement:
+		return true
+	case RealnameApplicationCertificateTypeLessThannil:
+		return true
+	case RealnameApplicationCertificateTypeOrganizationCode:
+		return true
+	case RealnameApplicationCertificateTypeOther:
+		return true
+	case RealnameApplicationCertificateTypePublicInstitution:
+		return true
+	case RealnameApplicationCertificateTypeSocialOrganization:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationIdType.
+const (
+	RealnameApplicationIdTypeBankCard         RealnameApplicationIdType = "bank_card"
+	RealnameApplicationIdTypeHkMacauPermit    RealnameApplicationIdType = "hk_macau_permit"
+	RealnameApplicationIdTypeHkMacauResidence RealnameApplicationIdType = "hk_macau_residence"
+	RealnameApplicationIdTypeLessThannil      RealnameApplicationIdType = "<nil>"
+	RealnameApplicationIdTypePassport         RealnameApplicationIdType = "passport"
+	RealnameApplicationIdTypeTaiwanPermit     RealnameApplicationIdType = "taiwan_permit"
+	RealnameApplicationIdTypeTaiwanResidence  RealnameApplicationIdType = "taiwan_residence"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationIdType enum.
+func (e RealnameApplicationIdType) Valid() bool {
+	switch e {
+	case RealnameApplicationIdTypeBankCard:
+		return true
+	case RealnameApplicationIdTypeHkMacauPermit:
+		return true
+	case RealnameApplicationIdTypeHkMacauResidence:
+		return true
+	case RealnameApplicationIdTypeLessThannil:
+		return true
+	case RealnameApplicationIdTypePassport:
+		return true
+	case RealnameApplicationIdTypeTaiwanPermit:
+		return true
+	case RealnameApplicationIdTypeTaiwanResidence:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RealnameApplicationKind.
 const (
 	RealnameApplicationKindChange     RealnameApplicationKind = "change"
@@ -443,28 +509,28 @@ func (e RealnameApplicationStatus) Valid() bool {
 
 // Defines values for RealnameApplicationRequestCertificateType.
 const (
-	BusinessLicense    RealnameApplicationRequestCertificateType = "business_license"
-	LawEnforcement     RealnameApplicationRequestCertificateType = "law_enforcement"
-	OrganizationCode   RealnameApplicationRequestCertificateType = "organization_code"
-	Other              RealnameApplicationRequestCertificateType = "other"
-	PublicInstitution  RealnameApplicationRequestCertificateType = "public_institution"
-	SocialOrganization RealnameApplicationRequestCertificateType = "social_organization"
+	RealnameApplicationRequestCertificateTypeBusinessLicense    RealnameApplicationRequestCertificateType = "business_license"
+	RealnameApplicationRequestCertificateTypeLawEnforcement     RealnameApplicationRequestCertificateType = "law_enforcement"
+	RealnameApplicationRequestCertificateTypeOrganizationCode   RealnameApplicationRequestCertificateType = "organization_code"
+	RealnameApplicationRequestCertificateTypeOther              RealnameApplicationRequestCertificateType = "other"
+	RealnameApplicationRequestCertificateTypePublicInstitution  RealnameApplicationRequestCertificateType = "public_institution"
+	RealnameApplicationRequestCertificateTypeSocialOrganization RealnameApplicationRequestCertificateType = "social_organization"
 )
 
 // Valid indicates whether the value is a known member of the RealnameApplicationRequestCertificateType enum.
 func (e RealnameApplicationRequestCertificateType) Valid() bool {
 	switch e {
-	case BusinessLicense:
+	case RealnameApplicationRequestCertificateTypeBusinessLicense:
 		return true
-	case LawEnforcement:
+	case RealnameApplicationRequestCertificateTypeLawEnforcement:
 		return true
-	case OrganizationCode:
+	case RealnameApplicationRequestCertificateTypeOrganizationCode:
 		return true
-	case Other:
+	case RealnameApplicationRequestCertificateTypeOther:
 		return true
-	case PublicInstitution:
+	case RealnameApplicationRequestCertificateTypePublicInstitution:
 		return true
-	case SocialOrganization:
+	case RealnameApplicationRequestCertificateTypeSocialOrganization:
 		return true
 	default:
 		return false
@@ -473,28 +539,28 @@ func (e RealnameApplicationRequestCertificateType) Valid() bool {
 
 // Defines values for RealnameApplicationRequestIdType.
 const (
-	BankCard         RealnameApplicationRequestIdType = "bank_card"
-	HkMacauPermit    RealnameApplicationRequestIdType = "hk_macau_permit"
-	HkMacauResidence RealnameApplicationRequestIdType = "hk_macau_residence"
-	Passport         RealnameApplicationRequestIdType = "passport"
-	TaiwanPermit     RealnameApplicationRequestIdType = "taiwan_permit"
-	TaiwanResidence  RealnameApplicationRequestIdType = "taiwan_residence"
+	RealnameApplicationRequestIdTypeBankCard         RealnameApplicationRequestIdType = "bank_card"
+	RealnameApplicationRequestIdTypeHkMacauPermit    RealnameApplicationRequestIdType = "hk_macau_permit"
+	RealnameApplicationRequestIdTypeHkMacauResidence RealnameApplicationRequestIdType = "hk_macau_residence"
+	RealnameApplicationRequestIdTypePassport         RealnameApplicationRequestIdType = "passport"
+	RealnameApplicationRequestIdTypeTaiwanPermit     RealnameApplicationRequestIdType = "taiwan_permit"
+	RealnameApplicationRequestIdTypeTaiwanResidence  RealnameApplicationRequestIdType = "taiwan_residence"
 )
 
 // Valid indicates whether the value is a known member of the RealnameApplicationRequestIdType enum.
 func (e RealnameApplicationRequestIdType) Valid() bool {
 	switch e {
-	case BankCard:
+	case RealnameApplicationRequestIdTypeBankCard:
 		return true
-	case HkMacauPermit:
+	case RealnameApplicationRequestIdTypeHkMacauPermit:
 		return true
-	case HkMacauResidence:
+	case RealnameApplicationRequestIdTypeHkMacauResidence:
 		return true
-	case Passport:
+	case RealnameApplicationRequestIdTypePassport:
 		return true
-	case TaiwanPermit:
+	case RealnameApplicationRequestIdTypeTaiwanPermit:
 		return true
-	case TaiwanResidence:
+	case RealnameApplicationRequestIdTypeTaiwanResidence:
 		return true
 	default:
 		return false
@@ -1023,8 +1089,8 @@ type RealnameStatus string
 // RealnameApplication defines model for RealnameApplication.
 type RealnameApplication struct {
 	// BankAccount Masked: the last four characters.
-	BankAccount     *string `json:"bank_account,omitempty"`
-	CertificateType *string `json:"certificate_type,omitempty"`
+	BankAccount     *string                             `json:"bank_account,omitempty"`
+	CertificateType *RealnameApplicationCertificateType `json:"certificate_type,omitempty"`
 
 	// CompanyName Masked.
 	CompanyName *string   `json:"company_name,omitempty"`
@@ -1041,9 +1107,9 @@ type RealnameApplication struct {
 	Id        openapi_types.UUID   `json:"id"`
 
 	// IdNumber Masked.
-	IdNumber    *string                 `json:"id_number,omitempty"`
-	IdType      *string                 `json:"id_type,omitempty"`
-	Kind        RealnameApplicationKind `json:"kind"`
+	IdNumber    *string                    `json:"id_number,omitempty"`
+	IdType      *RealnameApplicationIdType `json:"id_type,omitempty"`
+	Kind        RealnameApplicationKind    `json:"kind"`
 	LegalPerson *struct {
 		IdNumber string `json:"id_number"`
 		Name     string `json:"name"`
@@ -1060,6 +1126,12 @@ type RealnameApplication struct {
 	Status    RealnameApplicationStatus `json:"status"`
 	UpdatedAt time.Time                 `json:"updated_at"`
 }
+
+// RealnameApplicationCertificateType defines model for RealnameApplication.CertificateType.
+type RealnameApplicationCertificateType string
+
+// RealnameApplicationIdType defines model for RealnameApplication.IdType.
+type RealnameApplicationIdType string
 
 // RealnameApplicationKind defines model for RealnameApplication.Kind.
 type RealnameApplicationKind string
@@ -12018,173 +12090,173 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rbhvHtif+Kgv8H8DUPk3qYsmJJRz8R1bsPd47jj2WjQATedjF7kWyou6qTlW1aMYwsD8NMF/nzCMM",
-	"cN7jPEqeZFCXvrKapGhJcbKZD4HV7Oq6rVrXX631qRfxNOMMmZK900+9GZIYhfnneRShlIMLzpTgyeA8",
-	"Sfh88FrQKWX65xhlJGimKGe9094lMgXzGTJQMwSBv+Qo1SMJ9n2gEqj9KeJsQqe5wBguXr+9BGI+m1Cp",
-	"oK8fjM6///71j8+/G71++/KvL3+43Bv2gp6MZpgS3euEi5So3mkvF7QX9FLy8XtkUzXrnR4dHH8b9NQi",
-	"w95pTypB2bT3+XPQuyDRDItZLA/8Hb9GJoEIBIY3KCDS78fNXmvdPDn2dfIyxjTjCpkavMUsIQuMl7sK",
-	"lcgxLFaJSiBMzlHoxdErIxXXq+Ie8gkQBkhEQlEUCwpzqmb2ZZIilL1Gi8HfcdEcM7I87Z3+1NOd9j74",
-	"Bv2WKPyeplQNzP+XB/zW9irtJmFc7mEuhNlvymI+79ggytTjI7tFNNVDOTww/wW9lDL75KAcFWUKpyha",
-	"w3qLKaFMD7d7aAlO1MOPS6Jnud4z+hEUTRH6EiPOYrkHRJ8KGs084wOhPyO7h/nkuD7Mp+V/60eKSiwG",
-	"5xOFwndSzdBAcZgTqmCMEy70kVViQdl001X79snx2jX7HPQyIkiKyrGUi1xI7hnT64z8kpv1kVzARPDU",
-	"rFcm8IbyXEJGpvhIQsjwoxrZt0I9UM2Jer/kKBa9oMdIqru3P3cd35PDIzPo4u9DPUSlUOgv/Y+fzgf/",
-	"nQx+PRg8HQ0+/Ou/9PxH/Q3RLdtzOIf3719+V44q0y+Vg6JxL+jpQ0yF5gz6TPq5Wm7erA348ZOV/CZa",
-	"/B0Xy4N5Ra5RAjG7SjGGN68v34EkEzw1CzuhQqoal64YUcmEYhCOkUFfc50rFnqY3CkYnrYHEy4qvnSN",
-	"iwAikiQozJfGPF6YN4iCBIlU8M0RzHgu5BDe1RpdMcPfCONqhsI2s0OTcHx0BCGtpj26xsVIYC4xDs/0",
-	"GUtweWogciYDOD54esVC92xE2SgTfCpQynAIh7/949+PTk4gE5QpMk4Qzi8vXr6EaEYEiTThngExW6uX",
-	"h8CU8xiiGacRDq9YsdtWbFb73eLMXdR4dHKyihqvrj4eHQ6urj5+87yLGjs49xsyRZD0V+w6JYlpVx9W",
-	"jBOSJ6p3enIQrOaWtVN/6D/1AmXGmURz6J+R+K9E4ZwYOo040xSk/0myLKER0UPezwQfJ5j+68+SG+2i",
-	"Gte/CJz0Tnv/336lqOzbX+X+G9vKdtpcgf+akzlSuEh4rkl5ogkFeC4gEhgjU5QkMgAugKqS/udEQs5y",
-	"qclAL9zmypBvkK71/qqmfim86mvt17sF5mZfqZr4RdymX9Gvm214RmInnB9yu1+RRNMsxuXR14KEYhID",
-	"CsGFhH5o//HTh3Bvt7lbbu4FZ5OERg+6tUWfstJ+C0VKKqJ2J3XbzXzBxZjGMbKH3E0t761q8EiC4AlC",
-	"ShbAuIKYG6tot51bbudLphUHkjzXbO4ht/SSp6hmlE1hQmiixSwzklbSGM/MeY1REZpoBSrh0ynG1Uku",
-	"uDWNA2d/yxmfsx0RbEkEP3D1gucsfsj9/4ErmOhOoc+FOcqqdsh3wnbbvXxDFgkn8TvOvydiig+5pc+0",
-	"6cX1cTyEV/TZmbHejBG5P6EJygAI6H+4dw7g1bPdNm+7zW4bHnB7z5nVind7tuWeXaK4oRG+Z+SG0ETb",
-	"iw+6fRBjhixGFi2gbwQsUWRMJGqrp2757mmZm1ejPLN+PiAThQLCmqMwBOez3NHEFjSx5HNd2br2qtnd",
-	"d5y/ImxR+LQfkpRea/5NQBCFYHxCxieiSYpEEc+ZMtEJTDMuiKDJAhIeXWPsCMjpewmfUrYjnIcnnPeM",
-	"5GrGBf0VH1Tje0Wl1Po+F0DZDUloXHer7QhhS6nynmWC6xlrVv2cKaoWD22al/aYhDkmCTin2jhXEBGm",
-	"dfsxQswZQp+wdgASrD8elrz4Wl2cC86mcPnqEiIeY1CIqcI1S6y3bmctbE88Ms8yLhTGrzCm5J3xyz8c",
-	"9fxo9vfC9jbQve+2cqut/FxEZeyqZfQioW4DM8EzFIrawEokkCiMR0Q1YogxUThQNMVmINEDXAh61ANT",
-	"OE8kNxrA6/NczSCMTPcjGpuQ6+1ClUW8qRH1Ojz61vOijHhm50UVpnIdJV7q13W7lHx8aRscVv0TIcjC",
-	"fFURlcs6HoJEit7otYmp4bOxHxxRBWt/stFbM5FymOWXg/o2VF/i458xMqRVbuAbYm345iaWk91o1hU1",
-	"NGd+cLA89Vqw3BcEt6//VMw56LE8SXofluZuemh+beU0f6RqdomRQB/FFqR0+6B3UDSW5bdbXsgZnzPg",
-	"LDJ8pxFk9X7trg7P7kCsOBBBbcvbO+ilojym6vmNl93pcVpZtW5jSKQszbeO2ub7tXwsgt41tW7VYt1y",
-	"aSL+JKMjOzG9BgupMPUsYNAT3DoJPDoXd9gFM279fwO1apHx483PrBlp4EAnulvfUhcbk3WuqG8RtqN5",
-	"HpmI3RedthK+EW92evI0JcIDjflxRhREM8KmGAcgMLbr3WccLGHKADRpS23dRJp6JlpnQmB5OkZh/dkp",
-	"+fimRlvV3tQWWBEx9THBLyRD5fQ6L2l0HVjzq9m9ZVLwne36hhXnKShOYDm1xqZUS776YN+JGKzYxNcm",
-	"B60QvKis4RoYgsQx1StIkjrxTEgiMbhXSdmWhk3I0VL7qSBMjQpCK/id+2rN0PfyOSMPPOI5IxEOJGZE",
-	"aOEAMh9LVMAnNlhkvv1IgpUmZ+DQSECSpMUHa5vWRe218d9WANntM6BgnwTSZshIFb/WRnV88NS3E/gx",
-	"owLlyJo4m6MpPbiq2squWY2gZ0a4tIHPkAgU66V7Y5qNjzUmVAzIu4xGBSh1wu3OQJemtIZ670ZvSikr",
-	"/mqxlKCXM/pLju5nJXJsr2BTNepeoItcKp6i2G59nId2VKzTsmbhfCzGP2uEGvTto0cSRJ7ogyYRQeCU",
-	"SiWMYwCiGUbXpZSri5jaup/4aD0lNFm32s/NS3q1+ZhahWjV66/sW3pXUzmKeNwmiCYze9LETx4Mnn74",
-	"9OSzBzkZGO1t5DN/X2coiOJCAmfJwuJlJZ0yjAd5BroZzGccxhhxrSRYOJLdxtvbx8snr9rRco1qk+8m",
-	"pUtFJpPt6Oh2G7flqcyIlHMu4rUepuI9pzLf4iCbFeBJ6zA//sKzbFenNoFiXN69cJTglR2Nw7pO3b0D",
-	"+7Tc14b4X6neTwT/FdmolDSVjWhGb3RAOw/C4pFAyXMRaetPf+HDqi/PDN/xrIuUPKKkMO2KDjNksf2C",
-	"uTAkUq9ZGvRinhLKlo2C1VaMa7VyL3ztsIBWcYavJ73Tn1ZT5PtMKoEktYisz8GnYvzmg58/GEqrWK/n",
-	"xpANsIWnbW95PUDX1yzcglvDvTPIuFRApoQyUNyGezVf8iyspTDNs0wv6xWDarGDxr61puE7GNspspWQ",
-	"aKN95TXGp3D4+Nu//OUvfzl58s23LXl16Pucm/uo8iS04+oTgfiriaLnzP1ba0OZcnciGFewQAUlUcJ4",
-	"4famvsi2qeEuxT/XHhCBJNEEOVr20OTsBgWdULNZlI0E3lCc94Je7bFAvdQdp2SF08eeeG+rmoj8Iqlm",
-	"6aUp2gquWom4wnvUYEFLe7a8TiVrWeuJLZjzXVigJaP/2uzP5wXTL7esXOqWFKgJ7Mee3X9BMYlLLGnL",
-	"OvUoYj4JZEJ6y+fsb5evf4CMa9NGDBJ6jZARNStsQdMoABxOhxCawYcbeXRTlNLtbJ0RHBwdryNQO8zA",
-	"Tqv6kG95Xzh+1F4PE/VasrhoSqa4/3OGel/tH+M0K/+dser5lE6MM7EWoYsn3mN5B5pBobBu6V/YrlWW",
-	"i4zLxvoUZ9nPtGbk6OSJh8xaKj4ZTD58enLsV/Ml/RVX36s8PDj+9uSbJ+tuNXlYmvl2Oc6gSQXVfNfy",
-	"JU1T77OEk9hDWV+2UxNHrmW7MWXE3ANrHJFiBb5wz5aOVVJfB+/UjXTczmwRSORSPGAT99attdu1M3VD",
-	"WeUR+V7b4F9on63g4OtMrltZa+ssIN/8XuG9BKhb9L/s4tBKyiNZmuAgMOIiNnFAMLebI5IikAYqsnz7",
-	"DLSwdVegA6PhTbgAqS1J89f5m5fONyk3Nu69hkOxhS3kfG4hNu1+NjfYtmML60NZH1Zq4xuGpW5rwS8b",
-	"78eeAOZXHhZ1wbdSO7VLUIuTrpEGrzpsnnPQxleiqfJiRhkBux0uLBXA4SHEdEpN+IqDYWNiYbBWbdPo",
-	"sHn8m5eOD396PHj6wbrOnvpl6psaX2mO8fDgt3/8++HRt7Xb0+3O28zHJ3VqiPhW1ocXF/D0+OQbcOgl",
-	"d7HI3Qy8VFzgRHCmAD8qZJJyi0r1K6+t+IS9/J2SaEYZDgSS2DzQb0PfKqMG6WiUs5EzzAMIGVcjc/tF",
-	"/0GZzCcTGpkww5gkhEUYtn2pXkZnZ9Lm8r6cJs4NsfkRqGny660VyqTSo95sJJ1B2Y4QrhKLAizfjsqi",
-	"QQuWOQQKIGJKFjBGkMgKr0bOXPR2WBHnmPMECWue5O5wy0kjiUZ9HWrhFkXVErfzWx6F2t9KB/L2JQic",
-	"oEAtixhJKZu6tBaWeJXDyK39fu78SOs2uuVv8seA7bTqcA1r9TRCudVO+VjU20IFXJL4bcFCWUxvaJyT",
-	"xHhHFIpMUKsTmz3cwC/CM8qoX8/rbnQPPpTivVtrM2tN+3IniqmWQqTe56qNOK/MxuU9GRN2PSpU3E5X",
-	"mibMhEhzk0908+/V/tEaXGK0EqfgbczTjLBFRzjLjnPpuJys/OId6J8CY6pGfpnhHdOaFfoyey7GiMbl",
-	"jJZYKKupvAXtBFCQtUmJYORWQ5fdgoDvwxOurcURjZti7dYO41Wa47bOjpFVse5k/2l8+4Nxa6bqY18J",
-	"TkkyylA4m7nat645tVFLtWVYd2o2C3L5g+ZVRx6O56GbW7CL1VtTEzS+VDKPJFgz3yZwKw5VtwD3O/mn",
-	"I6eatwXaZuKsFR9y3vHwtIxMlOGKMjBxBp1hJNqKHvkDReuk5YoAktZd4i/jwT4bq85Fly2ukpPUJWoD",
-	"lFob1IZi9S5iBj5p/bWFDzxj3NRp1STNikmdQui4Xgj9jEiZcaECmF2PUhKRXPMkc+9QETonrPyz/F2g",
-	"pLHWoctXyienV0zNBCIQpUg0S/VyA2XARYwCfvvH/wFqsGpqYVLIBTAm0bUWg6hP4EAqkmbulxlh8WCG",
-	"SQzZjCu+p98KjeoUERGHV6zPGcKERGhfCCBLculecdpVGLjMByJ+JCG0BnpoHEn6eVjAOEJrziiuD6BN",
-	"rmbv1hd0Lfc/0fjzfuFqHchUDnRDuRdYUzfUj+2Xw5JhhsMrVokD86MVCKcQ1pUrbajW9BrzZ0txC4PG",
-	"kpo7xlxMCaPS0MQVqyNjTc61MzeyuqCxC2KTM9onjyS8/A40BQhClUkRYgaKqTGJ9N97Nq/aaiV2RUig",
-	"zOE3+PDpMOgKDPhU1SYFe5fSgILOYJxLylDKUUIjZBKtTCBjva91Jtp+z7jDxwmNRtrOpip3QU0TS09G",
-	"dol/LaLqCZmPkE24iDC1+PL6CyNnuJlrdv5IUUujXp15bp3u21ryNY3vXp3rRvG0tbRu3NqhX8Frx+0K",
-	"LtULei02ZcDPNT5Vf6NkS9VL9UclM/Hu1b0oebcIMnzBAm5FXlsof7fGDG5J91pJI3EsUMqN0LYrlboW",
-	"Z/rw6agjUNmJb9wM0ei/AlKeQr+snwiUs22jb6axFwy9Pgi3FD+rf8w/1gpgdDHD6Hq7UbcPehtoaeM0",
-	"XvcPSXKPkNAfOIWT3/7x74+PgE8gQb1ZMih98eHIielBGIBURCjKpu6GtHvbqBr6Z63DhzwbhfuhnJGY",
-	"z0fuIUkS98Ghc/ufwuHhwDyqwgL25AzBTOIUCANHxR4z6Da74xyHdgU23BxpUokugf3q2VKWXbd2aiPR",
-	"nfb5BRduAWQAMz6HlLAFpFxUIFxpXMYWkIbCrjRVDY+HNwW0L5fxT6U/uAnUkj4z8cfZQutzVNotK6Za",
-	"Vwe00VWS28jk2xgJNAnH13pC21DhcinLEXm3xt06Ky9xFLglbRtZoLNhE4xYIUXilPrRYJftqHm54KcC",
-	"Sd0qk6dzQZVRTbQeXv7u/ip+jIgiCZ/aX7090inLs4fANHfjDO3RGqyOuHkCbLeLqN0eHL1NiP4ylRc8",
-	"3hJtcTvZ2xqea7xiUJfeK5/FbZO7ch7UvucdiyKTyb3AGG5HjvdxsfjLo/Pb4OvvNLJeEHkZUd/wBr4Z",
-	"+F04cCx9fG0um2pfamt8S+ZuLry9IVTc/aU3f/WBnCmaFDB2lBLM98E1XS2tN7ost1Y/vd9Lc83uuy/R",
-	"+Tb0vQONPygszo9o8w7POE+/4L7RnXAE9xH/AOvBJv8F8AYczKZ/xziwbhyqCgd5N3hkHcP3g5G7atTU",
-	"J7YWhKx5Kka5oGpxqRmTc5AZOj3PbWkK+9eL4gj97cd3PV9abS5SUwjk7YuLb785OoH+3358B89QKrhw",
-	"GbbfCL03Ecq9IZzXT6op0hHuk1zN9s39wjAo/pRGb6v+dmchNHbOPjfPzEfCUyCgu7T365wr9Hl8dHJy",
-	"+BT6IUmmITyPv7s8DyC8pnFY9DqcY5IMrhmfs/2f59dy+LPkLNwLwOYiOzyBlLJcaSPBXGdEi+sLqZR6",
-	"WCSPw+CKhfgxc8YZG0/CM+Pbs/2ZWg8ukuJqVLglB7dXqb2vbAoXmXQBV0y5XA5VvZx+oRIHUDDkABw/",
-	"DsCw470zU+cnzdTCfkw/NSUJFsW1Q8pcMl3rGDXSyFhOljWVBDJTKquuf9euoC+fgdtvvk0GdDQ8cDjF",
-	"esI3V/2DiniQEaEWYPiwtQflFetb6BuYa9kYQ4bCfWTPrq2lqKIMEkkR5IwLNUjojV7Eajv3oCAOPVYi",
-	"oaL6syvmAJRA5LWtNgIM58AZAmVSIYm1ge6IURvh/bcvLuDJN8dP4T//43h4PHzsPM+ThM9rl/BbC1nh",
-	"DxsGzGnvre7B4XviPFLgfs+t/zgTeiWHDTup3rJ8OvSYUqfulmfdE91oULe03AftI1fKxUGZh20z7LT3",
-	"33KuMLBvByBQr5lukzOZjzXNjHFYisf3Iumd9vZvDuvH2LCkgknpx0c2PxhlE17cjiC2ZoDTg3uyhOr9",
-	"F/xI0izBYcTTqjxJDcqnkKS95Zzj1QuObt4+v3xncLR80ob7aqJkBiYsiT6eWUKUJv/TOmy4dgWasPiK",
-	"CSTJgFVIChsMA84a3w7Mvmpq0mtmFtEkRpzAAolIFvspZ2qWLKotcGtMkuCKlWucFf2CAw0aFmK7HF6x",
-	"K3bB2Y0mQs7kKZj7M5RBKBm5xlFEJIZnQGNbxuz9+5ff3XwDVrzIM1ORyv6i6f3x48dP4f27izNIOcOF",
-	"LWpj33Xld44gxoim+lzbEJetthAtwiF8T6WSkMuyVlNGppTZlemHxqERwm//6/+C1otNS8mFQUnWKjfp",
-	"Y/b8BsXCJiE2Q2BQYjvDrjR1IcQ8ylNbQcv4z6QFbYYmjGUPbxFoMS5tvWITiqJ32vvePn+Lk4FWUARF",
-	"ReoFceoP6+ljeuddtMTnrEVPwxJe1yDQ8zcvbeRcWto9GB4OD0xanAwZyWjvtPfYPDJug5nhLX4RZ/gP",
-	"ihuTUW8JuvGWcxPctmfUoiP2SUYHjjHq1lNf6qx3NdZdQ6IHxe5aNIHbcS2NNC8yh0HT+7D0JVHOXsZm",
-	"raUqcz/IXrMKWAdSqHplv8jKt/ZFV07s84dWxaGjg4MVmQ9vl/Gwmb7Nm4w5I1PUJ76xdDyJtSg1odEh",
-	"2IRo9TKDpsyBRbTu8iRumfLy2O6zr11JD/u1ekSmyeH6Jo20uqbR4/WNqmoqusXR0/Ut2mmfPwe9k01m",
-	"1Cz0YQjSle5a17JK31nZEOZE1q2Hnwo/gT5XFR/Uh7pO4ibIOZXm/RqP0Uwn41L5b+uEjQw8YVkXlEoo",
-	"Ruki7NaT7srRzYh0NTmbjKaVZqZCMT/j8eLOWEBHMpvPTcvN5I5YYkSHd8+IagkWfdWSrC/sDK4RM6tQ",
-	"m3eB2YqYO0bz52I0hxu0aBcSMe1ONhmeJ6Xwn5O7leZVjcV1criWXmXAWpbfJag6UjEVVjNhwDgknE1R",
-	"AB8rm6fjGpnW1F0t4kSbcVo1lznGzidqVF7Kar6NZXb4nfWeNflhgx0dLw/ONYp3zOHPxxzsfq9uUVaM",
-	"+nMebEfeG57s25oqrhiwM7XymKoB3qy0tazha28pYww2rUkADOeluXBmPYM2AVmHdVUmwHwA8ypY9qBz",
-	"m6W2q7qsSRjqkoJuXeTYx0WL5bL3Mcu8azZeEq4YjoNZdlV0767BSwa/joYd1Xd9I7ymzPgZrbfeJfPl",
-	"rGtoNpNqERjyju/x0brx3WJ4txvWHe/guanKakvH9Atn1F7XGCbCeAQ93d8m/t8ewzNb7nx994p/cef3",
-	"6pdoJtRd6ZiwLGkn4Hduhq9fXhsur2kblLBwj1JS66eF9l2GHQ1gwetvOHeV46ugkgkZB0Vd+RgEz6ez",
-	"ZFG9oY+1DR0xyJlxvlo0pXm9qGFTgKyGV+wFvUFzpzIXKJdVdFMJlVWp+lyd8eOjp+6yRL0A2xkQyFAM",
-	"Xr6xlbjAMAeUoDi3vu2WHmCmfz8uj0a2mo0cHXfH2Sosiq/WrI0U75ymXz8323km1jHEBuPTlA2UWcZQ",
-	"MZ1a2tmKEapZiw/yXHUzwrd4w69dquJMoEQThXeBcBd8N3ewjGli/+YToErChKQ0WTShH1/goPjejvR+",
-	"eFbrOsNGXMvjD3EchucK+iSR3GKCVAlTmBNZygYtKdxaCLPIu/plD8qX/rin3Z5JIJ5jWJ27FWfeNVt1",
-	"6GvflSC4Igq1PmJPeS5xCG8sMzDohdZA1IwoQ+olfZsPxI7OpRnlfMYTvGJ2sNCv8w89GGQxxhayVWpY",
-	"Rmfbs+qU08+ODw596o2bwLsSUPl1cIwH0nPODXbJrmVGqDhbyb3NnZM5yMxdP90xoK9ZMfrjcq3nHx32",
-	"rM0uKrhdRbIruJdFiHYzLxuNkUAqgJarKerRjKDPM4s8Lq/CNe7r7DkInMoFK1SYZdXEXja6J0bTvMn0",
-	"wIHj1XzGWaZRETa2CQySBA0uS+7Mrd+Dq2zAIC44myTUAt53ptbt2FgR7K24S+WgiQ3NA2V+9lWCbjsD",
-	"POZihCmrY/WhKtdsrT+JaMM7Ro/iczaESyQimkH4SwgpUdEMDSrSDcwAUQPH/Mo7sFofmNCPZcn2CrJq",
-	"a/3gRxKpAIhsommQRWKRKW2swA+1uFNQA3V6rTcq1UU5/4cPO70xsy3SxBdb5l2Zs2JJzBK0FqbL4/9L",
-	"VwRmk4zJnzoYq3U6dnVZXmGr+t28QsNyp2/Lea7udrmGwnL/X5gwcXlwDpkE5FZRoOJu3/1Eg4oxjTeN",
-	"ChXD+cqjQ41SFytjQyVDa8agd/J+Z0XcY+hnwzQEHgRqVBNAhXyunnWjTwuTwmQ3bSWLJywOgDIg8DMf",
-	"2xxeDvNf1lhyRdby8UXDIAk/FhUDaBzCvzW/TrWAPW/fMUFhnCeYTMzNr2L6tV+JqzJnOnBFeEJ7U6oY",
-	"VlV8CfQ2JGisJblg0UxwxnOZLE4htIVxhrW3DeK2zBrobuFa5aAqaWQ61otdm67sAt9eVDt5W+gMphlX",
-	"yKLF33HhQPz3Bd5tF1p8YBOsqha0ArDrIbsJ19zy4SL35Z5olpYlZIHxui/6muzY+lcN8vuDmJdHmzTO",
-	"BNcUTcYJPjeJHv+csrElCZ+Z4qNdVU06JGPDfC0xy14b9nyFpQp9wkzKwUcSaN2LfxxUbn6ipVhKpTSX",
-	"IRnuLYuPv6KqyY5714R9rPddq3brTuH9qjnjPxWYeSsN+TXDdVzgixDOrfy0a6DOJtHGjGQZMoxBcXvP",
-	"q0qJUEYGa3ivZSu02wf1UPjnHYxzx6h2jOpOGVWlYDySBnWZUIYerOddcitXiff007bf7HIt2CKGslmU",
-	"OTR5Qk6LB+Fe4ZGuhxq0SlUmhoB+6C0/GO6Vvomz0nZ39XBDc4/c+PetLe8UQmfMyyEYBuO7O2tH/bWb",
-	"780CkRuZ7UcPojueF9mBdrb5zjbf2eb/JLZ5TcJ55doLVzO+sp9b+YI2ts3L4g+d6nVog3dhkQCpJlHr",
-	"GYvOILymLHaJzmoVxUKTjUTNuMQiptrIdEQNrCdC6GMisfiK6ywhSmvpNd76SO6dQegKrpj3vHVz/I0N",
-	"1LBeUmfJV1DWnLtHZbzso8NXUAVVdwr4TgH/8yjgogUbqDGpqtr3neriZWWb2mHtdiT8sNYl4Clb9Ad3",
-	"DHTVoFrpIaiv5o5N7djUn5VNkeYxv0tm1WXkvyzr8QRQleMx0LuqVA/89j//d+1Xl6lzCOe1Wlpa6ZrQ",
-	"BCXkmdbKi4B7lotMq2JhMYsQxoumyxT6ZXH6ie5X7QU2fRa6imdleT9jIcszIKYre5sj5mhLU+BHk2fW",
-	"XMEwkZz6Ipv33T3VMpxzfHBQFDAOi5IyP9EP4RAu83FKlbL+Xdd94a2wRWXrWp4HfFBFvDFTEkwhOK0n",
-	"hiXkLIT5zAxKfxMyniTSoR31r8XrhWJrswwXqmQIfbO4pSpaKqh7VVlEq5i2SiOauevJSWmTWxYlEuFd",
-	"U9cOW2C6sIjaQ58UqVoTJDfmzkx9nHZWdhYWi0lSk7G4VlnNlpqQNrI2JuzaFJcrfUcOBqpJqo3ttFBW",
-	"k2QwtbUwr9gVOz54eto2FlqYgxaZLFBBv5EdVf82oYzKGcY2e3Fri4srQ26n7RFxEz3TG1scl3A/rA5L",
-	"6C4RFAtUA86GdhmLN8rjoEdSvk4MXrb6eBdgxVeF8St1fq0oxvjAABZv6cplTeStS2tzVj86OxDLzlG2",
-	"c5TtQCxLul2WJQvD0v2ptv2K3abG5P4nkmWjVSCX1wz9KuUq91NTajyk9dfllKp1sjP5dibfnwLD0nUs",
-	"79DQ86eXqyuyVXa7TLeosskZvtJrq19fkChtpYesrP18H5Frm+qoZsA2fPIGgF7W7q5Vwz4FIq9Ly0Fx",
-	"kGjyIzXiB3rQ0JcRMoTDbwMYa6JeggHt2SdY2DJNQ8fkhba4eGcnny0Zlcb+i4gQJleStnSXKm+boRBZ",
-	"q8C9ZMa1rKA0l4UF1D8+eArGTp5TiXvD4lWTpEmaqUtT08Qaa2cupOJ+Xkr5lLvqROEQfhRUWWNrRtnU",
-	"cycZWVxIAlcn72s1VVq1BR84UF8vIuhLGoVMnWmmUqOGEnyWzTjDnXGyM052xsnXapycHBxtRBp/JQrn",
-	"tgTjySa7fInihkb4nlXFdH8fU0gz+lLyDYzku3x1Ca4U3GZWUM7uDeBWFCS0GQ6tazTiGTY8iSaEb+8q",
-	"m9eqG3UrQGjFl792GFq7JOMOiLYTYTsRthNhXy0QrWBYtXDJCuhZzCO5RW0x3WxfYMyjoVSExSTRqvTP",
-	"23zKRES7E0K9yhNFMyIUaNPaWVKT0sYLXfD036rYad88LyZqrmebMJ8Nn9rQayue1MjQYt+QLtAqMZmY",
-	"W3B7QzhXkHKp4PAAXj2D/vHh45p1eAY/Z9MAfs5wGsA4zQLI2DSAKZ0AF5DFk8BU14tdSTUrHAITyRov",
-	"bNoWk4BFKLiwPw40setuThpGqDZfTay2yuuSsxhFFY/cv8oPDh5Htevo5kHx3DZ2z4b2GX5U9u/QRhwz",
-	"UsZOdT9TeoPMI8TNUr2gyT1bp2lBBPuaCAYxUeQWQHKaoB3oQ8fOXtiK+P4SljuxvRPbO7G9C4vVJLcV",
-	"TYQBKVFDNdFtBaUV2+bfq29ym5ofc4bC4kGM8POXlfkrKsfC7y2q1cUJ9SBTVERz9F0MaxfD+uPDFuuH",
-	"95Esidtzjr8IVT1DkqjZr1vo2yvulejTmKGQnFX166EAHpprjFUhreJGY5kcHsaYcDbVf3lZzKt7ZTCv",
-	"OtmLK6C/Yy7bMpd/thRlnrI0NhnugDKbn6txEGonu3TQ1kvkd+dpf3EBT745fgr/+R/Hw+Mh2MqNoJsi",
-	"U81QrCueS4vLXO1iuhYKbCzkMY8XwytmVsdijl0l9bKGuoS+CYSFOat1hnGBshyT2M1tz5ee/bVudLvk",
-	"7B8H8/l8YGy3XCTIdPfxLZygZjAXAk1Zd5LI3ylvux2HnbrPH8saDPHBWM4FiWZY/LruW82Xd9rQrsrN",
-	"A6Vefq3ZKxwNDxxvGUTVebYHZmXVXZ4hIxkdLkiabKH1GFz6r1s1rADw+9EMo+sVzsoL83t154DPzU3a",
-	"lCgQeYISEq7VkYW90Ab9+u2KG5LkGO65Ww11lE3ffPa9RPHSLJha7K1HkJg2b2uD/3qh7tUY3aB/F+bu",
-	"GYfUxN8FvjTonp0Pb+fDW+HD27nkdmCQWzgAX0ogLqu9w0Ry4fLbTwRiO6PE/99AiNQ4vZWYDcnVxJL6",
-	"q2Z6gZ2NC2DGbFAcSFlvpRho//AQYjqlSgbAOBgopViYBmtxk9B/DMpgOPUz3SSAwxPzx4znIoAnB+aP",
-	"mCz27hxjWc1uh7Pc4Sx3knInKXeS8g8Cm2wJJy9uckkqGl/2mhI+7iqAhH7RfwDO7x+AcfvvBZCRKWW2",
-	"hMiiKJ9DmS2npYdj7uX7c5aYXv7YSUrMFNanJTGrHQBP4l19kV0x+j9QMXpTcUQ2uEGNr1gmsr7kCGl+",
-	"ogJRGzwVCJ6gHEJxd75w49ukyAmfdiUyKPjH/VXNMD38ThkH7Oy662XsGMhO/9s53++GzZX1EBt8ysPp",
-	"StVpNejoNcMWyxsvgMZnVfGmR0Djym4/OPZiBSoGd5/qy4pkj9UEdtxmh638Ex78pYPq1262vk1GVDRb",
-	"Zg/fUW0WUzYti8nbSqnNktLNMp9njaC6BPyYUYFGlaIMDk8gpSxXvqql77P4npWlWg+/U9Sqk5HZoe2U",
-	"pR372mlXvxeTtezORHEEDpCZPzbQtTaAp3WCGN7NqIQYs4QvUmQmg19CFL0xcZv5DIXmuEAViJzJADLB",
-	"4zxyDisLT9irMBA3h72g93FA3er1TickkagH4Ma85D+jUzbIs0Bbr5QFjqEX7J2wWP/Ac6NVFUlV8s6k",
-	"LBV0072boq84NBGKoWhZ69A3WyLd3a1G4WXNMT0dUhEPMiLUoobuk5CbSmZt9ArU0StdXdVRLJ4KxBYs",
-	"ohelcF3KohzxGCNuYCEdhd6G9YrONR/nci/e5rKQsZldu9rnqguCq4pMN9K9tMKSw+Vq055v1ROj9qus",
-	"PyVGsb6OFjHdmbgHWTwwdepq1aQaBBY7v2nLVimUBZIAsjjjVI+F50rSGGH/5hD6FmUdmMAWZShlYC7u",
-	"CVNcPeaRDOBvP/79sj5Wnsne5w+f/18AAAD//w==",
+	"7H3rbhvHtuarLHAOYGqfJiXKkhNLOJiRFTvjvePYY9kIMJGHXexeJCtqVnWqqkXRhoH9a4D5O3seYYDz",
+	"HudR8iQHdekrq0mKlhQnm/kRWM2urtuqdf1qrU+diM9SzpAp2Tn51JkiiVGYf55FEUrZO+dMCZ70zpKE",
+	"z3uvBZ1Qpn+OUUaCpopy1jnpXCBTMJ8iAzVFEPhrhlI9kmDfByqB2p8izsZ0kgmM4fz12wsg5rMJlQq6",
+	"+sHw7IcfXv/0/Lvh67cvv3/548VevxN0ZDTFGdG9jrmYEdU56WSCdoLOjNz8gGyipp2Tw4Ojb4OOWqTY",
+	"OelIJSibdD5/DjrnJJpiPovlgb/jV8gkEIHA8BoFRPr9uN5rpZsnR75OXsY4S7lCpnpvMU3IAuPlrkIl",
+	"MgzzVaISCJNzFHpx9MpIxfWquId8DIQBEpFQFPmCwpyqqX2ZzBCKXqNF72+4qI8ZWTbrnPzc0Z12PvgG",
+	"/ZYo/IHOqOqZ/y8P+K3tVdpNwrjYw0wIs9+UxXzeskGUqceHdovoTA9lcGD+CzozyuyTg2JUlCmcoGgM",
+	"6y3OCGV6uO1DS3CsHn5cEj3L9Z7RG1B0htCVGHEWyz0g+lTQaOoZHwj9Gdk+zCdH1WE+Lf5bP1JUYtE7",
+	"GysUvpNqhgaKw5xQBSMcc6GPrBILyiabrtq3T47WrtnnoJMSQWaoHEs5z4TknjG9TsmvmVkfyQWMBZ+Z",
+	"9UoFXlOeSUjJBB9JCBneqKF9K9QD1Zyo82uGYtEJOozMdPf257bjezw4NIPO/x7oISqFQn/pf/181vuf",
+	"pPfxoPd02Pvwr//S8R/1N0S3bM7hDN6/f/ldMapUv1QMisadoKMPMRWaM+gz6edqmXmzMuDHT1bym2jx",
+	"N1wsD+YVuUIJxOwqxRjevL54B5KM8cQs7JgKqSpcumREBROKQThGBl3NdS5Z6GFyJ2B42h6MuSj50hUu",
+	"AohIkqAwXxrxeGHeIAoSJFLBN4cw5ZmQfXhXaXTJDH8jjKspCtvMDk3C0eEhhLSc9vAKF0OBmcQ4PNVn",
+	"LMHlqYHImAzg6ODpJQvdsyFlw1TwiUApwz4Mfvv7Pw6PjyEVlCkyShDOLs5fvoRoSgSJNOGeAjFbq5eH",
+	"wITzGKIppxH2L1m+21Zslvvd4Mxt1Hh4fLyKGi8vbw4HvcvLm2+et1FjC+d+QyYIkn7EtlOSmHbVYcU4",
+	"JlmiOifHB8Fqblk59QP/qRcoU84kmkP/jMTfE4VzYug04kxTkP4nSdOERkQPeT8VfJTg7F9/kdxoF+W4",
+	"/kXguHPS+S/7paKyb3+V+29sK9tpfQX+e0bmSOE84Zkm5bEmFOCZgEhgjExRksgAuACqCvqfEwkZy6Qm",
+	"A71wmytDvkG61vurmvql8KqvNV9vF5ibfaVs4hdxm35Fv2624RmJnXB+yO1+RRJNsxgXR18LEopJDCgE",
+	"FxK6of3Hzx/Cvd3mbrm555yNExo96NbmfcpS+80VKamI2p3UbTfzBRcjGsfIHnI3tby3qsEjCYInCDOy",
+	"AMYVxNxYRbvt3HI7XzKtOJDkuWZzD7mlF3yGakrZBMaEJlrMMiNpJY3x1JzXGBWhiVagEj6ZYFye5Jxb",
+	"0zhw9rec8jnbEcGWRPAjVy94xuKH3P8fuYKx7hS6XJijrCqHfCdst93LN2SRcBK/4/wHIib4kFv6TJte",
+	"XB/HAbyiz06N9WaMyP0xTVAGQED/w71zAK+e7bZ522122/CA23vGrFa827Mt9+wCxTWN8D0j14Qm2l58",
+	"0O2DGFNkMbJoAV0jYIkiIyJRWz1Vy3dPy9ysHOWp9fMBGSsUEFYchSE4n+WOJragiSWf68rWlVfN7r7j",
+	"/BVhi9yn/ZCk9FrzbwKCKATjEzI+EU1SJIp4xpSJTuAs5YIImiwg4dEVxo6AnL6X8AllO8J5eMJ5z0im",
+	"plzQj/igGt8rKqXW97kAyq5JQuOqW21HCFtKlfcsFVzPWLPq50xRtXho07ywxyTMMUnAOdVGmYKIMK3b",
+	"jxBizhC6hDUDkGD98bDkxdfq4lxwNoGLVxcQ8RiDXEzlrllivXU7a2F74pFZmnKhMH6FMSXvjF/+4ajn",
+	"J7O/57a3nu59t5VbbeXnPCpjVy2l5wl1G5gKnqJQ1AZWIoFEYTwkqhZDjInCnqIzrAcSPcCFoEM9MIWz",
+	"RHKjAbw+y9QUwsh0P6SxCbneLlSZx5tqUa/B4beeF2XEUzsvqnAm11HihX5dt5uRm5e2waDsnwhBFuar",
+	"iqhMVvEQJFL0Wq9NTA2fjf3giDJY+7ON3pqJFMMsvhxUt6H8Eh/9gpEhrWID3xBrw9c3sZjsRrMuqaE+",
+	"84OD5alXguW+ILh9/ed8zkGHZUnS+bA0d9ND/Wsrp/kTVdMLjAT6KDYnpdsHvYO8sSy+3fBCTvmcAWeR",
+	"4Tu1IKv3a3d1eHYHYsWBCCpb3txBLxVlMVXPr73sTo/Tyqp1G0MiZWm+cdQ236/lYxF0rqh1q+brlkkT",
+	"8ScpHdqJ6TVYSIUzzwIGHcGtk8Cjc3GHXTDj1v83UKsGGT/e/MyakQYOdKK79S11vjFp64r6FmE7mueR",
+	"idh90Wkr4BvxZqcnm82I8EBjfpoSBdGUsAnGAQiM7Xp3GQdLmDIATdpSWzeRpp6x1pkQWDYbobD+7Bm5",
+	"eVOhrXJvKgusiJj4mOAXkqFyep2XNNoOrPnV7N4yKfjOdnXD8vMU5CewmFptU8olX32w70QMlmzia5OD",
+	"Vgiel9ZwBQxB4pjqFSRJlXjGJJEY3KukbErDOuRoqf1EEKaGOaHl/M59tWLoe/mckQce8ZySCHsSUyK0",
+	"cACZjSQq4GMbLDLffiTBSpNTcGgkIEnS4IOVTWuj9sr4byuA7PYZULBPAmkzZKjyXyujOjp46tsJvEmp",
+	"QDm0Js7maEoPrqqysmtWI+iYES5t4DMkAsV66V6bZu1jtQnlA/Iuo1EBCp1wuzPQpimtod670ZtmlOV/",
+	"NVhK0MkY/TVD97MSGTZXsK4atS/QeSYVn6HYbn2ch3aYr9OyZuF8LMY/a4QadO2jRxJEluiDJhFB4IRK",
+	"JYxjAKIpRleFlKuKmMq6H/tofUZosm61n5uX9GrzEbUK0arXX9m39K7O5DDicZMg6szsSR0/edB7+uHT",
+	"k88e5GRgtLehz/x9naIgigsJnCULi5eVdMIw7mUp6GYwn3IYYcS1kmDhSHYbb28fL5+8ckeLNapMvp2U",
+	"LhQZj7ejo9tt3JanMiVSzrmI13qY8vecynyLg2xWgCeNw/z4C8+yXZ3KBPJxeffCUYJXdtQO6zp19w7s",
+	"02Jfa+J/pXo/FvwjsmEhaUob0Yze6IB2HoTFQ4GSZyLS1p/+wodVX54avuNZFyl5RElu2uUdpshi+wVz",
+	"YUjMvGZp0In5jFC2bBSstmJcq5V74WuHObSKM3w97pz8vJoi36dSCSQzi8j6HHzKx28++PmDobSS9Xpu",
+	"DNkAW3jS9JZXA3RdzcItuDXcO4WUSwVkQigDxW24V/Mlz8JaCtM8y/SyXjEoFzuo7VtjGr6DsZ0iWwqJ",
+	"JtpXXmF8AoPH3/7lL3/5y/GTb75tyKuB73Nu7sPSk9CMq48F4kcTRc+Y+7fWhlLl7kQwrmCBCgqihNHC",
+	"7U11kW1Tw13yf649IAJJoglyuOyhydg1CjqmZrMoGwq8pjjvBJ3KY4F6qVtOyQqnjz3x3lYVEflFUs3S",
+	"S1205Vy1FHG596jGgpb2bHmdCtay1hObM+e7sEALRv+12Z/Pc6ZfbFmx1A0pUBHYjz27/4JiEhdY0oZ1",
+	"6lHEfBLIhPSWz9lfL17/CCnXpo3oJfQKISVqmtuCplEA2J/0ITSDDzfy6M5QSrezVUZwcHi0jkDtMAM7",
+	"rfJDvuV94fhRcz1M1GvJ4qIzMsH9X1LU+2r/GM3S4t8pK59P6Ng4EysRunjsPZZ3oBnkCuuW/oXtWqWZ",
+	"SLmsrU9+lv1Ma0oOj594yKyh4pPe+MOnJ0d+NV/Sj7j6XuXg4Ojb42+erLvV5GFp5tvFOIM6FZTzXcuX",
+	"NE29TxNOYg9lfdlOjR25Fu1GlBFzD6x2RPIV+MI9WzpWSXUdvFM30nE7s0UgkUvxgE3cW7fWbtfO1A1l",
+	"lUfkB22Df6F9toKDrzO5bmWtrbOAfPN7hfcSoG7Q/7KLQyspj2RhgoPAiIvYxAHB3G6OyAyB1FCRxdun",
+	"oIWtuwIdGA1vzAVIbUmav87evHS+Sbmxce81HPItbCDnMwuxafazucG2HVtYH8r6sFIb3zAsdVsLftl4",
+	"P/IEML/ysKgLvhXaqV2CSpx0jTR41WLznIE2vhJNledTygjY7XBhqQAGA4jphJrwFQfDxsTCYK2aptGg",
+	"fvzrl44HPz/uPf1gXWdP/TL1TYWv1Mc4OPjt7/8YHH5buT3d7LzJfHxSp4KIb2R9eHEOT4+OvwGHXnIX",
+	"i9zNwAvFBY4FZwrwRiGTlFtUql95bcQn7OXvGYmmlGFPIInNA/02dK0yapCORjkbOsM8gJBxNTS3X/Qf",
+	"lMlsPKaRCTOMSEJYhGHTl+pldHYmTS7vy2ni3BCbH4GKJr/eWqFMKj3qzUbSGpRtCeEqscjB8s2oLBq0",
+	"YJFDIAcizsgCRggSWe7VyJiL3vZL4hxxniBh9ZPcHm45riXRqK5DJdyiqFridn7LI1f7G+lA3r4EgWMU",
+	"qGURIzPKJi6thSVe5TBya7+fOT/Suo1u+Jv8MWA7rSpcw1o9tVBuuVM+FvU2VwGXJH5TsFAW02saZyQx",
+	"3hGFIhXU6sRmDzfwi/CUMurX89ob3YMPJX/v1trMWtO+2Il8qoUQqfa5aiPOSrNxeU9GhF0NcxW31ZWm",
+	"CTMh0tzkE+38e7V/tAKXWLKFR5mkDKUcJjRCJq1lMEpoNNQsh6rM+XeMWzEZcjEhjH7MHYwJmQ+RjbmI",
+	"cGahNtUXho6GDeJ4A5rSZ4ewRUvkzC7J0sk8XvnFO1B1BcZUDf3iyTumNZvxZaZjjBGNixktcWtW0a5z",
+	"Mg0gP0Em+4IRkTW1eYuzch9Od22YDmlcl6C39k2vUlK39asMrTZ3J/tP46UzqC24lAt9fKZXwxmJSDZM",
+	"UdhUMIrQOWHl38UbAiWNtRArX6o+MvwlIiLe4ODdWj74OHGCE5LocTrzv6SLtjVrArAqy7zuVG4Wr/PH",
+	"/8uOPMzbQ5e3YEert74iM31ZcR5JsB4Lm4suP7Ttuog/XjEZOiujKZuXcmp9+HRYMSVWC+xGBMz5/8OT",
+	"IvZSBGSK0MsptAbKaCM+5g+FrdMHVoTItHYWfxnr91mRVea9bFMWDKyqM9Rgt5VBbag43EVUxKePfG0B",
+	"Es8YN3XL1Umz5F0nEDpmG0I357EBNFhsADUOW/m94KbFK8WTk0umpgIRiFIkmmrdx6TS5CJGAb/9/f8B",
+	"NWg8tTBJ8gIYkehKS1/UB7MnFZml7pcpYXFvikkM6ZQrvqffCgvmHV6yLmcIYxKhfSGANMmke8Xpj2Hg",
+	"cjuI+JGE0LogQuMq08/DHKgSWoNNcX0Abfo4mz0gp2u5/4nGn/dzZ3JPzmRPN5R7gTXmQ/3Yfjks+GjY",
+	"v2SllDA/WjlxAmFVp9OmeEWdMn82VNMwqC2puUVtVUppaOKSVbG/JqvcqRtZVf7YBbHpJ+2TRxJefgea",
+	"AgShyiRBMQPFmTH69N97NnPcajV9RdCjyFLY+/BpELSFPnzKeJ2CvUtpYE+n0FTXraggI72vVSb6cGq9",
+	"NxbWUORX59Zbp3I3lnxN47vXIttxSk3lsB2ZN/DrlQ+sCX7YwOl8J7rfLcIoX7CAW5HXFjrhrVGRW9K9",
+	"1t1IHAuUciM88fa6XjXs1org3Ayz6b/kUpxCv6wfC5TTbeOLprEX7r0+zLgUIax+zD/WEkJ1PsXoartR",
+	"Nw96E0pqI1FeBxdJMo+Q0B84gePf/v6Px4fAx5Cg3iwZFNGGcOjEdC8MQCoiFGUTdwfcvW1UDf2z1uFD",
+	"ng7D/VBOScznQ/eQJIn7YN8FNk5gMOiZR2Xgw56cPphJnABh4KjYYx3dZneca9SuwIabI02y1CU4YzUf",
+	"zLJz2k5tKNoTW7/gwi2ADGDK5zAjbAEzLkqYsTROcQu5Q2FXmqqao8Wb5NqXrfnnwuNdh6JJn/X403Sh",
+	"9Tkq7ZblU62qA9roKshtaDKKDAWalOpr3QNNMHSxlMWIvFvj7tUV11RyZJa2jSyU27AJRqyQIvGM+vFu",
+	"F01cQLHgJwJJ1SqTJ3NBlVFNtB5e/O7+yn+MiCIJn9hfvT3SCcvSh0BttyMp7dHqrY4pekKIt4sZ3h7+",
+	"vQ0I4WImz3m8JZ7kdrK3MTzXeMWgLryXWvP7NHflPKh8zzsWRcbjewFq3I4c7+Pq9JfjD7a5QXCn2IGc",
+	"yAvMwIY5BszA78KBY+nja3PZlPtSWeNbMndzpe8NoeLur/X56ytkTNEkB+qjlGC+D67pamm90XXAtfrp",
+	"/V4LrHfffk3Qt6HvHSz+QYF/fsyed3jGefoFN6ruhCO4j/gHWI1x+a+41wBvNsE9xoF141CVO8jb4THr",
+	"GL4fbt1Whac6sbUwa81TMcoEVYsLzZicg8zQ6Vlmi2/Yv17kR+ivP73r+BKHczEzpU7evjj/9pvDY+j+",
+	"9ad38AylgnOXQ/yN0HsTodzrw1n1pJoyJOE+ydR039ygDIP8T2n0tvJvdxZCY+fsc/PMfCQ8AQK6S3uD",
+	"0LlCn8eHx8eDp9ANSTIJ4Xn83cVZAOEVjcO81/4ck6R3xfic7f8yv5L9XyRn4V4ANtva4BhmlGVKGwnm",
+	"wiZa5GJIpdTDIlkcBpcsxJvUGWdsNA5PjW/P9meqWbhIiqvC4ZYc3F7N7I1sU5rJJES4ZMplqygrAnVz",
+	"lTiAnCEH4PhxAIYd752aSkazVC3sx/RTU3RhkV+spMylC7aOUSONjOVkWVNBIFOl0vKCe+WS/fIZuP3m",
+	"23RHh/0Dh8SsprRz9U2oiHspEWoBhg9be1Besq4F94G5eI4xpCjcR/bs2lqKygs9kRmCnHKhegm91otY",
+	"buce5MShx0oklFR/eskcRBSIvLL1VIDhHDhDoEwqJLE20B0xaiO8+/bFOTz55ugp/Me/H/WP+o+d53mc",
+	"8HklzUBjIUuEZc2AOem81T04BFOcRQrc75n1H6dCr2S/ZidVWxZP+x5T6sTdY616omsNqpaW+6B95IrV",
+	"OLB2v2mGnXT+R8YVBvbtAATqNdNtMiazkaaZEfYL8fheJJ2Tzv71oHqMDUvKmZR+fGgzoFE25vn9D2Kr",
+	"Ijg9uCMLMOJ/wxsySxPsR3xWFmCpgBUVkllnOat6+YKjm7fPL94ZpDAfNwHNmiiZAUJLoo9nmhClyf+k",
+	"CoyuXPImLL5kAknSYyWAwwbDgLPatwOzr5qa9JqZRTSpH8ewQCKSxf6MMzVNFuUWuDUmSXDJijVO837B",
+	"wSINC7Fd9i/ZJTvn7FoTIWfyBMwNIcoglIxc4TAiEsNToLEt1Pb+/cvvrr8BK17kqam5ZX/R9P748eOn",
+	"8P7d+SnMOMOFLdtj33UFhg4hxojO9Lm2IS5bTyJahH34gUolIZNFNaqUTCizK9MNjUMjhN/+z/8HrReb",
+	"lpILgwOt1KbSx+z5NYqFTbNshsCgQK+GbYn4Qoh5lM1sjTDjP5MWlhqaMJY9vHmgxbi09YqNKYrOSecH",
+	"+/wtjntaQREUFamW/Kk+rCbI6Zy10RKfswY99QsAYY1Az968tJFzaWn3oD/oH5jEPykyktLOSeexeWTc",
+	"BlPDW/wizvAfFNcmZ+ASouMt5ya4bc+oBU3sk5T2HGPUrSe+5GDvKqy7grUP8t21aAK341oaaV5kDoOm",
+	"937hS6KcvYzNWktVZLeQnXqdsxaAUvnKfp53cO2LrmDa5w+NmkqHBwcrcjveLqdjPUGdN910SiaoT3xt",
+	"6XgSa1FqQqN9sCnfqoUUTSEHi9ndZYLcMqnnkd1nX7uCHvYrFZdMk8H6JrXEwabR4/WNynoxusXh0/Ut",
+	"momtPwed401mVC9lYgjSFSdb17JMUFraEOZEVq2Hn3M/gT5XJR/Uh7pK4ibIOZHm/QqP0Uwn5VL57yOF",
+	"tRxDYVH5lErIR+ki7NaT7gruTYl0VUfrjKaRSKfEaT/j8eLOWEBLup7PdcvNZMdYYkSDu2dElRSSvnpQ",
+	"1hd2CleIqVWozbvAbM3PHaP5czGawQYtmqVSTLvjTYbnSZr85+RuhXlVYXGtHK6hVxmwluV3CaqWZFO5",
+	"1UwYMA4JZxMUwEfKZiK5QqY1dVdtOdFmnFbNZYax84kalZeyim9jmR1+Z71ndX5YY0dHy4NzjeIdc/jz",
+	"MQe736tbFDWx/pwH25H3hif7tqaKK3fsTK0spqqH1yttLWv42nvYGINN3BIAw3lhLpxaz6BNsdZiXRUp",
+	"Ph/AvAqWPejc5uFtq59rUqK6tKdbl3H2cdF8ueyN0yKznI2XhCuG42CWbTXr26sMk97HYb+lvrBvhFeU",
+	"GT+j9da7dMWctQ3N5orNA0Pe8T0+XDe+WwzvdsO64x08M3VnbXGcbu6M2msbw1gYj6Cn+9vE/5tjeGYL",
+	"uq/vXvEv7vxe/RL1lMErHROWJe0E/M7N8PXLa8PlNW2DEhbuUUhq/TTXvouwowEseP0NZ642fhlUMiHj",
+	"IK+cH4Pg2WSaLMo39LG2oSMGGTPOV4umNK/nVXpykFX/kr2g12iucmYC5bKKbmq9sjIZoaukfnT41F2W",
+	"qJaYOwUCKYreyze21hgY5oASFOfWt93QA8z078flUcvHs5Gj4+44W4lF8VXTtZHindP06+dmO8/EOoZY",
+	"Y3yasoEyyxhKplNJrFsyQjVt8EGeqXZG+Bav+ZVLxpwKlGii8C4Q7oLv5g6WMU3s33wMVEkYkxlNFnXo",
+	"xxc4KH6wI70fntW4zrAR1/L4QxyH4ZmCLkkkt5ggVcAU5kQWskFLCrcWwizyrkLbg/KlP+5pt2cSiOcY",
+	"luduxZl3zVYd+sp3JQiuiEKtj9hTnknswxvLDAx6oTEQNSXKkHpB3+YDsaNzaUY5n/IEL5kdLHSr/EMP",
+	"BlmMsYVsFRqW0dn2rDrl9LOjg4FPvXETeFcAKr8OjvFAes6ZwS7ZtUwJFacrube5czIHmbrrpzsG9DUr",
+	"Rn9crvX8xmHPmuyihNuVJLuCe1mEaDvzstEYCaQEaLmqqR7NCLo8tcjj4ipc7b7OnoPAqUywXIVZVk3s",
+	"ZaN7YjT1m0wPHDhezWecZRrlYWObwCBJ0OCy5M7c+j24ygYM4pyzcUIt4H1nat2OjeXB3pK7lA6a2NA8",
+	"UOZnXwXotjXAYy5GmMJBVh8qs+lW+pOINrxj9Cg+Z324QCKiKYS/hjAjKpqiQUW6gRkgauCYX3EHVusD",
+	"Y3pTFKUvIau2mhHekEgFQGQdTYMsEotUaWMFfqzEnYIKqNNrvVGpzov5P3zY6Y2ZbZ4IP98y78qc5kti",
+	"lqCxMG0e/1/bIjCb5IT+1MJYrdOxrcviClvZ7+Y1KJY7fVvMc3W3y1Uilvv/wpSQy4NzyCQgt4oC5Xf7",
+	"7icalI9ptGlUKB/OVx4dqhXzWBkbKhhaPQa9k/c7K+IeQz8bpiHwIFCjigDK5XP5rB19mpsUJn9rIx0+",
+	"YXEAlAGBX/jI5vBymP+iipQrI5eNzmsGSXiT10SgcQj/Vv861QL2rHnHBIVxnmAyNje/8ulXfiWujp7p",
+	"wJUZCu1NqXxYZXkp0NuQoLGW5IJFU8EZz2SyOIHQlv7pV942iNsia6C7hWuVg7Jok+lYL3ZlurINfHte",
+	"7uRtoTM4S7lCFi3+hgsH4r8v8G6zlOQDm2BlPaQVgF0P2Y255pYPF7kv9kSztDQhC4zXfdHXZMfWv2qQ",
+	"3x/EvDzcpHEquKZoMkrwuUn0+OeUjQ1J+MyUV22r29IiGWvma4FZ9tqwZyssVegSZlIOPpJAq178o6B0",
+	"8xMtxWZUSnMZkuHesvj4HlVFdty7Juxjve8a1Wl3Cu9XzRn/qcDMW2nIrxmu4wJfhHBu5KddA3U2iTam",
+	"JE2RYQyK23teZUqEIjJYwXstW6HtPqiHwj/vYJw7RrVjVHfKqEoF45E0qMuEMvRgPe+SW7lawyeftv1m",
+	"m2vBlmmU9bLTockTcpI/CPdyj3Q11KBVqiIxBHRDb4HFcK/wTZwWtrur+Buae+TGv29teacQOmNe9sEw",
+	"GN/dWTvqr918r5fA3MhsP3wQ3fEszw60s813tvnONv8nsc0rEs4r1164qvil/dzIF7SxbV4Uf2hVr0Mb",
+	"vAvzBEgViVrNWHQK4RVlsUt0VqmZFppsJGrKJeYx1VqmI2pgPRFCFxOJ+VdcZwlRWkuv8NZHcu8UQldw",
+	"xbznLafjb2yghtVKO0u+gqKq3j0q40UfLb6CMqi6U8B3CvifRwEXDdhAhUmV9czvVBcvKttUDmu7I+HH",
+	"tS4BT9miP7hjoK0G1UoPQXU1d2xqx6b+rGyK1I/5XTKrNiP/ZVGPJ4CyHI+B3pWleuC3//1/K7+6TJ19",
+	"OKvU0tJK15gmKCFLtVaeB9zTTKRaFQvzWYQwWtRdptAtyu+Pdb9qL7Dps9BVPCvK+xkLWZ4CMV3Z2xwx",
+	"R1uaAm9MnllzBcNEcqqLbN5391SLcM7RwUFeojnMS8r8TD+EfbjIRjOqlPXvuu5zb4Utm1vV8jzggzLi",
+	"jamSYArBaT0xLCBnIcynZlD6m5DyJJEO7ah/zV/PFVubZThXJUPomsUtVNFCQd0ryyJaxbRRGtHMXU9O",
+	"SpvcMi+RCO/qunbYANOFedQeuiRP1ZoguTZ3ZqrjtLOys7BYTDIzGYsrldVsqQlpI2sjwq5McbnCd+Rg",
+	"oJqkmthOC2U1SQZntkTmJbtkRwdPT5rGQgNz0CCTBSro1rKj6t/GlFE5xdhmL25scX5lyO20PSJuoqd6",
+	"Y/PjEu6H5WEJ3SWCfIEqwNnQLmP+RnEc9EiK14nBy5YfbwOs+KowfqXOrxXFGB8YwOItXbmsibx1aW1O",
+	"q0dnB2LZOcp2jrIdiGVJt0vTZGFYuj/Vtl+x29SY3P9E0nS4CuTymqFfpVzlfqpLjYe0/tqcUpVOdibf",
+	"zuT7U2BY2o7lHRp6/vRyVUW2zG6X6hZlNjnDVzpN9esLEqWt9JAVtZ/vI3JtUx1VDNiaT94A0Iva3ZVq",
+	"2CdA5FVhOSgOEk1+pFr8QA8aujJChjD4NoCRJuolGNCefYK5LVM3dExeaIuLd3by6ZJRaey/iAhhciVp",
+	"S3ep8rYZCpGVCtxLZlzDCpplMreAukcHT8HYyXMqca+fv2qSNEkzdWlqmlhj7dSFVNzPSymfMledKOzD",
+	"T4Iqa2xNKZt47iQji3NJ4Orkfa2mSqO24AMH6qtFBH1Jo5CpU81UKtRQgM/SKWe4M052xsnOOPlajZPj",
+	"g8ONSON7onBuSzAeb7LLFyiuaYTvWVlM9/cxhTSjLyRfz0i+i1cX4ErBbWYFZezeAG55QUKb4dC6RiOe",
+	"Ys2TaEL49q6yea28UbcChJZ/+WuHoTVLMu6AaDsRthNhOxH21QLRcoZVCZesgJ7FPJJb1BbTzfYFxjzq",
+	"S0VYTBKtSv+yzadMRLQ9IdSrLFE0JUKBNq2dJTUubLzQBU//rYydds3zfKLmerYJ89nwqQ29NuJJtQwt",
+	"9g3pAq0Sk7G5BbfXhzMFMy4VDA7g1TPoHg0eV6zDU/glnQTwS4qTAEazNICUTQKY0DFwAWk8Dkx1vdiV",
+	"VLPCITCRrNHCpm0xCViEgnP7Y08Tu+7muGaEavPVxGrLvC4Zi1GU8cj9y+zg4HFUuY5uHuTPbWP3rG+f",
+	"4Y2yf4c24piSInaq+5nQa2QeIW6W6gVN7tk6neVEsK+JoBcTRW4BJKcJ2oE+dOzsha2I7y9huRPbO7G9",
+	"E9u7sFhFclvRRBiQAjVUEd1WUFqxbf69+ia3qfkxZygsHsQIP39Zme9RORZ+b1GtNk6oBzlDRTRH38Ww",
+	"djGsPz5ssXp4H8mCuD3n+ItQ1VMkiZp+3ELfXnGvRJ/GFIXkrKxfDznw0FxjLAtp5Tcai+TwMMKEs4n+",
+	"y8tiXt0rg3nVyl5cAf0dc9mWufyzpSjzlKWxyXB7lNn8XLWDUDnZhYO2WiK/PU/7i3N48s3RU/iPfz/q",
+	"H/XBVm4E3RSZqodiXfFcml/mahbTtVBgYyGPeLzoXzKzOhZz7CqpFzXUJXRNICzMWKUzjHOU5YjEbm57",
+	"vvTsr3Wj2yVnv+nN5/Oesd0ykSDT3ce3cIKawZwLNGXdSSJ/p7ztdhx26j5/LKsxxAdjOeckmmL+67pv",
+	"1V/eaUO7KjcPlHr5tWavcNg/cLylF5Xn2R6YlVV3eYqMpLS/ILNkC63H4NI/btWwBMDvR1OMrlY4K8/N",
+	"7+WdAz43N2lnRIHIEpSQcK2OLOyFNuhWb1dckyTDcM/daqiibLrms+8lipdmwdRibz2CxLR5Wxn81wt1",
+	"L8foBv27MHfPOKQm/jbwpUH37Hx4Ox/eCh/eziW3A4PcwgH4UgJxWe0dJpILl99+LBCbGSX+aw0hUuH0",
+	"VmLWJFcdS+qvmukFdtYugBmzQXEgRb2VfKDdwQBiOqFKBsA4GCilWJgGa3GT0H0MymA49TPdJIDBsflj",
+	"yjMRwJMD80dMFnt3jrEsZ7fDWe5wljtJuZOUO0n5B4FNNoSTFze5JBWNL3tNCR93FUBCN+8/AOf3D8C4",
+	"/fcCSMmEMltCZJGXz6HMltPSwzH38v05S0wvf+wkJWYK69OSmNUOgCfxrr7Irhj9H6gYvak4ImvcoMJX",
+	"LBNZX3KE1D9RgqgNngoET1D2Ib87n7vxbVLkhE/aEhnk/OP+qmaYHn6njAN2du31MnYMZKf/7Zzvd8Pm",
+	"inqINT7l4XSF6rQadPSaYYPljRZA49OyeNMjoHFptx8cebECJYO7T/VlRbLHcgI7brPDVv4JD/7SQfVr",
+	"N1vfJiMqmi6zh++oNospmxTF5G2l1HpJ6XqZz9NaUF0C3qRUoFGlKIPBMcwoy5Svaun7NL5nZanSw+8U",
+	"tWplZHZoO2Vpx7522tXvxWQtuzNRHIE9ZOaPDXStDeBprSCGd1MqIcY04YsZMpPBLyGKXpu4zXyKQnNc",
+	"oApExmQAqeBxFjmHlYUn7JUYiOtBJ+jc9Khbvc7JmCQS9QDcmJf8Z3TCelkaaOuVssAx9Jy9ExbrH3hm",
+	"tKo8qUrWmpSlhG66d2foKw5NhGIoGtY6dM2WSHd3q1Z4WXNMT4dUxL2UCLWooPskZKaSWRO9AlX0SltX",
+	"VRSLpwKxBYvoRcldlzIvRzzCiBtYSEuht361onPFx7nci7e5zGVsateu8rnyguCqItO1dC+NsGR/udq0",
+	"51vVxKjdMutPgVGsrqNFTLcm7kEW90yduko1qRqBxc5v2rBVcmWBJIAsTjnVY+GZkjRG2L8eQNeirAMT",
+	"2KIMpQzMxT1hiqvHPJIB/PWnv11Ux8pT2fn84fN/BgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
