@@ -772,20 +772,18 @@ func (s *RealNameService) Submit(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	if a.SubmittingSince != nil {
-		rv, err := s.cloud.RealNameReview(ctx, cu.DomainID)
-		if err != nil {
-			return err
-		}
-		if landed(a.Baseline, rv) {
-			return s.record(ctx, a.ID, rv)
-		}
-	} else {
-		rv, err := s.cloud.RealNameReview(ctx, cu.DomainID)
-		if err != nil {
-			return err
-		}
+	rv, err := s.cloud.RealNameReview(ctx, cu.DomainID)
+	if errors.Is(err, ErrUpstreamNotFound) {
+		return s.decide(ctx, a.ID, ApplicationFailed, "", upstreamOf(err)) // not the partner's customer (any more)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.SubmittingSince == nil:
 		a.Baseline = &rv
+	case landed(a.Baseline, rv):
+		return s.record(ctx, a.ID, rv)
 	}
 	now := s.clock.Now()
 	a.SubmittingSince, a.UpdatedAt = &now, now
@@ -1021,7 +1019,8 @@ func errorMessage(err error) string {
 // (PollRealNameReviewJob): approved or rejected closes it; still under way
 // enqueues the next round, later by pollDelay, in a transaction; Huawei
 // holding no submission at all fails it. An upstream error returns for the
-// queue to retry. Idempotent: an application not in review is left alone.
+// queue to retry, except Huawei saying the customer is not the partner's,
+// which fails it. Idempotent: an application not in review is left alone.
 func (s *RealNameService) PollReview(ctx context.Context, id uuid.UUID, round int) error {
 	a, err := s.store.RealName().ApplicationByID(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -1035,6 +1034,9 @@ func (s *RealNameService) PollReview(ctx context.Context, id uuid.UUID, round in
 		return err
 	}
 	rv, err := s.cloud.RealNameReview(ctx, cu.DomainID)
+	if errors.Is(err, ErrUpstreamNotFound) {
+		return s.decide(ctx, id, ApplicationFailed, "", upstreamOf(err)) // not the partner's customer (any more)
+	}
 	if err != nil {
 		return err
 	}

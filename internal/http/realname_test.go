@@ -418,6 +418,11 @@ func TestRealNameEnterpriseRejected(t *testing.T) {
 	// Rejected: a new application goes through (the same files may serve again).
 	again := h.applyOK(c.token, c.id, body)
 	h.waitApplication(c.token, c.id, again.ID, "in_review")
+	h.simDo("POST", "/_sim/realname/review", map[string]string{"customer_id": c.domainID, "decision": "approve"}, nil)
+	h.waitApplication(op, c.id, again.ID, "verified")
+	if r := h.realname(op, c.id); r.Status != "verified" || *r.Kind != "enterprise" || r.Opinion != nil || r.VerifiedAt == nil {
+		t.Fatalf("realname %+v", r)
+	}
 	h.noPlaintext("Storefront Test", "MA00000001", "赵六", "110101199001010033")
 }
 
