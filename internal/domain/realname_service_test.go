@@ -158,7 +158,9 @@ func TestSubmitResendsWhenNothingArrived(t *testing.T) {
 	f := newRNFixture(t)
 	ctx := context.Background()
 	id := f.apply(t)
-	f.cloud.set(func(c *fakeRealNameCloud) { c.sendErr = upstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "") })
+	f.cloud.set(func(c *fakeRealNameCloud) {
+		c.sendErr = upstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
+	})
 	if err := f.svc.Submit(ctx, id); !errors.Is(err, domain.ErrUpstreamUnknown) {
 		t.Fatalf("unknown outcome: %v", err)
 	}
@@ -183,7 +185,9 @@ func TestSubmitResendsWhenNothingArrived(t *testing.T) {
 	if err := f.svc.PollReview(ctx, id, 1); err != nil {
 		t.Fatal(err)
 	}
-	f.cloud.set(func(c *fakeRealNameCloud) { c.review = domain.CloudRealNameReview{Status: domain.CloudReviewNeverSubmitted} })
+	f.cloud.set(func(c *fakeRealNameCloud) {
+		c.review = domain.CloudRealNameReview{Status: domain.CloudReviewNeverSubmitted}
+	})
 	if err := f.svc.PollReview(ctx, id, 2); err != nil {
 		t.Fatal(err)
 	}
