@@ -12,13 +12,15 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     go build -ldflags="-s -w" -o /out/server ./cmd/server && \
     go build -ldflags="-s -w" -o /out/bss-sim ./cmd/bss-sim
 
-# One-shot: writes an Ed25519 key into /keys unless one is there, readable only by the runtime user.
+# One-shot: writes an Ed25519 key into /keys unless one is there, readable only by the runtime user,
+# and hands the uploaded-files volume (/files, when mounted) to that user.
 # Keys are made where they are used, never baked into an image.
 FROM debian:bookworm-slim AS keygen
 RUN apt-get update && apt-get install -y --no-install-recommends openssl && rm -rf /var/lib/apt/lists/*
 ENTRYPOINT ["/bin/sh", "-ec", "\
   if [ ! -s /keys/jwt-ed25519.pem ]; then umask 077; openssl genpkey -algorithm ed25519 -out /keys/jwt-ed25519.pem; fi; \
-  chown 65532:65532 /keys/jwt-ed25519.pem; chmod 400 /keys/jwt-ed25519.pem"]
+  chown 65532:65532 /keys/jwt-ed25519.pem; chmod 400 /keys/jwt-ed25519.pem; \
+  if [ -d /files ]; then chown 65532:65532 /files; chmod 750 /files; fi"]
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/server /server

@@ -12,6 +12,7 @@
 //	SIM_ASSOCIATION_DELAY  virtual delay before a new customer's partner association completes
 //	                   and ListSubCustomers shows it (default 30s; 0 = at once)
 //	SIM_XACCOUNT_TYPE  platform id / agency name (default storefront_sim)
+//	SIM_FILES_DIR      directory standing for the OBS bucket's download/: real-name attachment paths must name files in it (default: paths checked by form only)
 package main
 
 import (
@@ -64,6 +65,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.Sim.PartnerSK = getenv("SIM_PARTNER_SK")
 	c.Sim.SnapshotPath = getenv("SIM_SNAPSHOT")
 	c.Sim.XAccountType = getenv("SIM_XACCOUNT_TYPE")
+	c.Sim.FilesDir = getenv("SIM_FILES_DIR")
 	if v := getenv("SIM_SEED"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/crypto"
 	"github.com/partnerlab/storefront/internal/domain"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 
 	StepUpThreshold decimal.Decimal // STEP_UP_THRESHOLD: money operations of this amount or more need step-up
 	MoneyMaxAmount  decimal.Decimal // MONEY_MAX_AMOUNT: the largest single allocation or reclaim
+	// Real-name data (docs/design.md §4).
+	DataEncryptionKey       []byte        // DATA_ENCRYPTION_KEY (secret: base64 of 32 random bytes)
+	DataEncryptionRetired   [][]byte      // DATA_ENCRYPTION_RETIRED_KEYS (secret: comma-separated, open-only)
+	FilesDir                string        // FILES_DIR (uploaded attachments)
+	RealNamePollInterval    time.Duration // REALNAME_POLL_INTERVAL (first re-read of a review)
+	RealNamePollMaxInterval time.Duration // REALNAME_POLL_MAX_INTERVAL
 
 	Upstream UpstreamConfig
 }
@@ -135,8 +142,32 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		AuthRateLimit:      num("AUTH_RATE_LIMIT", 30, 1, 1_000_000),
 		APIRateLimit:       num("API_RATE_LIMIT", 6000, 0, 100_000_000),
 
-		StepUpThreshold: amount("STEP_UP_THRESHOLD", "0.00"),
-		MoneyMaxAmount:  amount("MONEY_MAX_AMOUNT", "1000000.00"),
+		StepUpThreshold:         amount("STEP_UP_THRESHOLD", "0.00"),
+		MoneyMaxAmount:          amount("MONEY_MAX_AMOUNT", "1000000.00"),
+		FilesDir:                str("FILES_DIR", ""),
+		RealNamePollInterval:    dur("REALNAME_POLL_INTERVAL", domain.DefaultPollInterval),
+		RealNamePollMaxInterval: dur("REALNAME_POLL_MAX_INTERVAL", domain.DefaultPollMaxInterval),
+	}
+	if v := getenv("DATA_ENCRYPTION_KEY"); v == "" {
+		errs = append(errs, errors.New("DATA_ENCRYPTION_KEY: required: base64 of 32 random bytes, e.g. openssl rand -base64 32 (make run generates a dev key)"))
+	} else if k, err := crypto.ParseKey(v); err != nil {
+		errs = append(errs, errors.New("DATA_ENCRYPTION_KEY: want base64 of exactly 32 bytes"))
+	} else {
+		c.DataEncryptionKey = k
+	}
+	for i, v := range list("DATA_ENCRYPTION_RETIRED_KEYS") {
+		k, err := crypto.ParseKey(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DATA_ENCRYPTION_RETIRED_KEYS: entry %d: want base64 of exactly 32 bytes", i+1))
+			continue
+		}
+		c.DataEncryptionRetired = append(c.DataEncryptionRetired, k)
+	}
+	if c.FilesDir == "" {
+		errs = append(errs, errors.New("FILES_DIR: required: the directory for uploaded attachments (make run uses .data/files)"))
+	}
+	if c.RealNamePollMaxInterval < c.RealNamePollInterval {
+		errs = append(errs, errors.New("REALNAME_POLL_MAX_INTERVAL: at least REALNAME_POLL_INTERVAL"))
 	}
 	up, upErrs := loadUpstreamConfig(getenv)
 	c.Upstream = up
@@ -213,9 +244,16 @@ func (c Config) String() string {
 	row("API_RATE_LIMIT", c.APIRateLimit)
 	row("STEP_UP_THRESHOLD", c.StepUpThreshold.StringFixed(2))
 	row("MONEY_MAX_AMOUNT", c.MoneyMaxAmount.StringFixed(2))
+	row("DATA_ENCRYPTION_KEY", maskBytes(c.DataEncryptionKey))
+	row("DATA_ENCRYPTION_RETIRED_KEYS", fmt.Sprintf("%d key(s)", len(c.DataEncryptionRetired)))
+	row("FILES_DIR", c.FilesDir)
+	row("REALNAME_POLL_INTERVAL", c.RealNamePollInterval)
+	row("REALNAME_POLL_MAX_INTERVAL", c.RealNamePollMaxInterval)
 	c.Upstream.write(row)
 	return b.String()
 }
+
+func maskBytes(secret []byte) string { return mask(string(secret)) }
 
 func mask(secret string) string {
 	if secret == "" {

@@ -13,8 +13,13 @@ func minimalEnv() map[string]string {
 	return map[string]string{
 		"DATABASE_URL":         "postgres://app@db.internal:5432/storefront",
 		"JWT_PRIVATE_KEY_FILE": "/run/secrets/jwt.pem",
+		"DATA_ENCRYPTION_KEY":  testDataKey,
+		"FILES_DIR":            "/var/lib/storefront/files",
 	}
 }
+
+// testDataKey is a fixed 32-byte key, base64: for configuration tests only.
+const testDataKey = "c3RvcmVmcm9udC10ZXN0LWRhdGEta2V5LTMyLWJ5dGU="
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
@@ -42,6 +47,11 @@ func TestConfigDefaults(t *testing.T) {
 		{"CORS_ALLOWED_ORIGINS", len(c.CORSAllowedOrigins), 0},
 		{"TRUSTED_PROXIES", len(c.TrustedProxies), 0},
 		{"UPSTREAM", c.Upstream.Kind, "sim"},
+		{"DATA_ENCRYPTION_KEY", len(c.DataEncryptionKey), 32},
+		{"DATA_ENCRYPTION_RETIRED_KEYS", len(c.DataEncryptionRetired), 0},
+		{"FILES_DIR", c.FilesDir, "/var/lib/storefront/files"},
+		{"REALNAME_POLL_INTERVAL", c.RealNamePollInterval, 5 * time.Second},
+		{"REALNAME_POLL_MAX_INTERVAL", c.RealNamePollMaxInterval, 5 * time.Minute},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -100,6 +110,13 @@ func TestConfigErrors(t *testing.T) {
 		{name: "bootstrap email not an address", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "secretvalue", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-password"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
 		{name: "bootstrap email a lookalike", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "\u212asecretvalue@example.com", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-password"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
 		{name: "upstream", set: map[string]string{"UPSTREAM": "secretvalue"}, naming: "UPSTREAM"},
+		{name: "no data key", unset: "DATA_ENCRYPTION_KEY", naming: "DATA_ENCRYPTION_KEY"},
+		{name: "data key not base64", set: map[string]string{"DATA_ENCRYPTION_KEY": "secretvalue!"}, naming: "DATA_ENCRYPTION_KEY"},
+		{name: "data key too short", set: map[string]string{"DATA_ENCRYPTION_KEY": "c2VjcmV0dmFsdWU="}, naming: "DATA_ENCRYPTION_KEY"},
+		{name: "retired key", set: map[string]string{"DATA_ENCRYPTION_RETIRED_KEYS": testDataKey + ",secretvalue"}, naming: "DATA_ENCRYPTION_RETIRED_KEYS"},
+		{name: "no files dir", unset: "FILES_DIR", naming: "FILES_DIR"},
+		{name: "poll interval", set: map[string]string{"REALNAME_POLL_INTERVAL": "secretvalue"}, naming: "REALNAME_POLL_INTERVAL"},
+		{name: "poll max below interval", set: map[string]string{"REALNAME_POLL_INTERVAL": "1m", "REALNAME_POLL_MAX_INTERVAL": "10s"}, naming: "REALNAME_POLL_MAX_INTERVAL"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,7 +172,7 @@ func TestConfigStringMasksSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := c.String()
-		for _, secret := range []string{tc.secret, "bootstrap-secret-pw-1", "huawei-secret-key"} {
+		for _, secret := range []string{tc.secret, "bootstrap-secret-pw-1", "huawei-secret-key", testDataKey, string(c.DataEncryptionKey)} {
 			if secret != "" && strings.Contains(s, secret) {
 				t.Errorf("%s: String() shows %q:\n%s", tc.url, secret, s)
 			}

@@ -21,7 +21,9 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/crypto"
 	"github.com/partnerlab/storefront/internal/domain"
+	"github.com/partnerlab/storefront/internal/files"
 	storehttp "github.com/partnerlab/storefront/internal/http"
 	"github.com/partnerlab/storefront/internal/jobs"
 	"github.com/partnerlab/storefront/internal/store"
@@ -113,16 +115,30 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 
-	// Cloud upstream (the simulator by default). Use cases that call it
-	// arrive with later issues; today the server checks it at start.
-	up, err := startUpstream(cfg.Upstream, log)
+	// Real-name data: sealed fields and uploaded attachments.
+	keyring, err := crypto.New(cfg.DataEncryptionKey, cfg.DataEncryptionRetired...)
+	if err != nil {
+		return fmt.Errorf("DATA_ENCRYPTION_KEY: %w", err)
+	}
+	fileStore, err := files.Open(cfg.FilesDir)
+	if err != nil {
+		return fmt.Errorf("FILES_DIR: %w", err)
+	}
+	defer fileStore.Close()
+
+	// Cloud upstream (the simulator by default, reading the attachments
+	// from FILES_DIR as Huawei reads them from the OBS bucket).
+	up, err := startUpstream(cfg.Upstream, cfg.FilesDir, log)
 	if err != nil {
 		return err
 	}
 	defer up.close(context.Background())
 	up.check(ctx, log)
 	customerSvc := domain.NewCustomerService(st, up.Cloud, clock)
-	realnameSvc := domain.NewRealNameService(st, up.Cloud, clock)
+	realnameSvc := domain.NewRealNameService(domain.RealNameDeps{
+		Store: st, Cloud: up.Cloud, Clock: clock, Cipher: keyring, Index: keyring, Files: fileStore,
+		PollInterval: cfg.RealNamePollInterval, PollMaxInterval: cfg.RealNamePollMaxInterval,
+	})
 	stepUpSvc := domain.NewStepUpService(st, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount})

@@ -83,6 +83,8 @@ func TestRun(t *testing.T) {
 	env := map[string]string{
 		"DATABASE_URL":             dbURL,
 		"JWT_PRIVATE_KEY_FILE":     writeKey(t),
+		"DATA_ENCRYPTION_KEY":      testDataKey,
+		"FILES_DIR":                filepath.Join(t.TempDir(), "files"),
 		"HTTP_ADDR":                "127.0.0.1:0",
 		"ADMIN_ADDR":               "127.0.0.1:0",
 		"SIM_ADDR":                 "127.0.0.1:0",
@@ -209,6 +211,9 @@ func TestRun(t *testing.T) {
 	if strings.Contains(logs, bootstrapPassword) {
 		t.Error("logs contain the bootstrap admin password")
 	}
+	if strings.Contains(logs, testDataKey) {
+		t.Error("logs contain the data encryption key")
+	}
 	if _, err := http.Get(health); err == nil {
 		t.Error("still serving after run returned")
 	}
@@ -237,6 +242,7 @@ func TestRunBadKeyFile(t *testing.T) {
 	var out syncBuffer
 	err := run(context.Background(), envFunc(map[string]string{
 		"DATABASE_URL": "postgres://u@127.0.0.1:1/db", "JWT_PRIVATE_KEY_FILE": path,
+		"DATA_ENCRYPTION_KEY": testDataKey, "FILES_DIR": t.TempDir(),
 	}), &out)
 	if err == nil || !strings.Contains(err.Error(), "JWT_PRIVATE_KEY_FILE") {
 		t.Fatalf("run with a bad key: %v", err)

@@ -31,6 +31,8 @@ func TestDatabaseOutage(t *testing.T) {
 		"BOOTSTRAP_ADMIN_EMAIL":    "root@example.com",
 		"BOOTSTRAP_ADMIN_PASSWORD": bootstrapPassword,
 		"SHUTDOWN_TIMEOUT":         "10s",
+		"DATA_ENCRYPTION_KEY":      testDataKey,
+		"FILES_DIR":                t.TempDir(),
 	}
 	var out syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())

@@ -140,7 +140,9 @@ type upstream struct {
 
 // startUpstream builds the adapter; for UPSTREAM=sim it first starts the
 // simulator on SIM_ADDR so partners can also reach its /_sim/ admin API.
-func startUpstream(c UpstreamConfig, log *slog.Logger) (*upstream, error) {
+// The simulator reads real-name attachments from filesDir (FILES_DIR), the
+// directory that stands for the OBS bucket's download/ directory.
+func startUpstream(c UpstreamConfig, filesDir string, log *slog.Logger) (*upstream, error) {
 	hc := huawei.Config{
 		BSSEndpoint: c.BSSEndpoint, IAMEndpoint: c.IAMEndpoint, ECSEndpoint: c.ECSEndpoint, EVSEndpoint: c.EVSEndpoint,
 		PartnerAK: c.AK, PartnerSK: c.SK, XAccountType: c.XAccountType, Region: c.Region,
@@ -150,7 +152,7 @@ func startUpstream(c UpstreamConfig, log *slog.Logger) (*upstream, error) {
 	if c.Kind == "sim" {
 		sim, err := bsssim.New(bsssim.Config{
 			PartnerAK: c.SimPartnerAK, PartnerSK: c.SimPartnerSK, XAccountType: simXAccount, Seed: c.SimSeed,
-			ReviewDelay: c.SimReviewDelay, SnapshotPath: c.SimSnapshot, Logger: log.With(slog.String("component", "bss-sim")),
+			ReviewDelay: c.SimReviewDelay, SnapshotPath: c.SimSnapshot, FilesDir: filesDir, Logger: log.With(slog.String("component", "bss-sim")),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("simulator: %w", err)

@@ -119,7 +119,11 @@ type CloudRealName interface {
 	// enterprise. Errors as SubmitIndividualRealName.
 	ChangeToEnterpriseRealName(ctx context.Context, req CloudEnterpriseRealName) (CloudRealNameSubmission, error)
 
-	// RealNameReview reads the result of a submitted verification.
+	// RealNameReview reads the result of the customer's latest verification
+	// submission. A customer for whom nothing was ever submitted is not an
+	// error: Huawei answers without a review_result (docs/huawei-bss.md
+	// §2.4), and Status is CloudReviewNeverSubmitted, so a caller reading
+	// back after an unknown outcome can tell "never arrived" from "arrived".
 	// Errors: ErrUpstreamNotFound (not the partner's customer).
 	RealNameReview(ctx context.Context, customerID string) (CloudRealNameReview, error)
 }
@@ -418,9 +422,11 @@ type CloudRealNameSubmission struct {
 type CloudReviewStatus string
 
 const (
-	CloudReviewPending  CloudReviewStatus = "pending"
-	CloudReviewRejected CloudReviewStatus = "rejected"
-	CloudReviewApproved CloudReviewStatus = "approved"
+	// CloudReviewNeverSubmitted: Huawei holds no submission for the customer.
+	CloudReviewNeverSubmitted CloudReviewStatus = "never_submitted"
+	CloudReviewPending        CloudReviewStatus = "pending"
+	CloudReviewRejected       CloudReviewStatus = "rejected"
+	CloudReviewApproved       CloudReviewStatus = "approved"
 )
 
 type CloudRealNameReview struct {

@@ -31,6 +31,10 @@ const (
 	// connection broke during COMMIT may have happened; sending it again is
 	// safe where it carries an Idempotency-Key (docs/design.md §2.7).
 	CodeUnavailable Code = "unavailable"
+	// An uploaded file breaks a documented limit: too large, or content of a
+	// type the operation does not take (decided from the bytes, not the name).
+	CodePayloadTooLarge      Code = "payload_too_large"
+	CodeUnsupportedMediaType Code = "unsupported_media_type"
 
 	// Cloud (Huawei) outcomes. Error.Upstream carries Huawei's own code.
 	CodeInsufficientBalance Code = "insufficient_balance"

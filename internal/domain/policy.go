@@ -84,6 +84,7 @@ var Policy = map[string]Rule{
 	"listRealnameApplications":  people,
 	"getRealnameApplication":    people,
 	"getRealname":               people,
+	"sendRealnameSmsCode":       selfOrOperator,
 	"listCustomerEvents":        people,
 	"listAuditEvents":           admins,
 

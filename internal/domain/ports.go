@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,12 +39,14 @@ type Store interface {
 	InTx(ctx context.Context, fn func(Tx) error) error
 	Auth() AuthStore
 	Customers() CustomerStore
+	RealName() RealNameStore
 }
 
 // Tx is a transaction's view of the store.
 type Tx interface {
 	Auth() AuthStore
 	Customers() CustomerStore
+	RealName() RealNameStore
 	// Audit appends to the audit trail; it exists only inside a transaction,
 	// so a change and its record commit together.
 	Audit() AuditStore
@@ -118,4 +121,35 @@ type AuthStore interface {
 	// PurgeExpired deletes expired refresh tokens and old login failures; it
 	// returns how many rows went.
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Cipher seals small sensitive values (names, certificate numbers) before
+// they are stored (docs/design.md §4). associatedData is authenticated but
+// not stored: Open needs the same bytes, so callers bind a value to its row
+// and column and a sealed value copied elsewhere does not open.
+type Cipher interface {
+	Seal(plaintext, associatedData []byte) ([]byte, error)
+	Open(sealed, associatedData []byte) ([]byte, error)
+}
+
+// BlindIndexer gives a keyed hash for exact search of a sealed value:
+// equal inputs give equal indexes; without the key an index cannot be
+// checked against guesses. Callers normalise the input first.
+type BlindIndexer interface {
+	BlindIndex(value []byte) []byte
+}
+
+// Files keeps uploaded objects by key: relative slash-separated paths such
+// as "realname/<customer id>/<file id>.png". For Huawei the same keys are
+// the attachment paths relative to the OBS bucket's download/ directory
+// (docs/huawei-bss.md §2), so a key never changes once stored.
+type Files interface {
+	// Put stores everything r yields under key, atomically: on an error
+	// (including one r returns) nothing is left under key. Errors:
+	// ErrAlreadyExists when key is taken.
+	Put(ctx context.Context, key string, r io.Reader) error
+	// Open reads an object. Errors: ErrNotFound.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Remove deletes an object; a missing one is not an error.
+	Remove(ctx context.Context, key string) error
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/partnerlab/storefront/api"
 	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/crypto"
 	"github.com/partnerlab/storefront/internal/domain"
 	storehttp "github.com/partnerlab/storefront/internal/http"
 	"github.com/partnerlab/storefront/internal/jobs"
@@ -84,6 +85,9 @@ type harness struct {
 	cloud  *huawei.Client
 	st     *store.Store
 	svc    jobs.Services
+	keys   *crypto.Keyring // seals real-name fields
+	// filesDir holds uploaded files; the simulator reads it.
+	filesDir string
 }
 
 type harnessConfig struct {
@@ -116,8 +120,11 @@ func withSim(f func(*bsssim.Config)) harnessOpt {
 
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
+	// Uploaded files live in a per-test directory the simulator reads too,
+	// as Huawei reads the partner's OBS bucket.
+	filesDir := t.TempDir()
 	hc := harnessConfig{sim: bsssim.Config{PartnerAK: simAK, PartnerSK: simSK, XAccountType: simXAccount,
-		Seed: 7, ReviewDelay: 0, AssociationDelay: 0}}
+		Seed: 7, ReviewDelay: 0, AssociationDelay: 0, FilesDir: filesDir}}
 	cfg := storehttp.Config{AuthRateLimit: 10_000, APIRateLimit: 0}
 	hc.http = &cfg
 	for _, o := range opts {
@@ -155,11 +162,13 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	keys, fileStore := newDataProtection(t, filesDir)
 	stepUp := domain.NewStepUpService(st, realClock{})
 	services := jobs.Services{
-		Auth:        svc,
-		Customers:   domain.NewCustomerService(st, cloud, realClock{}),
-		RealName:    domain.NewRealNameService(st, cloud, realClock{}),
+		Auth:      svc,
+		Customers: domain.NewCustomerService(st, cloud, realClock{}),
+		RealName: domain.NewRealNameService(domain.RealNameDeps{Store: st, Cloud: cloud, Clock: realClock{},
+			Cipher: keys, Index: keys, Files: fileStore, PollInterval: 20 * time.Millisecond, PollMaxInterval: 100 * time.Millisecond}),
 		Idempotency: st.Idempotency(),
 		Clock:       realClock{},
 		Money: domain.NewMoneyService(st, cloud, stepUp, realClock{}, domain.MoneyConfig{
@@ -212,7 +221,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		simSrv.Close()
 	})
 	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
-		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services}
+		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, keys: keys, filesDir: filesDir}
 }
 
 // contractCheck fails the test when a response does not match the spec:

@@ -150,18 +150,32 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// MaxJSONBody is the body limit of every /v1 request.
+// MaxJSONBody is the body limit of every /v1 request but uploads.
 const MaxJSONBody = 1 << 20
 
-// bodyLimit reads at most max bytes; a larger body is refused with 413
-// before anything parses it. Bodies are small, so buffering is cheap and
-// lets the validator and the handler both read it.
-func (s *Server) bodyLimit(max int64) func(http.Handler) http.Handler {
+// MaxUploadBody is the body limit of a multipart upload (POST /v1/files):
+// the largest file (docs/design.md §4: 10 MB) plus room for the form's
+// boundaries, part headers and small fields. The domain measures the file
+// itself and answers 413 past domain.MaxFileSize.
+const MaxUploadBody = domain.MaxFileSize + 64<<10
+
+// uploadPath is the one route that takes multipart bodies.
+const uploadPath = "/v1/files"
+
+// bodyLimit reads at most max bytes (MaxUploadBody for a multipart POST to
+// /v1/files); a larger body is refused with 413 before anything parses it.
+// Buffering lets the validator and the handler both read the body; an
+// upload costs its size in memory while it is checked.
+func (s *Server) bodyLimit(jsonMax int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body == nil || r.Body == http.NoBody {
 				next.ServeHTTP(w, r)
 				return
+			}
+			max := jsonMax
+			if isUpload(r) {
+				max = MaxUploadBody
 			}
 			if r.ContentLength > max {
 				s.writeError(w, r, domain.Errorf(codePayloadTooLarge, "the body is larger than %d bytes", max))
@@ -183,15 +197,24 @@ func (s *Server) bodyLimit(max int64) func(http.Handler) http.Handler {
 	}
 }
 
-// requireJSONish refuses a body whose media type the API never accepts
+// isUpload: a multipart POST to the upload route.
+func isUpload(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.URL.Path != uploadPath {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "multipart/form-data"
+}
+
+// requireMediaType refuses a body whose media type the API never accepts
 // (415) before the validator, which would call it a 400. Which media type an
 // operation takes exactly is the validator's check.
 func (s *Server) requireMediaType(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && !isUpload(r) {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || (mt != "application/json" && mt != "application/x-www-form-urlencoded") {
-				s.writeError(w, r, domain.Errorf(codeUnsupportedMediaType, "send application/json (application/x-www-form-urlencoded for /oauth/token)"))
+				s.writeError(w, r, domain.Errorf(codeUnsupportedMediaType, "send application/json (application/x-www-form-urlencoded for /oauth/token, multipart/form-data for /files)"))
 				return
 			}
 		}

@@ -79,8 +79,8 @@ var statusOf = map[domain.Code]struct {
 const (
 	codeNotAcceptable        domain.Code = "not_acceptable"
 	codeMethodNotAllowed     domain.Code = "method_not_allowed"
-	codePayloadTooLarge      domain.Code = "payload_too_large"
-	codeUnsupportedMediaType domain.Code = "unsupported_media_type"
+	codePayloadTooLarge                  = domain.CodePayloadTooLarge      // also a domain rule (uploads)
+	codeUnsupportedMediaType             = domain.CodeUnsupportedMediaType // also a domain rule (uploads)
 	codeNotReady             domain.Code = "not_ready"
 	codeHeaderTooLarge       domain.Code = "header_too_large"
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/partnerlab/storefront/internal/domain"
 	"github.com/partnerlab/storefront/internal/store/internal/db"
@@ -76,9 +77,26 @@ func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 			opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
 		}
 	}
-	_, err := t.jobs.InsertTx(ctx, t.tx, job, opts)
-	return translate(err, "job "+job.Kind())
+	res, err := t.jobs.InsertTx(ctx, t.tx, job, opts)
+	if err != nil {
+		return translate(err, "job "+job.Kind())
+	}
+	// River inserts a job with a future ScheduledAt as "scheduled", and only
+	// its scheduler, every 5 s, makes it "available". A job due sooner is
+	// made available at once with its scheduled_at kept, as River itself
+	// does with short retries and snoozes: workers still fetch it only once
+	// scheduled_at has passed, so short delays (review polling) are kept
+	// instead of rounded up to the scheduler's tick.
+	if opts != nil && !opts.ScheduledAt.IsZero() && !res.UniqueSkippedAsDuplicate &&
+		res.Job.State == rivertype.JobStateScheduled && time.Until(opts.ScheduledAt) < riverSchedulerInterval {
+		_, err = t.tx.Exec(ctx, `UPDATE river_job SET state = 'available' WHERE id = $1 AND state = 'scheduled'`, res.Job.ID)
+		return translate(err, "job "+job.Kind())
+	}
+	return nil
 }
+
+// riverSchedulerInterval is River's (unconfigurable) scheduler period.
+const riverSchedulerInterval = 5 * time.Second
 
 // maxTxAttempts bounds retries of serialization failures and deadlocks.
 const maxTxAttempts = 3

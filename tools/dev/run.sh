@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make run: Storefront on this machine with nothing to configure. Picks a database (DATABASE_URL, else
-# the machine's PostgreSQL, else a private cluster under .data/postgres), generates a dev signing key and
-# a dev admin under .data/ (gitignored) on first use, then runs cmd/server in the foreground.
+# the machine's PostgreSQL, else a private cluster under .data/postgres), generates a dev signing key, a
+# dev data-encryption key and a dev admin under .data/ (gitignored) on first use, keeps uploaded files in
+# .data/files, then runs cmd/server in the foreground.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DATA=$ROOT/.data
 KEY_FILE=$DATA/jwt-ed25519.pem
+DATA_KEY_FILE=$DATA/data-encryption.key
 ADMIN_FILE=$DATA/dev-admin.env
 ADMIN_EMAIL=admin@storefront.local
 
@@ -33,6 +35,18 @@ if [[ -z ${JWT_PRIVATE_KEY_FILE:-} ]]; then
 	fi
 	export JWT_PRIVATE_KEY_FILE=$KEY_FILE
 fi
+
+if [[ -z ${DATA_ENCRYPTION_KEY:-} ]]; then
+	# Seals real-name names and certificate numbers in the database: losing it loses them.
+	if [[ ! -s $DATA_KEY_FILE ]]; then
+		openssl rand -base64 32 >"$DATA_KEY_FILE"
+		echo "run: generated a dev data-encryption key: ${DATA_KEY_FILE#"$ROOT"/}"
+	fi
+	DATA_ENCRYPTION_KEY=$(<"$DATA_KEY_FILE")
+	export DATA_ENCRYPTION_KEY
+fi
+
+export FILES_DIR=${FILES_DIR:-$DATA/files}
 
 if [[ -z ${BOOTSTRAP_ADMIN_EMAIL:-} ]]; then
 	if [[ ! -s $ADMIN_FILE ]]; then

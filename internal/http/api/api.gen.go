@@ -505,6 +505,72 @@ func (e RealnameStatus) Valid() bool {
 	}
 }
 
+// Defines values for RealnameApplicationCertificateType.
+const (
+	RealnameApplicationCertificateTypeBusinessLicense    RealnameApplicationCertificateType = "business_license"
+	RealnameApplicationCertificateTypeLawEnforcement     RealnameApplicationCertificateType = "law_enforcement"
+	RealnameApplicationCertificateTypeLessThannil        RealnameApplicationCertificateType = "<nil>"
+	RealnameApplicationCertificateTypeOrganizationCode   RealnameApplicationCertificateType = "organization_code"
+	RealnameApplicationCertificateTypeOther              RealnameApplicationCertificateType = "other"
+	RealnameApplicationCertificateTypePublicInstitution  RealnameApplicationCertificateType = "public_institution"
+	RealnameApplicationCertificateTypeSocialOrganization RealnameApplicationCertificateType = "social_organization"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationCertificateType enum.
+func (e RealnameApplicationCertificateType) Valid() bool {
+	switch e {
+	case RealnameApplicationCertificateTypeBusinessLicense:
+		return true
+	case RealnameApplicationCertificateTypeLawEnforcement:
+		return true
+	case RealnameApplicationCertificateTypeLessThannil:
+		return true
+	case RealnameApplicationCertificateTypeOrganizationCode:
+		return true
+	case RealnameApplicationCertificateTypeOther:
+		return true
+	case RealnameApplicationCertificateTypePublicInstitution:
+		return true
+	case RealnameApplicationCertificateTypeSocialOrganization:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RealnameApplicationIdType.
+const (
+	RealnameApplicationIdTypeBankCard         RealnameApplicationIdType = "bank_card"
+	RealnameApplicationIdTypeHkMacauPermit    RealnameApplicationIdType = "hk_macau_permit"
+	RealnameApplicationIdTypeHkMacauResidence RealnameApplicationIdType = "hk_macau_residence"
+	RealnameApplicationIdTypeLessThannil      RealnameApplicationIdType = "<nil>"
+	RealnameApplicationIdTypePassport         RealnameApplicationIdType = "passport"
+	RealnameApplicationIdTypeTaiwanPermit     RealnameApplicationIdType = "taiwan_permit"
+	RealnameApplicationIdTypeTaiwanResidence  RealnameApplicationIdType = "taiwan_residence"
+)
+
+// Valid indicates whether the value is a known member of the RealnameApplicationIdType enum.
+func (e RealnameApplicationIdType) Valid() bool {
+	switch e {
+	case RealnameApplicationIdTypeBankCard:
+		return true
+	case RealnameApplicationIdTypeHkMacauPermit:
+		return true
+	case RealnameApplicationIdTypeHkMacauResidence:
+		return true
+	case RealnameApplicationIdTypeLessThannil:
+		return true
+	case RealnameApplicationIdTypePassport:
+		return true
+	case RealnameApplicationIdTypeTaiwanPermit:
+		return true
+	case RealnameApplicationIdTypeTaiwanResidence:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RealnameApplicationKind.
 const (
 	RealnameApplicationKindChange     RealnameApplicationKind = "change"
@@ -555,28 +621,28 @@ func (e RealnameApplicationStatus) Valid() bool {
 
 // Defines values for RealnameApplicationRequestCertificateType.
 const (
-	BusinessLicense    RealnameApplicationRequestCertificateType = "business_license"
-	LawEnforcement     RealnameApplicationRequestCertificateType = "law_enforcement"
-	OrganizationCode   RealnameApplicationRequestCertificateType = "organization_code"
-	Other              RealnameApplicationRequestCertificateType = "other"
-	PublicInstitution  RealnameApplicationRequestCertificateType = "public_institution"
-	SocialOrganization RealnameApplicationRequestCertificateType = "social_organization"
+	RealnameApplicationRequestCertificateTypeBusinessLicense    RealnameApplicationRequestCertificateType = "business_license"
+	RealnameApplicationRequestCertificateTypeLawEnforcement     RealnameApplicationRequestCertificateType = "law_enforcement"
+	RealnameApplicationRequestCertificateTypeOrganizationCode   RealnameApplicationRequestCertificateType = "organization_code"
+	RealnameApplicationRequestCertificateTypeOther              RealnameApplicationRequestCertificateType = "other"
+	RealnameApplicationRequestCertificateTypePublicInstitution  RealnameApplicationRequestCertificateType = "public_institution"
+	RealnameApplicationRequestCertificateTypeSocialOrganization RealnameApplicationRequestCertificateType = "social_organization"
 )
 
 // Valid indicates whether the value is a known member of the RealnameApplicationRequestCertificateType enum.
 func (e RealnameApplicationRequestCertificateType) Valid() bool {
 	switch e {
-	case BusinessLicense:
+	case RealnameApplicationRequestCertificateTypeBusinessLicense:
 		return true
-	case LawEnforcement:
+	case RealnameApplicationRequestCertificateTypeLawEnforcement:
 		return true
-	case OrganizationCode:
+	case RealnameApplicationRequestCertificateTypeOrganizationCode:
 		return true
-	case Other:
+	case RealnameApplicationRequestCertificateTypeOther:
 		return true
-	case PublicInstitution:
+	case RealnameApplicationRequestCertificateTypePublicInstitution:
 		return true
-	case SocialOrganization:
+	case RealnameApplicationRequestCertificateTypeSocialOrganization:
 		return true
 	default:
 		return false
@@ -585,28 +651,28 @@ func (e RealnameApplicationRequestCertificateType) Valid() bool {
 
 // Defines values for RealnameApplicationRequestIdType.
 const (
-	BankCard         RealnameApplicationRequestIdType = "bank_card"
-	HkMacauPermit    RealnameApplicationRequestIdType = "hk_macau_permit"
-	HkMacauResidence RealnameApplicationRequestIdType = "hk_macau_residence"
-	Passport         RealnameApplicationRequestIdType = "passport"
-	TaiwanPermit     RealnameApplicationRequestIdType = "taiwan_permit"
-	TaiwanResidence  RealnameApplicationRequestIdType = "taiwan_residence"
+	RealnameApplicationRequestIdTypeBankCard         RealnameApplicationRequestIdType = "bank_card"
+	RealnameApplicationRequestIdTypeHkMacauPermit    RealnameApplicationRequestIdType = "hk_macau_permit"
+	RealnameApplicationRequestIdTypeHkMacauResidence RealnameApplicationRequestIdType = "hk_macau_residence"
+	RealnameApplicationRequestIdTypePassport         RealnameApplicationRequestIdType = "passport"
+	RealnameApplicationRequestIdTypeTaiwanPermit     RealnameApplicationRequestIdType = "taiwan_permit"
+	RealnameApplicationRequestIdTypeTaiwanResidence  RealnameApplicationRequestIdType = "taiwan_residence"
 )
 
 // Valid indicates whether the value is a known member of the RealnameApplicationRequestIdType enum.
 func (e RealnameApplicationRequestIdType) Valid() bool {
 	switch e {
-	case BankCard:
+	case RealnameApplicationRequestIdTypeBankCard:
 		return true
-	case HkMacauPermit:
+	case RealnameApplicationRequestIdTypeHkMacauPermit:
 		return true
-	case HkMacauResidence:
+	case RealnameApplicationRequestIdTypeHkMacauResidence:
 		return true
-	case Passport:
+	case RealnameApplicationRequestIdTypePassport:
 		return true
-	case TaiwanPermit:
+	case RealnameApplicationRequestIdTypeTaiwanPermit:
 		return true
-	case TaiwanResidence:
+	case RealnameApplicationRequestIdTypeTaiwanResidence:
 		return true
 	default:
 		return false
@@ -1422,31 +1488,50 @@ type RealnameStatus string
 
 // RealnameApplication defines model for RealnameApplication.
 type RealnameApplication struct {
+	// BankAccount Masked: the last four characters.
+	BankAccount     *string                             `json:"bank_account,omitempty"`
+	CertificateType *RealnameApplicationCertificateType `json:"certificate_type,omitempty"`
+
+	// CompanyName Masked.
 	CompanyName *string   `json:"company_name,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 
 	// CreditCode Masked.
-	CreditCode *string              `json:"credit_code,omitempty"`
-	CustomerId openapi_types.UUID   `json:"customer_id"`
-	Error      *UpstreamError       `json:"error,omitempty"`
-	FileIds    []openapi_types.UUID `json:"file_ids"`
-	Id         openapi_types.UUID   `json:"id"`
+	CreditCode *string            `json:"credit_code,omitempty"`
+	CustomerId openapi_types.UUID `json:"customer_id"`
+
+	// DecidedAt When it became verified, rejected or failed.
+	DecidedAt *time.Time           `json:"decided_at,omitempty"`
+	Error     *UpstreamError       `json:"error,omitempty"`
+	FileIds   []openapi_types.UUID `json:"file_ids"`
+	Id        openapi_types.UUID   `json:"id"`
 
 	// IdNumber Masked.
-	IdNumber *string                 `json:"id_number,omitempty"`
-	IdType   *string                 `json:"id_type,omitempty"`
-	Kind     RealnameApplicationKind `json:"kind"`
+	IdNumber    *string                    `json:"id_number,omitempty"`
+	IdType      *RealnameApplicationIdType `json:"id_type,omitempty"`
+	Kind        RealnameApplicationKind    `json:"kind"`
+	LegalPerson *struct {
+		IdNumber string `json:"id_number"`
+		Name     string `json:"name"`
+	} `json:"legal_person,omitempty"`
 
 	// Name Masked.
 	Name *string `json:"name,omitempty"`
 
 	// Opinion Huawei's reason when rejected.
-	Opinion *string `json:"opinion"`
+	Opinion    *string `json:"opinion"`
+	RegCountry *string `json:"reg_country,omitempty"`
 
 	// Status `pending`: not yet accepted by Huawei; `failed`: Huawei refused it (see `error`).
 	Status    RealnameApplicationStatus `json:"status"`
 	UpdatedAt time.Time                 `json:"updated_at"`
 }
+
+// RealnameApplicationCertificateType defines model for RealnameApplication.CertificateType.
+type RealnameApplicationCertificateType string
+
+// RealnameApplicationIdType defines model for RealnameApplication.IdType.
+type RealnameApplicationIdType string
 
 // RealnameApplicationKind defines model for RealnameApplication.Kind.
 type RealnameApplicationKind string
@@ -1462,11 +1547,14 @@ type RealnameApplicationPage struct {
 
 // RealnameApplicationRequest individual: `id_type` (passport, hk_macau_permit, taiwan_permit, hk_macau_residence, taiwan_residence:
 // three attachments in order — identity page, back or entry-stamp page, hand-held photo) or `bank_card`
-// (one face photo, plus `bank_account` and an `sms_code` sent for scene 18), with `name` and `id_number`.
+// (one face photo, plus `bank_account`, the card's `mobile` and the `sms_code` sent to it with
+// POST /customers/{id}/realname-sms-codes), with `name` and `id_number`.
 // enterprise and change: `company_name`, `credit_code`, `certificate_type`, attachments (the organisation
 // certificate first; with `legal_person`, then the person's ID portrait side and emblem side).
 type RealnameApplicationRequest struct {
-	BankAccount     *string                                    `json:"bank_account,omitempty"`
+	BankAccount *string `json:"bank_account,omitempty"`
+
+	// CertificateType enterprise and change only; business_license when absent.
 	CertificateType *RealnameApplicationRequestCertificateType `json:"certificate_type,omitempty"`
 	CompanyName     *string                                    `json:"company_name,omitempty"`
 	CreditCode      *string                                    `json:"credit_code,omitempty"`
@@ -1478,13 +1566,16 @@ type RealnameApplicationRequest struct {
 		IdNumber string `json:"id_number"`
 		Name     string `json:"name"`
 	} `json:"legal_person,omitempty"`
+
+	// Mobile A mainland China mobile number, 11 digits, no country code.
+	Mobile     *Mobile `json:"mobile,omitempty"`
 	Name       *string `json:"name,omitempty"`
 	RegAddress *string `json:"reg_address,omitempty"`
 	RegCountry *string `json:"reg_country,omitempty"`
 	SmsCode    *string `json:"sms_code,omitempty"`
 }
 
-// RealnameApplicationRequestCertificateType defines model for RealnameApplicationRequest.CertificateType.
+// RealnameApplicationRequestCertificateType enterprise and change only; business_license when absent.
 type RealnameApplicationRequestCertificateType string
 
 // RealnameApplicationRequestIdType defines model for RealnameApplicationRequest.IdType.
@@ -1902,6 +1993,15 @@ type CreateRealnameApplicationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// SendRealnameSmsCodeParams defines parameters for SendRealnameSmsCode.
+type SendRealnameSmsCodeParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateReclaimParams defines parameters for CreateReclaim.
 type CreateReclaimParams struct {
 	// IdempotencyKey Required on money routes; see the optional `Idempotency-Key` for the rules.
@@ -2055,6 +2155,9 @@ type FreezeCustomerJSONRequestBody = FreezeRequest
 // CreateRealnameApplicationJSONRequestBody defines body for CreateRealnameApplication for application/json ContentType.
 type CreateRealnameApplicationJSONRequestBody = RealnameApplicationRequest
 
+// SendRealnameSmsCodeJSONRequestBody defines body for SendRealnameSmsCode for application/json ContentType.
+type SendRealnameSmsCodeJSONRequestBody = SmsCodeRequest
+
 // CreateReclaimJSONRequestBody defines body for CreateReclaim for application/json ContentType.
 type CreateReclaimJSONRequestBody = MoneyOperationRequest
 
@@ -2150,6 +2253,9 @@ type ServerInterface interface {
 	// GetRealnameApplication One real-name application
 	// (GET /customers/{id}/realname-applications/{app_id})
 	GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID)
+	// SendRealnameSmsCode Send the bank-card SMS code
+	// (POST /customers/{id}/realname-sms-codes)
+	SendRealnameSmsCode(w http.ResponseWriter, r *http.Request, id IdPath, params SendRealnameSmsCodeParams)
 	// CreateReclaim Reclaim money from a customer
 	// (POST /customers/{id}/reclaims)
 	CreateReclaim(w http.ResponseWriter, r *http.Request, id IdPath, params CreateReclaimParams)
@@ -2339,6 +2445,12 @@ func (_ Unimplemented) CreateRealnameApplication(w http.ResponseWriter, r *http.
 // GetRealnameApplication One real-name application
 // (GET /customers/{id}/realname-applications/{app_id})
 func (_ Unimplemented) GetRealnameApplication(w http.ResponseWriter, r *http.Request, id IdPath, appId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendRealnameSmsCode Send the bank-card SMS code
+// (POST /customers/{id}/realname-sms-codes)
+func (_ Unimplemented) SendRealnameSmsCode(w http.ResponseWriter, r *http.Request, id IdPath, params SendRealnameSmsCodeParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -3410,6 +3522,56 @@ func (siw *ServerInterfaceWrapper) GetRealnameApplication(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// SendRealnameSmsCode operation middleware
+func (siw *ServerInterfaceWrapper) SendRealnameSmsCode(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendRealnameSmsCodeParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendRealnameSmsCode(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CreateReclaim operation middleware
 func (siw *ServerInterfaceWrapper) CreateReclaim(w http.ResponseWriter, r *http.Request) {
 
@@ -4394,6 +4556,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/customers/{id}/realname", wrapper.GetRealname)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/customers/{id}/realname-sms-codes", wrapper.SendRealnameSmsCode)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/customers/{id}/events", wrapper.ListCustomerEvents)
@@ -10218,6 +10383,428 @@ type GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetRealnameApplicationdefaultApplicationProblemPlusJSONResponse) VisitGetRealnameApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCodeRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params SendRealnameSmsCodeParams
+	Body   *SendRealnameSmsCodeJSONRequestBody
+}
+
+type SendRealnameSmsCodeResponseObject interface {
+	VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error
+}
+
+type SendRealnameSmsCode202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type SendRealnameSmsCode202JSONResponse struct {
+	Body    SmsCodeSent
+	Headers SendRealnameSmsCode202ResponseHeaders
+}
+
+func (response SendRealnameSmsCode202JSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode400ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode401ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode403ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode404ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode409ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode413ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode415ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode422ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode429ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode500ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode502ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCode503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SendRealnameSmsCode503ApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendRealnameSmsCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response SendRealnameSmsCodedefaultApplicationProblemPlusJSONResponse) VisitSendRealnameSmsCodeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -17208,6 +17795,9 @@ type StrictServerInterface interface {
 	// GetRealnameApplication One real-name application
 	// (GET /customers/{id}/realname-applications/{app_id})
 	GetRealnameApplication(ctx context.Context, request GetRealnameApplicationRequestObject) (GetRealnameApplicationResponseObject, error)
+	// SendRealnameSmsCode Send the bank-card SMS code
+	// (POST /customers/{id}/realname-sms-codes)
+	SendRealnameSmsCode(ctx context.Context, request SendRealnameSmsCodeRequestObject) (SendRealnameSmsCodeResponseObject, error)
 	// CreateReclaim Reclaim money from a customer
 	// (POST /customers/{id}/reclaims)
 	CreateReclaim(ctx context.Context, request CreateReclaimRequestObject) (CreateReclaimResponseObject, error)
@@ -17898,6 +18488,40 @@ func (sh *strictHandler) GetRealnameApplication(w http.ResponseWriter, r *http.R
 	}
 }
 
+// SendRealnameSmsCode operation middleware
+func (sh *strictHandler) SendRealnameSmsCode(w http.ResponseWriter, r *http.Request, id IdPath, params SendRealnameSmsCodeParams) {
+	var request SendRealnameSmsCodeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body SendRealnameSmsCodeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendRealnameSmsCode(ctx, request.(SendRealnameSmsCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendRealnameSmsCode")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendRealnameSmsCodeResponseObject); ok {
+		if err := validResponse.VisitSendRealnameSmsCodeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateReclaim operation middleware
 func (sh *strictHandler) CreateReclaim(w http.ResponseWriter, r *http.Request, id IdPath, params CreateReclaimParams) {
 	var request CreateReclaimRequestObject
@@ -18548,219 +19172,230 @@ func (sh *strictHandler) CreateStepUpChallenge(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39cttGtuernOLeKkszIPVh2bGlunWvotgznoljr2RvajfyEi2gSXYEdGO6G5KZlKvmr63af3f2Ebbq",
-	"vsd9lDzJVp9ufLJBUhKlKBnkj1gkgcZBf/zO9zk/DyKRZoJTrtXg8OfBjJKYSvzzOIqoUsMTwbUUyfA4",
-	"ScT18J1kU8bNzzFVkWSZZoIPDgdnlGu4nlEOekZB0r/lVOknCuz1wBQw+1Mk+IRNc0ljOHl3egYEh02Y",
-	"0rBlvhgff/vtu+9ffTN+d/rmT2++O9seDYKBimY0JeapEyFTogeHg1yyQTBIyedvKZ/q2eBwf/fgRTDQ",
-	"84wODgdKS8angy9fgsEJiWa0eItFwj+IS8oVEEmB0ysqITLXx82n1h7z/MD3kDcxTTOhKdfDU5olZE7j",
-	"xUeFWuY0LGaJKSBcXVNpJsfMjNLCzIr7UkyAcKBEJozKYkLhmumZvZikFMqnRvPhX+m8STPleTo4/GFg",
-	"Hjr45CP6lGj6LUuZHuL/Fwk+tU9VdpFoXK5hLiWuN+OxuO5YIMb10327RCw1pOzt4n/BIGXcfrNbUsW4",
-	"plMqW2Sd0pQwbsjtJi2hE/3wdCnqma6PnH0GzVIKW4pGgsdqG4g5FSyaeegDaYZR3WQ+P6iT+bL8bzWl",
-	"VMv58HiiqfSdVCQNtIBrwjRc0ImQ5shqOWd8uu6svXh+sHLOvgSDjEiSUu0g5SSXSnhoepeRv+U4P0pI",
-	"mEiR4nxlkl4xkSvIyJQ+URBy+lmP7VWhIdQg0eBvOZXzQTDgJDWPtz93Hd9ne/tIdPF5z5CoNZVmpP/5",
-	"w/Hwf5DhT7vDl+Phpz/+y8B/1N8Tc2f7HY7h48c335RUZeaikigWD4KBOcRMGmQwZ9KPajleWSP46fOl",
-	"eBPN/0rni8S8JZdUAcFVZTSG9+/OPoAiE3qIEzthUukaSldAVIJQDNIBGWwZ1DnnoQfkDgExbRsmQla4",
-	"dEnnAUQkSajEkS5EPMcriIaEEqXhq32YiVyqEXyo3XTOEd8IF3pGpb3NkqbgYH8fQla99viSzseS5orG",
-	"4ZE5YwldfDWQOVcBHOy+POeh+27M+DiTYiqpUuEI9n75+z/2nz2DTDKuyUVC4fjs5M0biGZEkshs3CMg",
-	"uLRmeghMhYghmgkW0dE5L1bbss1qvVvI3LUb9589W7Ybz88/7+8Nz88/f/WqezfWN8JpucN8eGl+AcEh",
-	"FZzOQYpcU3UEitqJE3gpSSBsER+WiyvzhKrR+u/cveE3Ogcd3Os9mVJQ7CfahRQJ3lcnK6YTkid6cPhs",
-	"N1jOMWrIt+dHPklVJriiCHxfk/hPRNNrgmc1EtycIvMnybKERcSQvJNJcZHQ9I8/KoESVkXXv0g6GRwO",
-	"/stOJazt2F/Vznt7l31ocwb+nJNryuAkEbk5zhNzWEDkEiJJY8o1I4kKQEhgusSAa6Ig57kyR8FM3PoC",
-	"oY9Id/fOslv9ksiy0dqXdwsN641S3eJn8+uOYi7HZfiaxE5AecjlfksSs2dpXMKfYaaMJjFQKYVUsBXa",
-	"P374FG73i3vLxT0RfJKw6EGXtnimqjSAQphUmuj+pN52MV8LecHimPKHXE0j81jx6IkCKRIKKZkDFxpi",
-	"gZphv5y3XM433AgOJHllYO4hl/RMpFTPGJ/ChLDEylmG0yoW0yM8rzHVhCVGiEzEdErj6iQXaM3iwNkg",
-	"1Exc834T3HITfCf0a5Hz+CHX/zuhYWIeCltC4lHWtUPeM9vbruV7Mk8EiT8I8S2RU/qQS/q1UT+FOY57",
-	"8JZ93S/hbZfQTfEDLt0xtxJvv2a3XLMzKq9YRD9yckVYYnTBh5aPYqLJBVEGQ7mB0wvDJ9E0D1thXtEV",
-	"bh8auEXWa3TXWHCKOi3am+BaMk3BKOZS5pk2bHfGEnrOI5GmTGvGpwFkQil2kczx5hG8k9DQnJnRiMsH",
-	"AhpDpNA6Mc/cCvNMaUlJOq5TFZzz6gd3OY19xI4AzbU4NJloKiGs2W9DcKZka2zqN/MNN/OCMXzp3bVL",
-	"cVt+EOIt4fPC2fCQZ+CdYTwEJNEU0FAVgLPCkSgSOdfoNqJpJiSRLJlDIqJLGrst5ITQREwZ77WJh984",
-	"HznJ9UxI9hN9UDH0LVPKgIuQwPgVSVhct/X1G+GW7PAjz6Qwb2xQ+hXXTM8fmh+WSqKCa5ok4Cx9F7mu",
-	"cUjDT2CL8LZnGKyjBBbcKwGySMGncPb2DCIR06DgfYW9mFgTYq/C3H7zqDzLhNQ0fktjRj6gs+Dhds/3",
-	"uL4n9mlD8/R+KW+1lF8KV5GdtYydJMwtYCZFRqVm1tsTSUo0jcdEN5y7MdF0qFlKmx5eT0RJMGAeH95x",
-	"ogRKAO+Ocz2DMMLHj1mMvvCb+ZALJ1jDFbe3/8JzoYpEZt+LaZqqVTvxzFxu7kvJ5zf2hr3q+URKMsdR",
-	"NdG5qgeqkEizKzM3MUOcjf1RK5VT8QfrVscXKcksRw7qy1CNJC5+pBFurXIB3xNrWGguYvmya711tRua",
-	"b767u/jqtSgGX3SCvfyH4p2DAc+TZPBp4d3xCc3Rlr7m90zPzmgkqW/HFlvp5tEIQXGzKsdumUZn4pqD",
-	"4BHiTsPz6x1tU4enPxBLDkRQW/L2Cnp3UR4z/erKC3eGTsurVi0MibTd862jtv56LR6LYHDJrK23mLdc",
-	"YVgCydjYvpiZg7nSNPVMYDCQwlo3PDKXcEElSLf5P8bAtbbx0/XPLFIauGgg81jfVBcLk3XOqG8Sbrfn",
-	"RYRuxDudtjKuJl7v9ORpSqQnZun7GdEQzQif0jgASWM731tcgN2YKgCztZXRbiKzeyZGZqLA8/SCSmtk",
-	"T8nn97W9Va1NbYI1kVMfCN5xG2on13m3RteBxV9x9Ra3gu9s1xesOE9BcQLLV2ssSjXlyw/2RthgBROP",
-	"jQ9aJnhSacO1CA0Sx8xGP9U3z4Qkigb3yinb3LAZB7Vw/1QSrsfFRivwzo1aU/S9OIf8wMOeMxLRoaIZ",
-	"kYY5gMovFNUgJtaDhWM/UWC5yRG4ECkgSdLCwdqide32Gv03ZUB2+TBa28eBjBoy1sWvNaoOdl/6VoJ+",
-	"zpikamxVnPXDXD3BXrWZXTEbwQApXFjArymRVK7m7o3XbAzWeKGCIO80oghQyoS3OwNdktKK3bsZuSll",
-	"vPjUgpRgkHP2t5y6n7XMaXsGm6JR9wSd5EqLlMrbzY+z0I6LeVqULJyNBe2zyNRgy371RNkoSxuXKemU",
-	"KS3RMADRjEaXJZers5javD/z7fWUsGTVbL/Ci8xsiwtmBaJll7+1V5lVTdU4EnF7QzTB7HkzqHN3+PLT",
-	"z8+/eMI5A5Texj71911GJdFCKhA8mdtAZsWmnMbDPANzG1zPBFzQSBghwcZI2WW8uX68ePKqFS3nqPby",
-	"3VvpTJPJ5Hb76GYLd8tTmRGlroWMV1qYiuucyHyDg4wzIJLWYX56x7NsZ6f2AgVd3rVwO8HLOxqHdZW4",
-	"uwH9tFzXBvtfKt5PpPiJ8nHJaSodEalHGdC+B+HxWFIlchkZ7c+M8GnZyDPEHc+8KCUiRgrVrnhgRnls",
-	"R8BMLpl61dJgEIuUML6oFCzXYtxdS9fCdx8t4r0Ep+8mg8Mflu/Ij84za8PEvgQ/F/TjgF8+4U6roNeT",
-	"ymUdbOFh21ped9BtGQi3Ebfh9hFkQmkgU8I4aGHzbQwueSbW7jCDWfiU1YJBNdlBY91ar+E7GLcTZCsm",
-	"0Q5BVpc0PoS9py/+8Ic//OHZ869etPjVnm849+7jypLQzq2ZSEp/Qt97zt3fRhpCjz7hMUZczamGclPC",
-	"xdytTX2S7a2ILsWfKw+IpCQxG3K8aKHJ+RWVbMJwsRgfS3rF6PUgGNS+ltRMdccpWWL0sSfee1eNRd6J",
-	"q9n90mRtBapWLK6wHjUgaGHNFuephJaVltgCnL8mCeGRRwltRKEsF0s4Rd3SRkdH8/rUnnz3373TOaNJ",
-	"vPbARVCHh8gUkXhtECqG9IIPuTmDWakpOwKr4VeaHKp5d7NUm9jaVCxb001YFUrm/dhsCq8KRl6uUnl8",
-	"Wpy9JoQ99WzB14wmcRm03LI4eIRrn1SBbtpF7PzL2bvvIBMYAjVM2CWFjOhZod/jTQHQ0XQEIRIfrmWl",
-	"T6lSbmXr4L67f7AKdCyZgX2taiDf9L52PKY9H+jJXNCiWUqmdOfHjJp1tR8u0qz8O+PV91M2QQNxzesa",
-	"T7zYsAFpr1BCbmkzut1dWS4zoRrzU+CznxHNyP6z555t1lLbyHDy6efnB37VTbGf6PIk5r3dgxfPvnq+",
-	"Kn3Ow6Zw7JLOoLkLqvddyWvMnvqYJYLEnp11t5WauO1a3nfBOMGEw8YRKWbgjmu2cKyS+jx4Xx0lntup",
-	"opISteDjWcdkeWONZeWbOlKWWbm+pfGUyldcWz+DV+Fr0NTmc74jUvH3tQSFCyvMjMmyALJFueXX8n4W",
-	"TrQm85gJwx0U1TqhAUiaUKJoAMoIfwEqPebfSEhJCzFwufsjGAg04zDBx3f0t0g6oUYUWeK09bppJOFq",
-	"skEBuj5gUN/ehbjV3AlB4QVcAVR2D29CfKqfhscmQX0rpozf0Tq2RNZaZfC6ka1slf3J935v6b2EB7U4",
-	"1aKB2aiIT1RpAAVJIyFjjMIALPoRkZQCaQa6F1cfgVlUVxkkQP16IiQoTSYT/HT8/o3zDKm1Tates02x",
-	"hK1kqtwGOLafs7657G4Y2B1I8GmpLWTNoICb2k8XTacHnvCRRx6U4kCvtA3YKahFqayAw7cdFqdjSAnj",
-	"idmVJzPGCdjlcEEBAeztQcymDIMHBCA2yzlGurYNU3vN49+sQ7H3w9Phy0/WcfHSL/1aHr5IIAfLCYBx",
-	"mOeE2yhc+plEOpmDvhYQ04ilWIsB9bDzwd7+04PRs93zQXvX7zeIGv6bJWgv2Hvx5fx8ZD/tLyHvXcF8",
-	"l5kvHkpQKYa4mN9JDriJqeeOEv7mzcz0isWFDNPcN6+FhJBTGitnVgwDa12Of8yxwo0BdOUSiJVIrhDl",
-	"CVYuKyGgFQ5TO+LVyfLKAz+UfpgNYypJEhFV1ukoIcwflpXSVPj0jWUCoRJJ7rcgfz+zxyzGiPbmvEIp",
-	"kgYwE9fI4a5nc084UU2wdPNXe/wiVlYmfcbHk4RNZxiKlkcRpXHdwB8Mcn7JxTVHiakizW/9zeK7nrwy",
-	"Mw0378/esjFPFNQkW0w+Mh/HLG4D5zJ5ewkrqJ/FmrRcMzCWzKJBb3EMW/GMtWnx8486/G1CrG4B6mOT",
-	"rJvk3TKQoeQJbaabCcWMIFDwLrBUuwwTDalQuoO37e6OdnfPB7CFAQ3WU4O+fJtzGriCeTbUryg7hUKr",
-	"pMQfALGI8zOSJJRP6W0DtbwBDeuGMCyHrs4YAzvZvrV8T6Tmy/wjFlRv5CG5Kb+/AZeNqWJTbk/jzZ5y",
-	"K8fHign10RM0pqwBOt3OEbMOlerYPBF7u7/8/R97+y9qdeN8MFkXMH0mwFqufKt+2+sTeHnw7Ctw6UGu",
-	"nIirB3SmhaQTKbgG+llTrpiwaZ9+T0IrANCWvUtJNGOcDs374xfmatiyngFMJbRWG+f5DiDkQo+x5oX5",
-	"wLjKJxMWYRyfs3iE7bPqZUb2TdrnxVfN1SH/+hBdc6ushmfGlSaL5qQOSjqjnjtipF2Kt08yoZiOV1ZP",
-	"LDL9UjKHCwOLvAgbyLkLjx5VqHMhREIJbypr3fGMzxrlQ+vzUItn1EwvKLR+N1Dhg2kVQj19A6V1zgC5",
-	"4Qy2oKfdvNoloa0cv+5tvYGk7Q+ytq9Vz4ewLqhGrHS1Uj4AOC3s8QsQ3JZzGY/ZFYtzkmD4gaYyk8w6",
-	"KHAN1wg8EBnjzG90777pHoIUius275EuV6J41VI4rD9z2UIcVz48n6cwzQif+8KJsOrkEp1yI9ptzPTY",
-	"j7k2Tma0/sQ9QtV1whIjXjXR+MaBRMtsWrd1mI6t8Wcj087i8dLEjnUSklZiwacl6Wh3foMajHToedaj",
-	"ZguTF0jQDc/LUacVJ+dU4PCwjNAqw7bKAK0j6AynY60oOn/A3CpQWxJItwF12qfiNnXbtu2zPDl14LuJ",
-	"MutBv01otD5QfWxqrYfGdXXb5tasDuUhhO6Uh7CVEaUyIXUAs8txSiKSjzMqsf6KJuya8PJj+bukyhrx",
-	"ykvKbw7PuZ5JSoFoTaJZaqYbGAchYyrhl7//X2CYs6PnWOM8gAsSXYKQQLmW86HSJM3cLzPC4+GMJjFk",
-	"M6HFtrkqvCD8chwRGYfnfEtwChMSUXtBAFmSK3eJ80qGaNsiHMIicD208iW6dyLKKey92A6sUhGaabZ3",
-	"hCWmhqNzXiEY/mgx7BDCOrs1KkGNA+LHKmXPTnbQmJUtLEItp4Qzhct6zutJfljX+8hRltApScxCKMGt",
-	"WdQ2ALDfPFHw5hswiygJ01iCEQmlKQqf5vO2LafUPCz1mVoRCVPWiR9++nkv6IqHab9xo8T04CJXjFOl",
-	"xgmLKEd2UECb56csv0hYNDZKCtO5s59ipG8ytrP2U2FVTcj1mPKJkBFNbfZr/YKxk3qxCIjfSL5CbFrh",
-	"X20JPq1ZXHHz5oWK7hyDtqzQnVWz5xcz2hFoBXYMgkELPDA1s4Ye9StKsKguqn9VHnHvWm1E1Kgfpxta",
-	"CO8wgbfaXv58rooKH8u45T6WdDomcSypUmvl9pnrnX+x/bQF8Oj00nVnU61nfPQnnJenys9RI8Ejltic",
-	"AXNWNhMZ583v8Nl6looJHq88T4mOZjQel9aBoPZlIiLc/NbSN06Zwl9qcTixZBO/Kx/vHW8wkHtjwU6l",
-	"B2SDxLW9QLf06eD6rN5Yp3mHhp5QvRHbwmZSswo1ef39eUst9YaS+cIZbQvmPtF8mUtS5pwXiVxuEZYr",
-	"Slqy6dQCfTFaSrjlNBmVTMQsWjMYpNSECql/RfDHwk7ajLbT3p6PT9eZSKpmt43YxZu9SfGrA3cXYm7r",
-	"g/lprRLNTmY0urwd1W2Rqp1wayPGvFZKkuQeg4kZ4BCe/fL3fzzdBzGBhBo2qoIyKigcOx1nGAagNJG6",
-	"8mO6q1HVMj9zoSEU2TjcCdWMxOJ67L4kSeIGHLkApEPY2xviV1WAkpVRRoAvcWj0MCdfeOw5N1kdZ9+2",
-	"M7Dm4ihUQpYmWi16GOyrjWV3X7bXQroJUDaYIiV8DqmQVTK2Qs+GTUyk0s400404Qm+PNl+zsR9Kt0Uz",
-	"YU/5Y0DmwLCCIi5Z8ap1m1KuEAXde2Ld1bErO7zSYL8kd8pR5F+aImjllvVIflVPt8h1JNLGifWEt3ir",
-	"LvkSCjzd2VbGrqwoONRalYLg5WviKkKVBVaK/LNCoMPokwnjxKpoJE6ZP1PzrJ39UB6CQ0lJ3VKoDrFU",
-	"NSrrce1396n4MSKaJGJqf/U+kU15nj1EvYHuHGALd8Pl8Zie8MubxVvevHDBbQK4z1J1IuJbZs3crJZG",
-	"izx38xKizrzl2IpKMJsyaNfG89KiyWRyL0HuN9uO91H07+6x27epfbHRuOtik5fx1mtWx0TCNyFm2/3x",
-	"2ETral1qc3xTcNc0+5idFAx4WWHEVvQrrcW+urjVK7qJpLO7OonvCh23O4b+sgTOmt0RJroSlRprc9s6",
-	"Tr+x9WubmzwR5Y7Y8NA1/XQ3gC7iozdQK2nZyvkWC6u6vSdMbr6ym7/3cc41S4paLVQpwPHB3bpcFVmr",
-	"ItxK5ft+K8M1H99dKc6/GDo7cUrBTfSQjZUAa71aZ3ktQ+grLkWSpF45SOiM5Ho2ziVby37fVb/4a6Lo",
-	"0/3ANmXz1TFeLUK5oYMGTV3vdFby/pZcxy3f92jmbYmNtyWE6gkfXeGbB00D92dwe8nDwIc71EzbiOTk",
-	"BvETWA+M8hexbSRV2r66NA5sfA3TRXBLd3zuKh7rL77hDVT1HaZlRTfsOcgl0/Mzw5ycZxxh6Di3fc/t",
-	"p9cFQv7l+w8DX79SIVPsMn/6+uTFV/vPYOsv33+Ar6nScOJal76XZm0iqrZHcFwHYuwAH+6Yo7KDNRLD",
-	"oPioUL+tPjuoC9FGtyPwOxwkPAQC5pG2RiDYJuav4v1nz/ZewlZIkmkIr+Jvzo4DCC9ZHBZPHV3TJBli",
-	"Os7Oj9eXavSjEjzcDsD2U9l7BinjuaYqgCKDYWIezpQyZJE8xu5P9DNSyS8mRQwF0SFs4fdVhsSM2pJV",
-	"01zSGBI2oUbOKhpBmVu2j7DeoSUVe5C7AKrgnGM0h5szZ7EMI8l0CLaNgbm8CKXa4gL+8v1ZFSBu+1rF",
-	"VCotRLztWrG7xQe3a1Jb/TVhStuMjHOuXWVsBUYaujZDF5w+gEKEDsBJ0AGgAL19BIQDTTM9t4OZb7Hr",
-	"9Lwo4si465doYzNQNkKUszyw3KozrbOqmG6toO/iabz5NrStFfZHuy7vuN4+x/VBZzIeZkTqObYVm1r5",
-	"SZ3zLZvKCljklsaQUekGcXNr14mpKtRbzYTUw4RdmUmsNtY2FNvU0EoUVOfv6Jy7hGgg6tI1OeP0GgSn",
-	"wLjSlMQgJuCOBXYoO319As+/OngJ//kfB6OD0VMX/DJJxHWtpHFrIqt84obJ6XBwap7ggrnjPNLgfs9t",
-	"kE0mzUyOGpat+p3ltyOP8evQ1cysxRU1b6jbxtyA9iu8oywiMmobzg4H/zUXGhvDxWabSmrmzNyTc5Vf",
-	"mD1zQUelHPZRJoPDwc7VXh1QEBwLuDRf79tuK4xPRFGXiNi20M5yMVBlXsa/088kzRI6ikRadaCv5W1o",
-	"StLBYlvZ6gK3b05fnX3AvHgxaafvZzZL6IkCRczxzBKizfY/rJcBqBWUJTw+55KSZIgVaG3kpA2pA8Eb",
-	"Ywe4rmY3mTnDScQ2UxOYUyKT+U4quJ4l82oJ3ByTJDjn5RxnxXPB+eKhSgcdnfNzfiL4ldmEgqtDwMpV",
-	"jEOoOLmk44goGh4BixUQSeHjxzffXH3l8s7UERjctL+Y/f706dOX8PHDyRGkRrdC3HTXnnOEyv0yNc0F",
-	"yhU5QOEIvmVKK8gVdtlWQkJGpozbmdkK0S0Qwi//+//B3u5ugHcqIRHtK7NDaI7Zqysq57YXJZLAoUzk",
-	"Cbua/oQQiyg3wFtgurIZOiFG0uE8veFZrm1fOGXWiuJzSm3OsL4ijcRxAmULtMBW8X3CuD1n7gKsy6W2",
-	"sePpOX9+AH9lXzvhRUF48HTPMC977VgLMU6InFLDnQh2kqp1Sq3dtffU3JXZJq7120bnhb/D3M2ogjRX",
-	"2MOqSIw3gIY7AN1aZh98/PB6+MIFJ3IBKU0vqLTVk6fsinLQ1yyisGUzB4m0XR4zYjir2TxDxpVhfUYc",
-	"TObbgSscWaQuEj6/nlFpm3HjYTYcyXY2qqV1wdbHP+7u7u7+8vd/mD/2Xgfn3Pzx1Wv3zcvX2wF8/OP+",
-	"7v6LHfznpZFNLljMXJEcYrt3Eew+2Rp5f3f/GMfZ391/ZYd5/tx98fzl9tG5bd51zRSF8GB310zvYnLW",
-	"touTLLv915NwcKFhK1Rzrslns2u1JCxhfDqOiSYovMS53Zt0fEnnNr0LnzLO9eSF+Twp+qaPS/rD7RGg",
-	"NdaewuOzkzdvXA0RfG7476HZLLZW6Tl36U3Mduy288J+cuU8mQLEztjhus4lx94bYDa8HXor/MyHw3Ab",
-	"J9OytCJcEgPTDI5MGJWDw8G39vtTOhkaBUIyqm1hLofD9S/rLSoGx10Ia1TBJsqOygyjBmwfv39jo9KV",
-	"RfTd0d5o19lqOMnY4HDwFL9C9XiGHNcvgiJXpvIKu3b9sJAgKAQGjlvOZQN8dkjGhk5cMHdPferth5pA",
-	"U6u3EhSYZyP1HQ6aE2E4NLIIwwVGg5rV6U2Mc610WV9e4WtJklJdkO2zg1WX7BSdv1ZeeGKNu18+oQEu",
-	"E1xZcWV/d3dJd7WbdVVrtojyNRrG4GzDBxtTJ5LYIBvGLI/ANl2yp6LW390m9fW92G7ZVu/ArrPvvnI/",
-	"7HxN4sKMgLfsrb6l0boTb3q6+qbXBRziHfsvV9/Rbi37JRg8W+eN3li8TMqs1mfr0Ofp54x72cWir7q9",
-	"6i5YmQfwMNcNAz8UrhJzJCsINXhQPx0Y5TxVeH0NngxeZUJpfzmrsNEgJDT8gXGjixn91lKJWvKRC/Bw",
-	"zGNG1MwaWpoY1eqCcWOQqrXX/CudOwzChfxaxPONwU9Hs44vTasO1sZfAMG9zYNgrYGcBwotsfERXFKa",
-	"uYIO5lrg4vrBQK5cGAMVWULmNF41ou+WHi4fEi731rjjvVUhPgjxrVEg7H3P1iHP03y1x+gWRpdWlxpQ",
-	"d+J0S7Dc+ZnFXyxqJ1R39LspjGmEG4UrEXxKJYgLbZshXFJuFHj8F0giKYmNxq5yGjufHOozjNeMr4ug",
-	"/o01728Y1RugerD4du6pcQ9xPcR1Q5zdOcvv+E7o1yLncQ9PbXhyZ2xNfLr5sX9P9KzQmPOY6SG9Wqoy",
-	"W6uercBHY7ABDwFwel1qfUfW7WF7VXUoyWWvxAfQkgNfQTxSJPobUBr8Lad1mwj2lnT9I0s58aaBIT5e",
-	"UEyXrSxUtuiybulwCTku57UkZmnEfD3WgAx/Go8+/dEba+Cj8JJxdKJYp6jr+yp4F2m26WYRXuGlbzEd",
-	"sk3fDci7GVkbXsFjDUI6/+RWYWnf7qJhItHd4Xn8TcJRFyIyrFFx9eO1uPPD79W81Oy9utS+ZCGptxb1",
-	"1qLfNatHBmGOBaBTos7kzbeF+lEGhmCYlNdsdOycUJWzHYN6AuutQreCyKezZF5dgaEX6FLn4Aqy2lwt",
-	"WzYDrqXgUyjSBUbn/DW7ojAhLMklVYs6CqAjtWoIZ/1icLD/0vlnTqmW8+GxAVP0jWRUDt+8t349QFyh",
-	"CrQQ1rvREiHw9e/H8NSoyr+WuWlzoFgFg3rw8MzG8vRm88cPhL1V5x6xtIGZ5lAAK+rKl3hV64taYaie",
-	"tSBU5LobQ0/plbh0VXgzSRXFwCYXW+TimbCyDipE9rOYoI92QlKWzJtxfXcw7nxrKb0fuGvlWa8FeB5T",
-	"kAMnkWvYIokSNuBTl5Ff10SVbMUwGTcXEic53u4h7QEh7Z8SKOxxxtig9gmujuwSuHC3LcOL2rgKpNBE",
-	"0yo+KVd0BO8tjmDETYsQPSMaT0l5NHCA2B0RhVRez0RCz7klFrbq0GOIoTymsQ3lLeU6lBS3Xe0zKxUe",
-	"7O75hCr3Ah/KPIrHATYPJF0dYySpncuMMHm0FPgxj/4ae4HpHrseuzj2Twl4rz67IOI20lRx09VuXwJ8",
-	"NumgG/es/0wBqSJtbegm98hjsCUyFwaY+lLlt2sxb4XgtCgQ2Tz/e8KoZhGBB443WA5RTpWOimgDzKDA",
-	"tAGM++j1w18DkNbAlhPBJwmzOVS9bvhgCFh49itgqoxRMR4XQCuSB/nKxItOPxim6YGi1Ml3Vf/A2vMU",
-	"pdYLhtKbuOYjOKNERjMI/xaCrdqHkfGOMExGCBxultWEjBQyYZ8D7EOELa+KtAX83xZGjQdAVDMAjPJI",
-	"zjNttCv4ruaeC2qB/V51kyl9Ur7/w3vn3uPbFk26iyXzzsxRMSU4Ba2J6XKM/K3LUbVOF8yfOzDZGli7",
-	"HlkWnqieu5ChOZHiJ8q9+ZmLqkbxnssfW3RQHi95/h07JCwS52LhgNzIWVZU5Lgfp1lB08W6zrOCnEfu",
-	"RCuO6WoXWgloTVd9Lyr0usvj9JCtWXfME28d1XhXwdqr77pjrQtFRuRyoXcw4XEAjAOBH8WF7UXpkmMK",
-	"/rRlbz/LL04aalD4uWj1zuIQ/rU5OjO8+bidokglWntoMsHE4eL1a78S7HHsHmD+NIPbRNuCLIX10TFZ",
-	"pahxqoCoOY9mUnCRq2R+COEMrx7Vrsb48rJ1hasWYuUKTNaWqcsnx0TB2uuqrlDzk2olH3GkeUHlr6T4",
-	"lZO0LLrcs+0mwgCt6iMw+yiLDUZg/kaU2v11bs6kMDva8KlX2G2kZ6stttpiol/TSHT3x+9gqg2luQyL",
-	"92rOx0v0Y9giNsn3iQJW91gcBJVLgxgGmDKlMA2f0+1FzvMnqmts597lbx9qY+h/EeDZi9mPHVT7IPV7",
-	"lMvfcboKQO4Uud5Enp2qsIYtJXa7gbv0hLfiiioIbU2/sHK3Vgnytf66ZbEPLay53lH6RBXwWlywVUh2",
-	"2ON+aId31XOqUoWFvzqh8ZRKmIkkxtzqMiAfRXPzpB/FhXUqRyRJVNlujukSVfd393G8ZjHEFF9PCwjL",
-	"atZY9MBWVwAhXTGvsoOei+y7JgoSobTz4BCjP9iWXhHhXGhXYjFoNaAfQViT84d/pfPQVm6ykvcIjnEi",
-	"VGFPuhBXFMKzD6/ejz++H3/48+mrsz+/+/abEMyoWC+EZsM8g7I2uK2nI2xxR28qbL0r/100lNNCW7gv",
-	"TcXf1nwtTWX/nojo8FNhka5eKemVkl4p6ZWSm8gUKwQJh9XUVbbSouZtqwkW+KtXK9lx7LZTO3mXS8dc",
-	"DWsr3toVizLM1rIjW0Cp5IG2iKHRTBKi0BEVL1VKvnZUPIBuUjyqQ0Vx89FrKL2G8s+soRzXJfOL8nS2",
-	"AWWTWsqKRFuspjsjWUY5ja36wBRU1UZLvaOWMrTo3Ot27T9U9m2fRNjjXI9zjxLnNEtpwjj1ZBpuEuhs",
-	"dvs9WGJe48CqESe0FWL13sPii3C7iBGqB38xrapyrbAVFj5awuNx+X24Xbp8j0qX6Ngm44dYxw4jrqyL",
-	"1FlvnI9UjQCxyVeAy1L92L2irxuV8h/YxrDMrt5bF3rrQm9d6K0La/PJGnP0skSLdPWw3VYB8LVdnjvW",
-	"cNBdO4dryagqQltrnNjxn3Z0HnyPET4W8g5B0896J1JX2KxVUpIqF3xMuZZzWxWSQmg0g/CXv/8j1CIE",
-	"aXNAFJyc/Te/QvAtEu1o+xXiffuqKptTiOxaOmUoGBQbpjlAPeR596unXx3svdj30LnAed0W6VWonl32",
-	"StfNNC3HGO7XoFSE+y8pd07BNQEueFBCtGE3NcTx2q1Pi6HvEbvKZ3RYqqtchx59egNOb8B5omoJT2WG",
-	"TwEwJRjcD8YMa+e824b93UprdHHoj+vD/aZt0p43Wm2crs9mj3A9wvUIt4BwpIkQm8S5LvvyGx6zKxbn",
-	"JAmMik1lJpnCRmrAyp/gl//1f2q/utZtIzjWmkSz1LarkxQmLKEK8iwRpIzTy3KZCUUhLN4ihIt509EH",
-	"W0IadJ9MsHAD09tBoehjE5rCUuGMs2oEZ/lFyrS2TkP3a2XHvp6xhFY3XTF6rQL7I2QiSZRLMVZ5okfw",
-	"nW0nxWOIqNS2RRoFnqcXmIYk6UKysc2txh4vKVGXGMEHCnsP15fQ0YGd+xQ427qdWEdVLfj7ZVfongdr",
-	"H6s93UPqr5Rq5Js0D3M6dRGlR6DMhlLYNrNPN+qNCb3tvbe9bzDdyMDQHHmbvx2nn9evq5rs/EyybLws",
-	"Hekdp34pY5kdpMlwHlKX6LKOtCw4vQLRKxD/zNlGXSd6g2qDv8FDTcRlVX+JzNxR9XNASBq0hb47tCrw",
-	"m2qihLD0AVKgMMunjEfsTnFyOVAuUarMeHKEbo/gzCyYzLG/uqr1R1bdCgDe2ifu9Ik7PSvqxftevH+s",
-	"3lAH1C5vB3nFTTN3cn5vgaQf3dCqSp/FKNIGP8MMV1ulDS+rCgItCfYsRn7s4Z4FnX3AZ8+Veq7Uc6Xf",
-	"c8BngXV+DtQO8YxFhHijqLwqMLtlKRdCD4JBLpPB4WDH+c3NbTuSxiIaKU14TBLB6ejH2wyFnqPuAtxv",
-	"80Qzo1OBURpdUThzT4i+mNA5mf618jFt4ffFi2JhOizpYN1M1kXlyoQXF22P4FhDKpSGvV14+/UR/JhN",
-	"A/gxo9MALtIsgIxPA5iyCQgJWTwJXL2HGC7m4HhEAFxo89nWrT3YewZY7OeaKV8Rn49IyGuW0Pvlmmkx",
-	"gTtmAocx0eQGeRIsoZbQh/bj4MT4+kShR67nlj237Lllzy034aKx+IZ1ysughhrHtPzJckv8e3n9N4xC",
-	"veZU2lAB5Dn+TsF/otqh/715WLpA1BCZUk0MM+j9Kb0/5Z86IKt+7p+o8lx4IOBOoaYzShI9++kWEvKK",
-	"mPeMSiU4bFUJXi6kCnODq7bqRZpw2bQPLmgi+NR88qLT23vFpredyGSbvvS4dGtc6iuxr40ZnibFttPQ",
-	"kHFbhrxxhuq23CJQI6U7WuglPaTOKiEATl3zJ9ui6sO7D+9B0UhSbbPznu8/fXEIZ38+Hu4F8BxiNmVa",
-	"BfB0F9R2mdovdGYWDz6evglcMKLgET3qaJCC911g2VsFtiGHy0cMC9p3XGJ/OIJXXIokwR5+U4LhillC",
-	"ItvHJedVkXRLNfaDKb8TnEKaKw0XFC5p5gmKt6N/MNN1r32mdGafhLJcV8YNvkF9BnvI+R3qgjdV7Xq7",
-	"4iqJ6UwTqS12UXPKWgqTq1HaRMcCYbpR8r20pVmx5pOeUa7N4RcSSJZhJVjX8N2iJdoBBRbeldIINx01",
-	"UO1TS8DZvGvJDH0iYvrw7T51dmbTorzJzAb9HtBO1iPa40W0viffo4RRh01rA6ngdD4s4a07LfG1faxt",
-	"imwerLCRH0mSxe59ZeO+m7bQa4Zb/RqFNepV1zsbnVVOoMEd4g8Xnl3F7gFGdmP0RxcRl4zH/uZ49dLc",
-	"bpC1mtCd3bYdn8tEsr3wJgmbzsx+Kyuhmz2LhdAHwcC1szfD1gqa32OPvEfSG++Rl0BpnrvVqbcVXvSi",
-	"wO9PFOgNvauYLJ6X2inoCMZrM9flPh7DetLmwF77aTMk+cFQocvgURLYQ0Hv8+6xY61Mm8VjvtEaR17c",
-	"Me8kktye3I1HAx8XDiMbwaTgekZ0kcsSszioooTpFYspprbYpHmRXFHpvGU0PsKmNMrblWbL1pGF0N0V",
-	"bi+JIj611yzA5SPNdC/W5kbBxA+J9d/Y0LQ+RqrnF32MVB8jtUGOaJEFnZeVTWApdzRMTpjNuoMhB93m",
-	"f/R+fnXwEv7zPw5GByM4sTELNVcA1lXB8F/ri8XIXhvraz9b10BYFJDBeOELEc9H5xyn3ZZ0yeykQCyi",
-	"3Nav2YpETCHMee1hNA5djPAFiZ3zd3t0vijnvzM3fcB3W5fhfB5eX18PMRo3lwnl5vHxDbJJkJgTSWND",
-	"K0nUr8SILB321X02CN4INnkwbnRihJPi11VjNS/uOdDtOVDvZLhHxG6qJQa3YX+062BpGFVQYM9aveNF",
-	"xob2siKGVWSUk4yN5iRNbhGM5tLbV3YaO6UktpmQTrXg4tobZfbeDvgAPcNaT+pbhvXm0nuFi/215uFP",
-	"RNNrMn9kMuEKQfBDoyNwsxBGhxQoKYnntwl/lTQSPGIJwzM/lPkdS7LWRzvNf/sFWVvvs9onZGawh7ce",
-	"3n4v+uvq4gy1E4K732/G9eqlJyLNiKQKRC5rfiSriVZdwrGtuetT7kqKFoEWDhbVkTWj5vyJAqZpqiBh",
-	"SlvzayyowvTRlOhoNoLjRAmkFDIqmYhZRBJfDlFZJ6iJAZsxnt5TNYRFavuyCD3iPVBwb28evC94pXVI",
-	"NNpepxy4IM6t9rbLBQz3169cxMGHE7y6FEqZ8zJ1A3G/l716d0qPJsuqW3oO+0bd7pJOmdIWPHaiGY0u",
-	"l1QgOcHfK1lPXHOwYYGumGMiUDqzWidsHezuAicp41MIr0iS03A7MKIfB6LKcWALh/2oqHyDxjs93x7B",
-	"95JpKwjOGJ96xD1zz2mN+MfrJa9odET/Kj4KDx3K7OauMsNYlL+XOXuk/82nX/x2BN3fspl0jfIibzDZ",
-	"l6Q0gFRcYFsQCea8JDCRlLbbsf5bo4xzDekL6bnGuVSqhpGIl5XPOq6xHC1AUR4DgfoomDlnfiNgDnFi",
-	"RFVH6NbeXpmCzAVgE1c5xxu2R8WoiTm7CkdGa4XrnwJbT8H2gzXfmVsC2HuGH2YilwE838UPMZlvH4Ge",
-	"CUWLoSwKw8H+S+fvzzPbEDZczSHPKI/roH+WKszOe6R80pH3K9WldE8/60iSNt8fgaQktpVCzT4p62Bn",
-	"M8Fpzyl7Ttlzyp5TboZTnnmY09nbMwSe5VwRy910GpBs/Y2iCTlsFc8PwCmjgc2T3A4gI1PGbcLYvMiC",
-	"ZBwiSYtsv9jqB4uORXzKb9uXiK+w2n+Isx2ASOKGr7U3afXuxN+DhcprlzIn3FXzK4Ckkaltzv4SJyK6",
-	"6WyqRG2IKtNiyq4oBykSqkZQ9KYrAllJHjMNiZh2+f9uBz0PJOLWSPyVWgLa6fFAmksO7qXYHgb7chu/",
-	"I7C257qNth68LmXH1R7IJnBfzIHFR2WMh3oCLK4MF7sH3kjXAqbvV37rLHdWf4FeXutdkD1mtB2Pq+Di",
-	"Li24iY5mi8jyDVPkAqstSnolLqkCekXlHCSdSKpmrk6rmBS1Ww1hR428GgX0c8akjb5gHPaeQcp4rn2F",
-	"ez5m8WOXFmsk/kouw04QtaT10mIPwv+EabU9q6hlwSJoU1v6a0g5flhX2MRKCcOyUsIy112tnsIF41j/",
-	"Esv7msekNL2gMnB8wdwRNNu5EW69NraL6QiOrWzKnNGB2LJz6NMR1sxgS11IkeuSmZS8JHAVhp/BtRR8",
-	"ivdh4MslMN1tlqDZx+ykeIl7KsDZesqvZmNovqs3Iba+AvXZ7aXxnhH0jOC3HLZ4rC5BC0jFlcNRfxnP",
-	"NUrRd+bGfTDgH9MsEfOUcg1bkiYEi7lrAdczKo3mYNBF5lwFkEkR51FRohJDFLer1LqrvUEw+DxkbsYH",
-	"hxOSKGoIcFQv+NDYlA/zLIBETJnhNaiYFGqKYTaJmIoceUHRBzzv7CNedXhw16bUc6XL122Z3WHLFTUV",
-	"PJlvjxp1L43g7nkgk/EwI1LPa5X8FeTK6F3tbGqoZ1N3PaqeVe2pOWkDRs2kFO5LVRSgxDr8WF2/EfXT",
-	"qGTqHtLwcy4+xXu7KnRFl5w5WqyF6qP4tOwnf0UlmxTVNlqhSQ3aXIP5xbGOy2YqyuzRYuCy3EZ9Hm1j",
-	"lc5e85THQzP1zgOiJWFJY4PFznfaurtRUNf1YWpVqFJY3cOW30rFlVmRYpuV1TLLfWXPr+dVqzKw5iGu",
-	"hGvQLhqmgjIHzAppCY2nTkRrxjrXTwSiiKfsbTEqSYDyOBPMTLTItWIxhZ2rPdiynWYCjNxhnCoVYItC",
-	"SSIdmHVQAfzl+7+e1RdCZGrw5dOX/x8AAP//",
+	"7H3rchw3suarZPSeCJEz1c2LKFki48Q5FC3NaMaytKK0jl1T2wVWobthVgE1AIpU2+GI+bUR+3dnH2Ej",
+	"znucR/GTbCAB1K3RF1IkTXvKPyx2dxUqC5e8fpn50yAReSE45VoNDn8azChJqcQ/j5OEKjU8EVxLkQ2P",
+	"s0xcDd9KNmXc/JxSlUhWaCb44HBwSrmGqxnloGcUJP1bSZV+pMBeD0wBsz8lgk/YtJQ0hZO370+B4LAZ",
+	"Uxq2zBfj42++efvdy6/Hb9+//tPrb0+3R4NooJIZzYl56kTInOjB4aCUbBANcvL5G8qnejY43N89eBYN",
+	"9Lygg8OB0pLx6eDnn6PBCUlm1L/FIuEfxAXlCoikwOkllZCY69P2UxuPeXoQesjrlOaF0JTr4XtaZGRO",
+	"08VHxVqWNPazxBQQrq6oNJNjZkZpYWbFfSkmQDhQIjNGpZ9QuGJ6Zi8mOYXqqcl8+Fc6b9NMeZkPDr8f",
+	"mIcOPoWIfk80/YblTA/x/4sEv7dPVXaRaFqtYSklrjfjqbhaskCM68f7dolYbkjZ28X/okHOuP1mt6KK",
+	"cU2nVHbIek9zwrghdzlpGZ3o+6dL0cB0feTsM2iWU9hSNBE8VdtAzKlgySxAH0gzjFpO5tODJpnPq//W",
+	"U0q1nA+PJ5rK0ElF0kALuCJMwzmdCGmOrJZzxqebztqzpwdr5+znaFAQSXKqHUs5KaUSAZreFuRvJc6P",
+	"EhImUuQ4X4Wkl0yUCgoypY8UxJx+1mN7VWwINZxo8LeSyvkgGnCSm8fbn5cd3yd7+0i0/7xnSNSaSjPS",
+	"//z+ePg/yPDH3eHz8fDTH/9lED7q74i5s/sOx/Dx4+uvK6oKc1FFFEsH0cAcYiYNZzBnMszVSryyQfDj",
+	"pyv5TTL/K50vEvOGXFAFBFeV0RTevT39AIpM6CFO7IRJpRtcumZEFRNKQTpGBluG65zxOMDkDgF52jZM",
+	"hKz50gWdR5CQLKMSRzoX6RyvIBoySpSGr/ZhJkqpRvChcdMZR/5GuNAzKu1tljQFB/v7ELP6tccXdD6W",
+	"tFQ0jY/MGcvo4quBLLmK4GD3+RmP3XdjxseFFFNJlYpHsPfL3/+x/+QJFJJxTc4zCsenJ69fQzIjkiRm",
+	"4x4BwaU100NgKkQKyUywhI7OuF9tKzbr9e5w5mW7cf/Jk1W78ezs8/7e8Ozs81cvl+/G5kZ4X+2wEL80",
+	"v4DgkAtO5yBFqak6AkXtxAm8lGQQd4iPq8WVZUbVaPN3Xr7hb3UOlkivd2RKQbEf6TJOkeF9TbJSOiFl",
+	"pgeHT3aj1RKjwfn2wpxPUlUIrigyvhck/RPR9IrgWU0EN6fI/EmKImMJMSTvFFKcZzT/4w9KoIZV0/Uv",
+	"kk4Gh4P/slMrazv2V7Xzzt5lH9qegT+X5IoyOMlEaY7zxBwWEKWERNKUcs1IpiIQEpiueMAVUVDyUpmj",
+	"YCZuc4UwRKS7e2fVrWFNZNVo3cuXKw2bjVLfEhbzm45iLsdleEFSp6Dc53K/IZnZszSt2J8RpoxmKVAp",
+	"hVSwFds/vv8Ub/eLe8PFPRF8krHkXpfWP1PVFoBXJpUmuj+pN13MV0KeszSl/D5X0+g8Vj16pECKjEJO",
+	"5sCFhlSgZdgv5w2X8zU3igPJXho2d59LeipyqmeMT2FCWGb1LCNpFUvpEZ7XlGrCMqNEZmI6pWl9kj23",
+	"ZmnkfBBqJq54vwluuAm+FfqVKHl6n+v/rdAwMQ+FLSHxKOvGIe+F7U3X8h2ZZ4KkH4T4hsgpvc8lfWHM",
+	"T2GO4x68YS+O0AxCQ3pnwjKqIiBg/nDX7MKbF/0y33SZ3TLc4/Iec6sV92t2wzU7pfKSJfQjJ5eEZcZe",
+	"vG8dKiWanBNl+Cw3LPfcyFJ038NWXNZ0xduHhiWjeDb2bSo4RbsXfVJwJZmmYIx3KctCG9E8Yxk944nI",
+	"c6Y149MICqEUO8/mePMI3kpoWdfMWM3VAwEdJlJonZlnbsVlobSkJB83qYrOeP2Du5ymIWJHgC5dHJpM",
+	"NJUQN3y8MTh3s3VI9Zv5mpt5wWG+8u7GpbgtPwjxhvC5D0jc5xl4awQPAUk0BXRmReA8dSRJRMk1hpZo",
+	"XghJJMvmkInkgqZuCzlFNRNTxnuL4/43zkdOSj0Tkv1I71VVfcOUMsxFSGD8kmQsbfoD+41wQ3H4kRdS",
+	"mDc2XPol10zP71seVoakgiuaZeC8geelbkhII09gi/Bu9BhsMAUWQjARikjBp3D65hQSkdLIyz7vUybW",
+	"zdibOTffPKosCiE1Td/QlJEPGFC4v93zHa7viX3a0Dy9X8obLeXPPpxkZ61gJxlzC1hIUVCpmY0IJZIS",
+	"TdMx0a0AcEo0HWqW03YUOIA6iQYsEOc7zpRADeDtcalnECf4+DFLMV5+vTizD5S1wnV7+88CF6pEFPa9",
+	"mKa5WrcTT83l5r6cfH5tb9irn0+kJHMcVRNdqiaYhSSaXZq5SRny2TSMbKkDj9/b0Du+SEVmNXLUXIZ6",
+	"JHH+A01wa1UL+I5Y50N7EauX3eit693QfvPd3cVXbyAdQggGe/n3/p2jAS+zbPBp4d3xCe3RVr7md0zP",
+	"TmkiaWjH+q10fcRC5G9W1dgd9+lMXHEQPEG+04oOB0e7rcPTH4gVByJqLHl3BYO7qEyZfnkZZHeGTiur",
+	"1i0MSbTd852jtvl6LR6LaHDBrD/Yz1upELpACja2L2bmYK40zQMTGA2ksN6NgM4lHPAE6Tb/R5xcZxs/",
+	"3vzMIqWRQwyZx4am2i9MsXRGQ5Nwsz0vEgw1ftFpq7A36Wanp8xzIgO4pu9mREMyI3xK0wgkTe18b3EB",
+	"dmOqCMzWVsa6SczumRidiQIv83MqrSM+J5/fNfZWvTaNCdZETkNM8Au3oXZ6XXBrLDuw+Cuu3uJWCJ3t",
+	"5oL58xT5E1i9WmtR6ilffbBvRQzWbOKhyUErBE9qa7iB4iBpyixCqrl5JiRTNLpTSdmVhm2s1ML9U0m4",
+	"HvuN5vmdG7Vh6Af5HMqDgHguSEKHihZEGuEAqjxXVIOY2CgXjv1IgZUmR+BgVECyrMMHG4u2bLc36L+u",
+	"ALLLh4jukAQyZshY+18bVB3sPg+tBP1cMEnV2Jo4m0NhA4CwxsyumY1ogBQuLOALSiSV66V76zVbg7Ve",
+	"yBMUnEZUASqd8GZnYJmmtGb33o7elDPuP3VYSjQoOftbSd3PWpa0O4Nt1Wj5BJ2USoucypvNj/PQjv08",
+	"LWoWzseC/lkUarBlv3qkLBLTYjclnTKlJToGIJnR5KKSck0R05j3J6G9nhOWrZvtl3iRmW1xzqxCtOry",
+	"N/Yqs6q5Gici7W6INjN72gZ+7g6ff/rp6c8ByGeE2ts4ZP6+LagkWkgFgmdzC3ZWbMppOiwLMLfB1UzA",
+	"OU2EURIsjsou4/Xt48WTV69oNUeNl1++lU41mUxuto+ut3A3PJUFUepKyHSth8lf51TmaxxknAGRdQ7z",
+	"4y88y3Z2Gi/g6QquhdsJQdnROqzr1N1bsE+rdW2J/5Xq/USKHykfV5KmthGRetQB7XsQno4lVaKUibH+",
+	"zAifVo08Q74TmBelRMKIN+38AwvKUzsCZnvJPGiWRoNU5ITxRaNgtRXj7lq5FqH7qMeECU7fTgaH36/e",
+	"kR9dZNZCyX6OfvL044A/f8KdVrPeQLqXDbDFh11veTNAt2VYuEXlxttHUAilgUwJ46CFzckxfCkwsXaH",
+	"GZ6FT1mvGNSTHbXWrfMaoYNxM0W2FhJdmLK6oOkh7D1+9oc//OEPT55+9awjr/ZCw7l3H9eehG7+zURS",
+	"+iPG3kvu/jbaEEb0CU8RlTWnGqpNCedztzbNSba3Infxf649IJKSzGzI8aKHpuSXVLIJw8VifCzpJaNX",
+	"g2jQ+FpSM9VLTskKp4898cG7GiLyi6Sa3S9t0ea5ai3ivPeoxYIW1mxxnirWstYT65nzC5IRngSM0BYK",
+	"ZbVawinalhZBncybU3vy7X8PTueMZunGA3tQR4DIHDnxxkzIDxlkPuT6AmatpewIrIdf63Ko593NUmNi",
+	"G1Oxak1vw6tQCe+H5lN46QV5tUrV8elI9oYS9jiwBV8xmqUVsLnjcQgo1yGtAsO0i7zzL6dvv4VCIARq",
+	"mLELCgXRM2/f400R0NF0BDESH2/kpc+pUm5lm8x9d/9gHdOxZEb2teqBQtP7ysmY7nxgJHPBimY5mdKd",
+	"Hwpq1tV+OM+L6u+C199P2QQdxI2oazoJ8oZb0Pa8EXJDn9HN7ipKWQjVmh/Pn8OCaEb2nzwNbLOO2UaG",
+	"k08/PT0Im26K/UhXJzrv7R48e/LV03UpdgExhWNXdEbtXVC/71pZY/bUxyITJA3srC9bqYnbrtV954wT",
+	"TEpsHRE/A1+4ZgvHKmvOQ/DVUeO5mSkqKVELMZ5NXJbXtljWvqkjZZWX6xuaTql8ybWNMwQNvhZNXTkX",
+	"OiK1fN9IUTi3ysyYrAKQLeotv1b00wfR2sJjJox0UFTrjEYgaUaJohEoo/xFaPSYfxMhJfVq4OrwRzQQ",
+	"6MZhgo+/MN4i6YQaVWRF0DYYppGEq8ktKtDNAaPm9vbqVnsnRD4KuIZR2T18G+pT8zQ8NA3qGzFl/Au9",
+	"Yyt0rXUOr2v5ytb5n0Lv94beCTyoI6kWHczGRHykKgcoSJoImSIKA7AwSEJyCqQNdPdXH4FZVFc9JEL7",
+	"eiIkKE0mE/x0/O61iwypjV2rQbeNX8JOwlVpAY7d52zuLvsyHrgcSPBppS9kQ1DAdf2ni67TgwB85IGD",
+	"UhzTq3wDdgoaKJU17PDNEo/TMeSE8czsypMZ4wTscjhQQAR7e5CyKUPwgADkzXKOSNeuY2qvffzbtSr2",
+	"vn88fP7JBi6eh7VfK8MXCeRgJQEwDvOScIvCpZ9JorM56CsBKU1YjvUa0A47G+ztPz4YPdk9G3R3/X6L",
+	"qOG/WYL2or1nP5+djeyn/RXkvfXCd5X74r4UFT/E+fyL9IDruHq+UMO/fTczvWSp12Ha++aVkBBzSlPl",
+	"3IpxZL3L6Q8lVsExDF25JGMlskvk8gSrm1UsoAOHaRzx+mQF9YHvqzjMLfNUkmUiqb3TSUZYGJaV01yE",
+	"7I1VCqESWRn2IH83s8csRUR7e16hUkkjmIkrlHBXs3kATtRQLN38NR6/yCtrlz7j40nGpjOEopVJQmna",
+	"dPBHg5JfcHHFUWOqSQt7f4v0S09elZmGm/enYGmZRwoami0mH5mPY5Z2GecqfXuFKGiexYa23HAwVsKi",
+	"Ra8/hh08Y2NawvKjyf5uQ63uMNSHplm3ybshkKGSCV2hWwjFjCLgZRdYql2GiYZcKL1Etu3ujnZ3zwaw",
+	"hYAGG6nBWL7NOY1cUT0L9fOlqVBplZSEARCLfH5GsozyKb0pUCsIaNgUwrCadS3FGNjJDq3lOyI1XxUf",
+	"sUz1WhGS68r7a0jZlCo25fY0Xu8pNwp8rJnQED1Ra8paTGd5cMSsQ206tk/E3u4vf//H3v6zRm25EJts",
+	"KpghF2AjV75T4+3VCTw/ePIVuPQgV3LE1Qw61ULSiRRcA/2sKVdM2LTPcCShAwC0pfFykswYp0Pz/viF",
+	"uRq2bGQAUwmt18ZFviOIudBjrIthPjCuysmEJYjjcx6PuHtWg8LIvkn3vIQqvjrOvzmLboRV1rNnxpUm",
+	"i+6kJZQsRT0vwUi7FO+QZkIxHa+qsOgz/XIyh3PDFrmHDZTcwaNHNdc5FyKjhLeNteV4xietEqPNeWjg",
+	"GTXTCwZtOAzkYzCdYqnvX0PlnTOM3EgGW/TTbl7tktDWjt+Mtl5D0w6DrO1rNfMhbAiqhZWuVyrEAN57",
+	"f/wCC+7quYyn7JKlJckQfqCpLCSzAQpcww2AB6JgnIWd7stvugOQgr/u9iPS1Ur4V62Uw+YzVy3EcR3D",
+	"W1yTc8Ivxg13fxirYjZmRhTW+JHL+fdqAFIjH2EhMHleKsapUuOMJZQrG6Y5z1gyNiyH6dJZQ4jbycZC",
+	"TglnP3obKSNXY8onQiY0t7kszQvGbg9jSu8Ge8qcHcLnS6CpdkoWTuaTlSPeiiMgZXocFk9BmtYsxpdZ",
+	"+c5OdG+0wK15w4Hqt2kE/gRh6REUkS3P6A3Oyl24GyYsMypxW4JeG/y1yg950yD32DrsbmX9WbpwBgui",
+	"VCGkOT6zi3FOElKOCyptkVhN2BXh9efqCkmVc89UFzW/Qv6SEJlucPCuLR9CnDijU5IZOl0stt4Xy+as",
+	"m+HUmOZ1p3IzQGwYYF8/KMC8A/vyGuxo9dI3ZOYSp4YNH9tK/f7QLtdFwn6m6dg5kruyeaHieNsdu1pg",
+	"dyCmznsUH1bgxgrxWGEbj2ApEpV1AKhhrOk6fWAFBvUWPFEh71DbLdQNG1QMrKkzXMcPFFAcbsMZFNJH",
+	"HppHKEDjpm6h9tasedchxI7ZxrDleWwEHRYbQYvDNn6vuGl1SfXN4RnXM0kpEK1JMjO6DzYaETKlEn75",
+	"+/8Fhulueo4tBCI4J8mFkb7UHMyh0iQv3C8zwtPhjGYpFDOhxba5Kq6Yd3zGtwSnMCEJtRdEUGSlcpc4",
+	"/dF5380NjxTENsoUo6/YfB/7TJDYGmxamANoi+vbuoJ+X6udn1j6845H9gxVrobmRrUdWWM+Nl/bkeOK",
+	"j8ajM15LCfzRyolDiJs6nTHFG+oUfuyopnHUmtItLBCPKqXCPXHGm8m1WHP/yFHWlD92QmxzDvvNIwWv",
+	"vwazAyRhGsujIqE0R6PPfN62ZcxWq+krEGhVD4fhp5/2omU4tJAy3t7BwanEvKIj6KrrVlSQc7OuTSZ6",
+	"f2p9MJLVUeRXV91fp3J3pnzNzbevRS5PBOoqh8tT3/bCeuU9a4KfNoiB3Yrudw03/hdM4I221w10wmun",
+	"Hd5w3xvdjaSppEptlLB7c12viYFcmiK5WUQhXEWiOoVhWZ8InrDMJgKZs3U7cNdg0lbIgbtSgQlAbXhO",
+	"dDKj6bhy+UWNLzOR4GGx7vtxzhT+0gDXpZJNwvgcvHd8i9kZt4ZgrMKat0hcN7R7w0Atrs/6jfW+5CGA",
+	"fl5kVN+Kw/B28i29H2Xz/XlDN8Y1bYaFM9o1GUJGwyqcgSw599mZbhFWm3BasunUCgY/Wk64lUwFlUyk",
+	"LNkQ4VXZaN4eWYPoWthJt2OHdbfnw7PCJpKq2U1h+HhzsNLFejT+ApC+OViY1jp79GRGk4ubUd1VwbpZ",
+	"9BYGGgw9kKwMqO9mgEN48svf//F4H8QEMmrEqIoqqF88dgbUMI5AaSJ1DU5wV6MRaH7mQkMsinG8E6sZ",
+	"ScXV2H1JsswNOHKowkPY2xviVzXq0Oo0I8CXOATCwekXAb/VdVbHBa3sDGy4OAobXK3MnlwMG9pXG8vl",
+	"DRlfCekmQFmEVE74HHIh6woLCsOVNtuYSjvTTLdc4MHmjKEug99Xsch2Fq4KA7vmxtJmyi6Zf9WmoVYq",
+	"5ILuPbGY8tjVEl/ruF2REOkoCi+NR6LdsMjQrwpfEaVORN46sQHMWrCUWihLKNCWcS0gbU0Vsc6qeIJX",
+	"r4kr81ZVTfJJpV6hQ0jZhHFiTTqS5iycfn3aTWmqDsGhpKTpw1SHWH8ejfu08bv75H9MiCaZmNpfg09k",
+	"U14W91FEZHliv2V3w9Ug6wCm+nog6utXI7lJVsZprk5EesNUuOtZqh3y3M0riDoN1lj05Z1uy9XeGC9I",
+	"iyaTyZ1krlxvO95FJc8vT8i4SUGbW02m8Ju8SqLYsOQtEn4barbdHw9Nta7XpTHH12XumhYfixMvgFdV",
+	"O+1A2mkD0O7A6Jf0NjJJvzRp4UtZx82OYbjWiPN+L8F+r+VKrbW5aXG239j6dd1NgTQRR2x86Lr9uhtA",
+	"+6SHWyiAtmrlQouFpRrfESZvv1xjuOl5yTXLfAEmqhTg+OBuXW2KbFTmca3xfbflHtuPX17+MbwYujhx",
+	"RsF17JBbq+vXebWlNfMMoS+5FFmWB/UgoQtS6tm4lGwj//2youQviKKP9yPbjTFUnHy9CuWGjlo0LXun",
+	"00r2d/Q6buV+wDLvamy8qyHUT/joqlnda22HcFmGIHkIyfiCQoi3ojm5QcIENpFz4crUrUxp21CbppEN",
+	"DjPtYTfLQffrZGy4ok4QfR46TKsq6dhzUEqm56dGOLmwO7Kh49I8xn965TnkX777MAg1KhYyN4wV3r86",
+	"efbV/hPY+st3H+AFVRpOXM/id9KsTULV9giOm4x4IkUO8Y45KjtY+DSO/EeF9m392bG6GH10OwK/w0Hi",
+	"QyBgHmkLfzqAxct0/8mTveewFZNsGsPL9OvT4wjiC5bG/qmjK5plQ8yx2/nh6kKNflCCx9sR2CZJe08g",
+	"Z7zUVEXg05Im5uFMKUMWKVNs6UY/I5X8fOIBGkTHsIXf12lPM2rr0E1LSVPI2IQaPct3dzO3bB8h2MCS",
+	"CkxV0K7ojJtxiZsz57GME8l0DLY3ibncg7y2uIC/fHdaZ33YZnUplUoLkW6P4ANmVtnFB7drclvSOWNK",
+	"2zSrM65duXsFRhu6MkN7SR+BV6EjcBp0BKhAbx8B4UDzQs/tYOZbbDc/95VZGXeNUi3wA3Uj5HJWBlZb",
+	"daZ1UVfIblTpXjyN19+Gtl/K/mjXFRNo9sTCZdYzJtNhQaSeY6/AqdWf1BnfsvnpgJWraQoFlW4QN7d2",
+	"nZiq8zfUTEg9zNilmcR6Y22D36aGVqKgPn9HZ9xVOQCiLlznQk6vQHAKjCtNSQpiAu5YYNvB969O4OlX",
+	"B8/hP//jYHQweuyQNZNMXDXqlHcmsi4S0HI5HQ7emye4DI20TDS430uLjymkmclRy7PVvLP6dhRwfh26",
+	"QrhNpE3rhqZvzA1ov8I7qspAo67j7HDwX0uhsdtjarappGbOzD0lV+W52TPndFTpYR9lNjgc7FzuNRkK",
+	"MkfPLs3X+7aFEuMT4YuNEdsP3nkuBqpKtvp3+pnkRUZHich9343DQSMZS1OSDxb7SdcXuH3z/uXpByx2",
+	"ISbdmhyFTf17pEARczyLjGiz/Q+btT0aVaIJT8+4pCQb8hqgbsF+IHhr7AjX1ewmM2c4idg7bgJzSmQ2",
+	"38kF17NsXi+Bm2OSRWe8muPCPxdcLB7qHO/RGT/jJ4Jfmk0ouDoELEfHOMSKkws6Toii8RGwVAGRFD5+",
+	"fP315VcumVQdgeGb9hez3x8/fvwcPn44OYLc2FbIN921ZxxZ5X6Vb+ogfD6xLx7BN0xpBaXC9vpKSCjI",
+	"lHE7M1sxhgVi+OV//z/Y292N8E4lJHL72u0Qm2P28pLKuW0wiyRwqLLz4mWdvGJIRVIaxut5urJpdzHC",
+	"9HCeXvOi1LbZozJrRfE5lTVnRJ/PDXOSQNmqS7Dlv88Yt+fMXYDF9tQ2tjE+408P4K/shVNeFMQHj/eM",
+	"8LLXjrUQ44zIKTXSiWB7uEaL5MZde4/NXYXt3ty8bXTm4x3mbkYV5KXCxnS+2oVhaLgDMKxl9sHHD6+G",
+	"zxzykQvIaX5OpS2JPmWXlIO+YgmFLZsOTKRt3VoQI1nN5hkyrozoM+pgNt+OXDVYn49M+PxqRqXtwo+H",
+	"2Ugk266skesDWx//uLu7u/vL3/9h/th7FZ1x88dXr9w3z19tR/Dxj/u7+8928J/nRjc5Zylzla+IbclH",
+	"sKVsZ+T93f1jHGd/d/+lHebpU/fF0+fbR2e2I98VUxTig91dM72LGZfbDoRpcyC//xQ3M+twoWErVnOu",
+	"yWeza7UkLGN8Ok6JJqi8pKXdm3R8Qec2ZxOfMi715Jn5PBHynKUp5eOK/nh7BOiNtafw+PTk9WtXGMji",
+	"Xv89NpvFFiA+4y5nkdlW/XZe2I+uRi9TgLwzdXxdl5JjQx0wG94OvRV/5sNhvI2TaUWah1cikM3wkQmj",
+	"cnA4+MZ+/55OhsaAkIxqW23P8eHml82+M4PjZRzWmIJtLjuq0gZbbPv43WuLl1eWo++O9ka7zlfDScEG",
+	"h4PH+BWaxzOUuGEVFKUylZfYim8hj+O9EAhpt5LLAnx2SMGGTl0wd09D5u2HhkLTKKIUeZ5ncwgcHzQn",
+	"wkhoFBFGCowGDa/T6xTnWumqaYTC15Ikp9qTHfKD1Zfs+HZ+ay88sc7dnz+hA64QXFl1ZX93d0XLxOu1",
+	"Smz3fQt1D0fYuJGDrakTWWo4GwKiR2A7qdlTwQ2ndq4EzNTtGyzesFfmgV3n0H3Vfth5QVLvRsBb9tbf",
+	"0urHizc9Xn/TK88O8Y795+vv6PaL/jkaPNnkjV5bfplVqepPNqEv0KQd9zI26Fl/e90ytHYP4GFuOga+",
+	"96EScyRrFmr4QfN0ICp6qvD6Bnsy/KoQSodr1MWtrj+xkQ+MG1vM2LeWSgfJtwAPJzxmRM2so6XNozqt",
+	"ba7NpBo9c/9K544H4UK+EOn81tjPkg48P7e9OtjwYoEJ7t0+E2x0hQywQktsegQXlBauSou5Fri4ujcm",
+	"Vy2MYRVFRuY0XTdi6JaeXd4nu9zb4I531oT4IMQ3xoCw9z3ZhLxAR+WeR3d4dOV1aTDqpXy6o1hijprl",
+	"2hnVS5pYeWca4cbgygSfUgniXNsOJxeUGwMe/wWSSUpSY7GrkqYuJof2DOMN5+siU//auvdvmau3mOrB",
+	"4tu5p6Y9i+tZ3HIWZ3fO6ju+FfqVKHnas6cue3JnbEP+dP1j/47ombeYy5TpIb1caTJbr54tq0lTsICH",
+	"CDi9qqy+Ixv2sA3olhjJVQPUe7CSo1CVS+ILGhimNPhbSZs+EWwY65rCVnridYEhIVngp8uWC6v67tmw",
+	"dLyCHJcjWxGzEjHfxBqQ4Y/j0ac/BrEGIQovGMcgig2KumbOgi8jzXbS9fCKIH2L6ZNd+q5B3vXIuuUV",
+	"PNYgpItPbnlP+/YyGiYSwx2Bx18HjrqAyLBOxfWP1+KLH36n7qV2Q+WV/iXLknpvUe8t+l2LehQQ5lgA",
+	"BiWaQt58682PChiCMKmg2+jYBaHqYDuCeiIbrcKwgiins2xeX4HQCwypc3BVlm2uFligxZUUfAo+XWB0",
+	"xl+xS4olvEpJ1aKNAhhIrbs82rgYHOw/d/GZ91TL+fDYMFOMjRRUDl+/s3E9QL5CFWghbHSjo0Lg69+N",
+	"46nVamMjd9PtMcUaDBrgh6cWy9O7zR8+I+y9OnfIS1s80xwKYL5ZRMWvGs2Oax6qZx0WKkq9nIe+p5fi",
+	"wpXWLiRVFIFNDlvk8ExYtgcNIvtZTDBGOyE5y+ZtXN8XOHe+sZTeDbvr5FlvxPACriDHnESpYYtkSljA",
+	"p66QX1dEVWLFCBk3FxInOd3uWdo9srR/SkZhjzNig7onuD6yK9iFu20Vv2iMq0AKTTSt8UmloiN4Z/kI",
+	"Im46hOgZ0XhKqqOBA6TuiCik8momMnrGLbGw1WQ9hhjKU5paKG+l16GmuG2VOKcVHuzuhZQq9wIfqjyK",
+	"h8Fs7km7OkYkqZ3LgjB5tJLxYx79FTb40z3veujq2D8lw3v52YGIu5ymxk3Xu30F47NJB8v5no2fKSA1",
+	"0tZCN3lAH4MtUTgYYB5Kld9uYN684rSoENk8/zviUe0iAveMN1jNopwpnXi0ga20mWU22UH19uGvwZA2",
+	"4C0ngk8yZnOoetvw3jigj+zXjKl2RqV4XAC9SAHOVyVeLI2DYZoeKEqdflc3BW08T1Fqo2CovYkrPoJT",
+	"SmQyg/hvMdiqfYiMd4RhMkLk+GZVTchoIRP2OcLmYtjHzqct4P+2EDUeAVFtABjliZwX2lhX8G0jPBc1",
+	"gP1Bc5MpfVK9//1H597h2/rO+37JgjNz5KcEp6AzMcsCI39bFqjapLXtT0t4snWwLntkVXiifu5ChuZE",
+	"ih8pD+ZnLpoa/j1XP9YXTx6veP4Xtj1ZJM5h4YBcK1jmK3LcTdDM03S+afDMk/PAg2j+mK4PoVUMrR2q",
+	"71WF3nZ5mBGyDeuOBfDWSUN2edFef7cca+0NGWxv1GkITngaAeNA4Adxbkvcu+QYL5+27O2n5flJywyK",
+	"P7srxiyN4V/bozMjm4+7KYpUoreHZhNMHPav3/iVYONy9wDzpxncJtp6shTWU8dkFV/jVAFRc57MpOCi",
+	"VNn8EOIZXj1qXI348qqphqsWYvUKTNaWucsnx0TBxuuqZVDzk3olHzDS3FP5Kxl+1SStQpcHtt1EGEar",
+	"egRmj7K4RQTmb8So3d/k5kIKs6ONnHqJfVB6sdoRqx0h+oImIqfdBPvGjSGh2jKaK1h80HI+XmEfwxax",
+	"Sb6PFLBmxOIgqkMaxAjAnCmFaficbi9Knj9R3RA7d65/h7g2Qv89wLNXsx86U+1B6neol7/ldB0D+SLk",
+	"eqdpVF1Yw5YSu9nAy+yEN+KSKohtTb+4DrfWCfKNptlVsQ8trLveUfpIefbqL9jyml36Q6n00A7vqufU",
+	"pQp9vDqj6ZRKmIksxdzqCpCPqrl50g/i3AaVE5JlqmqEx3TFVfd396vGXPUTcnw9LSCuqllj0QNbXQGE",
+	"dMW8qk6BDtl3RRRkQmkXwSHGfrDNxhLCudCuxCIWCqGpco6meARxQ88f/pXOY1u5yWreIzjGiVDen3Qu",
+	"LinEpx9evht/fDf+8Of3L0///Pabr2Mwo2K9EFoMywKq2uC2no6wxR2DqbDVbvlCC+W9txbuylLBUplv",
+	"/Stcy1LZvyMilsSpsEhXb5T0RklvlPRGyXV0ijWKhOPV1FW20qIRbWsoFvhr0CrZceJ2qXXytpROuBrR",
+	"5t/aFYsywtaKI1tAqZKBtoihsUywRboRfyuNkheOinuwTfyjlpgobj56C6W3UP6ZLZTjpmZ+Xp3OLkO5",
+	"TStlTaItVtOdkaKgnKbWfGAK6mqjld3RSBlaDO4tD+3fV/Ztn0TY87mezz1IPqdZTjPGaSDT8DYZnc1u",
+	"vwNPzCscWLVwQlsxVu899F/E2x4j1AR/Ma3qcq2wFfsYLeHpuPo+3q5CvkdVSHRsk/FjrGOHiCsbInXe",
+	"GxcjVSNA3hQqwGWpfuhR0VetSvn37GNY5VfvvQu9d6H3LvTehY3lZEM4BkWi5XRN2G6nAPjGIc8d6zhY",
+	"XjuHa8mo8tDWhiR28qeLzoPvEOFjWd4haPpZ7yTqEpu1Skpy5cDHlGs5t1UhKcTGMoh/+fs/Yi1ikDYH",
+	"RMHJ6X8LGwTfINGOtl8B79tXVbk9g8iupTOGooHfMO0BmpDn3a8ef3Ww92w/QOeC5HVbpDehenHZG13X",
+	"s7ScYLhbh5KH+y+VP7HNA4h9P40Ggc0GGEcQXzCeutY9Pg9gTHSMoWY9E4p6GdZqnMEwuTChsEUzRf0o",
+	"7mEZ0UawNXjbI7V9BLEoGPe408qfbrtk1UUEFm/GeLNPTAj62t/76bhDfls9Y4l3vc7P6Dlm73TqnU72",
+	"aLeSlxpMsWJgd8MXh41zvtzv/u1aD7o/9MfN4X7TfvTAG613qDdns+dwPYfrOdwChyNtDnGbfG6ZT/w1",
+	"T9klS0uSRUDNNBeSKWz+Bqz6CX75X/+n8atrNzeCY61JMsttiz1JYcIyqqAsMkEqbGFRysIogLF/ixjO",
+	"5+3gJGwJabj7ZILFJpjejrxzAhvneO+KcyirIyD4KItXTAVVwIUG+pk5OKEDhTcnGa930MMKGX6wu+u7",
+	"PcXmgjFL1ffsUzyC0/I8Z1rbSKp7vHfu23bQTd0ykAJV593QQitgGgHpHOIqZzaGqxkShdDLQmSZcuna",
+	"5ld/uVenbdNOr8DGsIWTWynAlVpsVGSPvWzgLqvWlvju5uWUsh3asO9V7ICjjQmLO9nAsc8dgi3i+w1m",
+	"lFxiqaEmnfat7FvYZHKSYwNQKrXV/SnwMj/H5FKNkBJ+AQmRaRVqcXnsZkt1k9NtLj72BMqJuqAp9ng7",
+	"2H1+uAQv68M4nW0ypxq2Wi3+zG8Txpma0dS24Owssa+05FbaHhH3okdmYf1xiXfi+rDEroCKn6BG5n9s",
+	"p9FfUR0HQ0l1OcGE/3rwZbDUgEx+qLGiAKm/UhpdaNICSsx7h5Y+ah6dPpWud5T1caU+rnSLqXSGDc1R",
+	"GoRbzYZ1wk1N2J2fSFGMV6XaveU0rI2u8pe1Bc592pzLvGiNh/SGZm9o/rNn0i070bdoXoablzTV57p3",
+	"SmHuqHuVIEsadJW+L2jDsdKlp3I1TERK7yLR75Wtht8wm1vxBwzNsxR7n8QQG6tnbKye+BCIuqjsFS1A",
+	"USyh34qVGKJhSyWUU9h7FsG5OQ8LMN9tnzfoLKi2eYV5crYmiLPOjxZMWbQ6EyIReID2dWzHiqvcPySF",
+	"KIhVrsa2z3bXeOzYXtiv2tpdWwe7z6Hqy7w98pe6/tzm1RUUxghCE/HIhY/czwtdAcrCIhviEXwnmbYm",
+	"3ozxaaAKJOWpFyKnuToRKX2oBpIj71dC07mnn5qBQn0FKNdHmLJS74Y6qXUmOO1Not4k6k2ih2sS7W+0",
+	"Nf5ENL0i89+eFWUYfSX5hij5Tt+cIqO6hgGVZITl91APAFPeK/65PN/fCXZXNaBK/3eEbo/g1Gh4ssyw",
+	"bhc0ahos9xjirX0We5/F3gu/Xvj1/sCHCg10jNolsaOsuG4ae8nvLKvqoxta1bVkMKWqJc8QfmdLFuNl",
+	"dXXMFZlPfuSHnvvk6eyzn3qp1EulXir9nrOfPK8LS6BuvlMqEuQ3ispLz7M7oXUh9CAalDIbHA52HCDT",
+	"3LYjaSqSkdKEpyQTnI5+uMlQCEla3o3mTZlpZmwqmAiZO6fipHJ3xg699K81eGkLv/cvilWaEWdj8UsW",
+	"+9QBdLR6PNgrlEM6KZpNsKLl9giONeRCadjbhTcvYOtg73HDUXoEPxTTCH4o6DSC87yIoODTCKZsAkJC",
+	"kU4iVzAthfM5OLkSIZTkfG4bP2ALB6nhxP44NOfEPOZJyx/7YWZxXI3OECVPqawBQTtn5e7u46RRlRq/",
+	"8N/bm913I/sd/azt5zhyVmwFXjLPmbJLygPyH6fqFcvu2FGb+02wYzbBMCWaXCPxmWXUEnrf4BWcmJCD",
+	"Fletl/i9xO8lfi/xb8OjavkbQiIrxG9D6lsZayU+/r26oDNWKL3iVFosJ8pNIwKDWVmO+98ZrGQZEzVE",
+	"5lQTIwx6EEkPIvmnzlZonvtHqjoXARbwRXlYM0oyPfvxBlr+iiRWc5ALKpXgsFVXbHD5Bljs5/jda0gy",
+	"Rrn2dX+qLtxwTjPBp+ZTkDu9uVPe9GYpZ7JdHHu+dGO+1LdW2phndJgBpilj69Ah47avUOsMNf3RPria",
+	"0x0t9IqmsKe1EgDvXTdX23P2w9sP70DRRFJty2083X/87BBO/3w83IvgKaRsyrSK4PEuqO0qgUTowiwe",
+	"fHz/OnLZIoIn9GhJx0O87xz7WCiwHfZcgZHY077jKnXFI3jJpcgybMo9JZgBUmQksY0ZS153PbJUo/Ff",
+	"fSc4tWiocwoXtAhkjNrRP5jputPGsbqwT8qXwHxwnfENmjPYs5zfoS14XdOu942u05hONZHa8i5qTlnH",
+	"YHJNB9rc0XOY5VzynbS9FrCIq55Rrs3hFxJIUWBrB/ub45boyxTYSUNKo9wsaWpgn1oxnNsPj5mhEW15",
+	"7/37dXFqawYEqxMZ7nePfrKeoz1cjtY32X6QbNTxpo0ZqeB0PqzY2/KaHa/sY22uuHmwws7cJMsW23FX",
+	"nbiv2xO7DRn7NSrlNdsoLe1cXAeyBl+QdLHw7Bp/CJjOhgiWZURcMJ6Gu103e+24QTbqKn160/7aLrnb",
+	"NreeZGw6M/utam1k9ixm1w+iQckvuLgylDU7FN1h0+sH0uz6gdc0bJ+79XVpan7RqwK/P1Wgd/SuE7J4",
+	"XhqnYAmgsCtcV8d4jOjJ2wMH/adtWPW9cYVlDo+KwJ4V9DHvnndslF68eMxvtWhpkO+YdxJZaU/urSOa",
+	"j33AyCKqFFzNiPZwpZSlUY10ppcspZieg5WblMguqXTRMpoeYZdJFWwzuWUbQ0Ds7oq3VyCh39trFtjl",
+	"Ay3v49fmWoDo++T1X1uoXI+R6uVFj5HqMVK3KBEtZ8HgZe0TWCkdjZATZrPuIORgufsfo59fHTyH//yP",
+	"g9HBCE4sZqERCqjrTNhYLKKTLV7ZfrahgdhXV0TM87lI56MzjtNuyzgWdlIgFUlpiztuYZZ/XPLGw2jq",
+	"C9edk9QFf7dHZ4t6/ltz0wd8t00Fzufh1dXVENG4pcwoN49Pr5ERg8ScSJoaWkmmfiVBZOmwrx7yQfAW",
+	"2OTepNGJUU78r+vGal/cS6CbS6A+yHCHHLttlhi+DfujXceWhknNCuxZa7awK9jQXuYxrKKgnBRsNCd5",
+	"dgMwmkvRX9s6+D0lqc3mdKYFF1dBlNk7O+A9NAHuPKnvAdy7S/tKJEt0wjWK4Ie6WMdCMY8lWiCWF74J",
+	"/FXSRPCEZQzP/FCWX9ivoDna+/K3362g8z7rY0JmBnv21rO334v9ur7AROOE4O4Pu3GDdumJyAsiqQJR",
+	"ykYcCdoV6kn6Q6k0SCylrdAqrYAWji0qW45QlvyRAqZpriBjSlv3a1W/PSc6mY3gOFMCKYWCSiZSlpAs",
+	"lENU1Tpq84DbcZ7eUUWHRWr70g49x7sncG/vHrwr9kqbLNFYe0v1wAV1bn20XS7w8HDR7kU+eH+K1zKD",
+	"Upa8St1Avt/rXn04pecmq0p6Bw77rYbdm61xdpIZTS5WVFE5wd9rXU9cYWfPnGhXkDITqJ1ZqxO2mn2X",
+	"LklW0njb9TtqVsLewmE/Kipfo/NOz7fXV3nGe943iH+4UfKaRkf0rxKjCNChzG5e1lsBK3D3OmfP6X/z",
+	"6Rd9weYHUl7kNSb7kpxGvm+BkGDOSwYTSSmIqovdSSbK9N9aVZwbnN5rzw3J1e73EEZ7BZsvtFrDYfRb",
+	"CyBgDnFmVFVH6NbeXpWCzAVguwM5xxvW9jaArceAHfLxO3NLBHtP8MNMlDKCp7v4ISXz7Vvvg1C/Xd8L",
+	"oe+F0EvKXlL2kvI30tqgI5yCvQ0WpCKWu1nqQLL1N1y7HgVb/vkROGM0snmS2xEUZMq4TRib+yxIxiGR",
+	"1Gf7pdY+WAws4lN+27FEfIX18UOc7QhElrZirb1Lqw8n/h48VEG/lDnhrpqfZyStTG1z9lcEETFMZ1Ml",
+	"GkPUmRZYIxakyKgagW/I64GspEyZhkxMl8X/bsZ67knFbZD4K/VBttMTYGkuObjXYns22Jfb+B0xa3uu",
+	"u9w2wK8r3XF9BLLNuM/nwNKjCuOhHgFLa8fF7kEQ6erZ9N3qb0vLnTVfoNfX+hBkzzO6gcd17CL6glxc",
+	"opPZImf5milyjtUWJb0UF1QBvaRyDpJOJFUzV6dVTHztVkPYUSuvRgH9XDBp0ReMw94TyBkvdahwz8ci",
+	"fejaYoPEXylkuJSJWtJ6bbFnwv+EabW9qGhkwSLTprb015By/LCpsomVEoZVpYRVobtGPYVzxrH+JZb3",
+	"NY/JaX5OZeTkgrkjarek8/3MbSfWERxb3ZQ5pwOxZecwpmMbo7tSF1KUuhImlSyJXIXhJ3AlBZ/ifQh8",
+	"uQCml7slaPGxOPEvcUcFODtP+dV8DO13DSbENlegObu9Nt4Lgl4Q/JZhi8fqArSAXFw6Phou47lBKfql",
+	"uXEfDPNPaZGJeU65hi1JM4LF3LWAqxmVxnIw3EWWXEVQSJGWiS9RiRDF7Tq17nJvEA0+D5mb8cHhhGSK",
+	"GgIc1QsxNDblw7KIIBNTZmQNGibeTDHCJhNTUaIscJUUzREK1O1sd3hw1+Y0cKXL1+243WHLFTW1jeVa",
+	"dS+N4h54IJPpsCBSzxuV/BWUythd3WxqaGZTL3tUM6s6UHPSAkbNpPjwpfIFKLEOP1bXb6F+WpVM3UNa",
+	"cc7FpwRvV95WdMmZo8VaqCGK31OSDbGN3iWVbOKrbXSgSS3aXH/5xbGOq2YqyuxRP3BVbqM5j7axSniP",
+	"kKKgPB2aqXcREC0Jy1obLHWx087drYK6rg9Tp0KVbVFoy2/l4tKsiN9mVbXMal/Z8xt41boMrHmIK+Ea",
+	"dYuGqajKAbNKWkbTqVPR2ljn5olALhIoe+tHJRlQnhaCmYkWpVYspbBzuQdbttNMhMgdxqlSEbZMlCTR",
+	"kVkHFcFfvvvraXMhRKEGP3/6+f8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,7 +1,10 @@
 package bsssim
 
 import (
+	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -54,10 +57,18 @@ func (s *Server) realnameOps() []op {
 
 var allowedAttachment = map[string]bool{".jpg": true, ".jpeg": true, ".bmp": true, ".png": true, ".gif": true, ".pdf": true}
 
+// allowedContent are the formats Huawei accepts, as content sniffing names them.
+var allowedContent = map[string]bool{"image/jpeg": true, "image/bmp": true, "image/png": true, "image/gif": true, "application/pdf": true}
+
+// maxAttachmentSize is Huawei's per-file limit (docs/huawei-bss.md §2).
+const maxAttachmentSize = 10 << 20
+
 // checkAttachments applies the attachment rules: 1–4 paths relative to the
-// bucket's download/ directory, formats by extension (the simulator cannot
-// see the OBS objects, so the size limit is not checked here).
-func checkAttachments(files []string, min int) *apiError {
+// bucket's download/ directory, formats by extension. With Config.FilesDir
+// the simulator also sees the objects, as Huawei sees the bucket: each path
+// must name a readable file of at most 10 MB whose content is one of the
+// formats.
+func (s *Server) checkAttachments(files []string, min int) *apiError {
 	if len(files) == 0 || len(files) > 4 {
 		return paramErr("verified_file_url", "must hold 1 to 4 attachments")
 	}
@@ -73,6 +84,49 @@ func checkAttachments(files []string, min int) *apiError {
 		if !allowedAttachment[strings.ToLower(path.Ext(f))] {
 			return cbcErr(http.StatusBadRequest, "CBC.99000100", "The attachment format is not supported: only jpg, jpeg, bmp, png, gif and pdf.")
 		}
+	}
+	if s.cfg.FilesDir == "" {
+		return nil
+	}
+	for _, f := range files {
+		if e := s.checkObject(f); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// checkObject reads one attachment from FilesDir. Huawei documents no code
+// for an object it cannot find; the simulator answers CBC.99000100, the
+// attachment error a missing or unreadable object most resembles
+// (docs/huawei-bss.md §2 and Appendix B: how Huawei reads the bucket is
+// unconfirmed).
+func (s *Server) checkObject(name string) *apiError {
+	unreadable := cbcErr(http.StatusBadRequest, "CBC.99000100", "The attachment "+name+" cannot be read or its format is not supported.")
+	if !fs.ValidPath(name) {
+		return unreadable
+	}
+	root, err := os.OpenRoot(s.cfg.FilesDir)
+	if err != nil {
+		return unreadable
+	}
+	defer root.Close()
+	f, err := root.Open(name)
+	if err != nil {
+		return unreadable
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		return unreadable
+	}
+	if st.Size() > maxAttachmentSize {
+		return cbcErr(http.StatusBadRequest, "CBC.99000099", "The attachment "+name+" is larger than 10 MB.")
+	}
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	if !allowedContent[http.DetectContentType(head[:n])] {
+		return unreadable
 	}
 	return nil
 }
@@ -152,7 +206,7 @@ func (s *Server) createPersonalRealname(c *call) (any, *apiError) {
 		}
 		minFiles = 3
 	}
-	if e := checkAttachments(req.VerifiedFileURL, minFiles); e != nil {
+	if e := s.checkAttachments(req.VerifiedFileURL, minFiles); e != nil {
 		return nil, e
 	}
 	if req.Name == "" || len(req.Name) > 255 {
@@ -244,7 +298,7 @@ func (s *Server) checkEnterprise(req *enterpriseReq) *apiError {
 		}
 		minFiles = 3 // certificate, then ID-card portrait side, then emblem side
 	}
-	if e := checkAttachments(req.VerifiedFileURL, minFiles); e != nil {
+	if e := s.checkAttachments(req.VerifiedFileURL, minFiles); e != nil {
 		return e
 	}
 	if req.CorpName == "" || len(req.CorpName) > 255 || reCorpNameBad.MatchString(req.CorpName) {

@@ -2,6 +2,8 @@ package bsssim
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
 	bssmodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/bss/v2/model"
@@ -209,4 +211,44 @@ func TestRealnameBankCard(t *testing.T) {
 	}
 	_, err = h.bss.CreatePersonalRealnameAuth(individual(id))
 	sdkErr(t, err, http.StatusBadRequest, "CBC.99007188")
+}
+
+// With FilesDir the simulator reads the attachments as Huawei reads the
+// bucket: each path must name a file there, within the size limit, whose
+// content is an accepted format.
+func TestRealnameAttachmentsInFilesDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	write("realname/c/ok.png", png)
+	write("realname/c/text.png", []byte("just text, named like an image"))
+	write("realname/c/big.pdf", append([]byte("%PDF-1.7\n"), make([]byte, 10<<20)...))
+	h := newHarness(t, func(c *Config) { c.FilesDir = dir })
+	id := h.newCustomer("rnf")
+	for _, tc := range []struct {
+		name, file, code string
+	}{
+		{"missing", "realname/c/none.png", "CBC.99000100"},
+		{"content is not an image", "realname/c/text.png", "CBC.99000100"},
+		{"too large", "realname/c/big.pdf", "CBC.99000099"},
+		{"escapes the directory", "realname/../../etc/passwd.png", "CBC.99000100"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.bss.CreatePersonalRealnameAuth(individual(id, tc.file))
+			sdkErr(t, err, http.StatusBadRequest, tc.code)
+		})
+	}
+	if _, err := h.bss.CreatePersonalRealnameAuth(individual(id, "realname/c/ok.png")); err != nil {
+		t.Fatalf("a file that exists: %v", err)
+	}
 }

@@ -48,8 +48,12 @@ type Config struct {
 	AssociationDelay     time.Duration   // virtual delay before a new customer's partner association completes; 0 = at once; < 0 = DefaultAssociationDelay
 	MobileLimit          int             // customers one mobile number may register (0 → DefaultMobileLimit)
 	SnapshotPath         string          // optional: state loaded at New, written at Close
-	DisableRateLimits    bool            // only for raw-throughput benchmarks
-	Logger               *slog.Logger
+	// FilesDir, when set, is the directory that stands for the partner's OBS
+	// bucket download/ directory: real-name attachment paths must name files
+	// in it (size and content checked). Empty: paths are checked by form only.
+	FilesDir          string
+	DisableRateLimits bool // only for raw-throughput benchmarks
+	Logger            *slog.Logger
 }
 
 const (

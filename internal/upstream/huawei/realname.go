@@ -111,7 +111,10 @@ func (c *Client) RealNameReview(ctx context.Context, customerID string) (domain.
 	var status domain.CloudReviewStatus
 	switch {
 	case resp.ReviewResult == nil:
-		return domain.CloudRealNameReview{}, c.fail(op, caller{}, failure{status: resp.HttpStatusCode, undecoded: true}, nil)
+		// review_result is sent "only if a request was submitted"
+		// (docs/huawei-bss.md §2.4): a 200 without it is the answer for a
+		// customer with no submission, not a broken body.
+		status = domain.CloudReviewNeverSubmitted
 	case *resp.ReviewResult == 0:
 		status = domain.CloudReviewPending
 	case *resp.ReviewResult == 1:

@@ -12,6 +12,13 @@ func TestIndividualRealName(t *testing.T) {
 	ctx := e.ctx()
 	id := e.customer()
 
+	// Nothing submitted yet: its own state, not a failure a poller would
+	// retry for ever.
+	rv, err := e.c.RealNameReview(ctx, id)
+	if err != nil || rv.Status != domain.CloudReviewNeverSubmitted || rv.Opinion != "" {
+		t.Fatalf("before any submission: %v %+v", err, rv)
+	}
+
 	sub, err := e.c.SubmitIndividualRealName(ctx, domain.CloudIndividualRealName{
 		CustomerID: id, VerifiedType: 3, FileURLs: []string{"p/front.jpg", "p/back.jpg", "p/hand.jpg"},
 		Name: "Li Si", Number: "E12345678",
@@ -22,7 +29,7 @@ func TestIndividualRealName(t *testing.T) {
 	if !sub.NeedsReview {
 		t.Fatal("a certificate submission is reviewed manually")
 	}
-	rv, err := e.c.RealNameReview(ctx, id)
+	rv, err = e.c.RealNameReview(ctx, id)
 	if err != nil || rv.Status != domain.CloudReviewPending {
 		t.Fatalf("pending: %v %+v", err, rv)
 	}

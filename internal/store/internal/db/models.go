@@ -110,6 +110,18 @@ type Customer struct {
 	UpdatedAt                time.Time
 }
 
+type File struct {
+	ID          uuid.UUID
+	CustomerID  uuid.UUID
+	Purpose     string
+	StorageKey  string
+	ContentType string
+	Size        int64
+	Sha256      []byte
+	UploadedBy  uuid.UUID
+	CreatedAt   time.Time
+}
+
 type IdempotencyKey struct {
 	PrincipalKind   string
 	PrincipalID     uuid.UUID
@@ -127,6 +139,37 @@ type IdempotencyKey struct {
 type LoginFailure struct {
 	EmailNormalized string
 	FailedAt        time.Time
+}
+
+type RealnameApplication struct {
+	ID              uuid.UUID
+	CustomerID      uuid.UUID
+	Kind            string
+	Status          string
+	IDType          *string
+	CertificateType *string
+	NameEnc         []byte
+	NumberEnc       []byte
+	BankAccountEnc  []byte
+	BankMobileEnc   []byte
+	SmsCodeEnc      []byte
+	LegalNameEnc    []byte
+	LegalNumberEnc  []byte
+	RegCountry      *string
+	RegAddress      *string
+	FileIds         []uuid.UUID
+	Opinion         *string
+	ErrorOperation  *string
+	ErrorHttpStatus *int32
+	ErrorCode       *string
+	ErrorMessage    *string
+	BaselineReview  *string
+	BaselineOpinion *string
+	SubmittingSince *time.Time
+	CreatedBy       uuid.UUID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	DecidedAt       *time.Time
 }
 
 type RefreshToken struct {

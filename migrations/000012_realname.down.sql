@@ -1,0 +1,2 @@
+DROP TABLE realname_applications;
+DROP TABLE files;
