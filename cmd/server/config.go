@@ -34,6 +34,8 @@ type Config struct {
 	AccessTokenTTL    time.Duration // ACCESS_TOKEN_TTL
 	RefreshTokenTTL   time.Duration // REFRESH_TOKEN_TTL
 
+	TOTPEncryptionKey []byte // TOTP_ENCRYPTION_KEY (secret): 32 bytes, base64; seals TOTP secrets at rest
+
 	Argon2 auth.Argon2Params // ARGON2_MEMORY_KIB, ARGON2_TIME, ARGON2_THREADS
 
 	BootstrapAdminEmail    string // BOOTSTRAP_ADMIN_EMAIL
@@ -145,6 +147,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL: required (make run sets one up for you)"))
 	}
+	if v := getenv("TOTP_ENCRYPTION_KEY"); v == "" {
+		errs = append(errs, errors.New("TOTP_ENCRYPTION_KEY: required (32 random bytes, base64: openssl rand -base64 32; make run generates a dev key)"))
+	} else if key, err := auth.ParseSealerKey(v); err != nil {
+		errs = append(errs, fmt.Errorf("TOTP_ENCRYPTION_KEY: %w", err))
+	} else {
+		c.TOTPEncryptionKey = key
+	}
 	if c.JWTPrivateKeyFile == "" {
 		errs = append(errs, errors.New("JWT_PRIVATE_KEY_FILE: required (an Ed25519 PKCS#8 PEM; make run generates a dev key)"))
 	}
@@ -204,6 +213,7 @@ func (c Config) String() string {
 	row("JWT_AUDIENCE", c.JWTAudience)
 	row("ACCESS_TOKEN_TTL", c.AccessTokenTTL)
 	row("REFRESH_TOKEN_TTL", c.RefreshTokenTTL)
+	row("TOTP_ENCRYPTION_KEY", mask(string(c.TOTPEncryptionKey)))
 	row("ARGON2", fmt.Sprintf("m=%dKiB t=%d p=%d", c.Argon2.MemoryKiB, c.Argon2.Time, c.Argon2.Threads))
 	row("BOOTSTRAP_ADMIN_EMAIL", c.BootstrapAdminEmail)
 	row("BOOTSTRAP_ADMIN_PASSWORD", mask(c.BootstrapAdminPassword))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +14,13 @@ func minimalEnv() map[string]string {
 	return map[string]string{
 		"DATABASE_URL":         "postgres://app@db.internal:5432/storefront",
 		"JWT_PRIVATE_KEY_FILE": "/run/secrets/jwt.pem",
+		"TOTP_ENCRYPTION_KEY":  testTOTPKey,
 	}
 }
+
+// testTOTPKey is 32 bytes of "secretvalue…", base64: a config error must
+// never echo it.
+var testTOTPKey = base64.StdEncoding.EncodeToString([]byte("secretvaluesecretvaluesecretvalu"))
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
@@ -100,6 +106,9 @@ func TestConfigErrors(t *testing.T) {
 		{name: "bootstrap email not an address", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "secretvalue", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-password"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
 		{name: "bootstrap email a lookalike", set: map[string]string{"BOOTSTRAP_ADMIN_EMAIL": "\u212asecretvalue@example.com", "BOOTSTRAP_ADMIN_PASSWORD": "long-enough-password"}, naming: "BOOTSTRAP_ADMIN_EMAIL"},
 		{name: "upstream", set: map[string]string{"UPSTREAM": "secretvalue"}, naming: "UPSTREAM"},
+		{name: "no totp key", unset: "TOTP_ENCRYPTION_KEY", naming: "TOTP_ENCRYPTION_KEY"},
+		{name: "totp key not base64", set: map[string]string{"TOTP_ENCRYPTION_KEY": "secretvalue!"}, naming: "TOTP_ENCRYPTION_KEY"},
+		{name: "totp key short", set: map[string]string{"TOTP_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString([]byte("secretvalue-16by"))}, naming: "TOTP_ENCRYPTION_KEY"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,7 +164,7 @@ func TestConfigStringMasksSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := c.String()
-		for _, secret := range []string{tc.secret, "bootstrap-secret-pw-1", "huawei-secret-key"} {
+		for _, secret := range []string{tc.secret, "bootstrap-secret-pw-1", "huawei-secret-key", testTOTPKey, "secretvalue"} {
 			if secret != "" && strings.Contains(s, secret) {
 				t.Errorf("%s: String() shows %q:\n%s", tc.url, secret, s)
 			}

@@ -123,7 +123,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	up.check(ctx, log)
 	customerSvc := domain.NewCustomerService(st, up.Cloud, clock)
 	realnameSvc := domain.NewRealNameService(st, up.Cloud, clock)
-	stepUpSvc := domain.NewStepUpService(st, clock)
+	sealer, err := auth.NewSealer(cfg.TOTPEncryptionKey)
+	if err != nil {
+		return fmt.Errorf("TOTP_ENCRYPTION_KEY: %w", err)
+	}
+	stepUpSvc := domain.NewStepUpService(st, sealer, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount})
 

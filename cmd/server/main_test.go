@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -69,6 +70,16 @@ func writeKey(t *testing.T) string {
 	return path
 }
 
+// totpKey is a random TOTP_ENCRYPTION_KEY.
+func totpKey(t *testing.T) string {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(key)
+}
+
 func envFunc(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
@@ -83,6 +94,7 @@ func TestRun(t *testing.T) {
 	env := map[string]string{
 		"DATABASE_URL":             dbURL,
 		"JWT_PRIVATE_KEY_FILE":     writeKey(t),
+		"TOTP_ENCRYPTION_KEY":      totpKey(t),
 		"HTTP_ADDR":                "127.0.0.1:0",
 		"ADMIN_ADDR":               "127.0.0.1:0",
 		"SIM_ADDR":                 "127.0.0.1:0",
@@ -236,7 +248,7 @@ func TestRunBadKeyFile(t *testing.T) {
 	}
 	var out syncBuffer
 	err := run(context.Background(), envFunc(map[string]string{
-		"DATABASE_URL": "postgres://u@127.0.0.1:1/db", "JWT_PRIVATE_KEY_FILE": path,
+		"DATABASE_URL": "postgres://u@127.0.0.1:1/db", "JWT_PRIVATE_KEY_FILE": path, "TOTP_ENCRYPTION_KEY": totpKey(t),
 	}), &out)
 	if err == nil || !strings.Contains(err.Error(), "JWT_PRIVATE_KEY_FILE") {
 		t.Fatalf("run with a bad key: %v", err)

@@ -25,6 +25,7 @@ func TestDatabaseOutage(t *testing.T) {
 	env := map[string]string{
 		"DATABASE_URL":             pg.URL(),
 		"JWT_PRIVATE_KEY_FILE":     writeKey(t),
+		"TOTP_ENCRYPTION_KEY":      totpKey(t),
 		"HTTP_ADDR":                "127.0.0.1:0",
 		"ADMIN_ADDR":               "127.0.0.1:0",
 		"SIM_ADDR":                 "127.0.0.1:0",

@@ -38,12 +38,14 @@ type Store interface {
 	InTx(ctx context.Context, fn func(Tx) error) error
 	Auth() AuthStore
 	Customers() CustomerStore
+	StepUp() StepUpStore
 }
 
 // Tx is a transaction's view of the store.
 type Tx interface {
 	Auth() AuthStore
 	Customers() CustomerStore
+	StepUp() StepUpStore
 	// Audit appends to the audit trail; it exists only inside a transaction,
 	// so a change and its record commit together.
 	Audit() AuditStore

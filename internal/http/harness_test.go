@@ -155,7 +155,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stepUp := domain.NewStepUpService(st, realClock{})
+	stepUp := domain.NewStepUpService(st, testSealer(t), realClock{})
 	services := jobs.Services{
 		Auth:        svc,
 		Customers:   domain.NewCustomerService(st, cloud, realClock{}),
