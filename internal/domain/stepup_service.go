@@ -339,7 +339,7 @@ func (s *StepUpService) VerifyOperation(ctx context.Context, actor Principal, ch
 		if err != nil {
 			return err
 		}
-		if c.UserID != actor.ID {
+		if actor.Kind != PrincipalUser || c.UserID != actor.ID {
 			return refuse(errStepUpInvalid(), "not_owner", nil, nil)
 		}
 		switch {
