@@ -84,6 +84,7 @@ type harness struct {
 	cloud  *huawei.Client
 	st     *store.Store
 	svc    jobs.Services
+	stepUp *domain.StepUpService
 }
 
 type harnessConfig struct {
@@ -212,7 +213,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		simSrv.Close()
 	})
 	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
-		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services}
+		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, stepUp: stepUp}
 }
 
 // contractCheck fails the test when a response does not match the spec:
