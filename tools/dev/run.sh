@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make run: Storefront on this machine with nothing to configure. Picks a database (DATABASE_URL, else
-# the machine's PostgreSQL, else a private cluster under .data/postgres), generates a dev signing key and
-# a dev admin under .data/ (gitignored) on first use, then runs cmd/server in the foreground.
+# the machine's PostgreSQL, else a private cluster under .data/postgres), generates a dev signing key, a
+# dev TOTP encryption key and a dev admin under .data/ (gitignored) on first use, then runs cmd/server in
+# the foreground.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DATA=$ROOT/.data
 KEY_FILE=$DATA/jwt-ed25519.pem
+TOTP_KEY_FILE=$DATA/totp-encryption.key
 ADMIN_FILE=$DATA/dev-admin.env
 ADMIN_EMAIL=admin@storefront.local
 
@@ -32,6 +34,17 @@ if [[ -z ${JWT_PRIVATE_KEY_FILE:-} ]]; then
 		echo "run: generated a dev JWT signing key: ${KEY_FILE#"$ROOT"/}"
 	fi
 	export JWT_PRIVATE_KEY_FILE=$KEY_FILE
+fi
+
+# TOTP secrets are sealed with this key: a new key makes every enrolled authenticator unusable, so the
+# dev key is kept with the database's data.
+if [[ -z ${TOTP_ENCRYPTION_KEY:-} ]]; then
+	if [[ ! -s $TOTP_KEY_FILE ]]; then
+		openssl rand -base64 32 >"$TOTP_KEY_FILE"
+		echo "run: generated a dev TOTP encryption key: ${TOTP_KEY_FILE#"$ROOT"/}"
+	fi
+	TOTP_ENCRYPTION_KEY=$(<"$TOTP_KEY_FILE")
+	export TOTP_ENCRYPTION_KEY
 fi
 
 if [[ -z ${BOOTSTRAP_ADMIN_EMAIL:-} ]]; then
