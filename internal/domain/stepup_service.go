@@ -18,6 +18,13 @@ const (
 	StepUpChallengeTTL = 5 * time.Minute
 	// StepUpMaxAttempts wrong answers lock a challenge for good.
 	StepUpMaxAttempts = 5
+	// StepUpMemberWrongLimit wrong answers across all of a staff member's
+	// challenges created within StepUpMemberWrongWindow lock the member out
+	// of step-up until the oldest of them leaves the window. Without it the
+	// per-challenge lock would not bound guessing: whoever holds the session
+	// could create challenges without end and spend 5 guesses on each.
+	StepUpMemberWrongLimit  = 2 * StepUpMaxAttempts
+	StepUpMemberWrongWindow = time.Hour
 	// stepUpKeep is how long a staff member's expired challenges stay (for
 	// investigation next to the audit trail) before creating a new one
 	// sweeps them.
@@ -83,6 +90,9 @@ type StepUpStore interface {
 	ChallengeForUpdate(ctx context.Context, id uuid.UUID) (StepUpChallenge, error)
 	SetChallengeAttempts(ctx context.Context, id uuid.UUID, attempts int) error
 	MarkChallengeUsed(ctx context.Context, id uuid.UUID, at time.Time) error
+	// WrongAnswers sums the wrong answers to userID's challenges created
+	// after since, and returns the oldest such challenge's creation time.
+	WrongAnswers(ctx context.Context, userID uuid.UUID, since time.Time) (n int, oldest time.Time, err error)
 	// DeleteExpiredChallenges removes userID's challenges that expired
 	// before the given time; it returns how many went.
 	DeleteExpiredChallenges(ctx context.Context, userID uuid.UUID, before time.Time) (int64, error)
@@ -208,7 +218,7 @@ type StepUpChallengeInput struct {
 // CreateChallenge binds a challenge to the caller, the action, the customer
 // and the amount, answerable for StepUpChallengeTTL. Errors: ErrForbidden
 // (not finance or admin), ErrValidation, CodeTOTPNotEnrolled, ErrNotFound
-// (no such customer).
+// (no such customer), CodeStepUpLocked (too many recent wrong answers).
 func (s *StepUpService) CreateChallenge(ctx context.Context, actor Principal, in StepUpChallengeInput) (StepUpChallenge, error) {
 	if actor.Kind != PrincipalUser || !actor.HasAnyRole(RoleFinance, RoleAdmin) {
 		return StepUpChallenge{}, Errorf(CodeForbidden, "only finance staff and admins move money")
@@ -240,6 +250,9 @@ func (s *StepUpService) CreateChallenge(ctx context.Context, actor Principal, in
 		return StepUpChallenge{}, err
 	}
 	now := s.clock.Now()
+	if err := s.memberLock(ctx, s.store.StepUp(), actor.ID, now); err != nil {
+		return StepUpChallenge{}, err
+	}
 	c := StepUpChallenge{
 		ID: uuid.Must(uuid.NewV7()), UserID: actor.ID, Action: in.Action, CustomerID: in.CustomerID, Amount: amount,
 		OperationID: in.OperationID, ExpiresAt: now.Add(StepUpChallengeTTL), CreatedAt: now,
@@ -292,10 +305,14 @@ func (s *StepUpService) Verify(ctx context.Context, actor Principal, challengeID
 // Errors (all 403): CodeStepUpRequired (no challenge id or code),
 // CodeStepUpInvalid (no such challenge, or another staff member's: the same
 // answer), CodeStepUpReplayed (already answered, or a code whose time step
-// was already accepted), CodeStepUpLocked (5 wrong answers; also the answer
-// to the 5th), CodeStepUpExpired, CodeStepUpMismatch (for another action,
-// customer, amount or operation; counts as a wrong answer),
-// CodeStepUpCodeInvalid (wrong code; counts), CodeTOTPNotEnrolled.
+// was already accepted), CodeStepUpExpired, CodeStepUpLocked (5 wrong
+// answers to this challenge, the 5th included; or, with RetryAfter,
+// StepUpMemberWrongLimit across the member's recent challenges),
+// CodeStepUpMismatch (for another action, customer, amount or operation;
+// counts as a wrong answer: a challenge approves one operation, and using it
+// for another is either a client bug, cheap to redo, or an attempt to stretch
+// an approval, which should run into the lock), CodeStepUpCodeInvalid (wrong
+// code; counts), CodeTOTPNotEnrolled.
 func (s *StepUpService) VerifyOperation(ctx context.Context, actor Principal, challengeID uuid.UUID, code string, action StepUpAction, customerID uuid.UUID, amount decimal.Decimal, operationID uuid.UUID) error {
 	if challengeID == uuid.Nil || code == "" {
 		return Errorf(CodeStepUpRequired, "this operation needs step-up: create a challenge (POST /v1/step-up-challenges) and send its id with a TOTP code")
@@ -349,21 +366,30 @@ func (s *StepUpService) VerifyOperation(ctx context.Context, actor Principal, ch
 			return refuse(Errorf(CodeStepUpLocked, "too many wrong answers: this challenge is locked; create a new one"), "locked", &c, nil)
 		case !now.Before(c.ExpiresAt):
 			return refuse(Errorf(CodeStepUpExpired, "this challenge expired: create a new one"), "expired", &c, nil)
-		case c.Action != action || c.CustomerID != customerID || !c.Amount.Equal(amount) ||
-			(operationID != uuid.Nil && c.OperationID != operationID):
-			extra := map[string]any{"presented_action": action, "presented_customer_id": customerID, "presented_amount": amount.String()}
-			if operationID != uuid.Nil {
-				extra["presented_operation_id"] = operationID
-			}
-			return wrong(&c, Errorf(CodeStepUpMismatch, "this challenge is for another action, customer, amount or operation"), "mismatch", extra)
 		}
-
+		// The member's TOTP row serializes all of the member's answers: the
+		// time step and the wrong-answer budget are checked and spent by one
+		// answer at a time.
 		cred, err := st.TOTPForUpdate(ctx, actor.ID)
 		if errors.Is(err, ErrNotFound) || (err == nil && cred.ConfirmedAt == nil) {
 			return refuse(errTOTPNotEnrolled(), "not_enrolled", &c, nil)
 		}
 		if err != nil {
 			return err
+		}
+		if err := s.memberLock(ctx, st, actor.ID, now); err != nil {
+			if ErrorCode(err) != CodeStepUpLocked {
+				return err
+			}
+			return refuse(err, "member_locked", &c, nil)
+		}
+		if c.Action != action || c.CustomerID != customerID || !c.Amount.Equal(amount) ||
+			(operationID != uuid.Nil && c.OperationID != operationID) {
+			extra := map[string]any{"presented_action": action, "presented_customer_id": customerID, "presented_amount": amount.String()}
+			if operationID != uuid.Nil {
+				extra["presented_operation_id"] = operationID
+			}
+			return wrong(&c, Errorf(CodeStepUpMismatch, "this challenge is for another action, customer, amount or operation"), "mismatch", extra)
 		}
 		secret, err := s.sealer.Open(cred.SecretSealed, actor.ID[:])
 		if err != nil {
@@ -390,6 +416,21 @@ func (s *StepUpService) VerifyOperation(ctx context.Context, actor Principal, ch
 		return err
 	}
 	return refused
+}
+
+// memberLock answers CodeStepUpLocked, with RetryAfter, while the member's
+// wrong answers in the window reach StepUpMemberWrongLimit.
+func (s *StepUpService) memberLock(ctx context.Context, st StepUpStore, userID uuid.UUID, now time.Time) error {
+	n, oldest, err := st.WrongAnswers(ctx, userID, now.Add(-StepUpMemberWrongWindow))
+	if err != nil {
+		return err
+	}
+	if n < StepUpMemberWrongLimit {
+		return nil
+	}
+	wait := max(oldest.Add(StepUpMemberWrongWindow).Sub(now), time.Second)
+	return &Error{Code: CodeStepUpLocked, RetryAfter: wait,
+		Message: fmt.Sprintf("%d wrong step-up answers within %s: step-up is locked for this staff member; try again later", n, StepUpMemberWrongWindow)}
 }
 
 func errStepUpInvalid() error {

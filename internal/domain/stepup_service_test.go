@@ -655,3 +655,47 @@ func TestStepUpAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestStepUpMemberLock: the per-challenge lock alone would let a session
+// create challenges without end and guess 5 times on each; wrong answers
+// across a member's challenges within an hour are bounded too.
+func TestStepUpMemberLock(t *testing.T) {
+	t.Parallel()
+	f := newStepUpFixture(t)
+	ctx := context.Background()
+	fin, secret := f.enrolled("fin@example.com", domain.RoleFinance)
+	other, osecret := f.enrolled("other@example.com", domain.RoleFinance)
+	open := f.challenge(fin, domain.StepUpAllocate, f.customer, "10.00")
+	wrong := f.wrongCode(secret)
+	// Lock challenges a minute apart until the budget is spent.
+	for range domain.StepUpMemberWrongLimit / domain.StepUpMaxAttempts {
+		f.clock.Advance(time.Minute)
+		c := f.challenge(fin, domain.StepUpAllocate, f.customer, "10.00")
+		for range domain.StepUpMaxAttempts {
+			_ = f.svc.Verify(ctx, fin, c.ID, wrong, domain.StepUpAllocate, f.customer, amt("10"))
+		}
+	}
+	// Locked out: no new challenge, and an open one refuses even the right code.
+	_, err := f.svc.CreateChallenge(ctx, fin, domain.StepUpChallengeInput{Action: domain.StepUpAllocate, CustomerID: f.customer, Amount: "10.00"})
+	wantCode(t, err, domain.CodeStepUpLocked)
+	var de *domain.Error
+	// The first locked challenge was created a minute before the last one.
+	if !errors.As(err, &de) || de.RetryAfter != domain.StepUpMemberWrongWindow-time.Minute {
+		t.Fatalf("RetryAfter: %v", err)
+	}
+	wantCode(t, f.svc.Verify(ctx, fin, open.ID, f.code(secret), domain.StepUpAllocate, f.customer, amt("10")), domain.CodeStepUpLocked)
+	if n := f.attempts(open.ID); n != 0 {
+		t.Fatalf("the refused answer counted: %d", n)
+	}
+	// Another member is not affected.
+	oc := f.challenge(other, domain.StepUpAllocate, f.customer, "10.00")
+	if err := f.svc.Verify(ctx, other, oc.ID, f.code(osecret), domain.StepUpAllocate, f.customer, amt("10")); err != nil {
+		t.Fatal(err)
+	}
+	// Once the first locked challenge leaves the window, half the budget is back.
+	f.clock.Advance(de.RetryAfter)
+	c := f.challenge(fin, domain.StepUpAllocate, f.customer, "10.00")
+	if err := f.svc.Verify(ctx, fin, c.ID, f.code(secret), domain.StepUpAllocate, f.customer, amt("10")); err != nil {
+		t.Fatal(err)
+	}
+}

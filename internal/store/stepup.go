@@ -85,6 +85,14 @@ func (st *StepUpStore) DeleteExpiredChallenges(ctx context.Context, userID uuid.
 	return n, translate(err, "step-up challenges")
 }
 
+func (st *StepUpStore) WrongAnswers(ctx context.Context, userID uuid.UUID, since time.Time) (int, time.Time, error) {
+	r, err := st.s.q.StepUpWrongAnswers(ctx, db.StepUpWrongAnswersParams{UserID: userID, Since: since})
+	if err != nil {
+		return 0, time.Time{}, translate(err, "step-up challenges")
+	}
+	return int(r.N), r.Oldest, nil
+}
+
 func totpFromDB(r db.TotpCredential) domain.TOTPCredential {
 	return domain.TOTPCredential{UserID: r.UserID, SecretSealed: r.SecretSealed, ConfirmedAt: r.ConfirmedAt,
 		LastUsedStep: r.LastUsedStep, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}

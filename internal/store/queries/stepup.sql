@@ -33,3 +33,9 @@ UPDATE step_up_challenges SET used_at = @used_at::timestamptz WHERE id = @id;
 
 -- name: DeleteExpiredStepUpChallenges :execrows
 DELETE FROM step_up_challenges WHERE user_id = @user_id AND expires_at < @before;
+
+-- A staff member's wrong answers across challenges created since a time, and the oldest such challenge.
+-- name: StepUpWrongAnswers :one
+SELECT coalesce(sum(attempts), 0)::int AS n,
+       coalesce(min(created_at) FILTER (WHERE attempts > 0), 'epoch'::timestamptz)::timestamptz AS oldest
+FROM step_up_challenges WHERE user_id = @user_id AND created_at > @since;

@@ -140,6 +140,30 @@ func (q *Queries) StepUpChallengeForUpdate(ctx context.Context, id uuid.UUID) (S
 	return i, err
 }
 
+const stepUpWrongAnswers = `-- name: StepUpWrongAnswers :one
+SELECT coalesce(sum(attempts), 0)::int AS n,
+       coalesce(min(created_at) FILTER (WHERE attempts > 0), 'epoch'::timestamptz)::timestamptz AS oldest
+FROM step_up_challenges WHERE user_id = $1 AND created_at > $2
+`
+
+type StepUpWrongAnswersParams struct {
+	UserID uuid.UUID
+	Since  time.Time
+}
+
+type StepUpWrongAnswersRow struct {
+	N      int32
+	Oldest time.Time
+}
+
+// A staff member's wrong answers across challenges created since a time, and the oldest such challenge.
+func (q *Queries) StepUpWrongAnswers(ctx context.Context, arg StepUpWrongAnswersParams) (StepUpWrongAnswersRow, error) {
+	row := q.db.QueryRow(ctx, stepUpWrongAnswers, arg.UserID, arg.Since)
+	var i StepUpWrongAnswersRow
+	err := row.Scan(&i.N, &i.Oldest)
+	return i, err
+}
+
 const tOTPCredential = `-- name: TOTPCredential :one
 SELECT user_id, secret_sealed, confirmed_at, last_used_step, created_at, updated_at FROM totp_credentials WHERE user_id = $1
 `
