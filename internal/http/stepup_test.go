@@ -262,3 +262,38 @@ func TestStepUpRoles(t *testing.T) {
 		t.Fatalf("%d TOTP credentials, want 3 (operator, finance, admin)", n)
 	}
 }
+
+// TestStepUpMemberLockOverHTTP: after too many wrong answers the challenge
+// route refuses with step_up_locked and Retry-After.
+func TestStepUpMemberLockOverHTTP(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	adm := h.admin()
+	cust := h.customer("acme@example.com")
+	tok, secret := h.enrolledStaff(adm.AccessToken, "fin@example.com", "finance")
+	p := mustPrincipal(t, h, tok)
+	wrong := "000000"
+	for _, c := range []string{"111111", "222222"} {
+		if c != totpCode(t, secret, -1) && c != totpCode(t, secret, 0) && c != totpCode(t, secret, 1) && c != totpCode(t, secret, 2) {
+			wrong = c
+		}
+	}
+	challenge := map[string]any{"action": "allocate", "customer_id": cust, "amount": "10.00"}
+	for range domain.StepUpMemberWrongLimit / domain.StepUpMaxAttempts {
+		res := h.do(req{method: "POST", path: "/v1/step-up-challenges", token: tok, body: challenge})
+		res.wantStatus(t, http.StatusCreated)
+		var c stepUpChallenge
+		res.json(t, &c)
+		for range domain.StepUpMaxAttempts {
+			err := h.stepUp.Verify(t.Context(), p, uuid.MustParse(c.ID), wrong, domain.StepUpAllocate, cust, decimal.RequireFromString("10"))
+			if code := domain.ErrorCode(err); code != domain.CodeStepUpCodeInvalid && code != domain.CodeStepUpLocked {
+				t.Fatalf("wrong answer: %v", err)
+			}
+		}
+	}
+	res := h.do(req{method: "POST", path: "/v1/step-up-challenges", token: tok, body: challenge})
+	res.wantProblem(t, http.StatusForbidden, "step_up_locked")
+	if ra := res.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Fatalf("Retry-After %q", ra)
+	}
+}
