@@ -139,7 +139,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Store: st, Cloud: up.Cloud, Clock: clock, Cipher: keyring, Index: keyring, Files: fileStore,
 		PollInterval: cfg.RealNamePollInterval, PollMaxInterval: cfg.RealNamePollMaxInterval,
 	})
-	stepUpSvc := domain.NewStepUpService(st, clock)
+	stepUpSvc := domain.NewStepUpService(st, keyring, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount})
 

@@ -46,6 +46,19 @@ const (
 	CodeUpstreamUnavailable Code = "upstream_unavailable" // retryable: nothing happened
 	CodeUpstreamUnknown     Code = "upstream_outcome_unknown"
 	CodeVerificationCode    Code = "verification_code_invalid"
+
+	// Step-up (docs/design.md §3): every failure is 403 and names the rule
+	// that failed, except that an unknown challenge and another staff
+	// member's challenge get the same answer (CodeStepUpInvalid).
+	CodeStepUpRequired    Code = "step_up_required"      // no challenge id or code was sent
+	CodeStepUpInvalid     Code = "step_up_invalid"       // no such challenge, or not the caller's
+	CodeStepUpExpired     Code = "step_up_expired"       // older than 5 minutes
+	CodeStepUpReplayed    Code = "step_up_replayed"      // challenge already answered, or the code's time step already accepted
+	CodeStepUpMismatch    Code = "step_up_mismatch"      // the challenge is for another action, customer, amount or operation
+	CodeStepUpCodeInvalid Code = "step_up_code_invalid"  // wrong TOTP code
+	CodeStepUpLocked      Code = "step_up_locked"        // 5 wrong answers: create a new challenge
+	CodeTOTPNotEnrolled   Code = "totp_not_enrolled"     // the staff member has no confirmed TOTP authenticator
+	CodeTOTPEnrolled      Code = "totp_already_enrolled" // a confirmed authenticator cannot be replaced
 )
 
 // Outcome says what an upstream failure means for the world outside.
@@ -143,6 +156,15 @@ var (
 	ErrUpstreamUnavailable = &Error{Code: CodeUpstreamUnavailable}
 	ErrUpstreamUnknown     = &Error{Code: CodeUpstreamUnknown}
 	ErrVerificationCode    = &Error{Code: CodeVerificationCode}
+	ErrStepUpRequired      = &Error{Code: CodeStepUpRequired}
+	ErrStepUpInvalid       = &Error{Code: CodeStepUpInvalid}
+	ErrStepUpExpired       = &Error{Code: CodeStepUpExpired}
+	ErrStepUpReplayed      = &Error{Code: CodeStepUpReplayed}
+	ErrStepUpMismatch      = &Error{Code: CodeStepUpMismatch}
+	ErrStepUpCodeInvalid   = &Error{Code: CodeStepUpCodeInvalid}
+	ErrStepUpLocked        = &Error{Code: CodeStepUpLocked}
+	ErrTOTPNotEnrolled     = &Error{Code: CodeTOTPNotEnrolled}
+	ErrTOTPEnrolled        = &Error{Code: CodeTOTPEnrolled}
 )
 
 // Errorf builds an *Error with a client-safe message.

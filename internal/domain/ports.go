@@ -40,6 +40,7 @@ type Store interface {
 	Auth() AuthStore
 	Customers() CustomerStore
 	RealName() RealNameStore
+	StepUp() StepUpStore
 }
 
 // Tx is a transaction's view of the store.
@@ -47,6 +48,7 @@ type Tx interface {
 	Auth() AuthStore
 	Customers() CustomerStore
 	RealName() RealNameStore
+	StepUp() StepUpStore
 	// Audit appends to the audit trail; it exists only inside a transaction,
 	// so a change and its record commit together.
 	Audit() AuditStore

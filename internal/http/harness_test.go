@@ -88,6 +88,7 @@ type harness struct {
 	keys   *crypto.Keyring // seals real-name fields
 	// filesDir holds uploaded files; the simulator reads it.
 	filesDir string
+	stepUp   *domain.StepUpService
 }
 
 type harnessConfig struct {
@@ -163,7 +164,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	keys, fileStore := newDataProtection(t, filesDir)
-	stepUp := domain.NewStepUpService(st, realClock{})
+	stepUp := domain.NewStepUpService(st, keys, realClock{})
 	services := jobs.Services{
 		Auth:      svc,
 		Customers: domain.NewCustomerService(st, cloud, realClock{}),
@@ -221,7 +222,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		simSrv.Close()
 	})
 	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
-		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, keys: keys, filesDir: filesDir}
+		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, keys: keys, filesDir: filesDir, stepUp: stepUp}
 }
 
 // contractCheck fails the test when a response does not match the spec:

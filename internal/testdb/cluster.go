@@ -76,8 +76,10 @@ func NewCluster(tb testing.TB) *Cluster {
 	}
 	// No Unix socket: socket paths under a deep temporary directory can
 	// exceed 107 bytes, and nothing else should reach this cluster.
+	// synchronous_commit stays on: tests stop this cluster with "immediate",
+	// and an acknowledged commit still in WAL buffers would be lost.
 	_, err = fmt.Fprintf(conf, "\n# testdb.NewCluster\nport = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"+
-		"fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 16MB\nmax_connections = 40\n", c.port)
+		"fsync = off\nfull_page_writes = off\nshared_buffers = 16MB\nmax_connections = 40\n", c.port)
 	if cerr := conf.Close(); err == nil {
 		err = cerr
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 )
 
 type RiverJobState string
@@ -235,6 +236,28 @@ type RiverQueue struct {
 type SchemaMigration struct {
 	Version int64
 	Dirty   bool
+}
+
+type StepUpChallenge struct {
+	ID          uuid.UUID
+	UserID      uuid.UUID
+	Action      string
+	CustomerID  uuid.UUID
+	Amount      decimal.Decimal
+	OperationID *uuid.UUID
+	Attempts    int32
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+	CreatedAt   time.Time
+}
+
+type TotpCredential struct {
+	UserID       uuid.UUID
+	SecretSealed []byte
+	ConfirmedAt  *time.Time
+	LastUsedStep *int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 type User struct {
