@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/partnerlab/storefront/internal/domain"
 	"github.com/partnerlab/storefront/internal/store/internal/db"
@@ -73,11 +74,20 @@ func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 		o := j.JobOptions()
 		opts = &river.InsertOpts{ScheduledAt: o.RunAt, MaxAttempts: o.MaxAttempts}
 		if o.Unique {
-			opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+			// While pending or running (domain.JobOptions): a completed job
+			// does not block the same work from being asked for again.
+			opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
 		}
 	}
 	_, err := t.jobs.InsertTx(ctx, t.tx, job, opts)
 	return translate(err, "job "+job.Kind())
+}
+
+// uniqueStates are the states in which a unique job blocks another one with
+// the same arguments: River's default without completed.
+var uniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
 // maxTxAttempts bounds retries of serialization failures and deadlocks.

@@ -108,6 +108,9 @@ type Customer struct {
 	CreatedBy                *uuid.UUID
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+	RegistrationSentAt       *time.Time
+	ActionErrorCode          *string
+	ActionErrorMessage       *string
 }
 
 type IdempotencyKey struct {
