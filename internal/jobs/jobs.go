@@ -43,6 +43,7 @@ func (w *PurgeCredentialsWorker) Work(ctx context.Context, _ *river.Job[domain.P
 // Register adds every worker to workers and returns the periodic jobs.
 func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	river.AddWorker(workers, &PurgeCredentialsWorker{svc: svc})
+	registerCustomerWorkers(workers, svc)
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeCredentialsJob{}, nil
