@@ -203,9 +203,12 @@ type NewCustomer struct {
 }
 
 // RegisterCustomerJob creates (or finds) the customer's Huawei account and
-// waits for Huawei to confirm the association.
+// waits for Huawei to confirm the association. RequestedAt names the
+// attempt: a retry after a failed registration is a new job even while the
+// queue has not yet marked the previous one done, and it paces the waits.
 type RegisterCustomerJob struct {
-	CustomerID uuid.UUID `json:"customer_id"`
+	CustomerID  uuid.UUID `json:"customer_id"`
+	RequestedAt time.Time `json:"requested_at"`
 }
 
 // Kind implements Job.
@@ -301,7 +304,7 @@ func (s *CustomerService) CreateCustomer(ctx context.Context, actor Principal, i
 			return err
 		}
 		out = c
-		return tx.Enqueue(ctx, RegisterCustomerJob{CustomerID: c.ID})
+		return tx.Enqueue(ctx, RegisterCustomerJob{CustomerID: c.ID, RequestedAt: now})
 	})
 	if err != nil {
 		return Customer{}, err
@@ -388,9 +391,9 @@ func (s *CustomerService) ListCustomers(ctx context.Context, actor Principal, in
 // (or not yet listed an account whose creation is in doubt); zero when
 // there is nothing left to do. An error means "retry": the outcome is
 // unknown or Huawei could not be reached, and the retry starts with the
-// read-back. since is when this registration was asked for (the job's
-// creation), which paces the waits.
-func (s *CustomerService) RegisterCustomer(ctx context.Context, id uuid.UUID, since time.Time) (time.Duration, error) {
+// read-back.
+func (s *CustomerService) RegisterCustomer(ctx context.Context, job RegisterCustomerJob) (time.Duration, error) {
+	id, since := job.CustomerID, job.RequestedAt
 	c, err := s.store.Customers().CustomerByID(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil
@@ -683,10 +686,13 @@ const (
 	ActionUnfreeze = "unfreeze"
 )
 
-// CustomerFreezeJob carries out the customer's pending freeze or unfreeze.
+// CustomerFreezeJob carries out the customer's pending freeze or unfreeze;
+// RequestedAt names the request (the next one is a new job even while the
+// queue has not yet marked this one done).
 type CustomerFreezeJob struct {
-	CustomerID uuid.UUID `json:"customer_id"`
-	Reason     string    `json:"reason"`
+	CustomerID  uuid.UUID `json:"customer_id"`
+	Reason      string    `json:"reason"`
+	RequestedAt time.Time `json:"requested_at"`
 }
 
 // Kind implements Job.
@@ -747,7 +753,8 @@ func (s *CustomerService) requestAction(ctx context.Context, actor Principal, id
 		if action == ActionUnfreeze {
 			scope = c.FrozenScope // Huawei requires the scope it was frozen with
 		}
-		c.PendingAction, c.PendingScope, c.ActionErr, c.UpdatedAt = action, scope, nil, s.now()
+		now := s.now()
+		c.PendingAction, c.PendingScope, c.ActionErr, c.UpdatedAt = action, scope, nil, now
 		if err := cs.UpdateCustomer(ctx, c); err != nil {
 			return err
 		}
@@ -756,7 +763,7 @@ func (s *CustomerService) requestAction(ctx context.Context, actor Principal, id
 			return err
 		}
 		out = c
-		return tx.Enqueue(ctx, CustomerFreezeJob{CustomerID: id, Reason: reason})
+		return tx.Enqueue(ctx, CustomerFreezeJob{CustomerID: id, Reason: reason, RequestedAt: now})
 	})
 	return out, err
 }

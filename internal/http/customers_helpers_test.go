@@ -5,8 +5,41 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"testing"
 	"time"
 )
+
+// newCustomerHarness is newHarness that, when the test fails, logs the
+// River jobs (state, attempts, errors): what the customer jobs did.
+func newCustomerHarness(t *testing.T, opts ...harnessOpt) *harness {
+	t.Helper()
+	h := newHarness(t, opts...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			h.logJobs()
+		}
+	})
+	return h
+}
+
+func (h *harness) logJobs() {
+	rows, err := h.pool.Query(context.Background(), `SELECT id, kind, state, attempt, args::text, coalesce(errors::text, '') FROM river_job ORDER BY id`)
+	if err != nil {
+		h.t.Log(err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var attempt int
+		var kind, state, args, errs string
+		if err := rows.Scan(&id, &kind, &state, &attempt, &args, &errs); err != nil {
+			h.t.Log(err)
+			return
+		}
+		h.t.Logf("job %d %s %s attempt %d args %s errors %s", id, kind, state, attempt, args, errs)
+	}
+}
 
 // customerBody is the Customer schema as a test reads it.
 type customerBody struct {

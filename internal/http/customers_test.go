@@ -33,7 +33,7 @@ func (r response) checkResult(t *testing.T) checkResult {
 // the account, then confirmed (docs/design.md §4 Registration).
 func TestCustomerRegistration(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withSim(func(c *bsssim.Config) { c.AssociationDelay = 30 * time.Second }))
+	h := newCustomerHarness(t, withSim(func(c *bsssim.Config) { c.AssociationDelay = 30 * time.Second }))
 	alice := h.signup("alice@example.com").AccessToken
 	bob := h.signup("bob@example.com").AccessToken
 	const mobile = "13800138001"
@@ -133,4 +133,108 @@ func TestCustomerRegistration(t *testing.T) {
 	code = h.sendCode(bob, "13900139002")
 	h.postCustomer(bob, map[string]any{"account_name": "alice-01", "mobile": "13900139002", "sms_code": code}).
 		wantProblem(t, http.StatusConflict, "already_exists")
+}
+
+// A wrong SMS code is a definite refusal: the registration fails with
+// Huawei's code, and posting again with a good code retries it on the same
+// customer.
+func TestRegistrationWrongCodeThenRetry(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	tok := h.signup("carol@example.com").AccessToken
+	const mobile = "13700137003"
+	good := h.sendCode(tok, mobile)
+	wrong := "000000"
+	if good == wrong {
+		wrong = "111111"
+	}
+	res := h.postCustomer(tok, map[string]any{"account_name": "carol-01", "mobile": mobile, "sms_code": wrong})
+	res.wantStatus(t, http.StatusCreated)
+	var c customerBody
+	res.json(t, &c)
+	c = h.waitCustomer(tok, c.ID, "the refusal", func(c customerBody) bool { return c.Huawei.Registration == "failed" })
+	if c.Huawei.Error == nil || c.Huawei.Error.Code != "CBC.99004010" || c.Huawei.Error.Message == "" || c.Huawei.DomainID != nil {
+		t.Fatalf("failed registration %+v (error %+v)", c, c.Huawei.Error)
+	}
+	if n := len(h.simAccountsFor(c.ID)); n != 0 {
+		t.Fatalf("%d Huawei accounts after a refusal", n)
+	}
+
+	// Retry with a new code (and a new name): same customer.
+	code := h.sendCode(tok, mobile)
+	res = h.postCustomer(tok, map[string]any{"account_name": "carol-02", "mobile": mobile, "sms_code": code})
+	res.wantStatus(t, http.StatusCreated)
+	var again customerBody
+	res.json(t, &again)
+	if again.ID != c.ID || again.AccountName != "carol-02" || again.Huawei.Registration != "pending" || again.Huawei.Error != nil {
+		t.Fatalf("retry %+v, want the same customer %s pending", again, c.ID)
+	}
+	c = h.waitCustomer(tok, c.ID, "the retried registration", confirmed)
+	accts := h.simAccountsFor(c.ID)
+	if len(accts) != 1 || accts[0].DomainName != "carol-02" || c.Huawei.Error != nil {
+		t.Fatalf("after the retry: %+v, simulator %+v", c, accts)
+	}
+	if a := h.auditActions(c.ID); !hasAll(a, "customer.create", "customer.registration_failed", "customer.registration_retry", "customer.registration_created") {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+// CreateSubCustomer's half success (500 CBC.99000050 with a domain_id): the
+// account exists; the job records it and confirms, never creating again.
+func TestRegistrationHalfSuccess(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	tok := h.signup("dave@example.com").AccessToken
+	h.fault("CreateSubCustomer", "half_success", 1)
+	c := h.register(tok, "dave-01", "13600136004")
+	c = h.waitCustomer(tok, c.ID, "the half-created account", confirmed)
+	accts := h.simAccountsFor(c.ID)
+	if len(accts) != 1 || c.Huawei.DomainID == nil || accts[0].DomainID != *c.Huawei.DomainID {
+		t.Fatalf("customer %+v, simulator %+v", c, accts)
+	}
+	if n := h.calls("CreateSubCustomer"); n != 1 {
+		t.Fatalf("%d CreateSubCustomer calls, want 1", n)
+	}
+	if len(h.simCustomers()) != 1 {
+		t.Fatalf("simulator customers %+v", h.simCustomers())
+	}
+}
+
+// An unknown outcome (Huawei committed, then answered 5xx; or the answer
+// never came) is never resent blindly: River retries the job, the retry
+// reads back and finds the account. With a slow association the account is
+// not listed at first: the job keeps reading back, still without sending.
+func TestRegistrationUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		kind  string
+		delay time.Duration
+	}{
+		{"commit_then_5xx", "commit_then_5xx", 0},
+		{"commit_then_5xx, association delayed", "commit_then_5xx", 30 * time.Second},
+		{"malformed answer", "malformed_body", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newCustomerHarness(t, withSim(func(c *bsssim.Config) { c.AssociationDelay = tc.delay }))
+			tok := h.signup("erin@example.com").AccessToken
+			h.fault("CreateSubCustomer", tc.kind, 1)
+			c := h.register(tok, "erin-01", "13500135005")
+			if tc.delay > 0 {
+				h.eventually("the read-backs after the unknown outcome", func() bool { return h.calls("ListSubCustomers") >= 3 })
+				if c = h.customer(tok, c.ID); c.Huawei.Registration != "pending" {
+					t.Fatalf("registration %q before Huawei lists the account", c.Huawei.Registration)
+				}
+				h.advanceSim(tc.delay)
+			}
+			c = h.waitCustomer(tok, c.ID, "the account found by read-back", confirmed)
+			if accts := h.simAccountsFor(c.ID); len(accts) != 1 || accts[0].DomainID != *c.Huawei.DomainID {
+				t.Fatalf("customer %+v, simulator %+v", c, accts)
+			}
+			if n := h.calls("CreateSubCustomer"); n != 1 {
+				t.Fatalf("%d CreateSubCustomer calls, want exactly 1 (no resend)", n)
+			}
+		})
+	}
 }

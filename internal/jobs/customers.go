@@ -20,7 +20,7 @@ type RegisterCustomerWorker struct {
 
 // Work calls CustomerService.RegisterCustomer.
 func (w *RegisterCustomerWorker) Work(ctx context.Context, job *river.Job[domain.RegisterCustomerJob]) error {
-	again, err := w.svc.Customers.RegisterCustomer(ctx, job.Args.CustomerID, job.CreatedAt)
+	again, err := w.svc.Customers.RegisterCustomer(ctx, job.Args)
 	if err != nil {
 		return err
 	}
