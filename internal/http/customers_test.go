@@ -1,10 +1,15 @@
 package http_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/partnerlab/storefront/internal/domain"
 	"github.com/partnerlab/storefront/internal/upstream/bsssim"
 )
 
@@ -236,5 +241,272 @@ func TestRegistrationUnknownOutcome(t *testing.T) {
 				t.Fatalf("%d CreateSubCustomer calls, want exactly 1 (no resend)", n)
 			}
 		})
+	}
+}
+
+// An operator registers a signed-up customer user; only customer users
+// qualify, and only staff may name another user.
+func TestOperatorRegistersCustomer(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	op := h.operator("olga@example.com").AccessToken
+	frank := h.signup("frank@example.com").AccessToken
+	frankID, _ := h.me(frank)["id"].(string)
+	grace := h.signup("grace@example.com").AccessToken
+	staffID := h.createStaff(h.admin().AccessToken, "finn@example.com", "finance").ID
+	const mobile = "13300133006"
+
+	code := h.sendCode(op, mobile)
+	body := func(extra map[string]any) map[string]any {
+		b := map[string]any{"account_name": "frank-01", "mobile": mobile, "sms_code": code}
+		for k, v := range extra {
+			b[k] = v
+		}
+		return b
+	}
+	p := h.postCustomer(op, body(nil)).wantProblem(t, http.StatusBadRequest, "validation_failed")
+	if len(p.Errors) != 1 || p.Errors[0].Field != "user_id" {
+		t.Fatalf("operator without user_id: %+v", p.Errors)
+	}
+	h.postCustomer(op, body(map[string]any{"user_id": uuid.NewString()})).wantProblem(t, http.StatusNotFound, "not_found")
+	h.postCustomer(op, body(map[string]any{"user_id": staffID})).wantProblem(t, http.StatusNotFound, "not_found")
+	// A customer may not register someone else.
+	h.postCustomer(grace, body(map[string]any{"user_id": frankID})).wantProblem(t, http.StatusForbidden, "forbidden")
+
+	res := h.postCustomer(op, body(map[string]any{"user_id": frankID}))
+	res.wantStatus(t, http.StatusCreated)
+	var c customerBody
+	res.json(t, &c)
+	if c.UserID != frankID {
+		t.Fatalf("customer of user %s, want %s", c.UserID, frankID)
+	}
+	c = h.waitCustomer(op, c.ID, "the account", confirmed)
+	if id, _ := h.me(frank)["customer_id"].(string); id != c.ID {
+		t.Fatalf("frank's customer_id %q, want %s", id, c.ID)
+	}
+	// Frank sees it; grace does not.
+	h.customer(frank, c.ID)
+	h.do(req{method: "GET", path: "/v1/customers/" + c.ID, token: grace}).wantProblem(t, http.StatusNotFound, "not_found")
+	// The operator acted on frank's behalf: the audit names the operator.
+	var actor string
+	if err := h.pool.QueryRow(context.Background(), `SELECT actor_id::text FROM audit_events WHERE action = 'customer.create' AND subject_id = $1`, c.ID).Scan(&actor); err != nil {
+		t.Fatal(err)
+	}
+	if opID, _ := h.me(op)["id"].(string); actor != opID {
+		t.Fatalf("audit actor %s, want the operator %s", actor, opID)
+	}
+	// Frank is a customer now: a second registration is refused.
+	code = h.sendCode(op, mobile)
+	h.postCustomer(op, map[string]any{"account_name": "frank-02", "mobile": mobile, "sms_code": code, "user_id": frankID}).
+		wantProblem(t, http.StatusConflict, "already_exists")
+}
+
+// Bad input is refused before anything is written or sent: 400 naming the
+// field, no upstream call at all.
+func TestRegistrationBadInput(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	tok := h.signup("hank@example.com").AccessToken
+	good := map[string]any{"account_name": "hank-01", "mobile": "13200132007", "sms_code": "123456", "email": "hank@example.com"}
+	for _, tc := range []struct {
+		field string
+		value any
+	}{
+		{"account_name", "abc"},
+		{"account_name", "op_hank01"},
+		{"account_name", "9hank"},
+		{"account_name", "hank.01"},
+		{"mobile", "23200132007"},
+		{"mobile", "1320013200"},
+		{"mobile", "0086-13200132007"},
+		{"email", "hank"},
+		{"email", "Hank <hank@example.com>"},
+		{"sms_code", "12345"},
+		{"sms_code", "abcdef"},
+	} {
+		body := map[string]any{}
+		for k, v := range good {
+			body[k] = v
+		}
+		body[tc.field] = tc.value
+		p := h.postCustomer(tok, body).wantProblem(t, http.StatusBadRequest, "validation_failed")
+		if len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
+			t.Fatalf("%s=%v: errors %+v, want one naming %s", tc.field, tc.value, p.Errors, tc.field)
+		}
+	}
+	for _, m := range []string{"12345678901", "1380013800a", "+8613800138000"} {
+		p := h.do(req{method: "POST", path: "/v1/registration/sms-codes", token: tok, body: map[string]string{"mobile": m}}).
+			wantProblem(t, http.StatusBadRequest, "validation_failed")
+		if len(p.Errors) == 0 || p.Errors[0].Field != "mobile" {
+			t.Fatalf("sms-codes %q: errors %+v", m, p.Errors)
+		}
+	}
+	h.check(tok, "phone", "13800138000").wantProblem(t, http.StatusBadRequest, "validation_failed")
+	if n := h.calls(""); n != 0 {
+		t.Fatalf("%d upstream calls for bad input, want none", n)
+	}
+	if n := h.count("customers"); n != 0 {
+		t.Fatalf("%d customers written for bad input", n)
+	}
+}
+
+// Huawei's per-number SMS cap is 429 rate_limited with Huawei's code.
+func TestRegistrationSMSLimit(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	tok := h.signup("ivy@example.com").AccessToken
+	const mobile = "13100131008"
+	for i := 0; i < 15; i++ {
+		h.do(req{method: "POST", path: "/v1/registration/sms-codes", token: tok, body: map[string]string{"mobile": mobile}}).
+			wantStatus(t, http.StatusAccepted)
+	}
+	res := h.do(req{method: "POST", path: "/v1/registration/sms-codes", token: tok, body: map[string]string{"mobile": mobile}})
+	res.wantProblem(t, http.StatusTooManyRequests, "rate_limited")
+	var p upstreamProblem
+	res.json(t, &p)
+	if p.Upstream == nil || p.Upstream.Code != "CBC.99004015" || !p.Retryable {
+		t.Fatalf("problem %+v upstream %+v", p.problem, p.Upstream)
+	}
+}
+
+// paidServer gives a registered customer a running yearly/monthly server
+// on the simulator (real-name verified, funded, ordered, paid) through the
+// adapter, and returns its resource id.
+func (h *harness) paidServer(domainID string) string {
+	h.t.Helper()
+	ctx := context.Background()
+	if _, err := h.cloud.SubmitIndividualRealName(ctx, domain.CloudIndividualRealName{
+		CustomerID: domainID, FileURLs: []string{"idcard/" + domainID + ".png"}, Name: "Zhang San", Number: "110101199001011234",
+	}); err != nil {
+		h.t.Fatalf("real-name: %v", err)
+	}
+	h.simDo("POST", "/_sim/realname/review", map[string]string{"customer_id": domainID, "decision": "approve"}, nil)
+	if _, err := h.cloud.AllocateToCustomer(ctx, domainID, decimal.RequireFromString("500")); err != nil {
+		h.t.Fatalf("fund: %v", err)
+	}
+	po, err := h.cloud.CreatePrepaidServer(ctx, domainID, domain.CloudServerOrder{
+		Region: "cn-north-4", Name: "web", ImageRef: "img-ubuntu-22.04", FlavorRef: "s6.small.1",
+		VPCID: "vpc-1", SubnetIDs: []string{"subnet-1"}, AvailabilityZone: "cn-north-4a",
+		RootVolume: domain.CloudDiskSpec{Type: "SAS", SizeGB: 40}, Period: domain.CloudPeriodMonth, Periods: 1,
+	})
+	if err != nil {
+		h.t.Fatalf("server: %v", err)
+	}
+	if err := h.cloud.PayOrder(ctx, domainID, domain.CloudPayOrder{OrderID: po.OrderID}); err != nil {
+		h.t.Fatalf("pay: %v", err)
+	}
+	return po.ResourceIDs[0]
+}
+
+// resourceStatus is the resource's status as Huawei reports it.
+func (h *harness) resourceStatus(domainID, resourceID string) domain.CloudResourceStatus {
+	h.t.Helper()
+	page, err := h.cloud.ListCustomerResources(context.Background(), domain.CloudResourceQuery{CustomerID: domainID, ResourceIDs: []string{resourceID}, OnlyMain: true})
+	if err != nil || len(page.Resources) != 1 {
+		h.t.Fatalf("resources: %v %+v", err, page)
+	}
+	return page.Resources[0].Status
+}
+
+// Freeze and unfreeze, both scopes: an ACCOUNT freeze leaves the resources
+// running, ACCOUNT_AND_RESOURCE freezes them too; unfreeze uses the scope
+// the customer was frozen with (docs/huawei-bss.md §1.5).
+func TestCustomerFreezeUnfreeze(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	jack := h.signup("jack@example.com").AccessToken
+	op := h.operator("otto@example.com").AccessToken
+	adm := h.admin().AccessToken
+	c := h.register(jack, "jack-01", "13000130009")
+	c = h.waitCustomer(jack, c.ID, "the account", confirmed)
+	domainID := *c.Huawei.DomainID
+	server := h.paidServer(domainID)
+
+	freeze := func(tok, scope string) response {
+		return h.do(req{method: "POST", path: "/v1/customers/" + c.ID + "/freeze", token: tok, body: map[string]string{"reason": "overdue invoice", "scope": scope}})
+	}
+	unfreeze := func(tok string) response {
+		return h.do(req{method: "POST", path: "/v1/customers/" + c.ID + "/unfreeze", token: tok, body: map[string]string{"reason": "paid"}})
+	}
+	sim := func() simCustomer {
+		accts := h.simAccountsFor(c.ID)
+		if len(accts) != 1 {
+			t.Fatalf("simulator accounts %+v", accts)
+		}
+		return accts[0]
+	}
+	accepted := func(res response, action string) {
+		t.Helper()
+		res.wantStatus(t, http.StatusAccepted)
+		var got customerBody
+		res.json(t, &got)
+		if got.PendingAction == nil || *got.PendingAction != action {
+			t.Fatalf("%s answered %+v", action, got)
+		}
+	}
+	settled := func(c customerBody) bool { return c.PendingAction == nil }
+
+	// The customer itself may not freeze.
+	freeze(jack, "account").wantProblem(t, http.StatusForbidden, "forbidden")
+	unfreeze(jack).wantProblem(t, http.StatusForbidden, "forbidden")
+	unfreeze(op).wantProblem(t, http.StatusConflict, "conflict") // not frozen
+
+	// ACCOUNT: the account freezes, the server keeps running.
+	accepted(freeze(op, "account"), "freeze")
+	freeze(adm, "account_and_resources").wantProblem(t, http.StatusConflict, "conflict") // pending or frozen
+	c = h.waitCustomer(op, c.ID, "the account freeze", settled)
+	if c.Status != "frozen" || c.FrozenScope == nil || *c.FrozenScope != "account" || c.ActionError != nil {
+		t.Fatalf("after freeze %+v", c)
+	}
+	if s := sim(); !s.Frozen || s.FreezeType != "ACCOUNT" {
+		t.Fatalf("simulator %+v", s)
+	}
+	if st := h.resourceStatus(domainID, server); st != domain.CloudResourceInUse {
+		t.Fatalf("ACCOUNT freeze: resource status %d, want in use", st)
+	}
+	freeze(op, "account").wantProblem(t, http.StatusConflict, "conflict")
+	accepted(unfreeze(adm), "unfreeze")
+	c = h.waitCustomer(op, c.ID, "the unfreeze", settled)
+	if c.Status != "active" || c.FrozenScope != nil || sim().Frozen {
+		t.Fatalf("after unfreeze %+v, simulator %+v", c, sim())
+	}
+
+	// ACCOUNT_AND_RESOURCE: the server freezes too, and thaws with it.
+	accepted(freeze(adm, "account_and_resources"), "freeze")
+	c = h.waitCustomer(op, c.ID, "the full freeze", settled)
+	if c.Status != "frozen" || *c.FrozenScope != "account_and_resources" || sim().FreezeType != "ACCOUNT_AND_RESOURCE" {
+		t.Fatalf("after full freeze %+v, simulator %+v", c, sim())
+	}
+	if st := h.resourceStatus(domainID, server); st != domain.CloudResourceFrozen {
+		t.Fatalf("ACCOUNT_AND_RESOURCE freeze: resource status %d, want frozen", st)
+	}
+	accepted(unfreeze(op), "unfreeze")
+	c = h.waitCustomer(op, c.ID, "the full unfreeze", settled)
+	if c.Status != "active" || sim().Frozen || h.resourceStatus(domainID, server) != domain.CloudResourceInUse {
+		t.Fatalf("after the full unfreeze %+v, simulator %+v", c, sim())
+	}
+
+	// Huawei refuses: the refusal is kept on the customer, nothing pending.
+	h.simDo("POST", "/_sim/faults", map[string]any{"operation": "FreezeSubCustomers", "kind": "error", "count": 1,
+		"status": 400, "error_code": "CBC.99000000", "error_msg": "No permission to operate this customer."}, nil)
+	accepted(freeze(op, "account"), "freeze")
+	c = h.waitCustomer(op, c.ID, "the refused freeze", settled)
+	if c.Status != "active" || c.ActionError == nil || c.ActionError.Code != "CBC.99000000" {
+		t.Fatalf("after a refused freeze %+v (action error %+v)", c, c.ActionError)
+	}
+	// An unknown outcome is read back, not resent.
+	h.fault("FreezeSubCustomers", "commit_then_5xx", 1)
+	accepted(freeze(op, "account"), "freeze")
+	c = h.waitCustomer(op, c.ID, "the freeze after an unknown outcome", settled)
+	if c.Status != "frozen" || c.ActionError != nil || !sim().Frozen {
+		t.Fatalf("after an unknown freeze %+v, simulator %+v", c, sim())
+	}
+	// Four freezes sent: account, full, refused, unknown (then read back).
+	if n := h.calls("FreezeSubCustomers"); n != 4 {
+		t.Fatalf("%d FreezeSubCustomers calls, want 4", n)
+	}
+	if a := h.auditActions(c.ID); !hasAll(a, "customer.freeze_requested", "customer.frozen", "customer.unfreeze_requested",
+		"customer.unfrozen", "customer.freeze_failed") {
+		t.Fatalf("audit %v", a)
 	}
 }
