@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -354,6 +356,9 @@ func (s *CustomerService) ListCustomers(ctx context.Context, actor Principal, in
 	var fe fieldErrors
 	if in.Limit < 1 || in.Limit > MaxCustomerPage {
 		fe.check("limit", "range", "1–100")
+	}
+	if !utf8.ValidString(in.Search) || strings.ContainsRune(in.Search, 0) {
+		fe.check("q", "format", "not valid text")
 	}
 	if !in.CreatedFrom.IsZero() && !in.CreatedTo.IsZero() && !in.CreatedFrom.Before(in.CreatedTo) {
 		fe.check("created_from", "range", "must be before created_to")

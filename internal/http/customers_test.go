@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -508,5 +509,240 @@ func TestCustomerFreezeUnfreeze(t *testing.T) {
 	if a := h.auditActions(c.ID); !hasAll(a, "customer.freeze_requested", "customer.frozen", "customer.unfreeze_requested",
 		"customer.unfrozen", "customer.freeze_failed") {
 		t.Fatalf("audit %v", a)
+	}
+}
+
+// The tenant wall on every customer route with an id, and on the list: a
+// customer sees only itself ("not yours" is 404 like "does not exist"),
+// staff see all, only operators and admins freeze, API clients hold no
+// customer scope, anonymous callers are 401 (docs/design.md §2.10, §3).
+func TestCustomerTenantMatrix(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	adm := h.admin().AccessToken
+	actors := map[string]string{
+		"customer A": h.signup("a@example.com").AccessToken,
+		"customer B": h.signup("b@example.com").AccessToken,
+		"operator":   h.operator("op@example.com").AccessToken,
+		"finance":    "",
+		"admin":      adm,
+		"api client": h.apiClientToken("customers:read"),
+		"anonymous":  "",
+	}
+	h.createStaff(adm, "fin@example.com", "finance")
+	actors["finance"] = h.login("fin@example.com", "staff-password-1").AccessToken
+	a := h.register(actors["customer A"], "tenant-a", "13800000001")
+	b := h.register(actors["customer B"], "tenant-b", "13800000002")
+	a = h.waitCustomer(actors["customer A"], a.ID, "A's account", confirmed)
+	h.waitCustomer(actors["customer B"], b.ID, "B's account", confirmed)
+	missing := uuid.NewString()
+
+	order := []string{"anonymous", "api client", "customer A", "customer B", "finance", "operator", "admin"}
+	type route struct {
+		method, path string
+		body         any
+		want         map[string]int
+	}
+	freezeBody := map[string]string{"reason": "audit", "scope": "account"}
+	routes := []route{
+		{"GET", "/v1/customers/" + a.ID, nil, map[string]int{"anonymous": 401, "api client": 403, "customer A": 200, "customer B": 404, "finance": 200, "operator": 200, "admin": 200}},
+		{"GET", "/v1/customers/" + missing, nil, map[string]int{"anonymous": 401, "api client": 403, "customer A": 404, "customer B": 404, "finance": 404, "operator": 404, "admin": 404}},
+		{"POST", "/v1/customers/" + a.ID + "/unfreeze", map[string]string{"reason": "audit"}, map[string]int{"anonymous": 401, "api client": 403, "customer A": 403, "customer B": 403, "finance": 403, "operator": 409, "admin": 409}},
+		{"POST", "/v1/customers/" + missing + "/freeze", freezeBody, map[string]int{"anonymous": 401, "api client": 403, "customer A": 403, "customer B": 403, "finance": 403, "operator": 404, "admin": 404}},
+		// Operator first (202), then the admin finds it pending (409).
+		{"POST", "/v1/customers/" + a.ID + "/freeze", freezeBody, map[string]int{"anonymous": 401, "api client": 403, "customer A": 403, "customer B": 403, "finance": 403, "operator": 202, "admin": 409}},
+		{"POST", "/v1/customers/" + b.ID + "/unfreeze", map[string]string{"reason": "audit"}, map[string]int{"anonymous": 401, "api client": 403, "customer A": 403, "customer B": 403, "finance": 403, "operator": 409, "admin": 409}},
+	}
+	for _, rt := range routes {
+		for _, who := range order {
+			res := h.do(req{method: rt.method, path: rt.path, token: actors[who], body: rt.body})
+			if res.status != rt.want[who] {
+				t.Errorf("%s %s as %s: %d, want %d (%s)", rt.method, rt.path, who, res.status, rt.want[who], res.body)
+			}
+		}
+	}
+
+	// Lists: a customer gets a page with just itself, whatever it asks.
+	list := func(who, query string) (int, []string) {
+		res := h.do(req{method: "GET", path: "/v1/customers" + query, token: actors[who]})
+		if res.status != http.StatusOK {
+			return res.status, nil
+		}
+		var p customerPage
+		res.json(t, &p)
+		var ids []string
+		for _, c := range p.Items {
+			ids = append(ids, c.ID)
+		}
+		return res.status, ids
+	}
+	for who, want := range map[string][]string{
+		"customer A": {a.ID}, "customer B": {b.ID}, "operator": {b.ID, a.ID}, "finance": {b.ID, a.ID}, "admin": {b.ID, a.ID},
+	} {
+		if st, ids := list(who, ""); st != 200 || !slices.Equal(ids, want) {
+			t.Errorf("list as %s: %d %v, want %v", who, st, ids, want)
+		}
+	}
+	if st, ids := list("customer A", "?q=tenant-b"); st != 200 || len(ids) != 0 {
+		t.Errorf("customer A searching for B: %d %v", st, ids)
+	}
+	if st, _ := list("api client", ""); st != 403 {
+		t.Errorf("list as api client: %d", st)
+	}
+	if st, _ := list("anonymous", ""); st != 401 {
+		t.Errorf("list anonymously: %d", st)
+	}
+	// Registration routes: customers and operators only.
+	for who, want := range map[string]int{"anonymous": 401, "api client": 403, "finance": 403, "admin": 403, "operator": 200, "customer B": 200} {
+		if res := h.check(actors[who], "name", "free-name"); res.status != want {
+			t.Errorf("check as %s: %d, want %d", who, res.status, want)
+		}
+	}
+}
+
+// seedCustomers inserts n customers (and their users) straight into the
+// database: names c<hex>, emails user<i>@example.com, mobiles 13<i>, two
+// customers per second from base (so pages cross ties), every 10th frozen,
+// every 3rd verified.
+func (h *harness) seedCustomers(n int, base time.Time) {
+	h.t.Helper()
+	_, err := h.pool.Exec(context.Background(), `
+WITH s AS (SELECT i, md5('u' || i)::uuid AS uid, md5('c' || i)::uuid AS cid FROM generate_series(1, $1::int) AS i),
+u AS (
+  INSERT INTO users (id, email, email_normalized, password_hash, roles, created_at, updated_at)
+  SELECT uid, 'User' || i || '@example.com', 'user' || i || '@example.com', '$argon2id$x', ARRAY['customer'], $2, $2 FROM s
+  RETURNING id)
+INSERT INTO customers (id, user_id, account_name, email, mobile, status, frozen_scope, realname_status,
+  registration_status, association, huawei_domain_id, huawei_domain_name, created_at, updated_at)
+SELECT cid, uid, 'c' || substr(md5(i::text), 1, 10), 'User' || i || '@example.com', '13' || lpad(i::text, 9, '0'),
+  CASE WHEN i % 10 = 0 THEN 'frozen' ELSE 'active' END, CASE WHEN i % 10 = 0 THEN 'account' END,
+  CASE WHEN i % 3 = 0 THEN 'verified' ELSE 'unverified' END,
+  'created', 'confirmed', 'hw' || i, 'c' || substr(md5(i::text), 1, 10),
+  $2::timestamptz + (i / 2) * interval '1 second', $2
+FROM s WHERE (SELECT count(*) FROM u) > 0`, n, base)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(context.Background(), `UPDATE users u SET customer_id = c.id FROM customers c WHERE c.user_id = u.id`); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// Customer lists: newest first, cursor pages that neither skip nor repeat
+// across equal creation times, search by prefix, filters, bad parameters.
+func TestListCustomers(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	op := h.operator("lister@example.com").AccessToken
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h.seedCustomers(25, base)
+
+	page := func(query string) customerPage {
+		t.Helper()
+		res := h.do(req{method: "GET", path: "/v1/customers" + query, token: op})
+		res.wantStatus(t, http.StatusOK)
+		var p customerPage
+		res.json(t, &p)
+		return p
+	}
+	// Walk every page of 4.
+	var all []customerBody
+	q := "?limit=4"
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("too many pages")
+		}
+		p := page(q)
+		all = append(all, p.Items...)
+		if p.NextCursor == nil {
+			break
+		}
+		q = "?limit=4&cursor=" + *p.NextCursor
+	}
+	if len(all) != 25 {
+		t.Fatalf("%d customers over all pages, want 25", len(all))
+	}
+	seen := map[string]bool{}
+	for i, c := range all {
+		if seen[c.ID] {
+			t.Fatalf("customer %s twice", c.ID)
+		}
+		seen[c.ID] = true
+		if i > 0 {
+			prev := all[i-1]
+			if c.CreatedAt > prev.CreatedAt || c.CreatedAt == prev.CreatedAt && c.ID > prev.ID {
+				t.Fatalf("order: %s/%s after %s/%s", c.CreatedAt, c.ID, prev.CreatedAt, prev.ID)
+			}
+		}
+		if len(c.Mobile) != 11 || c.Mobile[3:7] != "****" {
+			t.Fatalf("mobile %q is not masked", c.Mobile)
+		}
+	}
+
+	ids := func(p customerPage) []string {
+		var out []string
+		for _, c := range p.Items {
+			out = append(out, *c.Email)
+		}
+		return out
+	}
+	// Email prefix, case-insensitive: user2, user20–25.
+	if got := ids(page("?q=USER2")); len(got) != 7 {
+		t.Fatalf("q=USER2: %v", got)
+	}
+	// Mobile prefix: 13000000001x = 10–19.
+	if got := ids(page("?q=1300000001")); len(got) != 10 {
+		t.Fatalf("q=1300000001: %v", got)
+	}
+	// Account-name prefix (one customer's whole name).
+	name := all[0].AccountName
+	if p := page("?q=" + name); len(p.Items) != 1 || p.Items[0].ID != all[0].ID {
+		t.Fatalf("q=%s: %+v", name, p.Items)
+	}
+	if p := page("?q=zz-nobody"); len(p.Items) != 0 || p.NextCursor != nil {
+		t.Fatalf("no match: %+v", p)
+	}
+	// LIKE metacharacters are plain characters.
+	if p := page("?q=%25"); len(p.Items) != 0 {
+		t.Fatalf("q=%%: %d items", len(p.Items))
+	}
+	// Filters.
+	for _, c := range page("?status=frozen&limit=100").Items {
+		if c.Status != "frozen" || c.FrozenScope == nil {
+			t.Fatalf("status filter returned %+v", c)
+		}
+	}
+	if n := len(page("?status=frozen&limit=100").Items); n != 2 {
+		t.Fatalf("%d frozen, want 2", n)
+	}
+	if n := len(page("?realname_status=verified&limit=100").Items); n != 8 {
+		t.Fatalf("%d verified, want 8", n)
+	}
+	// created_at of customer i is base + i/2 s: [base+2s, base+5s) holds i = 4..9.
+	from, to := base.Add(2*time.Second).Format(time.RFC3339), base.Add(5*time.Second).Format(time.RFC3339)
+	if n := len(page("?limit=100&created_from=" + from + "&created_to=" + to).Items); n != 6 {
+		t.Fatalf("%d in the window, want 6", n)
+	}
+	// created_to and a cursor together: pages of 4 within the window.
+	p1 := page("?limit=4&created_to=" + to)
+	p2 := page("?limit=4&created_to=" + to + "&cursor=" + *p1.NextCursor)
+	if len(p1.Items) != 4 || len(p2.Items) != 4 || p1.Items[0].CreatedAt >= to || p2.Items[0].ID == p1.Items[3].ID {
+		t.Fatalf("window pages %+v %+v", p1.Items, p2.Items)
+	}
+
+	// Bad parameters name themselves.
+	for query, field := range map[string]string{
+		"?cursor=not-a-cursor": "cursor",
+		"?cursor=AAAA":         "cursor",
+		"?limit=0":             "limit",
+		"?limit=101":           "limit",
+		"?status=gone":         "status",
+		"?created_from=" + to + "&created_to=" + from: "created_from",
+		"?created_from=yesterday":                     "created_from",
+	} {
+		p := h.do(req{method: "GET", path: "/v1/customers" + query, token: op}).wantProblem(t, http.StatusBadRequest, "validation_failed")
+		if len(p.Errors) == 0 || p.Errors[0].Field != field {
+			t.Fatalf("%s: errors %+v, want %s", query, p.Errors, field)
+		}
 	}
 }
