@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/partnerlab/storefront/internal/domain"
 	"github.com/partnerlab/storefront/internal/store/internal/db"
@@ -202,7 +203,7 @@ func (c *CustomerStore) ListCustomers(ctx context.Context, q domain.CustomerQuer
 		rows, err = c.s.q.ListCustomersOfUser(ctx, p)
 	case q.Search != "":
 		lower := strings.ToLower(q.Search)
-		rows, err = c.s.q.SearchCustomers(ctx, db.SearchCustomersParams{BeforeCreatedAt: before.CreatedAt, BeforeID: before.ID,
+		rows, err = db.New(customPlans{c.s.conn}).SearchCustomers(ctx, db.SearchCustomersParams{BeforeCreatedAt: before.CreatedAt, BeforeID: before.ID,
 			CreatedFrom: from, Status: status, RealnameStatus: realname, Prefix: q.Search, PrefixEnd: prefixEnd(q.Search),
 			EmailPrefix: lower, EmailPrefixEnd: prefixEnd(lower), NameIndex: q.NameIndex, MaxRows: limit})
 	default:
@@ -220,3 +221,16 @@ func (c *CustomerStore) ListCustomers(ctx context.Context, q domain.CustomerQuer
 }
 
 func ptrTo(s string) *string { return &s }
+
+// customPlans runs a query so that Postgres plans every execution for its
+// arguments: pgx caches only the statement's description and executes the
+// unnamed statement. The customer search needs it: a cached prepared
+// statement may settle on the generic plan, which cannot use the prefix
+// indexes without the prefix and walks customers_created_idx filtering
+// every row (80 ms on 100,000 customers instead of 0.2 ms; see
+// BenchmarkListCustomers).
+type customPlans struct{ DBTX }
+
+func (c customPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return c.DBTX.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
