@@ -145,10 +145,11 @@ func TestCustomerRegistration(t *testing.T) {
 
 // A wrong SMS code is a definite refusal: the registration fails with
 // Huawei's code, and posting again with a good code retries it on the same
-// customer.
+// customer. So is the mobile's registration limit (CBC.99000030), which the
+// mobile check reports beforehand.
 func TestRegistrationWrongCodeThenRetry(t *testing.T) {
 	t.Parallel()
-	h := newCustomerHarness(t)
+	h := newCustomerHarness(t, withSim(func(c *bsssim.Config) { c.MobileLimit = 1 }))
 	tok := h.signup("carol@example.com").AccessToken
 	const mobile = "13700137003"
 	good := h.sendCode(tok, mobile)
@@ -184,6 +185,18 @@ func TestRegistrationWrongCodeThenRetry(t *testing.T) {
 	}
 	if a := h.auditActions(c.ID); !hasAll(a, "customer.create", "customer.registration_failed", "customer.registration_retry", "customer.registration_created") {
 		t.Fatalf("audit %v", a)
+	}
+
+	// The mobile has registered its one customer.
+	other := h.signup("carl@example.com").AccessToken
+	r := h.check(other, "mobile", mobile).checkResult(t)
+	if r.Available || r.Reason == nil || *r.Reason != "mobile_limit_reached" || r.MobileRemaining == nil || *r.MobileRemaining != 0 {
+		t.Fatalf("mobile check at the limit %+v", r)
+	}
+	d := h.register(other, "carl-01", mobile)
+	d = h.waitCustomer(other, d.ID, "the refusal", func(c customerBody) bool { return c.Huawei.Registration == "failed" })
+	if d.Huawei.Error == nil || d.Huawei.Error.Code != "CBC.99000030" {
+		t.Fatalf("registration over the mobile limit %+v (error %+v)", d, d.Huawei.Error)
 	}
 }
 
