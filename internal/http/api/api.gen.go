@@ -866,7 +866,7 @@ type Customer struct {
 		DomainName  *string                   `json:"domain_name,omitempty"`
 		Error       *UpstreamError            `json:"error,omitempty"`
 
-		// Registration `failed`: Huawei refused the account (see `error`); post again to retry.
+		// Registration `failed`: Huawei refused the account (see `error`: Huawei's code, or `registration_unconfirmed` when an answer was lost and Huawei never listed the account); post again to retry.
 		Registration CustomerHuaweiRegistration `json:"registration"`
 	} `json:"huawei"`
 	Id openapi_types.UUID `json:"id"`
@@ -887,7 +887,7 @@ type CustomerFrozenScope string
 // CustomerHuaweiAssociation defines model for Customer.Huawei.Association.
 type CustomerHuaweiAssociation string
 
-// CustomerHuaweiRegistration `failed`: Huawei refused the account (see `error`); post again to retry.
+// CustomerHuaweiRegistration `failed`: Huawei refused the account (see `error`: Huawei's code, or `registration_unconfirmed` when an answer was lost and Huawei never listed the account); post again to retry.
 type CustomerHuaweiRegistration string
 
 // CustomerPendingAction A freeze or unfreeze accepted and not yet confirmed by Huawei.
@@ -5015,6 +5015,34 @@ func (response ListCustomers401ApplicationProblemPlusJSONResponse) VisitListCust
 	return err
 }
 
+type ListCustomers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers403ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCustomers429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -5562,6 +5590,34 @@ func (response GetCustomer401ApplicationProblemPlusJSONResponse) VisitGetCustome
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer403ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11469,8 +11525,8 @@ func (sh *strictHandler) UpdateStaff(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bbhvJttivLDAHsLRPkxJlyTOWcJBoNPaO9x6PHcvGAGfksIvdi2SNuqt6qqpF04aB/RQgrzn5hAD5",
-	"j3zKfElQl76ymqRoSeOZTT8YItl16VWr1v3yqRfxNOMMmZK900+9GZIYhfnzPIpQyv4FZ0rwpH+eJHze",
+	"7H3bbhvJttivLDAHsLRPkxJlyTOWcJBoNPaO9x6PHcvGAGfksIvdi2SNuqt6qqpF04aB/RQgr9n5hAD5",
+	"j3zKfElQl76ymqRoSeOZQz8YItl16VWr1v3yqRfxNOMMmZK900+9GZIYhfnzPIpQyv4FZ0rwpH+eJHze",
 	"fyXolDL9c4wyEjRTlLPeae8SmYL5DBmoGYLAX3OU6pEE+zxQCdT+FHE2odNcYAwXr95cAjHTJlQq2NNf",
 	"jM5/+OHVT8++H7168+KvL3683B/0gp6MZpgSveqEi5So3mkvF7QX9FLy4QdkUzXrnR4dHn8b9NQiw95p",
 	"TypB2bT3+XPQuyDRDIu3WN74W36NTAIRCAxvUECkn4+bq9aWeXLsW+RFjGnGFTLVf4NZQhYYLy8VKpFj",
@@ -11482,152 +11538,153 @@ var swaggerSpec = []string{
 	"n4767//1X3r+q/6a6JHtdziHd+9efF/uKtMPlZuicS/o6UtMhaYM+k76qVpunqxt+PGTlfQmWvwdF8ub",
 	"eUmuUQIxp0oxhtevLt+CJBM8NYCdUCFVjUpXhKgkQjEIR8hgT1OdKxZ6iNwpGJq2DxMuKrp0jYsAIpIk",
 	"KMxMYx4vzBNEQYJEKvjmCGY8F3IAb2uDrpihb4RxNUNhh9mtSTg+OoKQVq89usbFSGAuMQ7P9B1LcPnV",
-	"QORMBnB8+PSKhe67EWWjTPCpQCnDAQx/+8d/HJ2cQCYoU2ScIJxfXrx4AdGMCBJpxD0DYo5Wg4fAlPMY",
-	"ohmnEQ6uWHHalm1W592izF3YeHRysgobr64+HA37V1cfvnnWhY0dlPs1mSJI+hG7bklixtW3FeOE5Inq",
-	"nZ4cBqupZe3WD/23XqDMOJNoLv13JP4rUTgnBk8jzjQG6T9JliU0InrLB5ng4wTTf/1FciNdVPv6F4GT",
-	"3mnvPx1UgsqB/VUevLaj7KJNCPzXnMyRwkXCc43KE40owHMBkcAYmaIkkQFwAVSV+D8nEnKWS40GGnCb",
-	"C0O+TbrRB6uG+rnwqtnaj3czzM1mqYb4Wdyms+jHzTF8R2LHnB/yuF+SROMsxuXV14yEYhIDCsGFhL3Q",
-	"/vHz+3B/d7hbHu4FZ5OERg96tMWaspJ+C0FKKqJ2N3Xbw3zOxZjGMbKHPE3N761o8EiC4AlCShbAuIKY",
-	"G61od5xbHucLpgUHkjzTZO4hj/SSp6hmlE1hQmii2SwznFbSGM/MfY1REZpoASrh0ynG1U0uqDWNA6d/",
-	"yxmfsx0SbIkEP3L1nOcsfsjz/5ErmOhFYY8Lc5VV7ZLvmO22Z/maLBJO4rec/0DEFB/ySL/TqhfX13EI",
-	"L+l3uyPc9ggdiB/w6M6ZlXh3Z7blmV2iuKERvmPkhtBE64IPenwQY4YsRhYtYM8wT6LImEjUGk1dq93X",
-	"/DSvdnlmbXhAJgoFhDUjYAjOHrnDiS1wYsmeunJ07VFzum85f0nYorBXPyQqvdL0m4AgCsHYe4y9Q6MU",
-	"iSKeM2U8D5hmXBBBkwUkPLrG2CGQk+USPqVshzgPjzjvGMnVjAv6ER9UmntJpdSyPBdA2Q1JaFw3me0Q",
-	"YUuu8o5lgus31qT6GVNULR5a7S51LQlzTBJwBrNxriAiTMvtY4SYM4Q9wtrORbC2dliy0AdAYC44m8Ll",
-	"y0uIeIxBwaYKsyuxlridJrA98sg8y7hQGL/EmJK3xub+cNjzkznfC7taX6++O8qtjvJz4XGxUMvoRULd",
-	"AWaCZygUtU6TSCBRGI+IavgHY6Kwr2iKTSehJygh6FFPCMJ5IrmRAF6d52oGYWSWH9HYuFNv54YsfEkN",
-	"j9bw6FvPgzLimX0vqjCV6zDxUj+ux6Xkwws7YFitT4QgCzOrIiqX9VgHEil6o2ETU0NnY3/gQ+WI/dl6",
-	"Zs2LlNssZw7qx1DNxMe/YGRQqzzA18Tq581DLF92o7eusKH55oeHy69ec4T7HNz28Z+Ldw56LE+S3vul",
-	"dzcrNGdb+Zo/UTW7xEigD2MLVLq9QzsoBsty7paFccbnDDiLDN1pOFC9s93V5dldiBUXIqgdefsEvViU",
-	"x1Q9u/GSO71Py6vWHQyJlMX51lXb/LyWr0XQu6bWZFrALZfGm08yOrIvpmGwkApTDwCDnuDWSOCRubiL",
-	"SzD71v+bMKoWGj/e/M6anQYuoEQv6wN1cTBZJ0R9QNgO53lkvHFfdNvK0Ix4s9uTpykRnrCXn2ZEQTQj",
-	"bIpxAAJjC+89xsEipgxAo7bU2k2ksWeiZSYElqdjFNZWnZIPr2u4VZ1NDcCKiKmPCH4hGion13lRo+vC",
-	"ml/N6S2jgu9u1w+suE9BcQPLV2scSgXy1Rf7TthgRSa+Nj5omeBFpQ3XAh1IHFMNQZLUkWdCEonBvXLK",
-	"NjdshhMtjZ8KwtSoQLSC3rlZa4q+l84ZfuBhzxmJsC8xI0IzB5D5WKICPrGOIDP3IwmWm5yBizQCkiQt",
-	"Olg7tC5sr+3/tgzIHp8J+PVxIK2GjFTxa21Xx4dPfSeBHzIqUI6sirN5pKQnZqoG2TXQCHpmh0sH+B0S",
-	"gWI9d2+8ZmOyxgsVG/KC0YgApUy43R3okpTWYO/dyE0pZcWnFkkJejmjv+boflYixzYEm6JRN4Aucql4",
-	"imI7+DgL7aiA07Jk4Wwsxj5rmBrs2a8eSRB5oi+aRASBUyqVMIYBiGYYXcsz46OVighF2dRadEKejULN",
-	"FUM5IzGfj8J9j4xSO52TZqgi6X887/97/737w0bQfjoOHg8/ewIXg55Wq5N1x/fMPKSPj4+plbBWPf7S",
-	"PqXRJJWjiMdtDGtSxyfNNzjsP33/6Yl/t1ocHPn06VcZCqK4kMBZsrDBtZJOGcb9PAM9DOYzDmOMuJY6",
-	"bOySxYvbK9zLV7lCkRJGtZfvxs1LRSaT7RDzdge35TXPiJRzLuK1JqviOSeD34IyGAjwpEUdHn8hcbDQ",
-	"qb1AsS/vWThM8DKjxu3fQCminI2wiPxpS8WLtkVWI2JCpIKJQPxoXIs5s3+fQZRoZhJX6TxaLgLO0ERA",
-	"RxFmyibIcIavJr3Tn1eD+l0mlUCS2rikz8GnYv9GGPv8/m4U9hIvG/LQSn1nIvhHZKOS9VZKs4G+EYrt",
-	"ORAWjwRKnotIq8N6hverZp4ZaHvOVUoeUVLousWCGbLYzmCyo0Tq1dODXsxTQtmylrRarXOjVuKSb1yJ",
-	"TXd2zHVe5EmPsh7H8NSHrIXHck/zNBvJG+6fQcalAjIllIHi1v+tEdMDWIthmuaaVdZLShWwg8a5tV7D",
-	"d7G3k+wrJtcObZbXGJ/C8PG3f/nLX/5y8uSbb1useeibzr37qDKttAMNlu9+ebtN2oaWEhaooERKGBeE",
-	"pA5kO9RQx+LPtRdEIEk0Qo6WTVY5u0FBJ9QcFmUjgTcU572gV/taoAZ1xy1ZYQWzN947qsbiv4grW3xp",
-	"suaCK1QsujCnNUjQ0pktw6kkLWtN0wVzuQuVvGRUX5tC/qwg+uWRlaBucYGawPHYc/rPKSZxGTjbUtc9",
-	"gqSPAxkf5/I9+9vlqx8h41rXE/2EXiNkRM0K5dgMCgAH0wGEZvPhRibuFKV0J1snBIdHx+sQ1G4zsK9V",
-	"TeQD73NHj9rwMG7AJRWUpmSKB79kqM/VfhinWfl3xqrvp3RirKs1l2U88V7LO5AMCoF7S4PLdqOyXGRc",
-	"NuBT3GU/0ZqRo5MnHjRrqSikP3n/6cmxX02R9COuTiIdHh5/e/LNk3UpXB6SZuYu9xk0saB637V0SePU",
-	"uyzhJPZg1ped1MShazluTBkxSW+NK1JA4AvPbOlaJXU4eF/dcMft1C6BRC45SDax991aul37pm4rq0xE",
-	"P/ApZV+oX66g4OtUxltpm+s0ON/7vcR78di38H/Z5qOFlEeyNCGAwIiL2DhGwaRyRyRFII0w0fLpM9DM",
-	"1uV7B0bCm3ABUmvC5tP56xfOWCs3Nk54FYfiCFtpArmNOWqvs7nCth1ZWO/be79SGt/QT3dbC8Sy8eHY",
-	"49H9yv3EzhtZSqcWBDXH8Rpu8LJD5zkHrXwlGisvZpQRsMfh/HQBDIcQ0yk1/jwOhoyJhQk+a6tGw+b1",
-	"b2ZYD39+3H/63pr+nvp56usaXWnucXj42z/+Y3j0bS1VvL14m/j4uE4tRaBV4uL5BTw9PvkGXDiXy6Jy",
-	"aZCXigucCM4U4AeFTFJuw3T9wmvLYWMz3VMSzSjDvkASmy/007BnhVET+mmEs5FTzAMIGVcjk+qjP1Am",
-	"88mERsbvMiYJYREumY29hM6+SZvK+wq4ODPE5legJsmv11Yok0rverOddHqpO3zaSiyK7IG2QQ5N+GRZ",
-	"MKGIzEzJAsYIEllh1ciZc2cPKuQcc54gYc2b3O1/OmlUDKnDoeZ/UlQtUTu/5lGI/a3aJ29egMAJCtS8",
-	"iJGUsqmr4WGRV7mgwbXz586OtO6gW/Ymv1PcvlY9fsVqPQ3fdnVSPhL1phABlzh+m7FQFtMbGuckMdYR",
-	"hSIT1MrE5gw3sIvwjDLql/O6B92DDaV47tbSzFrVvjyJ4lVLJlJfc9VBnFdqo085TTPCFj5rpym20Q3F",
-	"u5DfBMZUjfw015rxBpsD7os117s34GolZ0TjJjW+tZ1zlcCzrY4+spLBnYCdxqOVgTibBJCtpQXvV4QP",
-	"fvEb1MiIryrKIwlWibMunoISdJPn1VSnZcZ3RszwtDQgl1bl0n58Bp3Wftoy8vvt+euI2go7v2Yx8Zdd",
-	"dZ8oXL+sy4JxeXPqhK8RTFnb1IbU7y5Muz6i+rVZeT173NS20ETN6lKeQuhueQh7WtXPuFABzK5HKYlI",
-	"PspQmHw5ReicsPJj+btASWMt6pSPlN+cXjE1E4hAlCLRLNXgBsqAixgF/PaP/w3UxFiphSlrFsCYRNfA",
-	"BaDWYfpSkTRzv8wIi/szTGLIZlzxfROfMSbsehQREYdXbI8zhAmJ0D4QQJbk0j3irDuhUe0Jg7CICwit",
-	"fGl0/wgZwvDb/cBFgWgw2xFhSVPDwRWrKJj50dKwUwjr7FarBDUOaD5WIZYW2EEDKia9lYspYVSaY71i",
-	"9aBMU8rrzO0swSlJ9EFIzsJAi5bWN22/eSThxfegD1EQqkzlCbNRTI3wqT/v23JdzctSh9Qa42tZGq7/",
-	"/tMw6DLBtt+4UVmrN84lZSjlKKERMsMOCtLm+SnLxwmNRlpJoSp3HiHjiExGFmofC5dkQuYjZBMuIkxt",
-	"tHL9gZGTek3Slt/MvkZsWmN8awk+LSiuGXz3QkV3CEdbVuiObxr6xYy206OgHb2g1yIeJpS2Rj3qT5TE",
-	"onqo/lV5xb1ndSeiRv063dJC+wUA3Aq9/PF31S58LGNLPBY4HZE4FijlRrGY+nlnfGqvtkQ83n866vDa",
-	"dAarbRae5k8QKG+Vn6NOBMrZtq4IM9gbKrveI7HkTKhP5t9rFW1xMcPoertdty9uO2rOGq29ujBJco9Y",
-	"ric4hZPf/vEfj4+ATyBBfVgyKA2T4chx0n4YtKItiXvaMHT9s5aUTQjmQRl/ab8kSeImHDgb6CkMh33z",
-	"VWUjtTdhAOYlTjW3d1js0RpuczrOimIhsOHhSMPqliKf6rU0lu1Y9tVGorvg73MuHABkADM+h5SwBaRc",
-	"VBGV0tjPbHQOCgtpqhquDG/xX18V259L41gzakX6tKqfZguttlBpj6x41brmolWbEt1GphrDSKApNb3W",
-	"LNSO+yxBWe7IezQuJ6kM8S+COLQGYqNWDZlgxDIdEqfUHxpz2XYhlgA/FUjquo88nQuqjKihpd3yd/ep",
-	"+DEiiiR8an/1rkinLM8eIkC1O+jKXq3+aveDx9twO/fC7SNdt/FXXqbygsdbup5vF3zd2p4bvGJTl96E",
-	"wCIX4a5U9Np83r0oMpnci0/3duh4H2mnX+6q3CZY+k7djAWSl+7FDfOzzcbvwkxi8eNrM4xU51KD8S2J",
-	"u0mHek2ouPuUKH/d+ZwpmhQxvSglmPnBDV3NrTdKpVorn95vSlVz+e4UK9+BvnMRtA8aI+QP7/Fuz5go",
-	"vyB55E4ogpvEv8G6C8OfHtyIjbGFvzEOrCWcqsIM3e1JX0fw/ZGZXd1J6i+2NiJT01SMckHV4lITJmfD",
-	"Mnh6ntumBPbT8+IK/e2ntz1fQWUuUtMC4s3zi2+/OTqBvb/99Ba+Q6ngwtVWfi302UQo9wdwXr+ppj1D",
-	"eEByNTsw2WdhUHyURm6rPru7YBPLDrj5zkwSngIBvaRNlgLbYeBZfHRyMnwKeyFJpiE8i7+/PA8gvKZx",
-	"WKw6mGOS9K8Zn7ODX+bXcvCL5CzcD8BWqhqeQEpZrrSSYJLd0AY5hVRKvS2Sx2FwxUL8kDnljI0n4ZnJ",
-	"3rLrNXJcbHcCB3JwZ5XabFbTssYkk18x5TL9q04pe4VIHEBBkANw9DgAQ473z0yHlzRTCzuZ/tYUo18U",
-	"OWSUuTKq1nZpuJHRnCxpKhFkplRWJQfXEpSX78DtD9+WijkaHLqgrXo5MNf3gYq4nxGhFmDosNUH5RXb",
-	"s3FAYJJ2MYYMhZtk38LWYlTRAIekCHLGheon9EYDsTrOfSiQQ++VSKiw/uyKuWgyIPLa9pkAhnObscSk",
-	"QhJrBd0ho1bC9948v4An3xw/hf/3f48Hx4PHzjg8Sfi8lqLdAmQVjNVQYE57b/QKLtghziMF7vfcGqEz",
-	"oSE5aOhJ9ZHltwOPKnXqUvZqdvfmgLqm5Sa0X7kmHi6uc9BWw057/y3nCgP7dAACNcz0mJzJfKxxZoyD",
-	"kj2+E0nvtHdwM6xfY0OSCiKlvz6y1aMom/AiVJzYavFODu7JMm7pv+AHkmYJDiKeVo0panFNCknaW642",
-	"XT3g8ObNs8u3JqiQT9qxjxopmYmZlERfzywhSqP/aT2GspYgS1h8xQSSpG8yaq1n0bqcgLPG3IE5V41N",
-	"GmYGiKZs3gQWSESyOEg5U7NkUR2BgzFJgitWwjgr1gUXQWVIiF1ycMWu2AVnNxoJOZOnYJIJKINQMnKN",
-	"o4hIDM+AxraB1bt3L76/+QYse5FnpheR/UXj++PHj5/Cu7cXZ5ByhgvbzsQ+6xqvHEGMEU31vbaOJFtn",
-	"P1qEA/iBSiUhl2WXnoxMKbOQ2QuNQSOE3/7n/wEtF5uRkgsTMlbr2aOv2bMbFAtbotZsgUEZ6BZ2FTEL",
-	"IeZRntreScZ+Jm0EW2g8TfbyFo4TY6LWEJtQFL3T3g/2+zc46WsBRVBUpN4Kpf5lvbhI77wLl/ictfBp",
-	"UMYaNRD0/PUL65+WFncPB8PBoSmakiEjGe2d9h6br4zZYGZoi5/FGfqD4sbUW/t5KVSQc+NCtnfUxmoc",
-	"kIz2HWHUo6e+wkpva6S7FpYbFKdrffbuxDU30rTIXAaN74PSlkQ5exEbWEtVVgaQvWb/p474k+qRg6Jm",
-	"29oHXSOpz+9bvWaODg9X1MW7XT28ZnEvb6nejExR3/gG6HgSa1ZqvJcDsOWy6g3mTIF7G963q6K3ZUHE",
-	"Y3vOvnElPhzUOtGYIcP1QxpFV82gx+sHVX009Iijp+tHtIsCfw56J5u8UbPFg0FI51peN7Iq7ljpEOZG",
-	"1rWHnws7gb5XFR3Ul7qO4sZpOZXm+RqN0UQn41L5UxfCRn2WsOwISSUUuzRS+JmzpLtGZDMiXTfGJqFp",
-	"FSGpQjq/4/HizkhAR6mTz03NzRQCWCJEw7snRLXye74+OdYWdgbXiJkVqM2zwGwvxB2h+XMRmuEGI9ot",
-	"JMy4k0225yk4++ekbqV6VSNxnRSuJVcdfKLxZ0vvElQdhXoKrZkwYBwSzqYogI+VLVpwjUxL6q4LbaLV",
-	"OC2ayxxjZxM1Ii9lNdvGMjn83lrPmvSwQY6OlzfnBsU74vDnIw72vFePKHsF/TkvtkPvDW/2bVUV1wbW",
-	"qVp5TFUfb1bqWlbxtSmbGIOt8RAAw3mpLpxZy6CtJtWhXZXlER9AvQqWLejc1jDt6itqykm6kpFbt7f1",
-	"UdECXDY5rSyiZf0l4YrtuLDJrl7e3d1XSf/jaNDRd9W3w2vKjJ3RWutdqVfOurZm62wWjiHv/h4frdvf",
-	"LbZ3u23d8Qmem36ctrHIXmGM2u/aw0QYi6Bn+dv4/9t7+M42ul6/vOJfvPi92iWa5VZXGiYsSdox+J2Z",
-	"4evn14bKa9wGJWy4R8mp9beF9F26HU3AgtfecO56hldOJeMyDoqO4jEInk9nyaJ6wrTtN64jBjkzxlcb",
-	"TWnTJ1yHkyLIanDFntMbND2ScoFyWUQ3PTBZVbfMdZg+Pnrq8hnq7bnOgECGov/ite3TBIY4oATFubVt",
-	"t+QA8/r3Y/JolO7YyNBxd5StikXxdRm1nuKd0fTrp2Y7y8Q6gtggfBqzgTJLGCqiU6shWhFCNWvRQZ6r",
-	"bkL4Bm/4tas7mwmUaLzwzhHunO8mTcqoJvYzn5iW+BOS0mTRDP34AgPFD3an90OzWukMG1Etjz3EURie",
-	"K9gjieRVAVQLmTmRJW/QnMLBQhgg77pbPShd+uPednsngXiuYXXvVtx5N2zVpa/NK0FwRRRqecTe8lzi",
-	"AF5bYmCiF1obUTOiDKqX+G0miB2eS7PL+YwneMXsZmGvTj/0ZpDFGNuQrVLCMjLbvstGtfLZ8eHQJ964",
-	"F3hbBlR+HRTjgeSccxO7ZGGZESrOVlJvk3MyB5khUzsC9LULRn9cqvXsg4s9a5OLKtyuQtkV1MtGiHYT",
-	"L+uNkUCqAC3XcdIjGcEez2zkcZkK18jX2XchcCoXrBBhlkUTm2x0T4Smmcn0wI7j1XTGaaZR4TaumvYb",
-	"//tO3fo9qMoGBOKCs0lCbcD7TtW6HRkrnL0VdakMNLHBeaDMT77KoNtOB49JjDBNV6w8VBXerK0nEa17",
-	"x8hRfM4GcIlERDMIfw0hJSqaoYmKdBszgaiBI35lDqyWByb0Q9nQuwpZtZ1g8AOJVABENqNpkEVikSmt",
-	"rMCPNb9TUAvq9GpvVKqL8v0f3u302rxtUTO7ODL7qhGR2JfIJFX0BvcLUNnvKat+qaB3VoDNgKkFvC6v",
-	"wK9dXppNSsx+6iC+1jDZtWSZ5latu3lJ++VF35TvuXrZ5aLzy+t/YYW55c256CUgt/IUFfl/9+MxKvY0",
-	"3tRzVGznK/cgNXoDrPQflUSv6afeyQQ7TeMe3UMblirwRKlGNSZV8PDqu+4I1ULt4LlYqq5NWBwAZUDg",
-	"Fz42laeKvICyKY3rqpWPLxpKS/ihKLFO4xD+rTk71Uz4vJ2HgsIYWDCZmOyw4vVrv5Jag7FysO00ZtZ0",
-	"jUxCm2BV7LRqYAP6ZBI0SpZcsGgmOOO5TBanENrmIoPa0yZQtyzp55J3rUxRtYUxC2v41yAgB/BTYT51",
-	"ZcsbmTZhWVRYn4gxRJmCt3suwUNrlJcvL01J4n3T2Yca2xNwVtmUyvffMx9Dquc7OhzaufbPwFS8mpuy",
-	"ZVU3NlrZtmqC2RSVhOPDpxC6H0f4gUolw67g44sKS28bOoRpxhWyaPF3XLgkhvsKXm63IXxgFbRqHbMi",
-	"YNlzpSZcc4KHi1woz0ST6ywhC4zXzegbsmNZX3WQ4x9EvT7aZHAmuMZoMk7wmSkn+efk+y0u/53ppNnV",
-	"4qKD6zfU9zJm26vDn6/Q1GGPMMNQHkmgdS/GcVCxJKI5dEqlNMmgDPeX2cdfUdV4x71L+T7S+7bViHQn",
-	"zH/VlPGfKph7K+n/FcN1VOCLIryb5ONgTai3KTQyI1mGDGNQ3Oa5VSUhSs9oLd5tWcPutsE9VPz3Lox1",
-	"R6h2hOpOCVUlYDySJuo0oQw9sa53Sa1cW9bTT9vO2WU2sR3tZLNDb2jqpJwWX4T7hbW97mrRIlVZGAP2",
-	"Qm8vunC/tLuclUYI1xw1NHn0xiJgjRJOIHRWCTkAQ2B8ucN211+7+t7sFriR2n70ILLjea0D+E433+nm",
-	"O938n0E3r3E4L1977hqIV/pzq17Sxrr5gah13OqoWoPAc2UsAc4nnBClZecaxfPq3WUzr3sUbMs1OvTu",
-	"yvm6E2Z3wuyfR5gVrfCC2oWv2ijfqVxbTNuvXdZupfzHteq1p9HQH1zJ7uoatVLbrkNzR6Z2ZOrPSqZI",
-	"85rfJbHqUphflL16Aqha9ZgwvqqND/z2P/5X7VdX9XMA57XWWUQgTGiCEnLTTL/wwrv+8xAWbxHCeNE0",
-	"P8Je2fV7otdV+4EtxYWuR1nZkM9om3IAl/k4pUpZU6b7tVLM5zOaYDXohuJcBvZHyHiSSBehKPNEDeBH",
-	"YmpSshjqrb5sYwX7Wu1YRRuaaYrmpbYVIpyDNNXE60fo9mGKvkpwxgILWLermsfmaZdT39cP7ys1EKxo",
-	"i/fATn5vE8FlDvPGlT45A6kRSkp9ajtH/86YsDMm7Bz9Szw7y5KFYVD+csx+hr2pknDwiWTZaFUgwCuG",
-	"flFhlVmhyTUeUqrvMja0DCI7UX4nyv/h/fxd1/IOBXh/CbKasEmrCmiZHlFVHDN0pdcWv76gmJbP8pGz",
-	"e/PpFT1obFEbG9gU8QxtfmAZ30wk2NQT81gVIL3C71bM/LV73tpdeHa+t524vBOXd+LyV+t7KwhWzfu2",
-	"wtsW80hu0U5CDzsQGPNoIBVhMUk4w8Ev20xlDFfdNQBe5omiGRGmR33q0lr0GNeyydm4/q0yce2Z74sX",
-	"Ndk2pnaPtXJZC5mrVFA8tD+AcwUplwqGh/DyuzP4JZsG8EuG0wDGaRZAxqYBTOkEuIAsngSmOUrsOmJY",
-	"Qm979I4XLhX1eHhSZZx4An/fmY08tw2H75H1pQUADzQA+zFR5BZxJzRBu9GHNiM9tw1E/R1/dixvx/J2",
-	"LG9nIapxPUvWCQNSOkZqbM8yGcvyzN+rEz9MTMmcobDuBsM4/FW4/4rKkfB7M/B0UUK9yRQV0RR9Z87Z",
-	"mXP++J7Z+uV9JEvk9tzjLwocmSFJ1OzjFrLqmjC0DIXkrGr3CYVv1UQ9V30HlhsejzHhbKo/eUnMy3sl",
-	"MC87yYvrN7ojLtsSl3+2ag2eKt5V91qTc9+4CLWbXXps6h1Fu8taNlu2gm10A3ooMlUGARhl0fUa03qg",
-	"1QxbvcdstIPRLsc8XgyumIGOjT9wjSfLlpMS9iIeI4Q5qy2Gceg0yjGJy6a2nmqWr/Sg29Wy/NCfz+d9",
-	"o7vlIkGml49vYUBsN6/9ncpc2n28dY1il22ZrEEQH4zkXJBohsWv6+ZqPryThnZFwR+oUl2763a/3nVb",
-	"OXLS3aTMNZgdLEiabCH1mAIoH7caWNV4OTAd2FcY+i7M7y50zPXVtc4xEHmCEhKuxZGFjdmFvePDQ2Ak",
-	"pWwK4Q1Jcgz3TeY9AyLLeWDPTPtOonhhAKYW+wP4SVCFEhhXM8qmnugvPeZNbfNfb9RXtUe36d+FuHv2",
-	"ITXyd8UhmNC7nQ1vZ8NbYcPbmeTukh2dHB5tdNJ/JQrnZGGHbADRSxQ3NMJ3jNwQmug3/J0MgC8kELDl",
-	"UV1VVC5c9c+JQGwnoP3nRohIjdJbjtngXDKVfS11r2Be5zWWozhINH2CGjXOjNqgOJCyPHWx0b3hEGI6",
-	"pUoGwDiY3GexsMXOBsWspheQNDNLyFC4KGnYewy2Gpr+Tg8JYHhiPsx4LgJ4cmg+xGSxfwZqxiUWUy11",
-	"IcozqQSSNFzPIS+RxXWif5nKCx7j18on3fZ+pxgOt/qlnsjn0UKmzkALWTaqRuNJWRMkm3GGO06545Q7",
-	"TrnjlHfDKS89zKkorrmaKxpb9pqK5652h4S9Yv0AnN0/sA1t9wPIyJQyW015UVQbp8x2H9DbMalH/rRM",
-	"s8ofOw/TvML6zEsD7QB4Eu9KLe96d/6Benea4suyQQ1qdMUSkfXVl0lziioAeUpvkIHgCcoBFGlkhRnf",
-	"1lBL+LQrp6+gH/dXZNes8Dsl39m36y6vuyMgO/lvZ3y/GzJXto9p0CkPpStFp9VBR68YtkjeeAE0Pqvq",
-	"2D8CGld6++GxN1agInD3Kb6sqGdTvcCO2uxiK/+EF3/povqlm60zsYiKZsvk4Xuq1WLKpmXvTdtYqtmB",
-	"r9kV6azhVJe3aNH7LovvWViqrfA7ea06CZnd2k5Y2pGvnXT1exFZS+6MF0dgH5n5sIGstUF4WmcQw9sZ",
-	"lRBjlvBFikzBnsCEKHpj/DbzGQpNcYEqEDmTAWSCx3nkDFY2PGG/ioG4GfaC3oc+ddDrnU5IIlFvwO3Z",
-	"13G8n2eBbY4cOIJekHfCYrAd3ge1/OK8Mz+5Ct10z6bo66VHhGIoWto67JkjsQ0P9geNHnSaYnoWpCLu",
-	"Z0SoRS26T0JuGh+0o1egHr3StVQ9isXTjM0Gi2igFKZLWXRmG2PEU9vM2tsXYlBvblezcS6v4h0uCx6b",
-	"WdjVpquS61b126sXrmi7JQfLjfc8c9VrP+1VCfBljGIdjjZiujOHHVncN20tasXnGwgWO7tpS1cphAWS",
-	"ALI441TvhedK0hjh4GYIezbKOjCOLcpQysAkygnTizLmkQzgbz/9/bK+V57J3uf3n/9/AAAA//8=",
+	"QORMBnB8+PSKhe67EWWjTPCpQCnDAQx/+8c/j05OIBOUKTJOEM4vL168gGhGBIk04p4BMUerwUNgynkM",
+	"0YzTCAdXrDhtyzar825R5i5sPDo5WYWNV1cfjob9q6sP3zzrwsYOyv2aTBEk/YhdtyQx4+rbinFC8kT1",
+	"Tk8Og9XUsnbrh/5bL1BmnEk0l/47Ev+VKJwTg6cRZxqD9J8kyxIaEb3lg0zwcYLpv/4iuZEuqn39i8BJ",
+	"77T3nw4qQeXA/ioPXttRdtEmBP5rTuZI4SLhuUbliUYU4LmASGCMTFGSyAC4AKpK/J8TCTnLpUYDDbjN",
+	"hSHfJt3og1VD/Vx41Wztx7sZ5mazVEP8LG7TWfTj5hi+I7Fjzg953C9JonEW4/Lqa0ZCMYkBheBCwl5o",
+	"//j5fbi/O9wtD/eCs0lCowc92mJNWUm/hSAlFVG7m7rtYT7nYkzjGNlDnqbm91Y0eCRB8AQhJQtgXEHM",
+	"jVa0O84tj/MF04IDSZ5pMveQR3rJU1QzyqYwITTRbJYZTitpjGfmvsaoCE20AJXw6RTj6iYX1JrGgdO/",
+	"5YzP2Q4JtkSCH7l6znMWP+T5/8gVTPSisMeFucqqdsl3zHbbs3xNFgkn8VvOfyBiig95pN9p1Yvr6ziE",
+	"l/S73RFue4QOxA94dOfMSry7M9vyzC5R3NAI3zFyQ2iidcEHPT6IMUMWI4sWsGeYJ1FkTCRqjaau1e5r",
+	"fppXuzyzNjwgE4UCwpoRMARnj9zhxBY4sWRPXTm69qg53becvyRsUdirHxKVXmn6TUAQhWDsPcbeoVGK",
+	"RBHPmTKeB0wzLoigyQISHl1j7BDIyXIJn1K2Q5yHR5x3jORqxgX9iA8qzb2kUmpZngug7IYkNK6bzHaI",
+	"sCVXeccywfUba1L9jCmqFg+tdpe6loQ5Jgk4g9k4VxARpuX2MULMGcIeYW3nIlhbOyxZ6AMgMBecTeHy",
+	"5SVEPMagYFOF2ZVYS9xOE9geeWSeZVwojF9iTMlbY3N/OOz5yZzvhV2tr1ffHeVWR/m58LhYqGX0IqHu",
+	"ADPBMxSKWqdJJJAojEdENfyDMVHYVzTFppPQE5QQ9KgnBOE8kdxIAK/OczWDMDLLj2hs3Km3c0MWvqSG",
+	"R2t49K3nQRnxzL4XVZjKdZh4qR/X41Ly4YUdMKzWJ0KQhZlVEZXLeqwDiRS90bCJqaGzsT/woXLE/mw9",
+	"s+ZFym2WMwf1Y6hm4uNfMDKoVR7ga2L18+Yhli+70VtX2NB888PD5VevOcJ9Dm77+M/FOwc9lidJ7/3S",
+	"u5sVmrOtfM2fqJpdYiTQh7EFKt3eoR0Ug2U5d8vCOONzBpxFhu40HKje2e7q8uwuxIoLEdSOvH2CXizK",
+	"Y6qe3XjJnd6n5VXrDoZEyuJ866ptfl7L1yLoXVNrMi3glkvjzScZHdkX0zBYSIWpB4BBT3BrJPDIXNzF",
+	"JZh96/9NGFULjR9vfmfNTgMXUKKX9YG6OJisE6I+IGyH8zwy3rgvum1laEa82e3J05QIT9jLTzOiIJoR",
+	"NsU4AIGxhfce42ARUwagUVtq7SbS2DPRMhMCy9MxCmurTsmH1zXcqs6mBmBFxNRHBL8QDZWT67yo0XVh",
+	"za/m9JZRwXe36wdW3KeguIHlqzUOpQL56ot9J2ywIhNfGx+0TPCi0oZrgQ4kjqmGIEnqyDMhicTgXjll",
+	"mxs2w4mWxk8FYWpUIFpB79ysNUXfS+cMP/Cw54xE2JeYEaGZA8h8LFEBn1hHkJn7kQTLTc7ARRoBSZIW",
+	"HawdWhe21/Z/WwZkj88E/Po4kFZDRqr4tbar48OnvpPADxkVKEdWxdk8UtITM1WD7BpoBD2zw6UD/A6J",
+	"QLGeuzdeszFZ44WKDXnBaESAUibc7g50SUprsPdu5KaUsuJTi6QEvZzRX3N0PyuRYxuCTdGoG0AXuVQ8",
+	"RbEdfJyFdlTAaVmycDYWY581TA327FePJIg80RdNIoLAKZVKGMMARDOMruWZ8dFKRYSibGotOiHPRqHm",
+	"iqGckZjPR+G+R0apnc5JM1SR9D+e9/+9/979YSNoPx0Hj4efPYGLQU+r1cm643tmHtLHx8fUSlirHn9p",
+	"n9JokspRxOM2hjWp45PmGxz2n77/9MS/Wy0Ojnz69KsMBVFcSOAsWdjgWkmnDON+noEeBvMZhzFGXEsd",
+	"NnbJ4sXtFe7lq1yhSAmj2st34+alIpPJdoh5u4Pb8ppnRMo5F/Fak1XxnJPBb0EZDAR40qIOj7+QOFjo",
+	"1F6g2Jf3LBwmeJlR4/ZvoBRRzkZYRP60peJF2yKrETEhUsFEIH40rsWc2b/PIEo0M4mrdB4tFwFnaCKg",
+	"owgzZRNkOMNXk97pz6tB/S6TSiBJbVzS5+BTsX8jjH1+fzcKe4mXDXlopb4zEfwjslHJeiul2UDfCMX2",
+	"HAiLRwIlz0Wk1WE9w/tVM88MtD3nKiWPKCl03WLBDFlsZzDZUSL16ulBL+YpoWxZS1qt1rlRK3HJN67E",
+	"pjs75jov8qRHWY9jeOpD1sJjuad5mo3kLR98JJ3bQbOv+hqjnJUAdXlXhNWDvRMulclQcCvaCLSEStVc",
+	"dv8MMvPolFAGiltPu74CniO0uKypu3mf9TJZdaxBA0NaAPORkO10iIqdtoOo5TXGpzB8/O1f/vKXv5w8",
+	"+ebblhAw9E3n3n1UGXHaIQ3LVKakIwb8Wh5ZoILytGBckKw6kO1QQ4eLP9deRYEk0ag/WjaO5ewGBZ1Q",
+	"c1iUjQTeUJz3gl7ta4Ea1B33cYW9zdIW76iaMPFF/N/iS1MIKPhPJQwUhrsGsVs6s2U4lURsrRG8YGN3",
+	"ofyXLPFrU/2fFeylPLIS1C1+UxNtHntO/znFJC5DdFuGAY/I6uN1xpu6fM/+dvnqR8i41ipFP6HXCBlR",
+	"s0INN4MCwMF0AKHZfLiRMT1FKd3J1gnB4dHxOgS12wzsa1UT+cD73NGjNjyMw3FJ2aUpmeLBLxnqc7Uf",
+	"xmlW/p2x6vspnRg7bs05Gk+81/IOZJBCtN/StLPdqCwXGZcN+BR32U+0ZuTo5IkHzVrKEOlP3n96cuxX",
+	"iCT9iKvTVYeHx9+efPNkXbKYh6SZuct9Bk0sqN53LV3SOPUuSziJPZj1ZSc1cehajhtTRkx6XeOKFBD4",
+	"wjNbulZJHQ7eVzfccTsFTyCRS66YTSyLt5aj176p28oqY9QPfErZF2qyKyj4OuX0VnrtOl3R934v8V5i",
+	"A1r4v2xd0kKKlqvdcyAw4iI2LlgwSeMRSRFIIyC1fPoMNLN1meWBkfAmXIDUOrf5dP76hTMLy43NIF4V",
+	"pTjCVkJCbqOb2utsrhpuRxbWexHfr5TGN/QI3tbWsWzmOPb4jr9yj7Tze5bSqQVBzUW9hhu87NB5zkEr",
+	"X4nGyosZZQTscTiPYADDIcR0So3nkIMhY2Jh9M22ajRsXv9mLvfw58f9p++tkfGpn6e+rtGV5h6Hh7/9",
+	"45/Do29rSentxdvEx8d1askIrWIazy/g6fHJN+ACx1y+lku4vFRc4ERwpgA/KGSSchsQ7BdeW64hm1Of",
+	"kmhGGfYFkth8oZ+GPSuMmiBTq7A7E0AAIeNqZJKK9AfKZD6Z0Mh4eMYkISzCJQO1l9DZN2lTeV+pGGfw",
+	"2PwK1CT59doKZVLpXW+2k05/eIf3XIlFkafQNv2hCdQsSzMUMaApWcAYQSIrrBo5c47zQYWcY84TJKx5",
+	"k7s9XSeN2iR1ONQ8XYqqJWrn1zwKsb9VZeXNCxA4QYGaFzGSUjZ11UIs8ioXnrh2/txZrNYddMuy5Xe/",
+	"29eqR8pYrafhRa9Oykei3hQi4BLHbzMWymJ6Q+OcJMY6olBkglqZ2JzhBnYRnlFG/XJe96B7sKEUz91a",
+	"mlmr2pcnUbxqyUTqa646iPNKbfQpp2lG2MJnVzVlPbqheBfym8CYqpGf5loz3mBzwH2x5nr3pmKt5Ixo",
+	"3KTGt7ZzrhJ4ttXRR1YyuBOw03i0MuRnk1C1tbTg/YpAxS9+gxoZ8dVfeSTBKnHW+l5Qgm7yvJrqtBwG",
+	"zogZnpYG5NKqXNqPz6DTr0Cb7oR9vz1/HVFbYefXLCb+sqvuE4Xrl3VZMC5vTp3wNcI2a5vakPrdhWnX",
+	"R1S/NiuvZ4+b2haaqFldylMI3S0PYU+r+hkXKoDZ9SglEclHGQqTmacInRNWfix/FyhprEWd8pHym9Mr",
+	"pmYCEYhSJJqlGtxAGXARo4Df/vG/gZpoLrUwBdQCGJPoGrgA1DpMXyqSZu6XGWFxf4ZJDNmMK75vXGlj",
+	"wq5HERFxeMX2OEOYkAjtAwFkSS7dI866ExrVnjAIiwiE0MqXRvePkCEMv90PXLyJBrMdEZY0NRxcsYqC",
+	"mR8tDTuFsM5utUpQ44DmYxXMaYEdNKBiEmm5mBJGpTnWK1YP/zRFw87czhKckkQfhOQsDLRoab3g9ptH",
+	"El58D/oQBaHK1LgwG8XUCJ/6874tDNa8LHVIrTG+lkXo+u8/DYMuE2z7jRs1vHrjXFKGUo4SGiEz7KAg",
+	"bZ6fsnyc0GiklRSqcucRMo7IZGSh9rFwSSZkPkI24SLC1MZF1x8YOanXpIf5zexrxKY1xreW4NOC4prB",
+	"dy9UdAeLtGWF7kiqoV/MaDs9CtrRC3ot4mGCdmvUo/5ESSyqh+pflVfce1Z3ImrUr9MtLbRfAMCt0Msf",
+	"6VftwscytsRjgdMRiWOBUm4U9amfd8an9mpLxOP9p6MOr01nWNxmgXD+VITyVvk56kSgnG3rijCDvUG5",
+	"6z0SS86E+mT+vVbRFhczjK6323X74rbj86zR2qsLkyT3iOV6glM4+e0f/3x8BHwCCerDkkFpmAxHjpP2",
+	"w6AV10nc04ah65+1pGyCPQ/KSE/7JUkSN+HA2UBPYTjsm68qG6m9CQMwL3FqwmksFnu0htucjrOiWAhs",
+	"eDjSsLqlGKt61Y5lO5Z9tZHoLi38nAsHABnAjM8hJWwBKRdV7KY09jMbnYPCQpqqhivDW2bYVy/359I4",
+	"1oxakT6t6qfZQqstVNojK161rrlo1aZEt5Gp+zASaIparzULtSNMS1CWO/Iejct+KpMJiiAOrYHY+FhD",
+	"JhixTIfEKfWHxly2XYglwE8FkrruI0/ngiojamhpt/zdfSp+jIgiCZ/aX70r0inLs4cIhe0OurJXq7/a",
+	"/eDxNtzOvXD7mNpt/JWXqbzg8Zau59uFebe25wav2NSlN/WwyHq4KxW9Np93L4pMJvfi070dOt5HguuX",
+	"uyq3Ccu+UzdjgeSle3HDTHCz8bswk1j8+NoMI9W51GB8S+JuEq9eEyruPvnKX+E+Z4omRRgvSglmfnBD",
+	"V3PrjZK21sqn95u81Vy+O5nLd6DvXATtg8YI+cN7vNszJsovSFO5E4rgJvFvsO7C8CciN2JjbNQ5xoG1",
+	"hFNVmKG7PenrCL4/MrOrD0r9xdZGZGqailEuqFpcasLkbFgGT89z2/7AfnpeXKG//fS25yvdzEVqmk28",
+	"eX7x7TdHJ7D3t5/ewncoFVy4Ks6vhT6bCOX+AM7rN9U0gggPSK5mBybPLQyKj9LIbdVndxdsCtsBN9+Z",
+	"ScJTIKCXtGlZYHsZPIuPTk6GT2EvJMk0hGfx95fnAYTXNA6LVQdzTJL+NeNzdvDL/FoOfpGchfsB2JpY",
+	"wxNIKcuVVhJMWh3aIKeQSqm3RfI4DK5YiB8yp5yx8SQ8M3lidr1GNo3tg+BADu6sUps3a5rjmLT1K6Zc",
+	"TYGqJ8teIRIHUBDkABw9DsCQ4/0z00smzdTCTqa/NWXvF0W2GmWuYKu1XRpuZDQnS5pKBJkplVVpyLVU",
+	"6OU7cPvDt0VpjgaHLmirXnjMdZigIu5nRKgFGDps9UF5xfZsHBCY9GCMIUPhJtm3sLUYVbTaISmCnHGh",
+	"+gm90UCsjnMfCuTQeyUSKqw/u2IumgyIvLYdLYDh3OZGMamQxFpBd8iolfC9N88v4Mk3x0/h//3f48Hx",
+	"4LEzDk8SPq8lg7cAWQVjNRSY094bvYILdojzSIH7PbdG6ExoSA4aelJ9ZPntwKNKnbrkwJrdvTmgrmm5",
+	"Ce1Xrl2Ii+sctNWw095/y7ky+TmxRlOBGmZ6TM5kPtY4M8ZByR7fiaR32ju4GdavsSFJBZHSXx/ZOlWU",
+	"TXgRKk5sXXonB/dkGbf0X/ADSbMEBxFPqxYYtbgmhSTtLde1rh5wePPm2eVbE1TIJ+3YR42UzMRMSqKv",
+	"Z5YQpdH/tB5DWUvFJSy+YgJJ0je5u9azaF1OwFlj7sCcq8YmDTMDRFOgbwILJCJZHKScqVmyqI7AwZgk",
+	"wRUrYZwV64KLoDIkxC45uGJX7IKzG42EnMlTMMkElEEoGbnGUUQkhmdAY9sq6927F9/ffAOWvcgz0/XI",
+	"/qLx/fHjx0/h3duLM0g5w4VtnGKfdS1ejiDGiKb6XltHkq3oHy3CAfxApZKQy7IfUEamlFnI7IXGoBHC",
+	"b//z/4CWi81IyYUJGat1B9LX7NkNioUthmu2wKAMdAu7yqWFEPMoT22XJmM/kzaCLTSeJnt5C8eJMVFr",
+	"iE0oit5p7wf7/Ruc9LWAIigqUm+6Uv+yXsakd96FS3zOWvg0KGONGgh6/vqF9U9Li7uHg+Hg0JRnyZCR",
+	"jPZOe4/NV8ZsMDO0xc/iDP1BcWMqu/28FCrIuXEh2ztqYzUOSEb7jjDq0VNfCae3NdJdC8sNitO1Pnt3",
+	"4pobaVpkLoPG90FpS6KcvYgNrKUqaxDIXrPTVEf8SfXIQVEdbu2DrmXV5/etrjZHh4crKvDdrvJes4yY",
+	"tyhwRqaob3wDdDyJNSs13ssB2MJc9VZ2ppS+De/b1evbsvTisT1n37gSHw5qPW/MkOH6IY3yrmbQ4/WD",
+	"qo4desTR0/Uj2uWHPwe9k03eqNlMwiCkcy2vG1mVkax0CHMj69rDz4WdQN+rig7qS11HceO0nErzfI3G",
+	"aKKTcan8qQthoxJMWPaepBKKXRop/MxZ0l3LsxmRru9jk9C0yp1UIZ3f8XhxZySgo6jK56bmZkoOLBGi",
+	"4d0TolqhP19HHmsLO4NrxMwK1OZZYLbr4o7Q/LkIzXCDEe1mFWbcySbb85S2/XNSt1K9qpG4TgrXkqsO",
+	"PtH4s6V3CaqOkkCF1kwYMA4JZ1MUwMfKFi24RqYlddfvNtFqnBbNZY6xs4kakZeymm1jmRx+b61nTXrY",
+	"IEfHy5tzg+IdcfjzEQd73qtHlF2J/pwX26H3hjf7tqqKazjrVK08pqqPNyt1Lav42pRNjMHWeAiA4bxU",
+	"F86sZdDWrerQrspCjA+gXgXLFnRuq6V2dTA1hStdccqtG+n6qGgBLpucVpbrsv6ScMV2XNhkV9fw7j6v",
+	"pP9xNOjo8Orb4TVlxs5orfWuqCxnXVuzFT0Lx5B3f4+P1u3vFtu73bbu+ATPTedP28JkrzBG7XftYSKM",
+	"RdCz/G38/+09fGdbaq9fXvEvXvxe7RLNwq4rDROWJO0Y/M7M8PXza0PlNW6DEjbco+TU+ttC+i7djiZg",
+	"wWtvOHfdySunknEZB0Xv8hgEz6ezZFE9oa+1dR0xyJkxvtpoSps+4XqpFEFWgyv2nN6g6caUC5TLIrrp",
+	"tsmqCmmuvNnx0VOXz1BvBHYGBDIU/RevbUcoMMQBJSjOrW27JQeY178fk0ejdMdGho67o2xVLIqvn6n1",
+	"FO+Mpl8/NdtZJtYRxAbh05gNlFnCUBGdWrXSihCqWYsO8lx1E8I3eMOvXYXbTKBE44V3jnDnfDdpUkY1",
+	"sZ/5xDTfn5CUJotm6McXGCh+sDu9H5rVSmfYiGp57CGOwvBcwR5JJK9KrVrIzIkseYPmFA4WwgB510fr",
+	"QenSH/e22zsJxHMNq3u34s67YasufW1eCYIrolDLI/aW5xIH8NoSAxO90NqImhFlUL3EbzNB7PBcml3O",
+	"ZzzBK2Y3C3t1+qE3gyzG2IZslRKWkdn2XTaqlc+OD4c+8ca9wNsyoPLroBgPJOecm9glC8uMUHG2knqb",
+	"nJM5yAyZ2hGgr10w+uNSrWcfXOxZm1xU4XYVyq6gXjZCtJt4WW+MBFIFaLnelh7JCPZ4ZiOPy1S4Rr7O",
+	"vguBU7lghQizLJrYZKN7IjTNTKYHdhyvpjNOM40Kt7Fpg2CiTY3/fadu/R5UZQMCccHZJKE24H2nat2O",
+	"jBXO3oq6VAaa2OA8UOYnX2XQbaeDxyRGmPYuVh6qCm/W1pOI1r1j5Cg+ZwO4RCKiGYS/hpASFc3QREW6",
+	"jZlA1MARvzIHVssDE/qhbB1ehazanjP4gUQqACKb0TTIIrHIlFZW4Mea3ymoBXV6tTcq1UX5/g/vdnpt",
+	"3raomV0cmX3ViEjsS2SSKnqD+wWo7PeUVb9U0DsrwGbA1AJel1fg1y4vzSYlZj91EF9rmOxaskxzq9bd",
+	"vKT98qJvyvdcvexy0fnl9b+wwtzy5lz0EpBbeYqK/L/78RgVexpv6jkqtvOVe5AavQFW+o9Kotf0U+9k",
+	"gp1D6atyKG1Y3MAT1xrV2FrB9avvumNaC0WF52KpHjdhcQCUAYFf+NjUqioyCcqGOa7jVz6+aKg54Yei",
+	"KDuNQ/i35uxUs+3zduYKCmOSwWRi8smK16/9SmrNz8rBtguaWdO1PgltSlax06rlDeiTSdCoZXLBopng",
+	"jOcyWZxCaNuRDGpPm9DesgigS/e1UkjVSMYsrOFfg4AcwE+FwdUVOm/k5oRlGWJ9IsZ0ZUrk7rmUEK2D",
+	"Xr68NEWM900vIGqsVcBZZYUq33/PfAypnu/ocGjn2j8DUyNrbgqdVZ3iaGUNq4lyU1QSjg+fQuh+HOEH",
+	"KpUMu8KVLyosvW2wEaYZV8iixd9x4dIe7ivcud0i8YGV1qrZzIoQZ8+VmnDNOx4u1qE8E03gs4QsMF43",
+	"o2/Ijsl91WGRfxCF/GiTwZngGqPJOMFnpgDln5Pvt7j8d6bLZ1dTjA6u31D4yyhvr9Z/vkK3hz3CDEN5",
+	"JIHW/R7HQcWSiObQKZXSpI8y3F9mH39FVeMd964X+Ejv21aT1J34vwsY/w+mL7xiuI5ufFEUeZPgHKwJ",
+	"JzfFTGYky5BhDIrbXLqq7ETpfa3F1C1r8d12voeKMd+Fyu5I261I245QrSNUlUjySJrI1oQy9MTT3iW1",
+	"cq1fTz9tO2eXocV2zZPNfsOhqcVyWnwR7hcW/bo7RwthZfEN2Au9/e7C/dJSc1aaLVwD1tDk6hsbgjVj",
+	"OBHS2THkAAyB8eUn211/7Qp/syPhRor+0YNIm+e1fuY7bX4ns+60+f8I2nyNw3n52nPXpLzSuFs1mTbW",
+	"5g9EratXR2UcBJ4rYztwfueEKC071yieV1MvG4bdo2BbrtGhqVcO3p0wuxNm/zzCrGiFMNQufNWq+U7l",
+	"2mLafu2ydivlP65Vrz3NjP7gSnZXZ6qV2nYdmjsytSNTf1YyRZrX/C6JVZfC/KLsBxRA1Q7IhApWrYLg",
+	"t//xv2q/usqiAzivteciAmFCE5SQm4b9hd/e9biHsHiLEMaLpvkR9srO4hO9rtoPbLkvdH3QyqZ/RtuU",
+	"A7jMxylVypoy3a+VYj6f0QSrQTcU5zKwP0LGk0S6KEiZJ2oAPxJT95LFUG8nZps32Ndqx0Pa8E9TmC+1",
+	"7RbhHKSpWF4/QrcPU1hWgjMWWMC6XdV8PE+7wgB8Pfe+UgPBitZ7DxwW4G1UuMxh3rjyKmcgNUJJqU9t",
+	"FxqwMybsjAm70IAlnp1lycIwKH/JZz/D3lRJOPhEsmy0KnTgFUO/qLDKrNDkGg8p1XcZG1oGkZ0ovxPl",
+	"//B+/q5reYcCvL/MWU3YpFWVtUyPqKqaGbrSa4tfX1Cwy2f5yNm9+fSKPje2cI4NhYp4hjYHsYyIJhJs",
+	"eot5rAqpXuF3K2b+2j1v7U4/O9/bTlzeics7cfmr9b0VBKvmfVvhbYt5JLdoWaGHHQiMeTSQirCYJJzh",
+	"4JdtpjKGq+46Ay/zRNGMCNMHP3WJMHqMawvlbFz/Vpm49sz3xYua/BxTH8hauayFzFVDKB7aH8C5gpRL",
+	"BcNDePndGfySTQP4JcNpAOM0CyBj0wCmdAJcQBZPAtOAJXZdNyyht32AxwuX7no8PKlyVDyhwu/MRp7b",
+	"psb3yPrSAoAHGoD9mChyi7gTmqDd6EObkZ7bJqX+rkI7lrdjeTuWt7MQ1bieJeuEASkdIzW2Z5mMZXnm",
+	"79WpIiamZM5QWHeDYRz+St9/ReVI+L0ZeLoood5kiopoir4z5+zMOX98z2z98j6SJXJ77vEXBY7MkCRq",
+	"9nELWXVNGFqGQnJWtRSFwrdqop6r3gbLTZXHmHA21Z+8JOblvRKYl53kxfU03RGXbYnLn772XOvieyqF",
+	"Vx1yTZZ+4yLUbnbpsal3Le0undlsCwu2mQ7oochUGQRglEXXz0zrgVYzbPU3s9EORrsc83gxuGIGOjb+",
+	"wDW3LNtaStiLeIwQ5qy2GMah0yjHJC4b53oqZr7Sg25XL/NDfz6f943ulosEmV4+voUBsd0g93cqpWn3",
+	"8dY1o122ZbIGQXwwknNBohkWv66bq/nwThraFR5/oGp47c7e/Xpnb+XISXcjNNfEdrAgabKF1GNKpnzc",
+	"amBVFebAdHlfYei7ML+70DHXu9c6x0DkCUpIuBZHFjZmF/aODw+BkZSyKYQ3JMkx3De5+gyILOeBPTPt",
+	"O4nihQGYWuwP4CdBFUpgXM0om3qiv/SYN7XNf71RX9Ue3aZ/F+Lu2YfUyN8Vh2BC73Y2vJ0Nb4UNb2eS",
+	"u0t2dHJ4tNFJ/5UonJOFHbIBRC9R3NAI3zFyQ2ii3/B3MgC+kEDAlmB1lVe5cBVGJwKxnYD2nxshIjVK",
+	"bzlmg3PJVPa11L2CeZ3XWI7iINH0ImpURTNqg+JAyhLYxUb3hkOI6ZQqGQDjYHKfxcKWRxsUs5p+Q9LM",
+	"LCFD4aKkYe8x2Ppp+js9JIDhifkw47kI4Mmh+RCTxf4ZqBmXWEy11Okoz6QSSNJwPYe8RBbXif5lKi94",
+	"jF8rn3Tb+51iONzql3oin0cLmToDLWTZqBqNJ2VNkGzGGe445Y5T7jjljlPeDae89DCnohznaq5obNlr",
+	"qqq72h0S9or1A3B2/8A2zd0PICNTymzF5kVR0Zwy2+FAb8ekHvnTMs0qf+w8TPMK6zMvDbQD4Em8K+e8",
+	"K+f8B+oPaso1ywY1qNEVS0TW12smzSmqAOQpvUEGgicoB1CkkRVmfFtDLeHTrpy+gn7cX1les8LvlHxn",
+	"3667IO+OgOzkv53x/W7IXNmipkGnPJSuFJ1WBx29YtgieeMF0Pisqnz/CGhc6e2Hx95YgYrA3af4sqKe",
+	"TfUCO2qzi638E178pYvql262zsQiKpotk4fvqVaLKZuW/T1t86pml79m56WzhlNd3qIN8LssvmdhqbbC",
+	"7+S16iRkdms7YWlHvnbS1e9FZC25M14cgX1k5sMGstYG4WmdQQxvZ1RCjFnCFykyBXsCE6LojfHbzGco",
+	"NMUFqkDkTAaQCR7nkTNY2fCE/SoG4mbYC3of+tRBr3c6IYlEvQG3Z19X836eBbYBc+AIekHeCYvBdpEf",
+	"1PKL88785Cp00z2boq9fHxGKoWhp67BnjsS2SNgfNPrcaYrpWZCKuJ8RoRa16D4JuWmV0I5egXr0StdS",
+	"9SgWT8M3GyyigVKYLmXR/W2MEU9tw2xvJ4lBvYFezca5vIp3uCx4bGZhV5uuSq5b1dOvXrii7ZYcLDf3",
+	"88xVr/20VyXAlzGKdTjaiOnOHHZkcd80wqgVn28gWOzspi1dpRAWSALI4oxTvReeK0ljhIObIezZKOvA",
+	"OLYoQykDkygnTL/LmEcygL/99PfL+l55Jnuf33/+/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
