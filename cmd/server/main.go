@@ -134,7 +134,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer up.close(context.Background())
 	up.check(ctx, log)
-	customerSvc := domain.NewCustomerService(st, up.Cloud, clock)
+	customerSvc := domain.NewCustomerService(st, up.Cloud, clock, domain.WithRealNameIndex(keyring))
 	realnameSvc := domain.NewRealNameService(domain.RealNameDeps{
 		Store: st, Cloud: up.Cloud, Clock: clock, Cipher: keyring, Index: keyring, Files: fileStore,
 		PollInterval: cfg.RealNamePollInterval, PollMaxInterval: cfg.RealNamePollMaxInterval,

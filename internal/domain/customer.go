@@ -66,12 +66,17 @@ type Customer struct {
 	RealNameStatus  RealNameStatus
 	Registration    RegistrationStatus
 	RegistrationErr *UpstreamDetail // why Huawei refused, when Registration is failed
-	Association     Association
-	DomainID        string // Huawei's customer id; empty until known
-	DomainName      string
-	CreatedBy       uuid.UUID
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// RegistrationSentAt is when CreateSubCustomer was sent without a known
+	// outcome; zero otherwise. While set the account may exist: the job
+	// reads back and never sends again (docs/design.md §2.3).
+	RegistrationSentAt time.Time
+	ActionErr          *UpstreamDetail // why Huawei refused the last freeze or unfreeze; cleared by the next request
+	Association        Association
+	DomainID           string // Huawei's customer id; empty until known
+	DomainName         string
+	CreatedBy          uuid.UUID
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // VisibleTo is the tenant wall (docs/design.md §2.10): staff see every
@@ -102,4 +107,47 @@ type CustomerStore interface {
 	CustomerForUpdate(ctx context.Context, id uuid.UUID) (Customer, error)
 	// CustomerByUserID errors: ErrNotFound.
 	CustomerByUserID(ctx context.Context, userID uuid.UUID) (Customer, error)
+	// CustomerByUserIDForUpdate locks the user's customer row. Errors: ErrNotFound.
+	CustomerByUserIDForUpdate(ctx context.Context, userID uuid.UUID) (Customer, error)
+	// CustomerByAccountName errors: ErrNotFound.
+	CustomerByAccountName(ctx context.Context, accountName string) (Customer, error)
+	// UpdateCustomer writes c's account fields, status, pending action,
+	// registration (with RegistrationSentAt), association, Huawei ids,
+	// action error and UpdatedAt
+	// (not the real-name fields, which the real-name use cases own).
+	// Errors: ErrNotFound, ErrAlreadyExists (account name taken).
+	UpdateCustomer(ctx context.Context, c Customer) error
+	// RegistrationCode is the SMS code stored for the registration job; ""
+	// once cleared. Errors: ErrNotFound.
+	RegistrationCode(ctx context.Context, id uuid.UUID) (string, error)
+	// SetRegistrationCode stores code; "" clears it. Errors: ErrNotFound.
+	SetRegistrationCode(ctx context.Context, id uuid.UUID, code string) error
+	// ListCustomers returns up to q.Limit customers matching q, newest first
+	// (CreatedAt, then ID, descending).
+	ListCustomers(ctx context.Context, q CustomerQuery) ([]Customer, error)
+}
+
+// CustomerCursor is where a page of customers ends: the last row's sort key.
+type CustomerCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// CustomerQuery selects customers. Zero fields do not filter.
+type CustomerQuery struct {
+	// UserID limits the list to that user's customer (a customer's own view).
+	UserID uuid.UUID
+	// Search is a prefix of the account name (case-sensitive, as Huawei
+	// stores it), of the email (case-insensitive) or of the mobile.
+	Search string
+	// NameIndex is the keyed index of Search as an exact real-name name,
+	// matched besides the prefixes; nil matches nothing. Only with Search.
+	NameIndex      []byte
+	Status         CustomerStatus
+	RealNameStatus RealNameStatus
+	CreatedFrom    time.Time // inclusive
+	CreatedTo      time.Time // exclusive
+	// After is the previous page's last row; nil for the first page.
+	After *CustomerCursor
+	Limit int
 }

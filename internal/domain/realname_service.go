@@ -328,7 +328,6 @@ type ApplicationInput struct {
 
 var (
 	reBankAccount = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
-	reSMSCode     = regexp.MustCompile(`^[0-9]{6}$`)
 	reRegCountry  = regexp.MustCompile(`^[A-Z]{2}$`)
 	reCorpNameBad = regexp.MustCompile(`^[\d\s\p{P}\p{S}]+$`)
 )

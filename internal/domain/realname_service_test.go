@@ -64,7 +64,7 @@ func (f *fakeRealNameCloud) SendVerificationCode(context.Context, domain.CloudVe
 	return nil
 }
 
-func upstreamErr(code domain.Code, outcome domain.Outcome, cbc string) error {
+func realnameUpstreamErr(code domain.Code, outcome domain.Outcome, cbc string) error {
 	return &domain.Error{Code: code, Message: "upstream", Upstream: &domain.UpstreamDetail{
 		Operation: "CreatePersonalRealnameAuth", HTTPStatus: 400, Code: cbc, Message: "Huawei says no", Outcome: outcome}}
 }
@@ -159,7 +159,7 @@ func TestSubmitResendsWhenNothingArrived(t *testing.T) {
 	ctx := context.Background()
 	id := f.apply(t)
 	f.cloud.set(func(c *fakeRealNameCloud) {
-		c.sendErr = upstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
+		c.sendErr = realnameUpstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
 	})
 	if err := f.svc.Submit(ctx, id); !errors.Is(err, domain.ErrUpstreamUnknown) {
 		t.Fatalf("unknown outcome: %v", err)
@@ -211,14 +211,14 @@ func TestSubmitFollowsWhatArrived(t *testing.T) {
 	// The customer's earlier submission was rejected: that is the baseline.
 	f.cloud.set(func(c *fakeRealNameCloud) {
 		c.review = domain.CloudRealNameReview{Status: domain.CloudReviewRejected, Opinion: "old"}
-		c.sendErr = upstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
+		c.sendErr = realnameUpstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
 	})
 	if err := f.svc.Submit(ctx, id); err == nil {
 		t.Fatal("unknown outcome reported as success")
 	}
 	// The read-back still shows the old rejection: it did not arrive; send again.
 	f.cloud.set(func(c *fakeRealNameCloud) {
-		c.sendErr = upstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
+		c.sendErr = realnameUpstreamErr(domain.CodeUpstreamUnknown, domain.OutcomeUnknown, "")
 	})
 	if err := f.svc.Submit(ctx, id); err == nil || f.cloud.sends != 2 {
 		t.Fatalf("second attempt: %v, sends %d", err, f.cloud.sends)
@@ -248,7 +248,7 @@ func TestSubmitDefiniteRefusals(t *testing.T) {
 	ctx := context.Background()
 	id := f.apply(t)
 	f.cloud.set(func(c *fakeRealNameCloud) {
-		c.sendErr = upstreamErr(domain.CodeUpstreamRejected, domain.OutcomeDefinite, "CBC.99007202")
+		c.sendErr = realnameUpstreamErr(domain.CodeUpstreamRejected, domain.OutcomeDefinite, "CBC.99007202")
 	})
 	if err := f.svc.Submit(ctx, id); err != nil {
 		t.Fatal(err)
@@ -264,7 +264,7 @@ func TestSubmitDefiniteRefusals(t *testing.T) {
 	// A new application may follow a failed one.
 	id2 := f.apply(t)
 	f.cloud.set(func(c *fakeRealNameCloud) {
-		c.reviewErr = upstreamErr(domain.CodeUpstreamNotFound, domain.OutcomeDefinite, "CBC.99000035")
+		c.reviewErr = realnameUpstreamErr(domain.CodeUpstreamNotFound, domain.OutcomeDefinite, "CBC.99000035")
 	})
 	if err := f.svc.Submit(ctx, id2); err != nil {
 		t.Fatal(err)
@@ -275,7 +275,7 @@ func TestSubmitDefiniteRefusals(t *testing.T) {
 	// A retryable read leaves the application for the queue to retry.
 	id3 := f.apply(t)
 	f.cloud.set(func(c *fakeRealNameCloud) {
-		c.reviewErr = upstreamErr(domain.CodeUpstreamThrottled, domain.OutcomeRetryable, "APIGW.0308")
+		c.reviewErr = realnameUpstreamErr(domain.CodeUpstreamThrottled, domain.OutcomeRetryable, "APIGW.0308")
 	})
 	if err := f.svc.Submit(ctx, id3); !errors.Is(err, domain.ErrUpstreamThrottled) {
 		t.Fatalf("throttled: %v", err)

@@ -68,6 +68,7 @@ func (h *handlers) GetMe(ctx context.Context, _ genapi.GetMeRequestObject) (gena
 	if u.Mobile != "" {
 		me.Mobile = &u.Mobile
 	}
+	me.CustomerId = u.CustomerID
 	return genapi.GetMe200JSONResponse{Body: me}, nil
 }
 

@@ -167,7 +167,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	stepUp := domain.NewStepUpService(st, keys, realClock{})
 	services := jobs.Services{
 		Auth:      svc,
-		Customers: domain.NewCustomerService(st, cloud, realClock{}),
+		Customers: domain.NewCustomerService(st, cloud, realClock{}, domain.WithRealNameIndex(keys)),
 		RealName: domain.NewRealNameService(domain.RealNameDeps{Store: st, Cloud: cloud, Clock: realClock{},
 			Cipher: keys, Index: keys, Files: fileStore, PollInterval: 20 * time.Millisecond, PollMaxInterval: 100 * time.Millisecond}),
 		Idempotency: st.Idempotency(),

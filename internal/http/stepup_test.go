@@ -79,9 +79,9 @@ func (h *harness) enrolledStaff(adminToken, email string, roles ...string) (stri
 	return tok, e.Secret
 }
 
-// customer signs a customer up and records it as a Huawei Cloud customer
+// customerFixture signs a customer up and records it as a Huawei Cloud customer
 // (the onboarding routes are another issue's), returning its id.
-func (h *harness) customer(email string) uuid.UUID {
+func (h *harness) customerFixture(email string) uuid.UUID {
 	h.t.Helper()
 	p := mustPrincipal(h.t, h, h.signup(email).AccessToken)
 	now := time.Now().UTC()
@@ -98,7 +98,7 @@ func TestStepUpFlow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	adm := h.admin()
-	cust := h.customer("acme@example.com")
+	cust := h.customerFixture("acme@example.com")
 	h.createStaff(adm.AccessToken, "fin@example.com", "finance")
 	fin := h.login("fin@example.com", "staff-password-1").AccessToken
 	finP := mustPrincipal(t, h, fin)
@@ -221,7 +221,7 @@ func TestStepUpRoles(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	adm := h.admin()
-	cust := h.customer("acme@example.com")
+	cust := h.customerFixture("acme@example.com")
 	customerTok := h.login("acme@example.com", "customer-pass-1").AccessToken
 
 	res := h.do(req{method: "POST", path: "/v1/api-clients", token: adm.AccessToken, body: map[string]any{"name": "reseller", "scopes": []string{"orders:read"}}})
@@ -269,7 +269,7 @@ func TestStepUpMemberLockOverHTTP(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	adm := h.admin()
-	cust := h.customer("acme@example.com")
+	cust := h.customerFixture("acme@example.com")
 	tok, secret := h.enrolledStaff(adm.AccessToken, "fin@example.com", "finance")
 	p := mustPrincipal(t, h, tok)
 	wrong := "000000"

@@ -66,6 +66,7 @@ func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	river.AddWorker(workers, &PurgeCredentialsWorker{svc: svc})
 	river.AddWorker(workers, &PurgeIdempotencyKeysWorker{svc: svc})
 	registerRealName(workers, svc)
+	registerCustomerWorkers(workers, svc)
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeCredentialsJob{}, nil

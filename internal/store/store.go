@@ -74,7 +74,9 @@ func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 		o := j.JobOptions()
 		opts = &river.InsertOpts{ScheduledAt: o.RunAt, MaxAttempts: o.MaxAttempts}
 		if o.Unique {
-			opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+			// While pending or running (domain.JobOptions): a completed job
+			// does not block the same work from being asked for again.
+			opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
 		}
 	}
 	res, err := t.jobs.InsertTx(ctx, t.tx, job, opts)
@@ -97,6 +99,13 @@ func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 
 // riverSchedulerInterval is River's (unconfigurable) scheduler period.
 const riverSchedulerInterval = 5 * time.Second
+
+// uniqueStates are the states in which a unique job blocks another one with
+// the same arguments: River's default without completed.
+var uniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
 
 // maxTxAttempts bounds retries of serialization failures and deadlocks.
 const maxTxAttempts = 3

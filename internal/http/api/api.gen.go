@@ -1181,7 +1181,7 @@ type CreateApiClientRequest struct {
 
 // CreateCustomerRequest defines model for CreateCustomerRequest.
 type CreateCustomerRequest struct {
-	// AccountName The Huawei login name (Huawei's rules; see registration checks).
+	// AccountName The Huawei login name (Huawei's rules; see registration checks; not starting with `op_` or `shadow_`).
 	AccountName string `json:"account_name"`
 	Email       *Email `json:"email,omitempty"`
 
@@ -1205,7 +1205,10 @@ type CreateStaffRequest struct {
 
 // Customer defines model for Customer.
 type Customer struct {
-	AccountName string               `json:"account_name"`
+	AccountName string `json:"account_name"`
+
+	// ActionError Why Huawei refused the last freeze or unfreeze; cleared when the next one is accepted.
+	ActionError *UpstreamError       `json:"action_error,omitempty"`
 	CreatedAt   time.Time            `json:"created_at"`
 	Email       *string              `json:"email"`
 	FrozenScope *CustomerFrozenScope `json:"frozen_scope"`
@@ -1215,7 +1218,7 @@ type Customer struct {
 		DomainName  *string                   `json:"domain_name,omitempty"`
 		Error       *UpstreamError            `json:"error,omitempty"`
 
-		// Registration `failed`: Huawei refused the account (see `error`); post again to retry.
+		// Registration `failed`: Huawei refused the account (see `error`: Huawei's code, or `registration_unconfirmed` when an answer was lost and Huawei never listed the account); post again to retry.
 		Registration CustomerHuaweiRegistration `json:"registration"`
 	} `json:"huawei"`
 	Id openapi_types.UUID `json:"id"`
@@ -1236,7 +1239,7 @@ type CustomerFrozenScope string
 // CustomerHuaweiAssociation defines model for Customer.Huawei.Association.
 type CustomerHuaweiAssociation string
 
-// CustomerHuaweiRegistration `failed`: Huawei refused the account (see `error`); post again to retry.
+// CustomerHuaweiRegistration `failed`: Huawei refused the account (see `error`: Huawei's code, or `registration_unconfirmed` when an answer was lost and Huawei never listed the account); post again to retry.
 type CustomerHuaweiRegistration string
 
 // CustomerPendingAction A freeze or unfreeze accepted and not yet confirmed by Huawei.
@@ -1909,7 +1912,7 @@ type ListCustomersParams struct {
 	// Cursor Opaque cursor from the previous page's `next_cursor`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Q Prefix of the account name, email or mobile; or the exact real-name name.
+	// Q Prefix of the account name (case-sensitive), email (case-insensitive) or mobile; or the exact real-name name.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
 	// Status Account status.
@@ -6914,6 +6917,34 @@ func (response ListCustomers401ApplicationProblemPlusJSONResponse) VisitListCust
 	return err
 }
 
+type ListCustomers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCustomers403ApplicationProblemPlusJSONResponse) VisitListCustomersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCustomers429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -7523,6 +7554,34 @@ func (response GetCustomer401ApplicationProblemPlusJSONResponse) VisitGetCustome
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCustomer403ApplicationProblemPlusJSONResponse) VisitGetCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19204,239 +19263,242 @@ func (sh *strictHandler) CreateStepUpChallenge(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rchtHlif+KifwnwiB3QXwIkqWyJiYoWipW92WpSGlv2PX1KKSVQkgzarM6swsUrDDEf1pI/br9j7C",
-	"Rsx7zKP4STbyZGbdkABIiqTldvmDRQCVl8rLuf7OOT8NEpEXglOu1eDgp8GckpRK/PMoSahSo2PBtRTZ",
-	"6CjLxNXorWQzxs3PKVWJZIVmgg8OBqeUa7iaUw56TkHSv5VU6UcK7PPAFDD7UyL4lM1KSVM4fntyCgS7",
-	"zZjSMDRfTI6++ebtdy+/nrw9ef2n19+ebo0H0UAlc5oTM+pUyJzowcGglGwQDXLy6RvKZ3o+ONjb2X8W",
-	"DfSioIODgdKS8dng55+jwTFJ5tS/xfLE34sLyhUQSYHTSyohMc+n7VEbwzzdDw3yOqV5ITTlenRCi4ws",
-	"aLo8VKxlSWO/SkwB4eqKSrM4ZmWUFmZV3JdiCoQDJTJjVPoFhSum5/ZhklOoRk0Wo7/SRXvOlJf54OD7",
-	"gRl08DE06ROi6TcsZ3qE/1+e8IkdVdlNomm1h6WUuN+Mp+JqxQYxrh/v2S1iuZnK7g7+Fw1yxu03O9Ws",
-	"GNd0RmVnWic0J4yb6a6eWkan+uHnpWhguT5w9gk0yykMFU0ET9UWEHMrWDIPzA+k6UatnubT/eY0n1f/",
-	"bZ4p1XIxOppqKkM3FacGWsAVYRrO6VRIc2W1XDA+u+6qPXu6v3HNfo4GBZEkp9qRlONSKhGY09uC/K3E",
-	"9VFCwlSKHNerkPSSiVJBQWb0kYKY0096Yp+KzUQNJRr8raRyMYgGnORmePvzquv7ZHcPJ+0/75opak2l",
-	"6el/fH80+u9k9OPO6Plk9PGP/zIIX/V3xLTsvsMRfPjw+utqVoV5qJoUSwfRwFxiJg1lMHcyTNVKfLIx",
-	"4cdP19KbZPFXuliezBtyQRUQ3FVGU3j39vQ9KDKlB7iwUyaVblDpmhBVRCgF6QgZDA3VOeNxgMgdANK0",
-	"LZgKWdOlC7qIICFZRiX2dC7SBT5BNGSUKA1f7cFclFKN4X2j0RlH+ka40HMqbTM7NQX7e3sQs/q1Jxd0",
-	"MZG0VDSND80dy+jyq4EsuYpgf+f5GY/ddxPGJ4UUM0mVisew+8vf/7H35AkUknFNzjMKR6fHr19DMieS",
-	"JObgHgLBrTXLQ2AmRArJXLCEjs+4323LNuv97lDmVadx78mTdafx7OzT3u7o7OzTVy9Xn8bmQTipTliI",
-	"XppfQHDIBacLkKLUVB2ConbhBD5KMog7k4+rzZVlRtX4+u+8+sDf6Rqs4F7vyIyCYj/SVZQiw3bNaaV0",
-	"SspMDw6e7ETrOUaD8u2GKZ+kqhBcUSR8L0j6J6LpFcG7mghubpH5kxRFxhJiprxdSHGe0fyPPyiBElY9",
-	"r3+RdDo4GPx/27Wwtm1/VdvvbCs7aHsF/lySK8rgOBOluc5Tc1lAlBISSVPKNSOZikBIYLqiAVdEQclL",
-	"Za6CWbjrC4ShSbrW2+uahiWRdb11H18tNFyvl7pJmM1ftxfzOG7DC5I6AeUht/sNycyZpWlF/gwzZTRL",
-	"gUoppIJhbP/4/mO81W/uLTf3WPBpxpIH3Vo/pqo1AC9MKk10f1Nvu5mvhDxnaUr5Q+6mkXmsePRIgRQZ",
-	"hZwsgAsNqUDNsN/OW27na24EB5K9NGTuIbf0VORUzxmfwZSwzMpZhtMqltJDvK8p1YRlRojMxGxG0/om",
-	"e2rN0sjZINRcXPH+ENzyEHwr9CtR8vQh9/9boWFqBoWhkHiVdeOS98z2tnv5jiwyQdL3QnxD5Iw+5Ja+",
-	"MOqnMNdxF96wF4eoBqEivT1lGVUREDB/uGd24M2Lfptvu81uGx5we4+4lYr7Pbvlnp1SeckS+oGTS8Iy",
-	"oy8+tAyVEk3OiTJ0lhuSe254KZrvYRiX9bzirQNDkpE9G/02FZyi3os2KbiSTFMwyruUZaENa56zjJ7x",
-	"ROQ505rxWQSFUIqdZwtsPIa3ElraNTNaczUgoMFECq0zM+YwLgulJSX5pDmr6IzXP7jHaRqa7BjQpItd",
-	"k6mmEuKGjTcGZ262Bqn+MN/wMC8ZzNe2bjyKx/K9EG8IX3iHxEPegbeG8RCQRFNAY1YEzlJHkkSUXKNr",
-	"ieaFkESybAGZSC5o6o6QE1QzMWO81zge/uB84KTUcyHZj/RBRdU3TClDXIQExi9JxtKmPbA/CLdkhx94",
-	"IYV5Y0OlX3LN9OKh+WGlSCq4olkGzhp4XuoGhzT8BIaEd73HYJ0psOSCiZBFCj6D0zenkIiURp73eZsy",
-	"sWbGXs25/eFRZVEIqWn6hqaMvEeHwsOdnu9wf4/taCMzer+Vt9rKn707ya5awY4z5jawkKKgUjPrEUok",
-	"JZqmE6JbDuCUaDrSLKdtL3AAdRINWMDPd5QpgRLA26NSzyFOcPgJS9FffjM/s3eUtdx1u3vPAg+qRBT2",
-	"vZimudp0Ek/N46ZdTj69tg126/GJlGSBvWqiS9UEs5BEs0uzNilDOpuGkS214/F763rHF6mmWfUcNbeh",
-	"7kmc/0ATPFrVBr4j1vjQ3sTqZa/11vVpaL/5zs7yqzeQDiEEg338e//O0YCXWTb4uPTuOEK7t7Wv+R3T",
-	"81OaSBo6sf4o3RyxEPnGquq7Yz6diysOgidId1re4WBvd3V5+gux5kJEjS3v7mDwFJUp0y8vg+TOzNPy",
-	"qk0bQxJtz3znql1/v5avRTS4YNYe7NetVAhdIAWb2Bcza7BQmuaBBYwGUljrRkDmEg54gvM2/0ecXOcY",
-	"P77+ncWZRg4xZIYNLbXfmGLlioYW4XZnXiToavys21Zhb9Lr3Z4yz4kM4Jq+mxMNyZzwGU0jkDS16z3k",
-	"AuzBVBGYo62MdpOY0zM1MhMFXubnVFpDfE4+vWucrXpvGgusiZyFiOBnHkPt5Lrg0Vh1YfFX3L3loxC6",
-	"280N8/cp8jewerXWptRLvv5i3wkbrMnEl8YHLRM8rrXhBoqDpCmzCKnm4ZmSTNHoXjlllxu2sVJL7WeS",
-	"cD3xB83TO9drQ9EP0jnkBwH2XJCEjhQtiDTMAVR5rqgGMbVeLuz7kQLLTQ7BwaiAZFmHDjY2bdVpb8z/",
-	"pgzIbh8iukMcyKghE+1/bcxqf+d5aCfop4JJqiZWxbk+FDYACGus7IbViAY4w6UNfEGJpHIzd2+9Zquz",
-	"1gv5CQWXEUWASia83R1YJSltOL13IzfljPtPHZISDUrO/lZS97OWJe2uYFs0Wr1Ax6XSIqfyduvjLLQT",
-	"v07LkoWzsaB9FpkaDO1Xj5RFYlrspqQzprREwwAkc5pcVFyuyWIa6/4kdNZzwrJNq/0SHzKrLc6ZFYjW",
-	"Pf7GPmV2NVeTRKTdA9EmZk/bwM+d0fOPPz39OQD5jFB6m4TU37cFlUQLqUDwbGHBzorNOE1HZQGmGVzN",
-	"BZzTRBghweKo7DbeXD9evnn1jlZr1Hj51UfpVJPp9Hbn6GYbd8tbWRClroRMN1qY/HNOZL7BRcYVEFnn",
-	"Mj/+zLtsV6fxAn5ewb1wJyHIO1qXdZO4ewf6abWvLfa/VryfSvEj5ZOK09Q6Is4eZUD7HoSnE0mVKGVi",
-	"tD/Tw8d1Pc+R7gTWRSmRMOJVOz9gQXlqe8BoL5kH1dJokIqcML6sFKzXYlyrtXsRakc9Jkxw+nY6OPh+",
-	"/Yn84DyzFkr2c/STnz92+PNHPGk16Q2Ee1kHW3zQtZY3HXRDQ8ItKjfeOoRCKA1kRhgHLWxMjqFLgYW1",
-	"J8zQLBxls2BQL3bU2rfOa4Quxu0E2ZpJdGHK6oKmB7D7+Nkf/vCHPzx5+tWzDr/aDXXn3n1SWxK68TdT",
-	"SemP6HsvufvbSEPo0Sc8RVTWgmqoDiWcL9zeNBfZNkXq4v/ceEEkJZk5kJNlC03JL6lkU4abxfhE0ktG",
-	"rwbRoPG1pGapV9ySNUYfe+ODrRos8rO4mj0vbdbmqWrN4rz1qEWClvZseZ0q0rLREuuJ8wuSEZ4ElNAW",
-	"CmW9WMIp6pYWQZ0smkt7/O1/Cy7nnGbptTv2oI7AJHOkxNcmQr7LIPEhN2cwGzVlN8G6+40mh3rd3So1",
-	"FraxFOv29C6sChXz/tJsCi89I692qbo+Hc7eEMIeB47gK0aztAI2dywOAeE6JFWgm3aZdv7l9O23UAiE",
-	"QI0ydkGhIHru9XtsFAEdz8YQ4+Tja1npc6qU29kmcd/Z299EdOw0I/tadUeh5X3leEx3PdCTuaRFs5zM",
-	"6PYPBTX7aj+c50X1d8Hr72dsigbihtc1nQZpwx1Ie14JuaXN6HatilIWQrXWx9PnMCOak70nTwPHrKO2",
-	"kdH0409P98Oqm2I/0vWBzrs7+8+efPV0U4hdgE1h39U8o/YpqN93I68xZ+pDkQmSBk7W5+3U1B3Xqt05",
-	"4wSDEltXxK/AZ+7Z0rXKmusQfHWUeG6nikpK1JKP5zomyxtrLBvf1E1lnZXrG5rOqHzJtfUzBBW+1py6",
-	"fC50RWr+fi1B4dwKMxOyDkC2LLf8Wt5P70RrM4+5MNxBUa0zGoGkGSWKRqCM8Beh0mP+TYSU1IuB690f",
-	"0UCgGYcJPvlMf4ukU2pEkTVO26CbRhKupncoQDc7jJrH24tb7ZMQeS/gBkJlz/BdiE/N2/ClSVDfiBnj",
-	"n2kdWyNrbTJ43chWtsn+FHq/N/Re4EEdTrVsYDYq4iNVGUBB0kTIFFEYgIlBEpJTIG2gu3/6EMymuuwh",
-	"EerXUyFBaTKd4qejd6+dZ0hd27QaNNv4LewEXJUW4Ngd5/rmss+jgauBBB/X2kKuCQq4qf102XS6H4CP",
-	"fOGgFEf0KtuAXYIGSmUDOXyzwuJ0BDlhPDOn8njOOAG7HQ4UEMHuLqRsxhA8IABps1wg0rVrmNptX/92",
-	"rord7x+Pnn+0jovnYenX8vDlCXKwnAAYh0VJuEXh0k8k0dkC9JWAlCYsx3wNqIedDXb3Hu+Pn+ycDbqn",
-	"fq81qdG/2QntRrvPfj47G9tPe2um99Yz33Xmi4cSVHwX54vPkgNuYur5TAn/7s3M9JKlXoZpn5tXQkLM",
-	"KU2VMyvGkbUupz+UmAXHEHTlgoyVyC6RyhPMblaRgA4cpnHF65sVlAe+r/wwd0xTSZaJpLZOJxlhYVhW",
-	"TnMR0jfWCYRKZGXYgvzd3F6zFBHt7XWFSiSNYC6ukMNdzRcBOFFDsHTr1xh+mVbWJn3GJ9OMzeYIRSuT",
-	"hNK0aeCPBiW/4OKKo8RUTy1s/S3Sz715VWQaHt6fgqllHiloSLYYfGQ+TljaJZzr5O01rKB5FxvScsPA",
-	"WDGL1nz9NezgGRvLEuYfTfJ3F2J1h6B+aZJ1e3q3BDJUPKHLdAuhmBEEPO8CO2sXYaIhF0qv4G07O+Od",
-	"nbMBDBHQYD016Mu3MaeRS6pnoX4+NRUKrZKSMABimc7PSZZRPqO3BWoFAQ3XhTCsJ10rMQZ2sUN7+Y5I",
-	"zdf5RyxRvZGH5Kb8/gZcNqWKzbi9jTcb5VaOjw0LGppP1FqyFtFZ7Rwx+1Crju0bsbvzy9//sbv3rJFb",
-	"LkQmmwJmyATYiJXv5Hh7dQzP9598BS48yKUccTmDTrWQdCoF10A/acoVEzbsM+xJ6AAAbWq8nCRzxunI",
-	"vD9+YZ6GofUMYCihtdo4z3cEMRd6gnkxzAfGVTmdsgRxfM7iEXfvapAZ2Tfp3pdQxldH+a9Pohtulc3k",
-	"mXGlybI5acVMVqKeV2CkXYh3SDKhGI5XZVj0kX45WcC5IYvcwwZK7uDR45rqnAuRUcLbytpqPOOTVorR",
-	"5jo08Iya6SWFNuwG8j6YTrLUk9dQWecMITecwSb9tIdXuyC0jf03va03kLTDIGv7Ws14COuCamGl650K",
-	"EYATb49fIsFdOZfxlF2ytCQZwg80lYVk1kGBe3gN4IEoGGdho/vqRvcAUvDP3b1HutoJ/6qVcNgcc91G",
-	"HNU+vOU9OSf8YtIw94exKuZgZkRhjh+5mn6vByA14hGWHJPnpWKcKjXJWEK5sm6a84wlE0NymC6dNoS4",
-	"nWwi5Ixw9qPXkTJyNaF8KmRCcxvL0nxg4s4whvRe40yZu0P4YgU01S7J0s18srbHOzEEpExPwuwpOKcN",
-	"m/F5Wr7TE90bLVFr3jCg+mMagb9BmHoEWWTLMnqLu3If5oYpy4xI3OagNwZ/rbND3tbJPbEGuzvZf5Yu",
-	"3cGCKFUIaa7P/GKSk4SUk4JKmyRWE3ZFeP25ekJS5cwz1UPNr5C+JESm17h4N+YPIUqc0RnJzDydL7Y+",
-	"F6vWrBvh1FjmTbfyeoDYMMC+HihAvAPn8gbkaP3WN3jmCqOGdR/bTP3+0q6WRcJ2ptnEGZK7vHkp43jb",
-	"HLueYXcgps56FB9U4MYK8VhhGw9hJRKVdQCoYazpJnlgDQb1DixRIetQ2yzUdRtUBKwpM9zEDhQQHO7C",
-	"GBSSR740i1Bgjtc1C7WPZk27DiB2xDaGoaexEXRIbAQtCtv4vaKm1SPVNwdnXM8lpUC0JsncyD5YaETI",
-	"lEr45e//BxiGu+kFlhCI4JwkF4b7UnMxR0qTvHC/zAlPR3OapVDMhRZb5qm4It7xGR8KTmFKEmofiKDI",
-	"SuUecfKjs76bBo8UxNbLFKOt2Hwf+0iQ2CpsWpgLaJPr27yC/lyr7Z9Y+vO2R/aMVK5GpqHaiqwyH5uv",
-	"bc9xRUfj8RmvuQT+aPnEAcRNmc6o4g1xCj92RNM4ai3pEBPEo0ip8Eyc8WZwLebcP3Qza/IfuyC2OIf9",
-	"5pGC11+DOQGSMI3pUXGiNEelz3zesmnM1ovpaxBoVQ2H0cefdqNVOLSQMN4+wcGlxLiiQ+iK65ZVkHOz",
-	"r00i+nBifdCT1RHk12fd3yRyd5Z8Q+O7lyJXBwJ1hcPVoW+7YbnygSXBj9fwgd2J7HcDM/5nLOCtjtct",
-	"ZMIbhx3e8twb2Y2kqaRKXStg9/ayXhMDuTJE8noehXAWieoWhnl9InjCMhsIZO7W3cBdg0FbIQPuWgEm",
-	"ALXhOdHJnKaTyuQXNb7MRIKXxZrvJzlT+EsDXJdKNg3jc7Dt5A6jM+4MwVi5Ne9wcl3X7i0dtbg/mw/W",
-	"SclDAP28yKi+E4Ph3cRbejvK9c/nLc0YN9QZlu5oV2UIKQ3rcAay5NxHZ7pNWK/CaclmM8sYfG854ZYz",
-	"FVQykbLkmgivSkfz+sgGRNfSSbobPax7PL88LWwqqZrfFoaPjYOZLjaj8ZeA9M3OwnOto0eP5zS5uN2s",
-	"uyJYN4rewkCDrgeSlQHx3XRwAE9++fs/Hu+BmEJGDRtVUQX1iydOgRrFEShNpK7BCe5pVALNz1xoiEUx",
-	"ibdjNSepuJq4L0mWuQ7HDlV4ALu7I/yqRh1amWYM+BIHQDg4+SJgt7rJ7jinlV2Ba26OwgJXa6Mnl92G",
-	"9tUmcnVBxldCugVQFiGVE76AXMg6w4JCd6WNNqbSrjTTLRN4sDhjqMrg95Uvsh2Fq8LAroXRtJmyW+Zf",
-	"tamolQqpoHtPTKY8cbnENxpu1wREuhmFt8Yj0W6ZZOhXha+IUicib93YAGYtmEotFCUUKMu4EZC2IYtY",
-	"Z1f8hNfviUvzVmVN8kGlXqBDSNmUcWJVOpLmLBx+fdoNaaouwYGkpGnDVAeYfx6V+7Txu/vkf0yIJpmY",
-	"2V+DI7IZL4uHSCKyOrDfkrvRepB1AFN9MxD1zbOR3CYq4zRXxyK9ZSjczTTVzvRc4zWTOg3mWPTpne7K",
-	"1N7oLzgXTabTe4lcudlxvI9Mnp8fkHGbhDZ3GkzhD3kVRHHNlLc48bsQs+35+NJE63pfGmt8U+KuafGh",
-	"OPYMeF220w6knTYA7Q6MfknvIpL0c4MWPpd03Dq5aMdOEohvcKsUH7gyta6BkegsCkN9duouF5XpzO4r",
-	"QOcbyWHrUNw2K9xv7OCs37+q6vC0uZHOnVRtpPZhF1uHXqfCavPo2Lhiit5BarZ1WxvaTUwi+Y4wefeJ",
-	"JMPl2EuuWeZTQ1GlAPsH13S9knStBJQbzQL3m4iyPfzqxJThzdDFsVNXbqIh3VnGwc6rrczmZyb6kkuR",
-	"ZXlQQhO6IKWeT0rJlk/CX+kCPpy8tkWpSj2nXLOEYFLpolAOZU0UEPiPEwRebx0AU6qksoHtth5o5P34",
-	"rPWYRnD656PdCJ5Wxo/HO6BCuVkb6+Eme7C9rYUutoNOixXp3F8QRR/voYYvSg2F2TQ+g+Hu0x04Z1pt",
-	"RbbEZSjje8Cduzf6alXt7xZS1M4mai3zqm06rQStjhDNrZAVMIN0xWPeFcfqET641GEPmkgjnAMjOD3E",
-	"v3xG1sk7EVNdJ+EJNmGK4TTgrbB0W72cppH1xDPtMU6rIxw2CTTh9EVBqH+IPqxLW2SvTimZXpwahuww",
-	"DkhZj0ozjP/0yhP9v3z3fhCqCi1kbngFnLw6fvbV3hMY/uW79/CCKg3HrkD0O2n2JqFqawxHTd4ylSKH",
-	"eNtclW3MMhtH/qNCY0L92VHvGA2i2wK/w07iAyBghrRZVh2a5WW69+TJ7nMYxiSbxfAy/fr0KIL4gqWx",
-	"H3V8RbNshAGN2z9cXajxD0rweCsCW5Fq9wnkjJeaqgh8DBgKEUwpMy1Splg/j37CWfLzqUfDEB3DEL+v",
-	"Y8zm1Cb9m5VGGMnYlBqh1pfSM022DhHZYacKTFU4uuiMm36JWzNnHo4TyXQMthCMedwj6oZcwF++O61D",
-	"bGxlwJRKpYVIt8bwHsPY7OaDOzW5zZ+dMaVtTNsZ1662gKrEoaEXXiLw+koETl2JALWVrUMgHGhe6IXt",
-	"zHyLtf0XPg0u464qrUXZoDyIVM6y9eqozrUu6nTkjZToy7fx5sfQFqfZG++4zA3NAmS4zXrOZDoqiNQL",
-	"LMw4s6KiOuNDmwwAME04TaGg0nXi1tbuE1N1sIyaC6lHGbs0i1gfrC3wx9TMlSio79/hGXcpJYCoC1cm",
-	"ktMrEJwC40pTkoKYgrsWyNtOXh3D06/2n8N//ef+eH/82MGYppm4aiSF7yxknZGhZd8zkjNJfThMWiYa",
-	"3O+lBSMV0qzkuGVGbLasvh0HLI0HLutwE9bUatA0RLoO7VfYokrDNO5aKQ8G/1EKjaU1U3NMJTVrZtqU",
-	"XJXn5syc03ElWn6Q2eBgsH252yQoSBw9uTRf79l6VYxPhc/sRmzxfWcmGqhK+vl3+onkRUbHich9kZOD",
-	"QSPyTVOSD5aLd9cPuHNz8vL0PWYWEdNuApTCxlk+UqCIuZ5FRrQ5/gfNRCqNlNyEp2dcUpKNeB0NYJGV",
-	"IHir7wj31Zwms2a4iFiobwoLSmS22M4F1/NsUW+BW2OSRWe8WuPCjwsO+AB1QP34jJ/xY8EvzSEUXB0A",
-	"5v5jHGLFyQWdJETR+BBYqoBICh8+vP768isXuasOwdBN+4s5748fP34OH94fH0Ju9Emkm+7ZM46kcq8K",
-	"7nV4SR9FGY/hG6a0glKZ0yeVkFCQGeN2ZYYx+mBi+OV//V/Y3dmJsKUSEql9beOJzTV7eUnlwlbzxSlw",
-	"qEIh41Vl02JIRVIawutpurIxjjFiInGdXvOi1LaypjJ7RXGcSnE1rM8H4jlOoGyKKxj67zPG7T1zD2Bm",
-	"Q7WFNaPP+NN9+Ct74YQXBfH+413DvOyzEy3EJCNyRg13IliLr1GPutFq97FpVdhS2c1m4zPvXDKtGVWQ",
-	"lwqrAPrUIoag4QlAH6I5Bx/evxo9czBTLiCn+TmVNv/8jF1SDvqKJRSGNvaaSFsntyCGs5rDM2JcGdZn",
-	"xMFssRW51Ls++JvwxdWcSoq+QLzMhiPZ2nCNwCoYfvjjzs7Ozi9//4f5Y/dVdMbNH1+9ct88f7UVwYc/",
-	"7u3sPdvGf54b2eScpcylGSO2/iHB+r2dnvd29o6wn72dvZe2m6dP3RdPn28dnvHK9gDx/s6OWd7l8NYt",
-	"h3i1Aafff4ybYYy40TCM1YJr8smcWi0JyxifTVKiCQovaWnPJp1c0IUNkMVRJqWePjOfp0KeszSlfFLN",
-	"P94aA5q+7S08Oj1+/dplYbIg43+PzWGx2Z7PuAsQxcye9mqRjP3oEiIzBUg7U0fXdSk5Vi8Cc+Bt18P4",
-	"Ex+N4i1cTMvSPJYVUYOGjkwZlYODwTf2+xM6HRkFQjKqbWpDR4ebXzaL/AyOVlFYoyK2qey4itFske2j",
-	"d69tcIKyFH1nvDvecfYpTgo2OBg8xq9Qt5wjxw2LoMiVqbzEuodLQTMnQmD8gOVcFk21TQo2cuKCaT0L",
-	"acTvGwJNI2NV5GmeDdhwdNDcCMOhkUUYLjAeNCxtr1Nca6WrCh0KX0uSnGo/7ZDtr35k29dO3PjgsbWk",
-	"//wRjY6F4MqKK3s7O2vqU96sLmW7yF6oVDti9A0fbC2dyFJD2RB9PgZbts7eCm4otTMxYFh0X83yloVJ",
-	"9+0+h9pV52H7BUm9GQGb7G5u0ip+jI0eb270ypNDbLH3fHOLbnHun6PBk+u80WtLL7MqL8CT68wvUBEf",
-	"zzJWQ9rcvK7PWpsH8DI3DQPfe7+UuZI1CTX0oHk7EII+U/h8gzwZelUIpcMJAeNWiaXY8AfGjS5m9Fs7",
-	"Sxf/YNE0jnnMiZpbQ0ubRnXqCN2YSDUKFP+VLhwNwo18IdLFnZGfFeWOfm5bdbC6yBIR3L17ItgowRkg",
-	"hXay6SFcUFq4lDjmWeDi6sGIXLUxhlQUGVnQdFOPoSY9uXxIcrl7jRbvrArxXohvjAJh2z25zvQC5at7",
-	"Gt2h0ZXVpUGoV9LpjmCJAYGWamdUr6gY5o1phBuFKxN8RiWIc23LyVxQbhR4/BdIJilJF9aBlDo3I+oz",
-	"jDeMr8tE/Wtr3r9jqt4iqvvLb+dGTXsS15O41STOnpz1Lb4V+pUoedqTpy55cnfsmvTp5tf+HdFzrzGX",
-	"KdMjerlWZbZWPZvDlKZgMRwRcHpVaX2H1u1hq/2tUJKrarMPoCVHoZSixGePMERp8LeSNm0iWJ3XVeCt",
-	"5MSbYl1CvMAvl83NVhU5tG7peM10XEByNZm14QlNRz0Z/TgZr/DTh2Z4wTg6UaxT1FXOFnzV1GzZYo8Y",
-	"Cc5vOVa1O78bTO9m07rjHTzSIKTzTw69pX1r1RymEt0dgeFvgv1dAnFYo+Lm4bX47MHv1bzUrl691r5k",
-	"SVJvLeqtRf/UrB4ZhLkWgE6JJpM333r1owKGIEwqaDY6ck6o2tmOoJ7IeqvQrSDK2Txb1E8g9AJd6hxc",
-	"SmsPWEOgxZUUfAY+NmN8xl+xS4r50kpJ1bKOAuhIrUtqWr8Y7O89d/6ZE6rlYnRkiCn6RgoqR6/fWb8e",
-	"IF2hCrQQ1rvRESHw9e/H8NSqa3Itc9PdEcUa3xqgh6cWy9Obzb98Qthbde6RlrZoprkUwHxljopeNSpL",
-	"1zRUzzskVJR6NQ09oZfiwuUxLyRVFIFNDlvk8EyYIwkVIvtZTNFHOyU5yxZtXN9nGHe+sTO9H3LXCWq/",
-	"FsELmIIccRKlhiHJlLCAT10hv66IqtiKYTJuLSQucrrVk7QHJGm/S0JhrzNig7o3uL6ya8iFa7aOXjT6",
-	"VSCFJprW+KRS0TG8s3QEETedieg50XhLqquBHaTuiiic5dVcZPSM28nCsEl6zGQoT2lqobyVXIeS4pYV",
-	"4pxUuL+zGxKq3Au8r0JDvgxi80DS1REiSe1aFoTJw7WEH5MWXGE1Rd3Tri9dHPtdEryXnxyIuEtpatx0",
-	"fdrXED4bdLCa7ln/mQJSI20tdJMH5DEYisLBAPNQXoKtBubNC07LApFNqnBPNKqdseGB8QbrSZRTpROP",
-	"NrBpTbPMBjuoXj/8NQjSNWjLseDTjNkYql43fDAK6D37NWGqjVEpXhdAK1KA8lWBFyv9YBimB4pSJ9/V",
-	"FVgb4ylKrRcMpTdxxcdwSolM5hD/LQabIhGR8W5iGIwQObpZpW4yUsiUfYqwkhsWDfRhC/i/IaLGIyCq",
-	"DQCjPJGLQhvtCr5tuOeiBrA/qG4ypY+r939479w7fFujS7u4a9yy4Moc+iXBJegszCrHyN9WOaquU0f4",
-	"pxU02RpYVw1ZZfmox12K0JxK8SPlwfjMZVXDv+f6YX2m6sma8T+zxszy5BwWDsiNnGU+/cn9OM38nM6v",
-	"6zzz0/nCnWj+mm52oVUEre2q70WFXnf5Mj1k10zyFsBbJw3e5Vl7/d1qrLVXZLCWVKf6OuFpBIwDgR/E",
-	"uc3m4IJjPH8a2uan5flxSw2KP7knJiyN4V/bvTPDm4+6IYpUorWHZlMMHPav3/iVYJV4N4D503RuA239",
-	"tBQmr8dgFZ9QVgFRC57MpeCiVNniAOI5Pj1uPI348qqCiUuAYuUKDNaWuYsnx0DBxuuqVVDz43onv2Ck",
-	"uZ/lr6T4VYu0Dl0eOHZTYQit6hGYPcriDhGYvxGldu86jQspzIk2fOolFp3p2WqHrXaY6AuaiJx2A+wb",
-	"DUNMtaU0V7D4oOZ8tEY/hiGxQb6PFLCmx2I/ql0amG0pZ0phGD6nW8uc509UN9jOvcvfIaqN0H8P8OzF",
-	"7C+dqPYg9XuUy99yuomAfBZyvVOhq06sYVOJ3a7jVXrCG3FJFcQ2TWFcu1vrAPlGhfIq2YcW1lzvZvpI",
-	"efLqHxh6yS79oVR6ZLt32XPqrIzeX53RdEYlzEWWYmx1BchH0dyM9IM4t07lhGSZqqoOMl1R1b2dvaoK",
-	"Wj1Cjq+nBcRV6nBMemCzK4CQLplXVZbRIfuuiIJMKO08OARzy2Flt4RwLnxaUEwUQlPlDE3xGOKGnD/6",
-	"K13ENnOTlbzHcIQLobw96VxcUohP3798N/nwbvL+zycvT//89puvYzC9Yr4QWozKAqpE7DafjkjpylDY",
-	"6rR8pobi82rem6aC6UHf+le4kaayd0+TWOGnwiRdvVLSKyW9UtIrJTeRKTYIEo5WU5fZSouGt60hWOCv",
-	"Qa1k27HbldrJ21I65mpYm39rlyzKMFvLjmwCpYoH2iSGRjPBevSG/a1VSl64WTyAbuKHWqGiuPXoNZRe",
-	"Q/k9ayhHTcn8vLqdXYJyl1rKhkBbzKY7J0VBOU2t+sAU1NlGK72jETK07Nxb7dp/qOjbPoiwp3M9nfsi",
-	"6ZxmOc0Yp4FIw7skdDa6/R4sMa+wY9XCCQ1jzN574L+ItzxGqAn+YlrV6VphGHsfLeHppPo+3qpcvoeV",
-	"S3Rig/FjzGOHiCvrInXWG+cjVWNA2hRKwGVn/aV7RV+1MuU/sI1hnV29ty701oXeutBbF67NJxvMMcgS",
-	"LaVrwnY7CcCv7fLctoaD1blzuJaMKg9tbXBix3+66Dz4DhE+luQdgKaf9HaiLrEyrqQkVw58TLmWC5sV",
-	"kkJsNIP4l7//I9YiBmljQBQcn/7/YYXgG5y0m9uvgPfts6rcnUJk99IpQ9HAH5h2B03I885Xj7/a3322",
-	"F5jnEud1R6RXoXp22StdN9O0HGO4X4OSh/uv5D+xjQOIfT2NxgSbBTAOIb5gPHWle3wcwIToGF3Nei4U",
-	"9TysVTiDYXBhQmFIM0V9L26wjGjD2Bq07ZHaOoRYFIx73GllT7dVsuokAsuN0d/sAxOCtvYTvxz3SG+r",
-	"MVZY1+v4jJ5i9kan3uhkr3YreKlBFCsCdj90cdS456vt7t9utKD7S3/U7O43bUcPvNFmg3pzNXsK11O4",
-	"nsItUTjSphB3SedW2cRf85RdsrQkWQTULHMhmcLib8Cqn+CX//m/G7+6cnNjONKaJPPcltiTFKYsowrK",
-	"IhOkwhYWpSyMABj7t4jhfNF2TsJQSEPdp1NMNsH0VuSNE1g4x1tXnEFZHQLBoSxeMRVUYcVp+ok5OKED",
-	"hTcXGZ930MMKGb6/s+OrPcXmgQlL1ffsYzyG0/I8Z1pbT6ob3hv3bQnzpmwZCIGq425ooRUwW9OXQ1zF",
-	"zMZwNcdJIfSyEFmmXLi2+dU/7sVpW7TTC7AxDHFxKwG4EouNiOyxlw3cZVXaEt/dvJxStkIb1r2KHXC0",
-	"sWBxJxo49rFDMCS+3mBGySWmGmrO076VfQsbTE5yLABKpbayPwVe5ucYXKoRUsIvICEyrVwtLo7dHKlu",
-	"cLqNxceaQDlRFzTFGm/7O88PVuBlvRunc0wWVMOwVeLP/DZlnKk5TW0Jzs4W+0xLbqftFXEvemg21l+X",
-	"eDuuL0vsEqj4BWpE/sd2Gf0T1XUwM6keJxjwX3e+CpYa4Mlfqq8oMNVfKYwutGgBIebEoaUPm1enD6Xr",
-	"DWW9X6n3K91hKJ0hQwvkBuFSs2GZ8Loq7PZPpCgm60Lt3nIalkbX2cvaDOchdc5VVrTGIL2i2Suav/dI",
-	"ulU3+g7Vy3Dxkqb4XNdOKUyLulYJkqRBV+j7jDIca016KlejRKT0PgL9Xtls+A21ueV/QNc8S7H2SQyx",
-	"0XomRuuJD4Coi0pf0QIUxRT6LV+JmTQMVUI5hd1nEZyb+7AE893ycYNOg2qrVxgnZ3OCOO38cEmVRa0z",
-	"IRKBB6hfx7avuIr9w6kQBbHK1cTW2e4qjx3dC+tVW71ruL/zHKq6zFtj/6irz21eXUFhlCBUEQ+d+8j9",
-	"vFQVoCwssiEew3eSaavizRmfBbJAUp56JnKaq2OR0i9VQXLT+5XQdG70U9NRqK4A5foQQ1bq01AHtc4F",
-	"p71K1KtEvUr05apEe9c6Gn8iml6RxW9PizKEvuJ8I+R8p29OkVDdQIFKMsLyB8gHgCHvFf1cHe/vGLvL",
-	"GlCF/7uJbo3h1Eh4sswwbxc0chqsthhi0z6KvY9i75lfz/x6e+CXCg10hNoFsSOvuGkYe8nvLarqg+ta",
-	"1blkMKSqxc8QfmdTFuNjdXbMNZFPvucvPfbJz7OPfuq5Us+Veq70zxz95GldmAN1451SkSC9UVReeprd",
-	"ca0LoQfRoJTZ4GCw7QCZptm2pKlIxkoTnpJMcDr+4TZdISRpdTWaN2WmmdGpYCpk7oyK08rcGTv00r/W",
-	"4KUhfu9fFLM0I87G4pcs9qkD6GjVeLBPKId0UjSbYkbLrTEcaciF0rC7A29ewHB/93HDUHoIPxSzCH4o",
-	"6CyC87yIoOCzCGZsCkJCkU4jlzAthfMFOL4SIZTkfGELP2AJB6nh2P44MvfEDPOkZY99P7c4rkZliJKn",
-	"VNaAoO2zcmfncdLISo1f+O9tY/fd2H5HP2n7OY6cFluBl8w4M3ZJeYD/41K9Ytk9G2pzfwi2zSEYpUST",
-	"GwQ+s4zaiT40eAUXJmSgxV3rOX7P8XuO33P8u7CoWvqGkMgK8dvg+pbHWo6Pf69P6IwZSq84lRbLiXzT",
-	"sMBgVJaj/vcGK1lFRM0kc6qJYQY9iKQHkfyuoxWa9/6Rqu5FgAR8VhzWnJJMz3+8hZS/JojVXOSCSiU4",
-	"DOuMDS7eAJP9HL17DUnGKNc+709VhRvOaSb4zHwKUqc390qb3qykTLaKY0+Xbk2X+tJK16YZHWKAYcpY",
-	"OnTEuK0r1LpDTXu0d67mdFsLvaYo7GktBMCJq+Zqa86+f/v+HSiaSKptuo2ne4+fHcDpn49GuxE8hZTN",
-	"mFYRPN4BtVUFkAhdmM2DDyevIxctInhCD1dUPMR251jHQoGtsOcSjMR+7tsuU1c8hpdciizDotwzghEg",
-	"RUYSW5ix5HXVIztrVP6r7wSnFg11TuGCFg4PFZsRJi6+ZEKxf5rGgUIVduz3ZjHvtaysLuxI+QoQEJ4C",
-	"fL/m+vYE6Z9QU7yp4tdbTjfJU6eaSG0pG971jjrlShK0aaenP6tp6DtpKzFgilc9p1ybyy8kkKLAwg/2",
-	"N0dL0dIpsM6GlEb0sQBTV8T+kolSGbrO6ScNj3dGiiYClTVaYCiccyuBFuLQwkT9TwggxUL3W2PY33ns",
-	"iBsXuiZs1mLqkJroGvQ/RbCGHtpmPgyvIqoR7O/t+QhES+8Qljph/JJkLPXxdVdS8Nmq0g62s4qw3r2T",
-	"0HSNmNNrWQl37nTcU5s5IZijya5tT7l7yt2b7P75WI2ja9dmNoLTxagijauznryyw9poezOwwtrmJMuW",
-	"C5pXtcxvWlW8Dbr7NXINNgtRraz9XLsCB58RtrI0do3gBAwIRAzQqklcMJ6G64U3qxW5Tq5Vl/v0thXK",
-	"XXi8LQ8+zdhsbs5bVRzKnFnMTzCIBiW/4OLKzKxZ4+key4Z/IeXCv/CskO17tzmzT00vejHin0+M6E3l",
-	"m5gs3pfGLVgByewy1/VeMsN68nbHQQt0G5j+YFRhlVGommBPCnrUQE87rhWgvXzN7zTta5DumHcSWWlv",
-	"7p1jwo+8y81i0hRczYn2gK+UpVGNFaeXLKUY4IS5r5TILql0/kaaHmKdThUs1Dm0pTUgdq3irTVY8hP7",
-	"zBK5/EITJPm9uRGk/CFp/dcWbNijzHp+0aPMepPVHXJES1nQ/VvbBNZyR8PkhDms2wjaWO0iQf/xV/vP",
-	"4b/+c3+8P4Zji/pouEvqTB3Wm434bov4tp+t+yT2+SkRNX4u0sX4jOOy20SYhV0USEVS2vSYQ/SvxCVv",
-	"DEYr18Q5SZ37fGt8tiznvzWN3uO7XZfhfBpdXV2NEM9cyoxyM3x6g5ginMyxpKmZK8nUr8SI7Dzsq4ds",
-	"ELwF13kwbnRshBP/66a+2g/3HOj2HOjXofa/E4rdVksM3Ya98Y4jS6OkJgX2rjWLABZsZB/zKGBRUE4K",
-	"Nl6QPLsFnM8lOdhYfPmEktTGwzrVgourIE7vne3wAcood0bqqyj35tI+l8sKmXCDIPi+TneylA5lhRSI",
-	"yJDbAIglTQRPWMbwzo9k+ZkVH5q9nZS//XoPnffZ7BMyK9iTt568/bPor5tTdDRuCJ7+sBk3qJcei7wg",
-	"kioQpWz4kaCd45+kP5RKg8Rk5Aq10gpo4ciisgkdZckfKWCa5goyprQ1v1YZ8HOik/kYjjIlcKZQUMlE",
-	"yhKShaKwqmxRbRpwN8bTe8qJsTzbPjlGT/EeCADdmwfvi7zSJkk02t5KOXBJnNvsbZdLNDyc9nyZDj6c",
-	"4LVKoZQlr4JfkO73slfvTumpybqk6IHLfqdu92Zxoe1kTpOLNXlojvH3WtYTV1gbNSfapfTMBEpnVuuE",
-	"YbNy1SXJShpvuYpRzVziQ+z2g6LyNRrv9GJrc55sbHPSmPyX6yWv5+gm/av4KALzUOY0r6pOgTnMe5mz",
-	"p/R96EZvJr2bBC2vMVya5DTylR+EBHNfMphKSkFUdQCPM1Gm/9bKg92g9F56bnCudsWMMNorWL6iVVwP",
-	"vd9aAAFziTMjqrqJDnd3qyBuLgALRsgFNthYHQKGj0FjpQrznWkSwe4T/DAXpYzg6Q5+SMli684rSdRv",
-	"11eT6KtJ9Jyy55Q9p/yNFIfoMKdgdYglrogJg1YakGwGE1fwSMHQjx+BU0YjGye5FUFBZozbgLGFj4Jk",
-	"HBJJfbRfavWDZccijvLb9iXiK2z2H+JqRyCytOVr7U1avTvxn8FCFbRLmRvu8iF6QtKK1DZ3f40TEd10",
-	"NlSi0UUdaYFZdkGKjKox+JLGHshKypRpyMRslf/vdqTngUTcxhR/pUrSdnkCJM0FB/dSbE8Gf/NSbE+s",
-	"G5k18F53qW2AXley42YPZJtwny+ApYcVxkM9ApbWhoud/SDS1ZPp+5XfVqaEa75AL6/1LsieZnQdj5vI",
-	"RfQZsbhEJ/NlyvI1U+Qc81VKeikuqAJ6SeUCJJ1KquYu062Y+uy3ZmKHrbgaBfRTwaRFXzAOu08gZ7zU",
-	"ocQ9H4r0S5cWG1P8lVyGK4monVovLfZE+HcYVtuzikYULBJtalN/jSjHD9cVNjFTwqjKlLDOddfIp3DO",
-	"OOYIxQTJZpic5udURo4vmBZRu6ifrwhva9liaaQII1qrlAy2QcUhtsZwZOVX5gwTxKamQ7+PLT/v0mFI",
-	"UeqK4VT8JnJ5nJ80snkiOOYCmHZl6DE3epU3os69jAO1U6MOVyQo3Tq0yZwxPVn9vkyh3H3Gz/j79kQr",
-	"uZyAzW5W5avAtzTDmMUSnDpGq6yvSx1AbJ6clMXEs58YhlxAXG0MxiCbRcVa+1tR3aJKcGoaqDKZN3bT",
-	"bAPupV2PZjPLzNM4ao5tKXlsU8DW3VxhLWGbcdW+Ik0jwL7tGzxS3fywrSYOYt0cPmcKEehLYzFbFYtw",
-	"rEdVHTm//JE/Z6IBkj8EZ3E3gzYORXPAdjLYYfghc4bw/VtH68Ca5anLRl7N9RCEdElM4hOq5WJ0NNVU",
-	"xhHs7rSOJkmkUDbzrt2IR6ruRfnzTbhzWF/NWTIHgsh8Oi0VVe1xlblBjQH829NLym16XJtGBcmjBYSZ",
-	"89heWEmJEny1oY8WH4pjP+I9pcPtjPKrWe3a7xoMMW/SqyYt6vXbXrTqRavfMhD4SF2AFpCLS8fMw4lx",
-	"r1EeY2W06XvDglNaZGKRUyMjSZoRLDChhSHY0ujihrrIkqsICinSMvFJXxH0u1UHq17uDqLBpxFzKz44",
-	"mJJMUTMBN+slrzSb8VFZRJCJGTPSG6r6XvE3EkkmZqJEU53LTWquUCATbrvqjHs2p4EnXQR8x5EFQ5cm",
-	"2Ba7bGWSNapwYEAm01FBpF40qosoKBXjM+jmJ4BmfoJVQzXzFASyuFoItlkUDwhQPqUr1gbBih8tHF0r",
-	"N7AbpIUcWB4l2Fx564sLdx4vZxcOzfiEkmyEpT2bue+7YL/W3GwFz0BfR1WBJ2XOqO+4SmDTXEdb7Cl8",
-	"RkhRUJ6OzNI7n6KWhGWtA5Y6NEKndStFtasN18n5ZuUYm9AuF5dmR/wxq/LPVufK3t/Aq9aJlc0gLily",
-	"1E3Dp6IqqtJqMRlNZ07paUcPNG8EUpFAImnfK8mA8rQQzCy0KLViKYXty10Y2upXEWLhGKdKRVjGVZJE",
-	"R2YfVAR/+e6vp82NEIUa/Pzx5/8XAAD//w==",
+	"7L3rchtHli76KitwJkJgdwG8iJIlMiZmKFrqVrdlaUjpOM6YOqhkVQJIsyqzOjOLFOxwRP/aEfvv7v0I",
+	"O2LeYx7FT7IjV2bWDQmApEhabpd/WARQeam8rOu31vppkIi8EJxyrQYHPw3mlKRU4p9HSUKVGh0LrqXI",
+	"RkdZJq5GbyWbMW5+TqlKJCs0E3xwMDilXMPVnHLQcwqS/q2kSj9SYJ8HpoDZnxLBp2xWSprC8duTUyDY",
+	"bcaUhqH5YnL0zTdvv3v59eTtyes/vf72dGs8iAYqmdOcmFGnQuZEDw4GpWSDaJCTT99QPtPzwcHezv6z",
+	"aKAXBR0cDJSWjM8GP/8cDY5JMqf+LZYn/l5cUK6ASAqcXlIJiXk+bY/aGObpfmiQ1ynNC6Ep16MTWmRk",
+	"QdPloWItSxr7VWIKCFdXVJrFMSujtDCr4r4UUyAcKJEZo9IvKFwxPbcPk5xCNWqyGP2VLtpzprzMBwff",
+	"D8ygg4+hSZ8QTb9hOdMj/P/yhE/sqMpuEk2rPSylxP1mPBVXKzaIcf14z24Ry81Udnfwv2iQM26/2alm",
+	"xbimMyo70zqhOWHcTHf11DI61Q8/L0UDy/WBs0+gWU5hqGgieKq2gJhbwZJ5YH4gTTdq9TSf7jen+bz6",
+	"b/NMqZaL0dFUUxm6qTg10AKuCNNwTqdCmiur5YLx2XVX7dnT/Y1r9nM0KIgkOdWOpByXUonAnN4W5G8l",
+	"ro8SEqZS5LhehaSXTJQKCjKjjxTEnH7SE/tUbCZqKNHgbyWVi0E04CQ3w9ufV13fJ7t7OGn/eddMUWsq",
+	"TU////dHo/8kox93Rs8no49//JdB+Kq/I6Zl9x2O4MOH119XsyrMQ9WkWDqIBuYSM2kog7mTYapW4pON",
+	"CT9+upbeJIu/0sXyZN6QC6qA4K4ymsK7t6fvQZEpPcCFnTKpdINK14SoIkIpSEfIYGiozhmPA0TuAJCm",
+	"bcFUyJouXdBFBAnJMiqxp3ORLvAJoiGjRGn4ag/mopRqDO8bjc440jfChZ5TaZvZqSnY39uDmNWvPbmg",
+	"i4mkpaJpfGjuWEaXXw1kyVUE+zvPz3jsvpswPimkmEmqVDyG3V/+/o+9J0+gkIxrcp5RODo9fv0akjmR",
+	"JDEH9xAIbq1ZHgIzIVJI5oIldHzG/W5btlnvd4cyrzqNe0+erDuNZ2ef9nZHZ2efvnq5+jQ2D8JJdcJC",
+	"9NL8AoJDLjhdgBSlpuoQFLULJ/BRkkHcmXxcba4sM6rG13/n1Qf+TtdgBfd6R2YUFPuRrqIUGbZrTiul",
+	"U1JmenDwZCdazzEalG83TPkkVYXgiiLhe0HSPxFNrwje1URwc4vMn6QoMpYQM+XtQorzjOZ//EEJlLDq",
+	"ef2LpNPBweD/2a6FtW37q9p+Z1vZQdsr8OeSXFEGx5kozXWemssCopSQSJpSrhnJVARCAtMVDbgiCkpe",
+	"KnMVzMJdXyAMTdK13l7XNCyJrOut+/hqoeF6vdRNwmz+ur2Yx3EbXpDUCSgPud1vSGbOLE0r8meYKaNZ",
+	"ClRKIRUMY/vH9x/jrX5zb7m5x4JPM5Y86Nb6MVWtAXhhUmmi+5t62818JeQ5S1PKH3I3jcxjxaNHCqTI",
+	"KORkAVxoSAVqhv123nI7X3MjOJDspSFzD7mlpyKnes74DKaEZVbOMpxWsZQe4n1NqSYsM0JkJmYzmtY3",
+	"2VNrlkbOBqHm4or3h+CWh+BboV+JkqcPuf/fCg1TMygMhcSrrBuXvGe2t93Ld2SRCZK+F+IbImf0Ibf0",
+	"hVE/hbmOu/CGvThENQgV6e0py6iKgID5wz2zA29e9Nt822122/CA23vErVTc79kt9+yUykuW0A+cXBKW",
+	"GX3xoWWolGhyTpShs9yQ3HPDS9F8D8O4rOcVbx0Ykozs2ei3qeAU9V60ScGVZJqCUd6lLAttWPOcZfSM",
+	"JyLPmdaMzyIohFLsPFtg4zG8ldDSrpnRmqsBAQ0mUmidmTGHcVkoLSnJJ81ZRWe8/sE9TtPQZMeAJl3s",
+	"mkw1lRA3bLwxOHOzNUj1h/mGh3nJYL62deNRPJbvhXhD+MI7JB7yDrw1jIeAJJoCGrMicJY6kiSi5Bpd",
+	"SzQvhCSSZQvIRHJBU3eEnKCaiRnjvcbx8AfnAyelngvJfqQPKqq+YUoZ4iIkMH5JMpY27YH9QbglO/zA",
+	"CynMGxsq/ZJrphcPzQ8rRVLBFc0ycNbA81I3OKThJzAkvOs9ButMgSUXTIQsUvAZnL45hUSkNPK8z9uU",
+	"iTUz9mrO7Q+PKotCSE3TNzRl5D06FB7u9HyH+3tsRxuZ0futvNVW/uzdSXbVCnacMbeBhRQFlZpZj1Ai",
+	"KdE0nRDdcgCnRNORZjlte4EDqJNowAJ+vqNMCZQA3h6Veg5xgsNPWIr+8pv5mb2jrOWu2917FnhQJaKw",
+	"78U0zdWmk3hqHjftcvLptW2wW49PpCQL7FUTXaommIUkml2atUkZ0tk0jGypHY/fW9c7vkg1zarnqLkN",
+	"dU/i/Aea4NGqNvAdscaH9iZWL3utt65PQ/vNd3aWX72BdAghGOzj3/t3jga8zLLBx6V3xxHava19ze+Y",
+	"np/SRNLQifVH6eaIhcg3VlXfHfPpXFxxEDxButPyDgd7u6vL01+INRciamx5dweDp6hMmX55GSR3Zp6W",
+	"V23aGJJoe+Y7V+36+7V8LaLBBbP2YL9upULoAinYxL6YWYOF0jQPLGA0kMJaNwIyl3DAE5y3+T/i5DrH",
+	"+PH17yzONHKIITNsaKn9xhQrVzS0CLc78yJBV+Nn3bYKe5Ne7/aUeU5kANf03ZxoSOaEz2gagaSpXe8h",
+	"F2APporAHG1ltJvEnJ6pkZko8DI/p9Ia4nPy6V3jbNV701hgTeQsRAQ/8xhqJ9cFj8aqC4u/4u4tH4XQ",
+	"3W5umL9Pkb+B1au1NqVe8vUX+07YYE0mvjQ+aJngca0NN1AcJE2ZRUg1D8+UZIpG98opu9ywjZVaaj+T",
+	"hOuJP2ie3rleG4p+kM4hPwiw54IkdKRoQaRhDqDKc0U1iKn1cmHfjxRYbnIIDkYFJMs6dLCxaatOe2P+",
+	"N2VAdvsQ0R3iQEYNmWj/a2NW+zvPQztBPxVMUjWxKs71obABQFhjZTesRjTAGS5t4AtKJJWbuXvrNVud",
+	"tV7ITyi4jCgCVDLh7e7AKklpw+m9G7kpZ9x/6pCUaFBy9reSup+1LGl3Bdui0eoFOi6VFjmVt1sfZ6Gd",
+	"+HValiycjQXts8jUYGi/eqQsEtNiNyWdMaUlGgYgmdPkQh2iA1ppIjV6EZjRBEUxiQ1XjNWcpOJqEm8F",
+	"ZJTG7jxp4zDJ6Mej0X+OPro/LET6p/3o8e7PAVRmNDBqdbZp+17iQ2b7xDmzEta6x9/Yp8wxydUkEWn3",
+	"hLWp49P2G+yMnn/86Wl4tkYcnIT06bcFlUQLqUDwbGHR04rNOE1HZQGmGVzNBZzTRBipwwKz7Lm4ucK9",
+	"fJXrI1KtUePlV5/NU02m09sdzJtt3C2veUGUuhIy3Wiy8s85GfwGlAFXQGQd6vD4M4mDXZ3GC/h5BffC",
+	"nYQgM2rd/msoRUzwCfWwpq5UvOhaZM1BzIjSMJWU/ogOyZLbvw8hyQwzSet4LSMXgeAUIe5JQgttI6AE",
+	"p2+ng4Pv1y/1B+fDtKCrn6Of/PxRGPv5490o7NW5bMlDa/WdqRQ/Uj6pWG+tNOPqo1Bs94HwdCKpEqVM",
+	"jDpsevi4ruc5rnZgX5USCSNe1/UDFpSntgcMf5N5UE+PBqnICePLWtJ6tc61WnuWQu2q03Rn29zkRYH4",
+	"N+txjA9Ch9V7LIeGp1mYcvXgI+XcDoZ9NceYlLxaUBdYR3gTyZ4JpTEExY1o4XUZU7o97NYhFPjojDAO",
+	"WthwKHMFAltoz7Kh7vg+m2Wyeluj1gnpLFiIhNxOh6jZaRchri5oegC7j5/94Q9/+MOTp1896wgBu6Hu",
+	"3LtPaiNON/RpmcpUdASX38gjC6qh2i049ySruci2KdJh/+fGqygpyczRnywbx0p+SSWbMtwsxieSXjJ6",
+	"NYgGja8lNUu94j6usbdZ2hJs1RAmPov/2/PSFgI8/6mFAW+4axG7pT1bXqeKiG00gns29oJkhCcB/b8F",
+	"AFovwHGKar0FryeL5tIef/v/BZdzTrP02h17PE1gkjnS/GuTO99lkMyRm7OyjUYKN8G6+43Wnnrd3So1",
+	"FraxFOv29C4MOpWY86WZc156kaHaper6dGSIhrj6OHAEXzGapRWmvGPsCaghIfkFPeTLtPMvp2+/hUIg",
+	"+myUsQsKBdFzb1rBRhHQ8WwMMU4+vpaDJKdKuZ1tEvedvf1NRMdOM7KvVXcUWt5Xjsd01wOdyEsGDJaT",
+	"Gd3+oaBmX+2H87yo/i54/f2MTdE233B4p9MgbbgDudKra7c0192uVVHKQqjW+nj6HGZEc7L35GngmHUU",
+	"XDKafvzp6X5YyVXsR7o+xnx3Z//Zk6+ebopuDLAp7LuaZ9Q+BfX7buQ15kx9KDJB0sDJ+rydmrrjWrU7",
+	"Z5xgPGjrivgV+Mw9W7pWWXMdgq+OEs/tlHZJiVpyr13HWnxj3Wjjm7qprDMwfkPTGZUvubYunqBq3JpT",
+	"l8+FrkjN368lKJxbYWZC1mH3luWWX8vx7P2XbeYxF4Y7KKp1RiOQNKNE0QiUEf4iVK/Mv4mQknoxcL3n",
+	"KRoINHgZ3eozXV2STqkRRdb4y4MeMkm4mt6hAN3sMGoeby9utU9C5B2wGwiVPcN3IT41b8OXJkF9I2aM",
+	"f6YdcY2stck0eCOr4iZLXej93tB7QWZ1ONWybd+oiI9UZSoGSRMhUwTAAOZkSUhOgbRjDPzTh2A21SVu",
+	"iVC/ngoJSpPpFD8dvXvtnHLq2kbooIHIb2En1q202NLuONc3zH0eDVyN4fi41hZyTTzGTS3Ny0bm/QBy",
+	"5wvHAzmiV9kG7BI0AEIbyOGbFRanI8gJ45k5lcdzxgnY7XB4jAh2dyFlM4a4DQFIm+UCrX1dw9Ru+/q3",
+	"04Tsfv949PyjdfE8D0u/locvT5CD5QTAOCxKwq27jH4iic4WoK8EpDRhOabKQD3sbLC793h//GTnbNA9",
+	"9XutSY3+zU5oN9p99vPZ2dh+2lszvbee+a4zXzyUoOK7OF98lhxwE1PPZ0r4d2/Qppcs9TJM+9y8EhJi",
+	"TmmqnFkxjqxBOf2hxAREhqArF9+tRHaJVJ6gW6UiAR0kUuOK1zcrKA98X3ms7pimkiwTSW2dTjLCwoi4",
+	"nOYipG+sEwiVyMqwBfm7ub1mKQYTtNcVKpE0grm4Qg53NV8EkFwNwdKtX2P4ZVpZm/QZn0wzNpsjCrBM",
+	"EkrTpoE/GpT8gosrjhJTPbWw9bdIP/fmVUGBeHh/Cmb1eaSgIdli3Jf5OGFpl3Cuk7fXsILmXWxIyw0D",
+	"Y8UsWvP117ADJW0sS5h/NMnfXYjVHYL6pUnW7endEkNS8YQu0y2EYkYQ8LwL7KxdcI+GXCi9grft7Ix3",
+	"ds4GMEQsifXUIOrBhvtGLp+hRVn6rGAotEpKLtTW+BpKZjInWUb5jN4WIxeEflwX7LGedK1EY9jFDu3l",
+	"OyI1X+cfsUT1Rh6Sm/L7G3DZlCo24/Y23myUWzk+NixoaD5Ra8laRGe1c8TsQ606tm/E7s4vf//H7t6z",
+	"Rlq/EJlsCpghE2AjTUEnvd6rY3i+/+QrcJFZLtuLS9d0qoWkUym4BvpJU66YsBG3YU9CB3tpsxLmJJkz",
+	"Tkfm/fEL8zQMrWcAozit1cb52COIudATTEliPjCuyumUJQihdBaPJQRYkBnZN+nel1CyXUf5r0+iG26V",
+	"zeSZcaXJsjlpxUxWAs5XwNNddH1IMqEYCVklt/RBljlZwLkhi9zDBkrukOnjmuqcC5FRwtvK2moo6ZNW",
+	"dtfmOjSgpJrpJYU27AbyPphOntqT11BZ5wwhN5zB5lu1h1e7+L+N/Te9rTeQtMP4dvtazVAU64JqwdTr",
+	"nQoRgBNvj18iwV05l/GUXbK0JBnCDzSVhWTWQYF7eA3ggSgYZ2Gj++pG9wBS8M/dvUe62gn/qpVw2Bxz",
+	"3UYc1T685T05J/xi0jD3h7EqNZINM1euot/roU6NUJAlx+R5qRinSk0yllCurJvmPGPJxJAcpkunDSFu",
+	"J5sIOSOc/eh1pIxcTSifCpnQ3IYRNR+YuDOM0dTXOFPm7hC+WIEKtkuydDOfrO3xTgwBKdOTMHsKzmnD",
+	"Znyelu/0RPdGS9SaNwyo/phG4G8QZn1BFtmyjN7irtyHuWHKMiMStznojcFf6+yQt3VyT6zB7k72n6VL",
+	"d7AgShVCmuszv5jkJCHlpKDS5ufVhF0RXn+unpBUOfNM9VDzK6QvCZHpNS7ejflDiBJndEYyM0/ni63P",
+	"xao16waXNZZ50628HnQ4HNtQDxQg3oFzeQNytH7rGzxzhVHDuo8tltNf2tWySNjONJs4Q3KXNy8le2+b",
+	"Y9cz7A6Y1VmP4oMK3FghHits4yGsxLyyNtR1K4w13SQPrMGg3oElKmQdapuFum6DioA1ZYab2IECgsNd",
+	"GINC8siXZhEKzPG6ZqH20axp1wHEjtjGMPQ0NoIOiY2gRWEbv1fUtHqk+ubgjOu5pBSI1iSZG9kHa7wI",
+	"mVIJv/z9fwPDSEO9wOoNEZyT5MJwX2ou5khpkhfulznh6WhOsxSKudBiC2HeFfGOz/hQcApTklD7QARF",
+	"Vir3iJMfnfXdNHikILZephhtxeb72MfMxFZh08JcQFvXwKZ09Odabf/E0p+3PbJnpHI1Mg3VVuQCqczX",
+	"tue4oqPx+IzXXAJ/tHziAOKmTGdU8YY4hR87omkctZZ0iLn5UaRUeCbOeDOuGcsdHLqZNfmPXRAb3mG/",
+	"eaTg9ddgToAkTGNmWpwozVHpM5+3bAa59WL6GgRaVT5j9PGn3WgVDi0kjLdPcHApMQLrELriuoP9n5t9",
+	"bRLRhxPrg56sjiC/vuDBJpG7s+QbGt+9FLk6ZKorHK6OJ9wNy5UPLAl+vIYP7E5kvxuY8T9jAW91vG4h",
+	"E944QPOW597IbiRNJVXqWrHSt5f1mhjIlcGk1/MohBN4VLcwzOsTwROW2UAgc7fuBu4aDA8LGXDXCjAB",
+	"qA3PiU7mNJ1UJr+o8WUmErws1nw/yZnCXxrgulSyaRifg20ndxidcWcIxsqteYeT67p2b+moxf3ZfLBO",
+	"Sh4C6OdFRvWdGAzvJrLT21Gufz5vaca4oc6wdEe7KkNIaViHM5Al5z4O1G3CehVOSzabWcbge8sJt5yp",
+	"oJKJlCXXRHhVOprXRzYgupZO0t3oYd3j+eVpYVNJ1fy2MHxsHEwyshmNvwSkb3YWnmsdPXo8p8nF7Wbd",
+	"FcG6+QYsDDToeiBZGRDfTQcH8OSXv//j8R6IKWTUsFEVVVC/eOIUqFEcdfJUEPc0KoHmZy60TV6xXWWu",
+	"sF+SLHMdjh2q8AB2d0f4VY06tDLNGPAlDjA82MoXAbvVTXbHOa3sClxzcxTWFlsbPbnsNrSvNpGra2G+",
+	"EtItgLIIqZzwBeRC1rkoFLorbbQxlXalmW6ZwIN1MUMFHr+vfJHtKFwVBnYtjKbNlN0y/6pNRa1USAXd",
+	"e2Ie64lL477RcLsmINLNKLw1Hol2y/xOvyp8RZQ6EXnrxgYwa8EsdqEooUBFzI2AtA0J3Dq74ie8fk9c",
+	"hr0qYZUPKvUCHULKpowTq9KRNGfh8OvTbkhTdQkOJCVNG6Y6wNT/qNynjd/dJ/9jQjTJxMz+GhyRzXhZ",
+	"PES6ldWB/ZbcjdaDrAOY6puBqG+et+U2URmnuToW6S1D4W6mqXam5xqvmdRpML2lz6x1V6b2Rn/BuWgy",
+	"nd5L5MrNjuN9JFH9/ICM26T+udNgCn/IqyCKa2YbxonfhZhtz8eXJlrX+9JY45sSd02LD8WxZ8DrEs12",
+	"IO20AWh3YPRLeheRpJ8btPC5pOPWeV07dpJAfINbpfjAVQh2DYxEZ1EY6rOTnLmoTGd2XwE630gOW4fi",
+	"tgn5fmMHZ/3+VQWfp82NdO6kaiO1D7vYOvQ6FRb6R8fGFVP0DpLYrdva0G5i/s53hMm7z+EZroRfcs0y",
+	"nw2KKgXYP7im65Wka+X+3GgWuN8coO3hV+cEDW+GLo6dunITDenOcjN2Xm1l3kMz0ZdciizLgxKa0AUp",
+	"9XxSSrZ8Ev5KF/Dh5LWtB1bqOeWaJQTzeReFcihrooDAf5wg8HrrAJhSJZUNbLf1QCPvx2etxzSC0z8f",
+	"7UbwtDJ+PN4BFUqL21gPN9mD7W0tdLEddFqsyKT/gij6eA81fFFqKMym8RkMd5/uwDnTaiuy1UVDyfYD",
+	"7ty90Veryq63kKJ2NlFrmVdt02klaHWEaG6FrIAZpCse8644Vo/wwaUOe9BEGuEcGMHpIf7lM/Jz3omY",
+	"6joJT7AJUwxnYG+Fpdt0ezSNrCeeaY9xWh3hsEmgCacvCkL9Q/RhXdoie3VKyfTi1DBkh3FAynpUmmH8",
+	"p1ee6P/lu/eDUEFuIXPDK+Dk1fGzr/aewPAv372HF1RpOHa1ud9JszcJVVtjOGrylqkUOcTb5qpsY4Lf",
+	"OPIfFRoT6s+OetvcvdsCv8NO4gMgYIa0+WgdmuVluvfkye5zGMYkm8XwMv369CiC+IKlsR91fEWzbIQB",
+	"jds/XF2o8Q9K8HgrAlsMbPcJ5IyXmqoIfAwYChFMKTMtUqZYupB+wlny86lHwxAdwxC/r2PM5tQm/ZuV",
+	"RhjJ2JQaodZXMTRNtg4R2WGn2sxAGp1x0y9xa+bMw3EimY7B1uAxj3tE3ZAL+Mt3p3WIjS3KmFKptBDp",
+	"1hjeYxib3Xxwpya3qcszprSNaTvj2pV1UJU4NPTCSwReX4nAqSsRoLaydQiEA80LvbCdmW+1AsIXPmEw",
+	"464gsEXZoDyIVM6y9eqozrUu6kzwjWz0y7fx5sfQ1gXaG++4zA3N2m+4zXrOZDoqiNQLrIk5s6KiOuND",
+	"mwwAMEM7TaGg0nXi1tbuE1N1sIyaC6lHGbs0i1gfrC3wx9TMlSio79/hGXcpJYCoC1ehk9Mrm56WK01J",
+	"CmIK7logbzt5dQxPv9p/Dv/9X/vj/fFjB2OaZuKqkY+/s5B1RoaWfc9IziT14TBpmWhwv5cWjFRIs5Lj",
+	"lhmx2bL6dhywNB64/MxNWFOrQdMQ6Tq0X2GLKg3TuGulPBj8Ryk0pkhNzTGV1KyZaVNyVZ6bM3NOx5Vo",
+	"+UFmg4PB9uVuk6AgcfTk0ny9Z0uFMT4VPrMbSXTDajlQlfTz7/QTyYuMjhOR+/oyB4NG5JumJB8s102v",
+	"H3Dn5uTl6XvMLCKm3QQohY2zfKRAEXM9i4xoc/wPmolUGtnQCU/PuKQkG/E6GsAiK0HwVt8R7qs5TWbN",
+	"cBGxRuIUFpTIbLGdC67n2aLeArfGJIvOeLXGhR8XHPAB6oD68Rk/48eCX5pDKLg6AMz9xzjEipMLOkmI",
+	"ovEhsFQBkRQ+fHj99eVXLnJXHYKhm/YXc94fP378HD68Pz6E3OiTSDfds2ccSeVeFdzr8JI+ijIewzdM",
+	"aQWlMqdPKiGhIDPG7coMY/TBxPDL//w/sLuzE2FLJSRS+9rGE5tr9vKSyoUtpIxT4FCFQsarKtbFkIqk",
+	"NITX03RlYxxjxETiOr3mRaltUVNl9oriOJXialifD8RznEDZFFcw9N9njNt75h7AzIZqC8t1n/Gn+/BX",
+	"9sIJLwri/ce7hnnZZydaiElG5Iwa7kSwDGKjFHij1e5j06qwVcqbzcZn3rlkWjOqIC8VFmD0qUUMQcMT",
+	"gD5Ecw4+vH81euZgplxATvNzKm3q/xm7pBz0FUsoDG3sNZG2RHGBubzN4RkxrgzrM+JgttiKXOpdH/xN",
+	"+OJqTiVFXyBeZsORbFm+RmAVDD/8cWdnZ+eXv//D/LH7Kjrj5o+vXrlvnr/aiuDDH/d29p5t4z/PjWxy",
+	"zlLm0owRW3qSYOnkTs97O3tH2M/ezt5L283Tp+6Lp8+3Ds94ZXuAeH9nxyzvcnjrlkO82oDT7z/GzTBG",
+	"3GgYxmrBNflkTq2WhGWMzyYp0QSFl7S0Z5NOLujCBsjiKJNST5+Zz1Mhz1maUj6p5h9vjQFN3/YWHp0e",
+	"v37tsjBZkPG/x+aw2GzPZ9wFiGJmT3u1SMZ+dAmRmQKknamj67qUHAtHgTnwtuth/ImPRvEWLqZlaR7L",
+	"iqhBQ0emjMrBweAb+/0JnY6MAiEZ1Ta1oaPDzS+b9ZUGR6sorFER21R2XMVotsj20bvXNjhBWYq+M94d",
+	"7zj7FCcFGxwMHuNXqFvOkeOGRVDkylReYsnJpaCZEyEwfsByLoum2iYFGzlxwbSehTTi9w2BppGxKvI0",
+	"zwZsODpoboTh0MgiDBcYDxqWttcprrXSVXEUha8lSU61n3bI9lc/su3LVm588Nha0n/+iEbHQnBlxZW9",
+	"nZ01pUFvVhK0Xd8wVCUfMfqGD7aWTmSpoWyIPh+DrRhob4XNsG5NDBgW3RcSvWVN2H27z6F21XnYfkFS",
+	"b0bAJrubm7TqTmOjx5sbvfLkEFvsPd/colsX/edo8OQ6b/Ta0susygvw5DrzO7XZST7U5fWtrImFqDY3",
+	"r0vj1uYBvMxNw8D33i9lrmRNQg09aN4OhKDPFD7fIE+GXhVC6XBCwLhV3So2/IFxo4sZ/dbO0sU/WDSN",
+	"Yx5zouauVEeLRnVKON2YSDVqQ/+VLhwNwo18IdLFnZGfFZWmfm5bdbAOyxIR3L17ItiofhoghXay6SFc",
+	"UFq4lDjmWeDi6sGIXLUxhlQUGVnQdFOPoSY9uXxIcrl7jRbvrArxXohvjAJh2z25zvQClcN7Gt2h0ZXV",
+	"pUGoV9LpjmCJAYGWamdUryjW5o1phBuFKxN8RiWIc23LyVxQbhR4/BdIJilJF9aBlDo3I+ozjDeMr8tE",
+	"/Wtr3r9jqt4iqvvLb+dGTXsS15O41STOnpz1Lb4V+pUoedqTpy55cnfsmvTp5tf+HdFzrzGXKdMjerlW",
+	"ZbZWPZvDlKZgMRwRcHpVaX2H1u1h6yKuUJKrQr8PoCVHoZSixGePMERp8LeSNm0iWBjZFT+u5MSbYl1C",
+	"vMAvl83NVpWDtG7peM10XEByNZm14Qmd4pyT8Qo/fWiGF4yjE8U6RV3RcsFXTc1WjPaIkeD8lmNVu/O7",
+	"wfRuNq073sEjDUI6/+TQW9q3Vs1hKtHdERj+JtjfJRCHNSpuHl6Lzx78Xs1L7cLha+1LliT11qLeWvRP",
+	"zeqRQZhrAeiUaDJ5861XPypgCMKkgmajI+eEqp3tCOqJrLcK3QqinM2zRf0EQi/Qpc7BpbT2gDUEWlxJ",
+	"wWfgYzPGZ/wVu6SYL62UVC3rKICO1Lp4p6u8ub/33PlnTqiWi9GRIaboGymoHL1+Z/16gHSFKtBCWO9G",
+	"R4TA178fw1Orrsm1zE13RxRrfGuAHp5aLE9vNv/yCWFv1blHWtqimeZSAPOVOSp61ajBXdNQPe+QUFHq",
+	"1TT0hF6KC5fHvJBUUQQ2OWyRwzNhjiRUiOxnMUUf7ZTkLFu0cX2fYdz5xs70fshdJ6j9WgQvYApyxEmU",
+	"GoYkU6IuIO4QekRVbMUwGbcWEhc53epJ2gOStN8lobDXGbFB3RtcX9k15MI1W0cvGv0qkEITTWt8Uqno",
+	"GN5ZOoKIm85E9JxovCXV1cAOUndFFM7yai4yesbtZGHYJD1mMpSnNLVQ3kquQ0lxywpxTirc39kNCVXu",
+	"Bd5XoSFfBrF5IOnqCJGkdi0LwuThWsKPSQuusJqi7mnXly6O/S4J3stPDkTcpTQ1bro+7WsInw06WE33",
+	"rP9MAamRtha6yQPyGAxF4WCAeSgvwVYD8+YFp2WByCZVuCca1c7Y8MB4g/UkyqnSiUcb2LSmWWaDHVSv",
+	"H/4aBOkatOVY8GnGbAxVrxs+GAX0nv2aMNXGqBSvC6AVKUD5qsCLlX4wDNMDRamT7+oKrI3xFKXWC4bS",
+	"m7jiYzilRCZziP8Wg02RiMh4NzEMRogc3axSNxkpZMo+RVjJDYsG+rAF/N8QUeMRENUGgFGeyEWhjXYF",
+	"3zbcc1ED2B9UN5nSx9X7P7x37h2+rdGlXdw1bpl9VYSyV0D2Lb9Uwy7EfatevUO/bLhMncVb5Tz52ypn",
+	"1nVqDf+0gm5bI+yqIatMIPW4S1GcUyl+pDwYw7msjvj3XD+sz2Y9WTP+Z9ahWZ6cw8sBuZFDzadIuR/H",
+	"mp/T+XUdbH46X7ijzV/lzW62iui13fm9ONH73f5Z/G7XTB0XQHEnDY7oBYb6u9UIbq8eYYWqTk13wtMI",
+	"GAcCP4hzmyPChdx4rje0zU/L8+OWchV/ck9MWBrDv7Z7Z4bjH3UDH6lEGxLNphiO7F+/8Svx0chlUTcu",
+	"VTWm+dOMZyN6/UwVZsnHqBifuVYBUQuezKXgolTZ4gDiOT49bjyNQPaqVIrLtGIFGIwKl7kLXMeIxMYK",
+	"qDF8543Lrlh+K7Qzruocmh1BWxvW4Bu6iEKj+Z6+ObXJOoyuKRma10Dw2mxWvf8QP8bM9Le3s2v72jqs",
+	"0+AAcWs0Fxjm6Mx3DSlwRrWC/Z3nELsfJ/QTU1rFq8D5x/Up/YKx+X6Wv5KqXC3SOjx+4EpNhWE7qses",
+	"9vzxDjGrvxEzwN51GhdSmBNtePBLLNPTiwwdkaEjILygichpNyVBo2FIYGiZGapAgqCt4WiNRQGGxIZF",
+	"P1LAmj6e/ajmZpifKmdKYeICTreWOc+fqG6wnXvXRkJUG4MlPCS2Vzp6otqTnBtoKW853URyPis6oFMF",
+	"rU5eYtO13a7jVVrTG3FJFcQ2FWRcu7TrJASNKvBVQhUtrEvEzfSR8gTZPzD0smD6Q6n0yHbvMhTVmS89",
+	"JiCj6YxKmIssxfj1KugBFQkz0g/i3DruE5JlqqrsyHRFh/d29qpKc/UIOb6eFhBX6dkxsYRVXEBIlzCt",
+	"Kn3p0JNXREEmlHZeMoL5+7B6XkI4Fz71KiZjoalyhrp4DHFDMxj9lS5imx3LyupjOMKFUN4edy4uKcSn",
+	"71++m3x4N3n/55OXp39++83XMZheMScLLVBJ9GlVbc4ikdKV4cbVaflMncbnLr033QZTsL71r3Aj3Wbv",
+	"niaxwheIidB6NabnuL0a06sxN5EpNggSjlZTlz1Mi4YtqyFY4K9BPWbbsduV+szbUjrmalibf2uXkMsw",
+	"W8uObJKqigfaRJFGl8Ga/4b9rVVjXrhZPIA244daodS49eh1mi+ewvYayj1qKEdNyfy8up1dgnKXWsqG",
+	"YGbMWDwnRUE5Ta36wBTUGV0rvaMRlrXsHF0Nn3ioCOc+ULOncz2d+yLpnGY5zRingWjOuyR0NoPAPVhi",
+	"XmHHqoXFGsaYIfnAfxFveYxVE2DHtKpT4sIw9h5rwtNJ9X28VTnADytv8MQmPIgxVyC6Zq132FlvnHtY",
+	"jQFpUyjJmZ31l+5HfdWqRvDANoZ1lvjeutBbF3rrQm9duDafbDDHIEu0lK4JiukkWb+2k3TbGg5W5yfi",
+	"Fs/j4MMNTuz4TxfdCN8huMmSvAPQ9JPeTtQlVh+WlOTKAbwp13JhM29SiI1mEP/y93/EWsQgbZyNguPT",
+	"/zesEHyDk3Zz+xUw1X3mmrtTiOxeOmUoGvgD0+6gCRnf+erxV/u7z/YC81zivO6I9CpUzy57petmmpZj",
+	"DPdrUPLhEiv5T2zjKGJfs6QxwWaRkUOILxhPXXkkH0cxITpGV7OeC0U9D2sVJ2EYwJlQGNJMUd+LGywj",
+	"2jC2Bm17pLYOIRYF4x5yW9nTbSWyOlHDcmP0N/vAjqCt/cQvxz3S22qMFdb1Or6lp5i90ak3Otmr3Qr+",
+	"ahDFioDdD10cNe75arv7txst6P7SHzW7+03b0QNvtNmg3lzNnsL1FK6ncEsUjrQpxF3SuVU28dc8ZZcs",
+	"LUkWATXLXEimsMAesOon+OV//K/Gr66k3xiOtCbJPLdlDCWFKcuogrLIBKmwhUUpCyMAxv4tYjhftJ2T",
+	"MBTSUPfpFBN6ML0VeeMEFify1hVnUFaHQHAoi1dMBVVY1RsjkVx2IISRNxcZn3fQwwpLvr+z4ytqxeaB",
+	"CUvV9+xjPIbT8jxnWltPqhveG/dtmfimbBmI/qojdWihFTBbN5lDXMUcx3A1x0kh9LIQWaZcSLz51T/u",
+	"xWlbGNULsLGLAKsE4EosNiKyx142cJdV+VB8d/NyStkqeFhbLHbA0caCxZ1o6thHG8GQ+JqOGSWXNt6s",
+	"MU/7VvYtbMA+ybHIKpXayv4UeJmfY3CuRkgJv4CEyLRytbhcAeZIdRMA2HwHWHcpJ+qCplhHb3/n+cEK",
+	"vKx343SOyYJqGLZi7cxvU8aZmtPUljntbLEPh3M7ba+Ie9FDs7H+usTbcX1ZYpekxi9QI7tCbJfRP1Fd",
+	"BzOT6nGCSRXqzlfBUgM8+Uv1FQWm+isF3oUWLSDEnDi09GHz6vTBd72hrPcr9X6lOwy+M2RogdwgXM43",
+	"LBNeV4Xd/okUxWRdcN5bTsPS6Dp7WZvhPKTOucqK1hikVzR7RfP3Hkm36kbfoXoZLhDTFJ/r+jSFaVHX",
+	"g0GSNOgKfZ9R6mStSU/lapSIlN5HoN8rW3GgoTa3/A/ommcp1peJITZaz8RoPfEBEHVR6StagKJYpqDl",
+	"KzGThqFKKKew+yyCc3MflmC+Wz5u0GlQbfWKqSpDitPOD5dUWdQ6EyIReID6dWz7iqvYP5wKURCrXE1s",
+	"LfOu8tjRvbAmuNW7hvs7z+uEI1tj/6irgW5eXUFhlCBUEQ+d+8j9vFR5oSwssiEew3eSaavizRmfBTJt",
+	"Up56JnKaq2OR0i9VQXLT+5XQdG70U9NRqHYD5foQQ1bq01AHtc4Fp71K1KtEvUr05apEe9c6Gn8iml6R",
+	"xW9PizKEvuJ8I+R8PkfWDRSoJCMsf4B8ABjyXtHP1fH+jrG7rAFV+L+b6NYYTo2EJ8sMU5ZBI6fBaosh",
+	"Nu2j2Pso9p759cyvtwd+qdBAR6hdEDvyipuGsZf83qKqPriuVZ1LBkOqWvwM4Xc25TM+VucKXRP55Hv+",
+	"0mOf/Dz76KeeK/VcqedK/8zRT57WhTlQN94pFQnSG0XlpafZHde6EHoQDUqZDQ4G2w6QaZptS5qKZKw0",
+	"4SnJBKfjH27TFUKSVlf8eVNmmhmdCqZC5s6oOK3MnbFDL/1rDV4a4vf+RTFnNeJsLH7JYp86gI5WHQ37",
+	"hHJIJ0WzKebA3BrDkYZcKA27O/DmBQz3dx83DKWH8EMxi+CHgs4iOM+LCAo+i2DGpiAkFOk0cgnTUjhf",
+	"gOMrEUJJzhe24gSWyZAaju2PI3NPzDBPWvbY93OL42pU3yh5SmUNCNo+K3d2HieNHN34hf/eNnbfje13",
+	"9JO2n+PIabEVeMmMM2OXlAf4Py7VK5bds6E294dg2xyCUUo0uUHgM8uonehDg1dwYUIGWty1nuP3HL/n",
+	"+D3HvwuLqqVvCImsEL8Nrm95rOX4+Pf6FNCYofSKU2mxnMg3DQsMRmU56n9vsJJVRNRMMqeaGGbQg0h6",
+	"EMnvOlqhee8fqepeBEjAZ8VhzSnJ9PzHW0j5a4JYzUUuqFSCw7DO2ODiDTDZz9G715BkjHLt8/5Ulc7h",
+	"nGaCz8ynIHV6c6+06c1KymQrZfZ06dZ0qS+9e22a0SEGGKZsaysxbssFte5Q0x7tnas53dZCrym8e1oL",
+	"AXDiKuba6kbv375/B4omkmqbbuPp3uNnB3D656PRbgRPIWUzplUEj3dAbVUBJEIXZvPgw8nryEWLCJ7Q",
+	"wxVVJbHdOVa+UGArFLoEI7Gf+7bL1BWP4SWXIsvqYkzSqDCJLX5Z8rrgk501Kv/Vd4JTi4Y6p3BBC4eH",
+	"is0Ik6qiEvZP0zhQ2sKO/d4s5r2W7tWFHSlfAQLCU4Dv11zfniD9E2qKN1X8esvpJnnqVBOpLWXDu95R",
+	"p1xJgjbt9PRnNQ19J20lBkzxqueUa3P5hQRSFFj4wf7maClaOgXW2ZDSiD4WYIrGOUkvmSiVoeucftLw",
+	"eGekaCJQWaMFhsI5txJoIQ4tTNT/hABSVVAsRrG/89gRNy50TdisxdQhNdE16H+KYA09tM18GF5FVCPY",
+	"39vzEYiW3iEsdcL4JclY6uPrrqTgs1WlHWxnFWG9eyeh6Roxp9eyEu7c6binNnNCMEeTXduecveUuzfZ",
+	"/fOxGkfXrs1sBKeLUUUaV2c9eWWHtdH2ZmCF9eNJli0Xja/qxd+0cnsbdPdr5BpsFqJaWTu7dgUOPiNs",
+	"ZWnsGsEJGBCIGKBVk7hgPA3XW29WK3KdXKuu+eltK7y78HhbXn2asdncnLeqOJQ5s5ifYBANSn7BxZWZ",
+	"WbPG0z2WXf9Cyq1/4Vkh2/duc2afml70YkRfX/33h8/E+9K4BSsgmV3mut5LZlhP3u44aIFuA9MfjCqs",
+	"MgpVE+xJQY8a6GnHtQK0l6/5naZ9DdId804iK+3NvXNM+JF3uVlMmoKrOdEe8JWyNKqx4vSSpRQDnDD3",
+	"lRLZJZXO30jTQ6zTqYKFOoe2tAbErlW8tQZLfmKfWSKXX2iCJL83N4KUPySt/9qCDXuUWc8vepRZb7K6",
+	"Q45oKQu6f2ubwFruaJicMId1G0Ebq10k6D/+av85/Pd/7Y/3x3BsUR8Nd0mdqcN6sxHfbRHf9rN1n8Q+",
+	"PyWixs9FuhifcVx2mwizsIsCqUhKmx5ziP6VuOSNwWjlmjgnqXOfb43PluX8t6bRe3y36zKcT6Orq6sR",
+	"4plLmVFuhk9vEFOEkzmWNDVzJZn6lRiRnYd99ZANgrfgOg/GjY6NcOJ/3dRX++GeA92eA/061P53QrHb",
+	"aomh27A33nFkaZTUpMDetWYRwIKN7GMeBSwKyknBxguSZ7eA87kkBxuLL59Qktp4WKdacHEVxOm9sx0+",
+	"QBnlzkh9FeXeXNrnclkhE24QBN/X6U6W0qGskAIRGXIbALGkieAJyxje+ZEsP7PiQ7O3k/K3X++h8z6b",
+	"fUJmBXvy1pO3fxb9dXOKjsYNwdMfNuMG9dJjkRdEUgWilA0/ErRz/JP0h1JpkJiMXKFWWgEtHFlUNqGj",
+	"LPkjBUzTXEHGlLbm1yoDfk50Mh/DUaYEzhQKKplIWUKyUBRWlS2qTQPuxnh6TzkxlmfbJ8foKd4DAaB7",
+	"8+B9kVfaJIlG21spBy6Jc5u97XKJhofTni/TwYcTvFYplLLkVfAL0v1e9urdKT01WZcUPXDZ79Tt3iwu",
+	"tJ3MaXKxJg/NMf5ey3riCmuj5kS7lJ6ZQOnMap0wbFauuiRZSeMtVzGqmUt8iN1+UFS+RuOdXmxtzpON",
+	"bU4ak/9yveT1HN2kfxUfRWAeypzmVdUpMId5L3P2lL4P3ejNpHeToOU1hkuTnEa+8oOQYO5LBlNJKYiq",
+	"DuBxJsr031p5sBuU3kvPDc7VrpgRRnsFy1e0iuuh91sLIGAucWZEVTfR4e5uFcTNBWDBCLnABhurQ8Dw",
+	"MWisVGG+M00i2H2CH+ailBE83cEPKVls3Xklifrt+moSfTWJnlP2nLLnlL+R4hAd5hSsDrHEFTFh0EoD",
+	"ks1g4goeKRj68SNwymhk4yS3IijIjHEbMLbwUZCMQyKpj/ZLrX6w7FjEUX7bvkR8hc3+Q1ztCESWtnyt",
+	"vUmrdyf+M1iognYpc8NdPkRPSFqR2ubur3EiopvOhko0uqgjLTDLLkiRUTUGX9LYA1lJmTINmZit8v/d",
+	"jvQ8kIjbmOKvVEnaLk+ApLng4F6K7cngb16K7Yl1I7MG3usutQ3Q60p23OyBbBPu8wWw9LDCeKhHwNLa",
+	"cLGzH0S6ejJ9v/LbypRwzRfo5bXeBdnTjK7jcRO5iD4jFpfoZL5MWb5mipxjvkpJL8UFVUAvqVyApFNJ",
+	"1dxluhVTn/3WTOywFVejgH4qmLToC8Zh9wnkjJc6lLjnQ5F+6dJiY4q/kstwJRG1U+ulxZ4I/w7DantW",
+	"0YiCRaJNbeqvEeX44brCJmZKGFWZEta57hr5FM4ZxxyhmCDZDJPT/JzKyPEF0yJqF/XzFeFtLVssjRRh",
+	"RGuVksE2qDjE1hiOrPzKnGGC2NR06Pex5eddOgwpSl0xnIrfRC6P85NGNk8Ex1wA064MPeZGr/JG1LmX",
+	"caB2atThigSlW4c2mTOmJ6vflymUu8/4GX/fnmgllxOw2c2qfBX4lmYYs1iCU8dolfV1qQOIzZOTsph4",
+	"9hPDkAuIq43BGGSzqFhrfyuqW1QJTk0DVSbzxm6abcC9tOvRbGaZeRpHzbEtJY9tCti6myusJWwzrtpX",
+	"pGkE2Ld9g0eqmx+21cRBrJvD50whAn1pLGarYhGO9aiqI+eXP/LnTDRA8ofgLO5m0MahaA7YTgY7DD9k",
+	"zhC+f+toHVizPHXZyKu5HoKQLolJfEK1XIyOpprKOILdndbRJIkUymbetRvxSNW9KH++CXcO66s5S+ZA",
+	"EJlPp6Wiqj2uMjeoMYB/e3pJuU2Pa9OoIHm0gDBzHtsLKylRgq829NHiQ3HsR7yndLidUX41q137XYMh",
+	"5k161aRFvX7bi1a9aPVbBgIfqQvQAnJx6Zh5ODHuNcpjrIw2fW9YcEqLTCxyamQkSTOCBSa0MARbGl3c",
+	"UBdZchVBIUVaJj7pK4J+t+pg1cvdQTT4NGJuxQcHU5IpaibgZr3klWYzPiqLCDIxY0Z6Q1XfK/5GIsnE",
+	"TJRoqnO5Sc0VCmTCbVedcc/mNPCki4DvOLJg6NIE22KXrUyyRhUODMhkOiqI1ItGdREFpWJ8Bt38BNDM",
+	"T7BqqGaegkAWVwvBNoviAQHKp3TF2iBY8aOFo2vlBnaDtJADy6MEmytvfXHhzuPl7MKhGZ9Qko2wtGcz",
+	"930X7Neam63gGejrqCrwpMwZ9R1XCWya62iLPYXPCCkKytORWXrnU9SSsKx1wFKHRui0bqWodrXhOjnf",
+	"rBxjE9rl4tLsiD9mVf7Z6lzZ+xt41TqxshnEJUWOumn4VFRFVVotJqPpzCk97eiB5o1AKhJIJO17JRlQ",
+	"nhaCmYUWpVYspbB9uQtDW/0qQiwc41SpCMu4SpLoyOyDiuAv3/31tLkRolCDnz/+/H8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -44,8 +44,44 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 	return err
 }
 
+const customerByAccountName = `-- name: CustomerByAccountName :one
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers WHERE account_name = $1
+`
+
+func (q *Queries) CustomerByAccountName(ctx context.Context, accountName string) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerByAccountName, accountName)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.AccountName,
+		&i.Email,
+		&i.Mobile,
+		&i.Status,
+		&i.FrozenScope,
+		&i.PendingAction,
+		&i.PendingScope,
+		&i.RealnameStatus,
+		&i.RealnameNameIndex,
+		&i.RegistrationStatus,
+		&i.RegistrationCode,
+		&i.RegistrationErrorCode,
+		&i.RegistrationErrorMessage,
+		&i.Association,
+		&i.HuaweiDomainID,
+		&i.HuaweiDomainName,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.RegistrationSentAt,
+		&i.ActionErrorCode,
+		&i.ActionErrorMessage,
+	)
+	return i, err
+}
+
 const customerByID = `-- name: CustomerByID :one
-SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at FROM customers WHERE id = $1
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers WHERE id = $1
 `
 
 func (q *Queries) CustomerByID(ctx context.Context, id uuid.UUID) (Customer, error) {
@@ -73,12 +109,15 @@ func (q *Queries) CustomerByID(ctx context.Context, id uuid.UUID) (Customer, err
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.RegistrationSentAt,
+		&i.ActionErrorCode,
+		&i.ActionErrorMessage,
 	)
 	return i, err
 }
 
 const customerByUserID = `-- name: CustomerByUserID :one
-SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at FROM customers WHERE user_id = $1
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers WHERE user_id = $1
 `
 
 func (q *Queries) CustomerByUserID(ctx context.Context, userID uuid.UUID) (Customer, error) {
@@ -106,12 +145,51 @@ func (q *Queries) CustomerByUserID(ctx context.Context, userID uuid.UUID) (Custo
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.RegistrationSentAt,
+		&i.ActionErrorCode,
+		&i.ActionErrorMessage,
+	)
+	return i, err
+}
+
+const customerByUserIDForUpdate = `-- name: CustomerByUserIDForUpdate :one
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers WHERE user_id = $1 FOR UPDATE
+`
+
+func (q *Queries) CustomerByUserIDForUpdate(ctx context.Context, userID uuid.UUID) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerByUserIDForUpdate, userID)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.AccountName,
+		&i.Email,
+		&i.Mobile,
+		&i.Status,
+		&i.FrozenScope,
+		&i.PendingAction,
+		&i.PendingScope,
+		&i.RealnameStatus,
+		&i.RealnameNameIndex,
+		&i.RegistrationStatus,
+		&i.RegistrationCode,
+		&i.RegistrationErrorCode,
+		&i.RegistrationErrorMessage,
+		&i.Association,
+		&i.HuaweiDomainID,
+		&i.HuaweiDomainName,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.RegistrationSentAt,
+		&i.ActionErrorCode,
+		&i.ActionErrorMessage,
 	)
 	return i, err
 }
 
 const customerForUpdate = `-- name: CustomerForUpdate :one
-SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at FROM customers WHERE id = $1 FOR UPDATE
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) CustomerForUpdate(ctx context.Context, id uuid.UUID) (Customer, error) {
@@ -139,6 +217,9 @@ func (q *Queries) CustomerForUpdate(ctx context.Context, id uuid.UUID) (Customer
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.RegistrationSentAt,
+		&i.ActionErrorCode,
+		&i.ActionErrorMessage,
 	)
 	return i, err
 }
@@ -155,6 +236,361 @@ type LinkUserToCustomerParams struct {
 
 func (q *Queries) LinkUserToCustomer(ctx context.Context, arg LinkUserToCustomerParams) (int64, error) {
 	result, err := q.db.Exec(ctx, linkUserToCustomer, arg.CustomerID, arg.UpdatedAt, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const listCustomers = `-- name: ListCustomers :many
+
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers
+WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
+  AND created_at >= $3::timestamptz
+  AND ($4::text IS NULL OR status = $4::text)
+  AND ($5::text IS NULL OR realname_status = $5::text)
+ORDER BY created_at DESC, id DESC
+LIMIT $6
+`
+
+type ListCustomersParams struct {
+	BeforeCreatedAt time.Time
+	BeforeID        uuid.UUID
+	CreatedFrom     time.Time
+	Status          *string
+	RealnameStatus  *string
+	MaxRows         int32
+}
+
+// Customer lists go newest first by (created_at, id). The page bound is one row comparison, so
+// the first page, a deep page and a created_to filter are all one range scan of
+// customers_created_idx that stops after max_rows; the caller passes a far-future bound for the
+// first page rather than an optional one (an OR would hide the range from a generic plan).
+func (q *Queries) ListCustomers(ctx context.Context, arg ListCustomersParams) ([]Customer, error) {
+	rows, err := q.db.Query(ctx, listCustomers,
+		arg.BeforeCreatedAt,
+		arg.BeforeID,
+		arg.CreatedFrom,
+		arg.Status,
+		arg.RealnameStatus,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Customer
+	for rows.Next() {
+		var i Customer
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.AccountName,
+			&i.Email,
+			&i.Mobile,
+			&i.Status,
+			&i.FrozenScope,
+			&i.PendingAction,
+			&i.PendingScope,
+			&i.RealnameStatus,
+			&i.RealnameNameIndex,
+			&i.RegistrationStatus,
+			&i.RegistrationCode,
+			&i.RegistrationErrorCode,
+			&i.RegistrationErrorMessage,
+			&i.Association,
+			&i.HuaweiDomainID,
+			&i.HuaweiDomainName,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.RegistrationSentAt,
+			&i.ActionErrorCode,
+			&i.ActionErrorMessage,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCustomersOfUser = `-- name: ListCustomersOfUser :many
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers
+WHERE user_id = $1
+  AND (created_at, id) < ($2::timestamptz, $3::uuid)
+  AND created_at >= $4::timestamptz
+  AND ($5::text IS NULL OR status = $5::text)
+  AND ($6::text IS NULL OR realname_status = $6::text)
+  AND ($7::text IS NULL
+    OR (account_name ~>=~ $7::text AND account_name ~<~ $8::text)
+    OR (lower(email) ~>=~ $9::text AND lower(email) ~<~ $10::text)
+    OR (mobile ~>=~ $7::text AND mobile ~<~ $8::text)
+    OR realname_name_index = $11::bytea)
+ORDER BY created_at DESC, id DESC
+LIMIT $12
+`
+
+type ListCustomersOfUserParams struct {
+	UserID          uuid.UUID
+	BeforeCreatedAt time.Time
+	BeforeID        uuid.UUID
+	CreatedFrom     time.Time
+	Status          *string
+	RealnameStatus  *string
+	Prefix          *string
+	PrefixEnd       *string
+	EmailPrefix     *string
+	EmailPrefixEnd  *string
+	NameIndex       []byte
+	MaxRows         int32
+}
+
+// A customer's own list: at most its one row, found by user_id, with the same filters.
+func (q *Queries) ListCustomersOfUser(ctx context.Context, arg ListCustomersOfUserParams) ([]Customer, error) {
+	rows, err := q.db.Query(ctx, listCustomersOfUser,
+		arg.UserID,
+		arg.BeforeCreatedAt,
+		arg.BeforeID,
+		arg.CreatedFrom,
+		arg.Status,
+		arg.RealnameStatus,
+		arg.Prefix,
+		arg.PrefixEnd,
+		arg.EmailPrefix,
+		arg.EmailPrefixEnd,
+		arg.NameIndex,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Customer
+	for rows.Next() {
+		var i Customer
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.AccountName,
+			&i.Email,
+			&i.Mobile,
+			&i.Status,
+			&i.FrozenScope,
+			&i.PendingAction,
+			&i.PendingScope,
+			&i.RealnameStatus,
+			&i.RealnameNameIndex,
+			&i.RegistrationStatus,
+			&i.RegistrationCode,
+			&i.RegistrationErrorCode,
+			&i.RegistrationErrorMessage,
+			&i.Association,
+			&i.HuaweiDomainID,
+			&i.HuaweiDomainName,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.RegistrationSentAt,
+			&i.ActionErrorCode,
+			&i.ActionErrorMessage,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const registrationCode = `-- name: RegistrationCode :one
+SELECT registration_code FROM customers WHERE id = $1
+`
+
+func (q *Queries) RegistrationCode(ctx context.Context, id uuid.UUID) (*string, error) {
+	row := q.db.QueryRow(ctx, registrationCode, id)
+	var registration_code *string
+	err := row.Scan(&registration_code)
+	return registration_code, err
+}
+
+const searchCustomers = `-- name: SearchCustomers :many
+SELECT id, user_id, account_name, email, mobile, status, frozen_scope, pending_action, pending_scope, realname_status, realname_name_index, registration_status, registration_code, registration_error_code, registration_error_message, association, huawei_domain_id, huawei_domain_name, created_by, created_at, updated_at, registration_sent_at, action_error_code, action_error_message FROM customers
+WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
+  AND created_at >= $3::timestamptz
+  AND ($4::text IS NULL OR status = $4::text)
+  AND ($5::text IS NULL OR realname_status = $5::text)
+  AND ((account_name ~>=~ $6::text AND account_name ~<~ $7::text)
+    OR (lower(email) ~>=~ $8::text AND lower(email) ~<~ $9::text)
+    OR (mobile ~>=~ $6::text AND mobile ~<~ $7::text)
+    OR realname_name_index = $10::bytea)
+ORDER BY created_at DESC, id DESC
+LIMIT $11
+`
+
+type SearchCustomersParams struct {
+	BeforeCreatedAt time.Time
+	BeforeID        uuid.UUID
+	CreatedFrom     time.Time
+	Status          *string
+	RealnameStatus  *string
+	Prefix          string
+	PrefixEnd       string
+	EmailPrefix     string
+	EmailPrefixEnd  string
+	NameIndex       []byte
+	MaxRows         int32
+}
+
+// Search: a prefix of the account name, of lower(email) or of the mobile, or the exact keyed
+// index of a real-name name. Prefixes are byte ranges [prefix, prefix || U+10FFFF) with the
+// text_pattern_ops operators, which the prefix indexes serve even in a generic plan (LIKE with a
+// parameter would not); a NULL name_index matches nothing.
+func (q *Queries) SearchCustomers(ctx context.Context, arg SearchCustomersParams) ([]Customer, error) {
+	rows, err := q.db.Query(ctx, searchCustomers,
+		arg.BeforeCreatedAt,
+		arg.BeforeID,
+		arg.CreatedFrom,
+		arg.Status,
+		arg.RealnameStatus,
+		arg.Prefix,
+		arg.PrefixEnd,
+		arg.EmailPrefix,
+		arg.EmailPrefixEnd,
+		arg.NameIndex,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Customer
+	for rows.Next() {
+		var i Customer
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.AccountName,
+			&i.Email,
+			&i.Mobile,
+			&i.Status,
+			&i.FrozenScope,
+			&i.PendingAction,
+			&i.PendingScope,
+			&i.RealnameStatus,
+			&i.RealnameNameIndex,
+			&i.RegistrationStatus,
+			&i.RegistrationCode,
+			&i.RegistrationErrorCode,
+			&i.RegistrationErrorMessage,
+			&i.Association,
+			&i.HuaweiDomainID,
+			&i.HuaweiDomainName,
+			&i.CreatedBy,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.RegistrationSentAt,
+			&i.ActionErrorCode,
+			&i.ActionErrorMessage,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setRegistrationCode = `-- name: SetRegistrationCode :execrows
+UPDATE customers SET registration_code = $1 WHERE id = $2
+`
+
+type SetRegistrationCodeParams struct {
+	RegistrationCode *string
+	ID               uuid.UUID
+}
+
+func (q *Queries) SetRegistrationCode(ctx context.Context, arg SetRegistrationCodeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setRegistrationCode, arg.RegistrationCode, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const updateCustomer = `-- name: UpdateCustomer :execrows
+UPDATE customers SET
+    account_name = $1,
+    email = $2,
+    mobile = $3,
+    status = $4,
+    frozen_scope = $5,
+    pending_action = $6,
+    pending_scope = $7,
+    registration_status = $8,
+    registration_error_code = $9,
+    registration_error_message = $10,
+    association = $11,
+    huawei_domain_id = $12,
+    huawei_domain_name = $13,
+    action_error_code = $14,
+    action_error_message = $15,
+    registration_sent_at = $16,
+    updated_at = $17
+WHERE id = $18
+`
+
+type UpdateCustomerParams struct {
+	AccountName              string
+	Email                    *string
+	Mobile                   string
+	Status                   string
+	FrozenScope              *string
+	PendingAction            *string
+	PendingScope             *string
+	RegistrationStatus       string
+	RegistrationErrorCode    *string
+	RegistrationErrorMessage *string
+	Association              string
+	HuaweiDomainID           *string
+	HuaweiDomainName         *string
+	ActionErrorCode          *string
+	ActionErrorMessage       *string
+	RegistrationSentAt       *time.Time
+	UpdatedAt                time.Time
+	ID                       uuid.UUID
+}
+
+// UpdateCustomer writes what the customer use cases change; the real-name columns belong to the
+// real-name use cases and are left alone.
+func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateCustomer,
+		arg.AccountName,
+		arg.Email,
+		arg.Mobile,
+		arg.Status,
+		arg.FrozenScope,
+		arg.PendingAction,
+		arg.PendingScope,
+		arg.RegistrationStatus,
+		arg.RegistrationErrorCode,
+		arg.RegistrationErrorMessage,
+		arg.Association,
+		arg.HuaweiDomainID,
+		arg.HuaweiDomainName,
+		arg.ActionErrorCode,
+		arg.ActionErrorMessage,
+		arg.RegistrationSentAt,
+		arg.UpdatedAt,
+		arg.ID,
+	)
 	if err != nil {
 		return 0, err
 	}

@@ -109,6 +109,9 @@ type Customer struct {
 	CreatedBy                *uuid.UUID
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+	RegistrationSentAt       *time.Time
+	ActionErrorCode          *string
+	ActionErrorMessage       *string
 }
 
 type File struct {
