@@ -3,7 +3,6 @@ package http_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base32"
 	"net/http"
 	"net/url"
@@ -14,23 +13,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
-	"github.com/partnerlab/storefront/internal/crypto"
 	"github.com/partnerlab/storefront/internal/domain"
 )
-
-// testSealer seals TOTP secrets with a random key, as TOTP_ENCRYPTION_KEY would.
-func testSealer(t *testing.T) *crypto.Keyring {
-	t.Helper()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	s, err := crypto.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 type totpEnrollment struct {
 	Secret     string `json:"secret"`
