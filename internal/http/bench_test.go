@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,71 @@ func BenchmarkGetMe(b *testing.B) {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "email": email, "status": status, "created_at": created})
 		}))
+	})
+}
+
+// BenchmarkIdempotentReplay compares answering a retried POST from its
+// stored Idempotency-Key answer with a plain GET /v1/me (goal: ≤ 1.2×), in
+// process, through the whole chain:
+//
+//	go test -run '^$' -bench IdempotentReplay -benchmem ./internal/http/
+func BenchmarkIdempotentReplay(b *testing.B) {
+	pool := testdb.New(b)
+	st, err := store.New(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer := auth.NewSigner(priv, nil, testIssuer, testAudience, 15*time.Minute)
+	svc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.EnsureAdmin(context.Background(), adminEmail, adminPass); err != nil {
+		b.Fatal(err)
+	}
+	pair, err := svc.Login(context.Background(), adminEmail, adminPass)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := storehttp.New(storehttp.Config{}, storehttp.Deps{Auth: svc, Tokens: signer, Ready: st.SchemaReady,
+		Metrics: storehttp.NewMetrics(pool), Idempotency: st.Idempotency()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	body := `{"email":"replayed@example.com","password":"staff-password-1","roles":["operator"]}`
+	do := func(b *testing.B, method, path, body string, want int) {
+		var rd *strings.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		var r *http.Request
+		if rd != nil {
+			r = httptest.NewRequest(method, path, rd)
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", "bench-key")
+		} else {
+			r = httptest.NewRequest(method, path, nil)
+		}
+		r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			b.Fatalf("%s %s: %d %s", method, path, w.Code, w.Body)
+		}
+	}
+	do(b, "POST", "/v1/staff", body, http.StatusCreated) // the first run stores the answer
+	b.Run("get_me", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			do(b, "GET", "/v1/me", "", http.StatusOK)
+		}
+	})
+	b.Run("replay", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			do(b, "POST", "/v1/staff", body, http.StatusCreated)
+		}
 	})
 }

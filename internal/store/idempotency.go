@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,35 +21,52 @@ var _ domain.IdempotencyStore = (*IdempotencyStore)(nil)
 // Idempotency is the store of Idempotency-Key recovery points.
 func (s *Store) Idempotency() *IdempotencyStore { return &IdempotencyStore{s: s} }
 
+// Begin reads first, so a replay (the common retry) costs one indexed
+// SELECT and no write; only a new key is inserted, and only a dead holder's
+// key is updated.
 func (i *IdempotencyStore) Begin(ctx context.Context, k domain.IdempotencyKey, fp []byte, now, lockUntil time.Time) (domain.IdempotencyRecord, bool, error) {
 	kind, id := k.Scope()
-	_, err := i.s.q.IdempotencyBegin(ctx, db.IdempotencyBeginParams{
-		PrincipalKind: kind, PrincipalID: id, Key: k.Key, Fingerprint: fp, LockedUntil: lockUntil, Now: now,
-	})
-	if err == nil {
-		return domain.IdempotencyRecord{Fingerprint: fp, LockedUntil: lockUntil}, true, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return domain.IdempotencyRecord{}, false, translate(err, "idempotency key")
-	}
-	r, err := i.s.q.IdempotencyGet(ctx, db.IdempotencyGetParams{PrincipalKind: kind, PrincipalID: id, Key: k.Key})
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Purged between the two statements: claim it again.
-		return i.Begin(ctx, k, fp, now, lockUntil)
-	}
-	if err != nil {
-		return domain.IdempotencyRecord{}, false, translate(err, "idempotency key")
-	}
-	rec := domain.IdempotencyRecord{Fingerprint: r.Fingerprint, Completed: r.Status == "completed", LockedUntil: r.LockedUntil, Body: r.ResponseBody}
-	if r.ResponseStatus != nil {
-		rec.Status = int(*r.ResponseStatus)
-	}
-	if len(r.ResponseHeaders) > 0 {
-		if err := json.Unmarshal(r.ResponseHeaders, &rec.Headers); err != nil {
-			return domain.IdempotencyRecord{}, false, err
+	for range 2 {
+		r, err := i.s.q.IdempotencyGet(ctx, db.IdempotencyGetParams{PrincipalKind: kind, PrincipalID: id, Key: k.Key})
+		if errors.Is(err, pgx.ErrNoRows) {
+			n, err := i.s.q.IdempotencyInsert(ctx, db.IdempotencyInsertParams{
+				PrincipalKind: kind, PrincipalID: id, Key: k.Key, Fingerprint: fp, LockedUntil: lockUntil, Now: now,
+			})
+			if err != nil {
+				return domain.IdempotencyRecord{}, false, translate(err, "idempotency key")
+			}
+			if n == 1 {
+				return domain.IdempotencyRecord{Fingerprint: fp, LockedUntil: lockUntil}, true, nil
+			}
+			continue // another request inserted it first: read what it holds
 		}
+		if err != nil {
+			return domain.IdempotencyRecord{}, false, translate(err, "idempotency key")
+		}
+		rec := domain.IdempotencyRecord{Fingerprint: r.Fingerprint, Completed: r.Status == "completed", LockedUntil: r.LockedUntil, Body: r.ResponseBody}
+		if !rec.Completed && now.After(rec.LockedUntil) && bytes.Equal(rec.Fingerprint, fp) {
+			n, err := i.s.q.IdempotencyTakeOver(ctx, db.IdempotencyTakeOverParams{
+				LockedUntil: lockUntil, PrincipalKind: kind, PrincipalID: id, Key: k.Key, Now: now, Fingerprint: fp,
+			})
+			if err != nil {
+				return domain.IdempotencyRecord{}, false, translate(err, "idempotency key")
+			}
+			if n == 1 {
+				return domain.IdempotencyRecord{Fingerprint: fp, LockedUntil: lockUntil}, true, nil
+			}
+			continue // someone else took it over or finished it
+		}
+		if r.ResponseStatus != nil {
+			rec.Status = int(*r.ResponseStatus)
+		}
+		if len(r.ResponseHeaders) > 0 {
+			if err := json.Unmarshal(r.ResponseHeaders, &rec.Headers); err != nil {
+				return domain.IdempotencyRecord{}, false, err
+			}
+		}
+		return rec, false, nil
 	}
-	return rec, false, nil
+	return domain.IdempotencyRecord{}, false, domain.Errorf(domain.CodeInProgress, "this Idempotency-Key is changing hands; retry")
 }
 
 func (i *IdempotencyStore) Complete(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) error {

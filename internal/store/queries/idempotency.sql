@@ -1,15 +1,15 @@
--- name: IdempotencyBegin :one
--- Claims (caller, key): inserts a running row, or takes over a running row
--- whose lock expired (its request died) when the body is the same. No row
--- back means another request holds it, or it is completed: read it.
+-- name: IdempotencyInsert :execrows
+-- Claims a new (caller, key); 0 rows when it exists (read it instead).
 INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at)
 VALUES (@principal_kind, @principal_id, @key, @fingerprint, 'running', @locked_until, @now)
-ON CONFLICT (principal_kind, principal_id, key) DO UPDATE
-    SET locked_until = EXCLUDED.locked_until
-    WHERE idempotency_keys.status = 'running'
-      AND idempotency_keys.locked_until < EXCLUDED.created_at
-      AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
-RETURNING status;
+ON CONFLICT (principal_kind, principal_id, key) DO NOTHING;
+
+-- name: IdempotencyTakeOver :execrows
+-- Takes over a running key whose holder died (its lock expired), for the
+-- same body only.
+UPDATE idempotency_keys SET locked_until = @locked_until
+WHERE principal_kind = @principal_kind AND principal_id = @principal_id AND key = @key
+  AND status = 'running' AND locked_until < @now AND fingerprint = @fingerprint;
 
 -- name: IdempotencyGet :one
 SELECT fingerprint, status, response_status, response_headers, response_body, locked_until

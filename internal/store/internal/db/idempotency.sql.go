@@ -12,43 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const idempotencyBegin = `-- name: IdempotencyBegin :one
-INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at)
-VALUES ($1, $2, $3, $4, 'running', $5, $6)
-ON CONFLICT (principal_kind, principal_id, key) DO UPDATE
-    SET locked_until = EXCLUDED.locked_until
-    WHERE idempotency_keys.status = 'running'
-      AND idempotency_keys.locked_until < EXCLUDED.created_at
-      AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
-RETURNING status
-`
-
-type IdempotencyBeginParams struct {
-	PrincipalKind string
-	PrincipalID   uuid.UUID
-	Key           string
-	Fingerprint   []byte
-	LockedUntil   time.Time
-	Now           time.Time
-}
-
-// Claims (caller, key): inserts a running row, or takes over a running row
-// whose lock expired (its request died) when the body is the same. No row
-// back means another request holds it, or it is completed: read it.
-func (q *Queries) IdempotencyBegin(ctx context.Context, arg IdempotencyBeginParams) (string, error) {
-	row := q.db.QueryRow(ctx, idempotencyBegin,
-		arg.PrincipalKind,
-		arg.PrincipalID,
-		arg.Key,
-		arg.Fingerprint,
-		arg.LockedUntil,
-		arg.Now,
-	)
-	var status string
-	err := row.Scan(&status)
-	return status, err
-}
-
 const idempotencyComplete = `-- name: IdempotencyComplete :execrows
 UPDATE idempotency_keys
 SET status = 'completed', response_status = $1, response_headers = $2,
@@ -117,6 +80,37 @@ func (q *Queries) IdempotencyGet(ctx context.Context, arg IdempotencyGetParams) 
 	return i, err
 }
 
+const idempotencyInsert = `-- name: IdempotencyInsert :execrows
+INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at)
+VALUES ($1, $2, $3, $4, 'running', $5, $6)
+ON CONFLICT (principal_kind, principal_id, key) DO NOTHING
+`
+
+type IdempotencyInsertParams struct {
+	PrincipalKind string
+	PrincipalID   uuid.UUID
+	Key           string
+	Fingerprint   []byte
+	LockedUntil   time.Time
+	Now           time.Time
+}
+
+// Claims a new (caller, key); 0 rows when it exists (read it instead).
+func (q *Queries) IdempotencyInsert(ctx context.Context, arg IdempotencyInsertParams) (int64, error) {
+	result, err := q.db.Exec(ctx, idempotencyInsert,
+		arg.PrincipalKind,
+		arg.PrincipalID,
+		arg.Key,
+		arg.Fingerprint,
+		arg.LockedUntil,
+		arg.Now,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const idempotencyPurge = `-- name: IdempotencyPurge :execrows
 DELETE FROM idempotency_keys WHERE created_at < $1
 `
@@ -143,4 +137,36 @@ type IdempotencyReleaseParams struct {
 func (q *Queries) IdempotencyRelease(ctx context.Context, arg IdempotencyReleaseParams) error {
 	_, err := q.db.Exec(ctx, idempotencyRelease, arg.PrincipalKind, arg.PrincipalID, arg.Key)
 	return err
+}
+
+const idempotencyTakeOver = `-- name: IdempotencyTakeOver :execrows
+UPDATE idempotency_keys SET locked_until = $1
+WHERE principal_kind = $2 AND principal_id = $3 AND key = $4
+  AND status = 'running' AND locked_until < $5 AND fingerprint = $6
+`
+
+type IdempotencyTakeOverParams struct {
+	LockedUntil   time.Time
+	PrincipalKind string
+	PrincipalID   uuid.UUID
+	Key           string
+	Now           time.Time
+	Fingerprint   []byte
+}
+
+// Takes over a running key whose holder died (its lock expired), for the
+// same body only.
+func (q *Queries) IdempotencyTakeOver(ctx context.Context, arg IdempotencyTakeOverParams) (int64, error) {
+	result, err := q.db.Exec(ctx, idempotencyTakeOver,
+		arg.LockedUntil,
+		arg.PrincipalKind,
+		arg.PrincipalID,
+		arg.Key,
+		arg.Now,
+		arg.Fingerprint,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
