@@ -87,3 +87,45 @@ func TestAuditEvents(t *testing.T) {
 	h.do(req{method: "GET", path: "/v1/audit-events", token: cust.AccessToken}).wantProblem(t, http.StatusForbidden, "forbidden")
 	h.do(req{method: "GET", path: "/v1/audit-events"}).wantProblem(t, http.StatusUnauthorized, "unauthenticated")
 }
+
+// TestCustomerEvents: a customer's timeline comes from the audit trail —
+// what the customer, staff and the jobs did to it — for the customer and
+// staff; another customer gets the same 404 as for a missing id.
+func TestCustomerEvents(t *testing.T) {
+	t.Parallel()
+	h := newCustomerHarness(t)
+	ann := h.signup("ann@example.com").AccessToken
+	bob := h.signup("bob@example.com").AccessToken
+	op := h.operator("olga@example.com").AccessToken
+	c := h.register(ann, "ann-0001", "13000130001")
+	h.waitCustomer(ann, c.ID, "the account", confirmed)
+	h.do(req{method: "POST", path: "/v1/customers/" + c.ID + "/freeze", token: op,
+		body: map[string]string{"reason": "audit test", "scope": "account"}}).wantStatus(t, http.StatusAccepted)
+
+	events := func(tok string) auditPage {
+		t.Helper()
+		res := h.do(req{method: "GET", path: "/v1/customers/" + c.ID + "/events", token: tok})
+		res.wantStatus(t, http.StatusOK)
+		var p auditPage
+		res.json(t, &p)
+		return p
+	}
+	seen := map[string]bool{}
+	for _, e := range events(ann).Items {
+		seen[e.Action] = true
+		if e.Target.ID == nil || *e.Target.ID != c.ID {
+			t.Errorf("event %s is about %v, not the customer", e.Action, e.Target.ID)
+		}
+	}
+	for _, a := range []string{"customer.create", "customer.registration_created", "customer.association_confirmed", "customer.freeze_requested"} {
+		if !seen[a] {
+			t.Errorf("timeline lacks %s: %v", a, seen)
+		}
+	}
+	if n := len(events(op).Items); n < len(seen) {
+		t.Errorf("staff see %d events, fewer than the customer's %d kinds", n, len(seen))
+	}
+	h.do(req{method: "GET", path: "/v1/customers/" + c.ID + "/events", token: bob}).wantProblem(t, http.StatusNotFound, "not_found")
+	h.do(req{method: "GET", path: "/v1/customers/01a23297-49f5-76b7-b752-6e9c1ec1bc6a/events", token: op}).wantProblem(t, http.StatusNotFound, "not_found")
+	h.do(req{method: "GET", path: "/v1/customers/" + c.ID + "/events"}).wantProblem(t, http.StatusUnauthorized, "unauthenticated")
+}
