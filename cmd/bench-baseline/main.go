@@ -105,12 +105,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 // me mirrors the fields Storefront's GET /v1/me returns.
 type me struct {
-	ID        uuid.UUID `json:"id"`
-	Email     string    `json:"email"`
-	Mobile    *string   `json:"mobile"`
-	Roles     []string  `json:"roles"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         uuid.UUID  `json:"id"`
+	Email      string     `json:"email"`
+	Mobile     *string    `json:"mobile"`
+	Roles      []string   `json:"roles"`
+	Status     string     `json:"status"`
+	CustomerID *uuid.UUID `json:"customer_id,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 func newHandler(pool *pgxpool.Pool, defaultUser uuid.UUID, log *slog.Logger) http.Handler {
@@ -136,10 +137,16 @@ func newHandler(pool *pgxpool.Pool, defaultUser uuid.UUID, log *slog.Logger) htt
 			http.Error(w, "no user: pass ?user_id= or set BENCH_USER_ID", http.StatusBadRequest)
 			return
 		}
+		// The server's own query (internal/store/queries/auth.sql UserByID),
+		// column for column.
 		var u me
+		var emailNorm, passwordHash string
+		var name *string
+		var updated time.Time
 		err := pool.QueryRow(r.Context(),
-			`SELECT id, email, mobile, roles, status, created_at FROM users WHERE id = $1`, id,
-		).Scan(&u.ID, &u.Email, &u.Mobile, &u.Roles, &u.Status, &u.CreatedAt)
+			`SELECT id, email, email_normalized, mobile, name, password_hash, roles, status, created_at, updated_at, customer_id
+			 FROM users WHERE id = $1`, id,
+		).Scan(&u.ID, &u.Email, &emailNorm, &u.Mobile, &name, &passwordHash, &u.Roles, &u.Status, &u.CreatedAt, &updated, &u.CustomerID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			http.Error(w, "no such user", http.StatusNotFound)
 			return
