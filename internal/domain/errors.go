@@ -42,6 +42,12 @@ const (
 	CodeUpstreamUnavailable Code = "upstream_unavailable" // retryable: nothing happened
 	CodeUpstreamUnknown     Code = "upstream_outcome_unknown"
 	CodeVerificationCode    Code = "verification_code_invalid"
+
+	// Money (docs/design.md §9): which balance refused an allocation or
+	// reclaim, and a customer Huawei does not know yet.
+	CodeInsufficientPartnerBalance  Code = "insufficient_partner_balance"
+	CodeInsufficientCustomerBalance Code = "insufficient_customer_balance"
+	CodeCustomerNotRegistered       Code = "customer_not_registered"
 )
 
 // Outcome says what an upstream failure means for the world outside.
