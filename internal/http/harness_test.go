@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -58,7 +59,7 @@ func TestMain(m *testing.M) {
 	// The spec describes these bodies as strings; kin-openapi has no decoder
 	// for them (and decodes YAML into a map), so read them as plain text.
 	// Registered once before any test runs, so no test races on it.
-	for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
+	for _, ct := range []string{"text/html", "text/javascript", "application/yaml", "text/csv"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 	}
 	os.Exit(m.Run())
@@ -84,6 +85,9 @@ type harness struct {
 	cloud  *huawei.Client
 	st     *store.Store
 	svc    jobs.Services
+	river  *river.Client[pgx.Tx]
+	// newRiver starts another River client on the same workers (a restart).
+	newRiver func() *river.Client[pgx.Tx]
 }
 
 type harnessConfig struct {
@@ -92,6 +96,13 @@ type harnessConfig struct {
 	// stepUpThreshold: money operations of this amount or more need step-up
 	// (the default, 0, makes every amount need it, as in production).
 	stepUpThreshold decimal.Decimal
+	// money adjusts the money settings (settle delay, …) after the defaults.
+	money func(*domain.MoneyConfig)
+	// cloud wraps the adapter the money service calls (a test seam).
+	cloud       func(domain.Cloud) domain.Cloud
+	callTimeout time.Duration
+	workers     int
+	noLimits    bool
 }
 
 // withStepUpThreshold sets STEP_UP_THRESHOLD.
@@ -100,6 +111,32 @@ func withStepUpThreshold(amount string) harnessOpt {
 }
 
 type harnessOpt func(*harnessConfig)
+
+// withMoney adjusts the money settings.
+func withMoney(f func(*domain.MoneyConfig)) harnessOpt {
+	return func(c *harnessConfig) { c.money = f }
+}
+
+// withCloud wraps the Huawei adapter the money service calls.
+func withCloud(f func(domain.Cloud) domain.Cloud) harnessOpt {
+	return func(c *harnessConfig) { c.cloud = f }
+}
+
+// withCallTimeout sets the adapter's deadline of one Huawei call.
+func withCallTimeout(d time.Duration) harnessOpt {
+	return func(c *harnessConfig) { c.callTimeout = d }
+}
+
+// withWorkers sets how many jobs River runs at once.
+func withWorkers(n int) harnessOpt {
+	return func(c *harnessConfig) { c.workers = n }
+}
+
+// withoutRateLimits turns Huawei's rate limits off in the simulator and
+// the adapter's limiter (throughput tests that are not about the limits).
+func withoutRateLimits() harnessOpt {
+	return func(c *harnessConfig) { c.noLimits, c.sim.DisableRateLimits = true, true }
+}
 
 func withAuthRateLimit(n int) harnessOpt {
 	return func(c *harnessConfig) { c.http.AuthRateLimit = n }
@@ -117,7 +154,7 @@ func withSim(f func(*bsssim.Config)) harnessOpt {
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
 	hc := harnessConfig{sim: bsssim.Config{PartnerAK: simAK, PartnerSK: simSK, XAccountType: simXAccount,
-		Seed: 7, ReviewDelay: 0, AssociationDelay: 0}}
+		Seed: 7, ReviewDelay: 0, AssociationDelay: 0}, callTimeout: 10 * time.Second, workers: 8}
 	cfg := storehttp.Config{AuthRateLimit: 10_000, APIRateLimit: 0}
 	hc.http = &cfg
 	for _, o := range opts {
@@ -150,40 +187,52 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	cloud, err := huawei.New(huawei.Config{
 		BSSEndpoint: simSrv.URL, IAMEndpoint: simSrv.URL, ECSEndpoint: simSrv.URL, EVSEndpoint: simSrv.URL,
 		PartnerAK: hc.sim.PartnerAK, PartnerSK: hc.sim.PartnerSK, XAccountType: hc.sim.XAccountType, Region: "cn-north-4",
-		CallTimeout: 10 * time.Second,
+		CallTimeout: hc.callTimeout, DisableRateLimits: hc.noLimits,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	stepUp := domain.NewStepUpService(st, realClock{})
+	moneyCfg := domain.MoneyConfig{StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00"),
+		SettleDelay: 2 * time.Second, BusyRetry: time.Second}
+	if hc.money != nil {
+		hc.money(&moneyCfg)
+	}
+	var moneyCloud domain.Cloud = cloud
+	if hc.cloud != nil {
+		moneyCloud = hc.cloud(cloud)
+	}
 	services := jobs.Services{
 		Auth:        svc,
 		Customers:   domain.NewCustomerService(st, cloud, realClock{}),
 		RealName:    domain.NewRealNameService(st, cloud, realClock{}),
 		Idempotency: st.Idempotency(),
 		Clock:       realClock{},
-		Money: domain.NewMoneyService(st, cloud, stepUp, realClock{}, domain.MoneyConfig{
-			StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00")}),
-		Log: slog.New(slog.DiscardHandler),
+		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, realClock{}, moneyCfg),
+		Log:         slog.New(slog.DiscardHandler),
 	}
 
 	// Jobs: River works them while the test runs.
 	workers := river.NewWorkers()
 	jobs.Register(workers, services)
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
-		Workers:           workers,
-		FetchCooldown:     5 * time.Millisecond,
-		FetchPollInterval: 20 * time.Millisecond,
-		Logger:            slog.New(slog.DiscardHandler),
-		TestOnly:          true,
-	})
-	if err != nil {
-		t.Fatal(err)
+	newRiver := func() *river.Client[pgx.Tx] {
+		rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+			Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: hc.workers}},
+			Workers:           workers,
+			FetchCooldown:     5 * time.Millisecond,
+			FetchPollInterval: 20 * time.Millisecond,
+			Logger:            slog.New(slog.DiscardHandler),
+			TestOnly:          true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rc.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return rc
 	}
-	if err := rc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	hr := &harness{river: newRiver(), newRiver: newRiver}
 
 	srv, err := storehttp.New(cfg, storehttp.Deps{
 		Auth:        svc,
@@ -206,13 +255,14 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		ts.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = rc.Stop(ctx)
+		_ = hr.river.Stop(ctx)
 		sim.Close()
 		cloud.Close()
 		simSrv.Close()
 	})
-	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
-		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services}
+	*hr = harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
+		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, river: hr.river, newRiver: newRiver}
+	return hr
 }
 
 // contractCheck fails the test when a response does not match the spec:

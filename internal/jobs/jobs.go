@@ -26,6 +26,8 @@ type Services struct {
 	Idempotency domain.IdempotencyStore
 	Clock       domain.Clock
 	Log         *slog.Logger
+	// ReconcileEvery is the period of the money reconciliation (0: hourly).
+	ReconcileEvery time.Duration
 }
 
 // PurgeCredentialsWorker keeps the credential tables small.
@@ -65,12 +67,13 @@ func (w *PurgeIdempotencyKeysWorker) Work(ctx context.Context, _ *river.Job[doma
 func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	river.AddWorker(workers, &PurgeCredentialsWorker{svc: svc})
 	river.AddWorker(workers, &PurgeIdempotencyKeysWorker{svc: svc})
-	return []*river.PeriodicJob{
+	money := registerMoney(workers, svc)
+	return append(money,
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeCredentialsJob{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeIdempotencyKeysJob{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
-	}
+	)
 }

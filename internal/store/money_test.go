@@ -115,7 +115,7 @@ func TestLedger(t *testing.T) {
 	// Named checks.
 	for q, name := range map[string]string{
 		`INSERT INTO ledger_transfers (id, kind, from_account, to_account, amount, created_at) SELECT gen_random_uuid(), 'funding', id, id, 1, now() FROM ledger_accounts LIMIT 1`: "ledger_transfers_distinct_accounts",
-		`INSERT INTO ledger_transfers (id, kind, from_account, to_account, amount, created_at) SELECT gen_random_uuid(), 'funding', 1, 2, 0, now()`:                            "ledger_transfers_amount_positive",
+		`INSERT INTO ledger_transfers (id, kind, from_account, to_account, amount, created_at) SELECT gen_random_uuid(), 'funding', 1, 2, 0, now()`:                                "ledger_transfers_amount_positive",
 	} {
 		_, err := pool.Exec(ctx, q)
 		if !errors.As(err, &pgErr) || pgErr.ConstraintName != name {

@@ -343,6 +343,21 @@ func (e LedgerEntryAccount) Valid() bool {
 	}
 }
 
+// Defines values for LedgerEntryCurrency.
+const (
+	LedgerEntryCurrencyCNY LedgerEntryCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the LedgerEntryCurrency enum.
+func (e LedgerEntryCurrency) Valid() bool {
+	switch e {
+	case LedgerEntryCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MeKind.
 const (
 	MeKindApiClient MeKind = "api_client"
@@ -436,6 +451,27 @@ func (e MoneyOperationStatus) Valid() bool {
 	case MoneyOperationStatusSucceeded:
 		return true
 	case MoneyOperationStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyOperationErrorOutcome.
+const (
+	MoneyOperationErrorOutcomeDefinite  MoneyOperationErrorOutcome = "definite"
+	MoneyOperationErrorOutcomeRetryable MoneyOperationErrorOutcome = "retryable"
+	MoneyOperationErrorOutcomeUnknown   MoneyOperationErrorOutcome = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the MoneyOperationErrorOutcome enum.
+func (e MoneyOperationErrorOutcome) Valid() bool {
+	switch e {
+	case MoneyOperationErrorOutcomeDefinite:
+		return true
+	case MoneyOperationErrorOutcomeRetryable:
+		return true
+	case MoneyOperationErrorOutcomeUnknown:
 		return true
 	default:
 		return false
@@ -638,6 +674,7 @@ func (e RealnameApplicationRequestKind) Valid() bool {
 const (
 	AmountMismatch    ReconciliationItemKind = "amount_mismatch"
 	BalanceDrift      ReconciliationItemKind = "balance_drift"
+	SpendBooked       ReconciliationItemKind = "spend_booked"
 	UnmatchedLocal    ReconciliationItemKind = "unmatched_local"
 	UnmatchedUpstream ReconciliationItemKind = "unmatched_upstream"
 )
@@ -648,6 +685,8 @@ func (e ReconciliationItemKind) Valid() bool {
 	case AmountMismatch:
 		return true
 	case BalanceDrift:
+		return true
+	case SpendBooked:
 		return true
 	case UnmatchedLocal:
 		return true
@@ -1261,9 +1300,10 @@ type LedgerEntry struct {
 	Amount Money `json:"amount"`
 
 	// BalanceAfter An amount in yuan with exactly two decimals, e.g. "1234.50".
-	BalanceAfter Money              `json:"balance_after"`
-	CreatedAt    time.Time          `json:"created_at"`
-	Id           openapi_types.UUID `json:"id"`
+	BalanceAfter Money                `json:"balance_after"`
+	CreatedAt    time.Time            `json:"created_at"`
+	Currency     *LedgerEntryCurrency `json:"currency,omitempty"`
+	Id           openapi_types.UUID   `json:"id"`
 
 	// Kind hold, settle, release, spend, refund, correction
 	Kind        string              `json:"kind"`
@@ -1274,6 +1314,9 @@ type LedgerEntry struct {
 
 // LedgerEntryAccount defines model for LedgerEntry.Account.
 type LedgerEntryAccount string
+
+// LedgerEntryCurrency defines model for LedgerEntry.Currency.
+type LedgerEntryCurrency string
 
 // LedgerPage defines model for LedgerPage.
 type LedgerPage struct {
@@ -1324,7 +1367,7 @@ type MoneyOperation struct {
 	CreatedBy  *openapi_types.UUID    `json:"created_by,omitempty"`
 	Currency   MoneyOperationCurrency `json:"currency"`
 	CustomerId openapi_types.UUID     `json:"customer_id"`
-	Error      *UpstreamError         `json:"error"`
+	Error      *MoneyOperationError   `json:"error"`
 
 	// Evidence For `needs_review`, the adjust records the resolver read.
 	Evidence *[]map[string]interface{} `json:"evidence,omitempty"`
@@ -1349,6 +1392,21 @@ type MoneyOperationKind string
 
 // MoneyOperationStatus defines model for MoneyOperation.Status.
 type MoneyOperationStatus string
+
+// MoneyOperationError Why the operation failed, or what left its outcome undecided.
+type MoneyOperationError struct {
+	// Code Huawei's error_code, when it answered one.
+	Code       *string `json:"code"`
+	HttpStatus *int32  `json:"http_status,omitempty"`
+	Message    string  `json:"message"`
+
+	// Operation Huawei's operation, e.g. UpdateCustomerAccountAmount.
+	Operation string                     `json:"operation"`
+	Outcome   MoneyOperationErrorOutcome `json:"outcome"`
+}
+
+// MoneyOperationErrorOutcome defines model for MoneyOperationError.Outcome.
+type MoneyOperationErrorOutcome string
 
 // MoneyOperationPage defines model for MoneyOperationPage.
 type MoneyOperationPage struct {
@@ -1375,8 +1433,9 @@ type PartnerBalance struct {
 	Currency PartnerBalanceCurrency `json:"currency"`
 
 	// DesignatedAmount An amount in yuan with exactly two decimals, e.g. "1234.50".
-	DesignatedAmount Money     `json:"designated_amount"`
-	ReadAt           time.Time `json:"read_at"`
+	DesignatedAmount  Money     `json:"designated_amount"`
+	LedgerAllocatable *Money    `json:"ledger_allocatable,omitempty"`
+	ReadAt            time.Time `json:"read_at"`
 }
 
 // PartnerBalanceCurrency defines model for PartnerBalance.Currency.
@@ -1516,6 +1575,10 @@ type ReconciliationRun struct {
 	Items       []ReconciliationItem      `json:"items"`
 	Status      ReconciliationRunStatus   `json:"status"`
 	Trigger     *ReconciliationRunTrigger `json:"trigger,omitempty"`
+
+	// WindowFrom The adjust records compared were made in [window_from, window_to].
+	WindowFrom *time.Time `json:"window_from,omitempty"`
+	WindowTo   *time.Time `json:"window_to,omitempty"`
 }
 
 // ReconciliationRunStatus defines model for ReconciliationRun.Status.
@@ -18548,219 +18611,234 @@ func (sh *strictHandler) CreateStepUpChallenge(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39cttGtuernOLeKkszIPVh2bGlunWvotgznoljr2RvajfyEi2gSXYEdGO6G5KZlKvmr63af3f2Ebbq",
-	"vsd9lDzJVp9ufLJBUhKlKBnkj1gkgcZBf/zO9zk/DyKRZoJTrtXg8OfBjJKYSvzzOIqoUsMTwbUUyfA4",
-	"ScT18J1kU8bNzzFVkWSZZoIPDgdnlGu4nlEOekZB0r/lVOknCuz1wBQw+1Mk+IRNc0ljOHl3egYEh02Y",
-	"0rBlvhgff/vtu+9ffTN+d/rmT2++O9seDYKBimY0JeapEyFTogeHg1yyQTBIyedvKZ/q2eBwf/fgRTDQ",
-	"84wODgdKS8angy9fgsEJiWa0eItFwj+IS8oVEEmB0ysqITLXx82n1h7z/MD3kDcxTTOhKdfDU5olZE7j",
-	"xUeFWuY0LGaJKSBcXVNpJsfMjNLCzIr7UkyAcKBEJozKYkLhmumZvZikFMqnRvPhX+m8STPleTo4/GFg",
-	"Hjr45CP6lGj6LUuZHuL/Fwk+tU9VdpFoXK5hLiWuN+OxuO5YIMb10327RCw1pOzt4n/BIGXcfrNbUsW4",
-	"plMqW2Sd0pQwbsjtJi2hE/3wdCnqma6PnH0GzVIKW4pGgsdqG4g5FSyaeegDaYZR3WQ+P6iT+bL8bzWl",
-	"VMv58HiiqfSdVCQNtIBrwjRc0ImQ5shqOWd8uu6svXh+sHLOvgSDjEiSUu0g5SSXSnhoepeRv+U4P0pI",
-	"mEiR4nxlkl4xkSvIyJQ+URBy+lmP7VWhIdQg0eBvOZXzQTDgJDWPtz93Hd9ne/tIdPF5z5CoNZVmpP/5",
-	"w/Hwf5DhT7vDl+Phpz/+y8B/1N8Tc2f7HY7h48c335RUZeaikigWD4KBOcRMGmQwZ9KPajleWSP46fOl",
-	"eBPN/0rni8S8JZdUAcFVZTSG9+/OPoAiE3qIEzthUukaSldAVIJQDNIBGWwZ1DnnoQfkDgExbRsmQla4",
-	"dEnnAUQkSajEkS5EPMcriIaEEqXhq32YiVyqEXyo3XTOEd8IF3pGpb3NkqbgYH8fQla99viSzseS5orG",
-	"4ZE5YwldfDWQOVcBHOy+POeh+27M+DiTYiqpUuEI9n75+z/2nz2DTDKuyUVC4fjs5M0biGZEkshs3CMg",
-	"uLRmeghMhYghmgkW0dE5L1bbss1qvVvI3LUb9589W7Ybz88/7+8Nz88/f/WqezfWN8JpucN8eGl+AcEh",
-	"FZzOQYpcU3UEitqJE3gpSSBsER+WiyvzhKrR+u/cveE3Ogcd3Os9mVJQ7CfahRQJ3lcnK6YTkid6cPhs",
-	"N1jOMWrIt+dHPklVJriiCHxfk/hPRNNrgmc1EtycIvMnybKERcSQvJNJcZHQ9I8/KoESVkXXv0g6GRwO",
-	"/stOJazt2F/Vznt7l31ocwb+nJNryuAkEbk5zhNzWEDkEiJJY8o1I4kKQEhgusSAa6Ig57kyR8FM3PoC",
-	"oY9Id/fOslv9ksiy0dqXdwsN641S3eJn8+uOYi7HZfiaxE5AecjlfksSs2dpXMKfYaaMJjFQKYVUsBXa",
-	"P374FG73i3vLxT0RfJKw6EGXtnimqjSAQphUmuj+pN52MV8LecHimPKHXE0j81jx6IkCKRIKKZkDFxpi",
-	"gZphv5y3XM433AgOJHllYO4hl/RMpFTPGJ/ChLDEylmG0yoW0yM8rzHVhCVGiEzEdErj6iQXaM3iwNkg",
-	"1Exc834T3HITfCf0a5Hz+CHX/zuhYWIeCltC4lHWtUPeM9vbruV7Mk8EiT8I8S2RU/qQS/q1UT+FOY57",
-	"8JZ93S/hbZfQTfEDLt0xtxJvv2a3XLMzKq9YRD9yckVYYnTBh5aPYqLJBVEGQ7mB0wvDJ9E0D1thXtEV",
-	"bh8auEXWa3TXWHCKOi3am+BaMk3BKOZS5pk2bHfGEnrOI5GmTGvGpwFkQil2kczx5hG8k9DQnJnRiMsH",
-	"AhpDpNA6Mc/cCvNMaUlJOq5TFZzz6gd3OY19xI4AzbU4NJloKiGs2W9DcKZka2zqN/MNN/OCMXzp3bVL",
-	"cVt+EOIt4fPC2fCQZ+CdYTwEJNEU0FAVgLPCkSgSOdfoNqJpJiSRLJlDIqJLGrst5ITQREwZ77WJh984",
-	"HznJ9UxI9hN9UDH0LVPKgIuQwPgVSVhct/X1G+GW7PAjz6Qwb2xQ+hXXTM8fmh+WSqKCa5ok4Cx9F7mu",
-	"cUjDT2CL8LZnGKyjBBbcKwGySMGncPb2DCIR06DgfYW9mFgTYq/C3H7zqDzLhNQ0fktjRj6gs+Dhds/3",
-	"uL4n9mlD8/R+KW+1lF8KV5GdtYydJMwtYCZFRqVm1tsTSUo0jcdEN5y7MdF0qFlKmx5eT0RJMGAeH95x",
-	"ogRKAO+Ocz2DMMLHj1mMvvCb+ZALJ1jDFbe3/8JzoYpEZt+LaZqqVTvxzFxu7kvJ5zf2hr3q+URKMsdR",
-	"NdG5qgeqkEizKzM3MUOcjf1RK5VT8QfrVscXKcksRw7qy1CNJC5+pBFurXIB3xNrWGguYvmya711tRua",
-	"b767u/jqtSgGX3SCvfyH4p2DAc+TZPBp4d3xCc3Rlr7m90zPzmgkqW/HFlvp5tEIQXGzKsdumUZn4pqD",
-	"4BHiTsPz6x1tU4enPxBLDkRQW/L2Cnp3UR4z/erKC3eGTsurVi0MibTd862jtv56LR6LYHDJrK23mLdc",
-	"YVgCydjYvpiZg7nSNPVMYDCQwlo3PDKXcEElSLf5P8bAtbbx0/XPLFIauGgg81jfVBcLk3XOqG8Sbrfn",
-	"RYRuxDudtjKuJl7v9ORpSqQnZun7GdEQzQif0jgASWM731tcgN2YKgCztZXRbiKzeyZGZqLA8/SCSmtk",
-	"T8nn97W9Va1NbYI1kVMfCN5xG2on13m3RteBxV9x9Ra3gu9s1xesOE9BcQLLV2ssSjXlyw/2RthgBROP",
-	"jQ9aJnhSacO1CA0Sx8xGP9U3z4Qkigb3yinb3LAZB7Vw/1QSrsfFRivwzo1aU/S9OIf8wMOeMxLRoaIZ",
-	"kYY5gMovFNUgJtaDhWM/UWC5yRG4ECkgSdLCwdqide32Gv03ZUB2+TBa28eBjBoy1sWvNaoOdl/6VoJ+",
-	"zpikamxVnPXDXD3BXrWZXTEbwQApXFjArymRVK7m7o3XbAzWeKGCIO80oghQyoS3OwNdktKK3bsZuSll",
-	"vPjUgpRgkHP2t5y6n7XMaXsGm6JR9wSd5EqLlMrbzY+z0I6LeVqULJyNBe2zyNRgy371RNkoSxuXKemU",
-	"KS3RMADRjEaXJZers5javD/z7fWUsGTVbL/Ci8xsiwtmBaJll7+1V5lVTdU4EnF7QzTB7HkzqHN3+PLT",
-	"z8+/eMI5A5Texj71911GJdFCKhA8mdtAZsWmnMbDPANzG1zPBFzQSBghwcZI2WW8uX68ePKqFS3nqPby",
-	"3VvpTJPJ5Hb76GYLd8tTmRGlroWMV1qYiuucyHyDg4wzIJLWYX56x7NsZ6f2AgVd3rVwO8HLOxqHdZW4",
-	"uwH9tFzXBvtfKt5PpPiJ8nHJaSodEalHGdC+B+HxWFIlchkZ7c+M8GnZyDPEHc+8KCUiRgrVrnhgRnls",
-	"R8BMLpl61dJgEIuUML6oFCzXYtxdS9fCdx8t4r0Ep+8mg8Mflu/Ij84za8PEvgQ/F/TjgF8+4U6roNeT",
-	"ymUdbOFh21ped9BtGQi3Ebfh9hFkQmkgU8I4aGHzbQwueSbW7jCDWfiU1YJBNdlBY91ar+E7GLcTZCsm",
-	"0Q5BVpc0PoS9py/+8Ic//OHZ869etPjVnm849+7jypLQzq2ZSEp/Qt97zt3fRhpCjz7hMUZczamGclPC",
-	"xdytTX2S7a2ILsWfKw+IpCQxG3K8aKHJ+RWVbMJwsRgfS3rF6PUgGNS+ltRMdccpWWL0sSfee1eNRd6J",
-	"q9n90mRtBapWLK6wHjUgaGHNFuephJaVltgCnL8mCeGRRwltRKEsF0s4Rd3SRkdH8/rUnnz3373TOaNJ",
-	"vPbARVCHh8gUkXhtECqG9IIPuTmDWakpOwKr4VeaHKp5d7NUm9jaVCxb001YFUrm/dhsCq8KRl6uUnl8",
-	"Wpy9JoQ99WzB14wmcRm03LI4eIRrn1SBbtpF7PzL2bvvIBMYAjVM2CWFjOhZod/jTQHQ0XQEIRIfrmWl",
-	"T6lSbmXr4L67f7AKdCyZgX2taiDf9L52PKY9H+jJXNCiWUqmdOfHjJp1tR8u0qz8O+PV91M2QQNxzesa",
-	"T7zYsAFpr1BCbmkzut1dWS4zoRrzU+CznxHNyP6z555t1lLbyHDy6efnB37VTbGf6PIk5r3dgxfPvnq+",
-	"Kn3Ow6Zw7JLOoLkLqvddyWvMnvqYJYLEnp11t5WauO1a3nfBOMGEw8YRKWbgjmu2cKyS+jx4Xx0lntup",
-	"opISteDjWcdkeWONZeWbOlKWWbm+pfGUyldcWz+DV+Fr0NTmc74jUvH3tQSFCyvMjMmyALJFueXX8n4W",
-	"TrQm85gJwx0U1TqhAUiaUKJoAMoIfwEqPebfSEhJCzFwufsjGAg04zDBx3f0t0g6oUYUWeK09bppJOFq",
-	"skEBuj5gUN/ehbjV3AlB4QVcAVR2D29CfKqfhscmQX0rpozf0Tq2RNZaZfC6ka1slf3J935v6b2EB7U4",
-	"1aKB2aiIT1RpAAVJIyFjjMIALPoRkZQCaQa6F1cfgVlUVxkkQP16IiQoTSYT/HT8/o3zDKm1Tates02x",
-	"hK1kqtwGOLafs7657G4Y2B1I8GmpLWTNoICb2k8XTacHnvCRRx6U4kCvtA3YKahFqayAw7cdFqdjSAnj",
-	"idmVJzPGCdjlcEEBAeztQcymDIMHBCA2yzlGurYNU3vN49+sQ7H3w9Phy0/WcfHSL/1aHr5IIAfLCYBx",
-	"mOeE2yhc+plEOpmDvhYQ04ilWIsB9bDzwd7+04PRs93zQXvX7zeIGv6bJWgv2Hvx5fx8ZD/tLyHvXcF8",
-	"l5kvHkpQKYa4mN9JDriJqeeOEv7mzcz0isWFDNPcN6+FhJBTGitnVgwDa12Of8yxwo0BdOUSiJVIrhDl",
-	"CVYuKyGgFQ5TO+LVyfLKAz+UfpgNYypJEhFV1ukoIcwflpXSVPj0jWUCoRJJ7rcgfz+zxyzGiPbmvEIp",
-	"kgYwE9fI4a5nc084UU2wdPNXe/wiVlYmfcbHk4RNZxiKlkcRpXHdwB8Mcn7JxTVHiakizW/9zeK7nrwy",
-	"Mw0378/esjFPFNQkW0w+Mh/HLG4D5zJ5ewkrqJ/FmrRcMzCWzKJBb3EMW/GMtWnx8486/G1CrG4B6mOT",
-	"rJvk3TKQoeQJbaabCcWMIFDwLrBUuwwTDalQuoO37e6OdnfPB7CFAQ3WU4O+fJtzGriCeTbUryg7hUKr",
-	"pMQfALGI8zOSJJRP6W0DtbwBDeuGMCyHrs4YAzvZvrV8T6Tmy/wjFlRv5CG5Kb+/AZeNqWJTbk/jzZ5y",
-	"K8fHign10RM0pqwBOt3OEbMOlerYPBF7u7/8/R97+y9qdeN8MFkXMH0mwFqufKt+2+sTeHnw7Ctw6UGu",
-	"nIirB3SmhaQTKbgG+llTrpiwaZ9+T0IrANCWvUtJNGOcDs374xfmatiyngFMJbRWG+f5DiDkQo+x5oX5",
-	"wLjKJxMWYRyfs3iE7bPqZUb2TdrnxVfN1SH/+hBdc6ushmfGlSaL5qQOSjqjnjtipF2Kt08yoZiOV1ZP",
-	"LDL9UjKHCwOLvAgbyLkLjx5VqHMhREIJbypr3fGMzxrlQ+vzUItn1EwvKLR+N1Dhg2kVQj19A6V1zgC5",
-	"4Qy2oKfdvNoloa0cv+5tvYGk7Q+ytq9Vz4ewLqhGrHS1Uj4AOC3s8QsQ3JZzGY/ZFYtzkmD4gaYyk8w6",
-	"KHAN1wg8EBnjzG90777pHoIUius275EuV6J41VI4rD9z2UIcVz48n6cwzQif+8KJsOrkEp1yI9ptzPTY",
-	"j7k2Tma0/sQ9QtV1whIjXjXR+MaBRMtsWrd1mI6t8Wcj087i8dLEjnUSklZiwacl6Wh3foMajHToedaj",
-	"ZguTF0jQDc/LUacVJ+dU4PCwjNAqw7bKAK0j6AynY60oOn/A3CpQWxJItwF12qfiNnXbtu2zPDl14LuJ",
-	"MutBv01otD5QfWxqrYfGdXXb5tasDuUhhO6Uh7CVEaUyIXUAs8txSiKSjzMqsf6KJuya8PJj+bukyhrx",
-	"ykvKbw7PuZ5JSoFoTaJZaqYbGAchYyrhl7//X2CYs6PnWOM8gAsSXYKQQLmW86HSJM3cLzPC4+GMJjFk",
-	"M6HFtrkqvCD8chwRGYfnfEtwChMSUXtBAFmSK3eJ80qGaNsiHMIicD208iW6dyLKKey92A6sUhGaabZ3",
-	"hCWmhqNzXiEY/mgx7BDCOrs1KkGNA+LHKmXPTnbQmJUtLEItp4Qzhct6zutJfljX+8hRltApScxCKMGt",
-	"WdQ2ALDfPFHw5hswiygJ01iCEQmlKQqf5vO2LafUPCz1mVoRCVPWiR9++nkv6IqHab9xo8T04CJXjFOl",
-	"xgmLKEd2UECb56csv0hYNDZKCtO5s59ipG8ytrP2U2FVTcj1mPKJkBFNbfZr/YKxk3qxCIjfSL5CbFrh",
-	"X20JPq1ZXHHz5oWK7hyDtqzQnVWz5xcz2hFoBXYMgkELPDA1s4Ye9StKsKguqn9VHnHvWm1E1Kgfpxta",
-	"CO8wgbfaXv58rooKH8u45T6WdDomcSypUmvl9pnrnX+x/bQF8Oj00nVnU61nfPQnnJenys9RI8Ejltic",
-	"AXNWNhMZ583v8Nl6looJHq88T4mOZjQel9aBoPZlIiLc/NbSN06Zwl9qcTixZBO/Kx/vHW8wkHtjwU6l",
-	"B2SDxLW9QLf06eD6rN5Yp3mHhp5QvRHbwmZSswo1ef39eUst9YaS+cIZbQvmPtF8mUtS5pwXiVxuEZYr",
-	"Slqy6dQCfTFaSrjlNBmVTMQsWjMYpNSECql/RfDHwk7ajLbT3p6PT9eZSKpmt43YxZu9SfGrA3cXYm7r",
-	"g/lprRLNTmY0urwd1W2Rqp1wayPGvFZKkuQeg4kZ4BCe/fL3fzzdBzGBhBo2qoIyKigcOx1nGAagNJG6",
-	"8mO6q1HVMj9zoSEU2TjcCdWMxOJ67L4kSeIGHLkApEPY2xviV1WAkpVRRoAvcWj0MCdfeOw5N1kdZ9+2",
-	"M7Dm4ihUQpYmWi16GOyrjWV3X7bXQroJUDaYIiV8DqmQVTK2Qs+GTUyk0s400404Qm+PNl+zsR9Kt0Uz",
-	"YU/5Y0DmwLCCIi5Z8ap1m1KuEAXde2Ld1bErO7zSYL8kd8pR5F+aImjllvVIflVPt8h1JNLGifWEt3ir",
-	"LvkSCjzd2VbGrqwoONRalYLg5WviKkKVBVaK/LNCoMPokwnjxKpoJE6ZP1PzrJ39UB6CQ0lJ3VKoDrFU",
-	"NSrrce1396n4MSKaJGJqf/U+kU15nj1EvYHuHGALd8Pl8Zie8MubxVvevHDBbQK4z1J1IuJbZs3crJZG",
-	"izx38xKizrzl2IpKMJsyaNfG89KiyWRyL0HuN9uO91H07+6x27epfbHRuOtik5fx1mtWx0TCNyFm2/3x",
-	"2ETral1qc3xTcNc0+5idFAx4WWHEVvQrrcW+urjVK7qJpLO7OonvCh23O4b+sgTOmt0RJroSlRprc9s6",
-	"Tr+x9WubmzwR5Y7Y8NA1/XQ3gC7iozdQK2nZyvkWC6u6vSdMbr6ym7/3cc41S4paLVQpwPHB3bpcFVmr",
-	"ItxK5ft+K8M1H99dKc6/GDo7cUrBTfSQjZUAa71aZ3ktQ+grLkWSpF45SOiM5Ho2ziVby37fVb/4a6Lo",
-	"0/3ANmXz1TFeLUK5oYMGTV3vdFby/pZcxy3f92jmbYmNtyWE6gkfXeGbB00D92dwe8nDwIc71EzbiOTk",
-	"BvETWA+M8hexbSRV2r66NA5sfA3TRXBLd3zuKh7rL77hDVT1HaZlRTfsOcgl0/Mzw5ycZxxh6Di3fc/t",
-	"p9cFQv7l+w8DX79SIVPsMn/6+uTFV/vPYOsv33+Ar6nScOJal76XZm0iqrZHcFwHYuwAH+6Yo7KDNRLD",
-	"oPioUL+tPjuoC9FGtyPwOxwkPAQC5pG2RiDYJuav4v1nz/ZewlZIkmkIr+Jvzo4DCC9ZHBZPHV3TJBli",
-	"Os7Oj9eXavSjEjzcDsD2U9l7BinjuaYqgCKDYWIezpQyZJE8xu5P9DNSyS8mRQwF0SFs4fdVhsSM2pJV",
-	"01zSGBI2oUbOKhpBmVu2j7DeoSUVe5C7AKrgnGM0h5szZ7EMI8l0CLaNgbm8CKXa4gL+8v1ZFSBu+1rF",
-	"VCotRLztWrG7xQe3a1Jb/TVhStuMjHOuXWVsBUYaujZDF5w+gEKEDsBJ0AGgAL19BIQDTTM9t4OZb7Hr",
-	"9Lwo4si465doYzNQNkKUszyw3KozrbOqmG6toO/iabz5NrStFfZHuy7vuN4+x/VBZzIeZkTqObYVm1r5",
-	"SZ3zLZvKCljklsaQUekGcXNr14mpKtRbzYTUw4RdmUmsNtY2FNvU0EoUVOfv6Jy7hGgg6tI1OeP0GgSn",
-	"wLjSlMQgJuCOBXYoO319As+/OngJ//kfB6OD0VMX/DJJxHWtpHFrIqt84obJ6XBwap7ggrnjPNLgfs9t",
-	"kE0mzUyOGpat+p3ltyOP8evQ1cysxRU1b6jbxtyA9iu8oywiMmobzg4H/zUXGhvDxWabSmrmzNyTc5Vf",
-	"mD1zQUelHPZRJoPDwc7VXh1QEBwLuDRf79tuK4xPRFGXiNi20M5yMVBlXsa/088kzRI6ikRadaCv5W1o",
-	"StLBYlvZ6gK3b05fnX3AvHgxaafvZzZL6IkCRczxzBKizfY/rJcBqBWUJTw+55KSZIgVaG3kpA2pA8Eb",
-	"Ywe4rmY3mTnDScQ2UxOYUyKT+U4quJ4l82oJ3ByTJDjn5RxnxXPB+eKhSgcdnfNzfiL4ldmEgqtDwMpV",
-	"jEOoOLmk44goGh4BixUQSeHjxzffXH3l8s7UERjctL+Y/f706dOX8PHDyRGkRrdC3HTXnnOEyv0yNc0F",
-	"yhU5QOEIvmVKK8gVdtlWQkJGpozbmdkK0S0Qwi//+//B3u5ugHcqIRHtK7NDaI7Zqysq57YXJZLAoUzk",
-	"Cbua/oQQiyg3wFtgurIZOiFG0uE8veFZrm1fOGXWiuJzSm3OsL4ijcRxAmULtMBW8X3CuD1n7gKsy6W2",
-	"sePpOX9+AH9lXzvhRUF48HTPMC977VgLMU6InFLDnQh2kqp1Sq3dtffU3JXZJq7120bnhb/D3M2ogjRX",
-	"2MOqSIw3gIY7AN1aZh98/PB6+MIFJ3IBKU0vqLTVk6fsinLQ1yyisGUzB4m0XR4zYjir2TxDxpVhfUYc",
-	"TObbgSscWaQuEj6/nlFpm3HjYTYcyXY2qqV1wdbHP+7u7u7+8vd/mD/2Xgfn3Pzx1Wv3zcvX2wF8/OP+",
-	"7v6LHfznpZFNLljMXJEcYrt3Eew+2Rp5f3f/GMfZ391/ZYd5/tx98fzl9tG5bd51zRSF8GB310zvYnLW",
-	"touTLLv915NwcKFhK1Rzrslns2u1JCxhfDqOiSYovMS53Zt0fEnnNr0LnzLO9eSF+Twp+qaPS/rD7RGg",
-	"NdaewuOzkzdvXA0RfG7476HZLLZW6Tl36U3Mduy288J+cuU8mQLEztjhus4lx94bYDa8HXor/MyHw3Ab",
-	"J9OytCJcEgPTDI5MGJWDw8G39vtTOhkaBUIyqm1hLofD9S/rLSoGx10Ia1TBJsqOygyjBmwfv39jo9KV",
-	"RfTd0d5o19lqOMnY4HDwFL9C9XiGHNcvgiJXpvIKu3b9sJAgKAQGjlvOZQN8dkjGhk5cMHdPferth5pA",
-	"U6u3EhSYZyP1HQ6aE2E4NLIIwwVGg5rV6U2Mc610WV9e4WtJklJdkO2zg1WX7BSdv1ZeeGKNu18+oQEu",
-	"E1xZcWV/d3dJd7WbdVVrtojyNRrG4GzDBxtTJ5LYIBvGLI/ANl2yp6LW390m9fW92G7ZVu/ArrPvvnI/",
-	"7HxN4sKMgLfsrb6l0boTb3q6+qbXBRziHfsvV9/Rbi37JRg8W+eN3li8TMqs1mfr0Ofp54x72cWir7q9",
-	"6i5YmQfwMNcNAz8UrhJzJCsINXhQPx0Y5TxVeH0NngxeZUJpfzmrsNEgJDT8gXGjixn91lKJWvKRC/Bw",
-	"zGNG1MwaWpoY1eqCcWOQqrXX/CudOwzChfxaxPONwU9Hs44vTasO1sZfAMG9zYNgrYGcBwotsfERXFKa",
-	"uYIO5lrg4vrBQK5cGAMVWULmNF41ou+WHi4fEi731rjjvVUhPgjxrVEg7H3P1iHP03y1x+gWRpdWlxpQ",
-	"d+J0S7Dc+ZnFXyxqJ1R39LspjGmEG4UrEXxKJYgLbZshXFJuFHj8F0giKYmNxq5yGjufHOozjNeMr4ug",
-	"/o01728Y1RugerD4du6pcQ9xPcR1Q5zdOcvv+E7o1yLncQ9PbXhyZ2xNfLr5sX9P9KzQmPOY6SG9Wqoy",
-	"W6uercBHY7ABDwFwel1qfUfW7WF7VXUoyWWvxAfQkgNfQTxSJPobUBr8Lad1mwj2lnT9I0s58aaBIT5e",
-	"UEyXrSxUtuiybulwCTku57UkZmnEfD3WgAx/Go8+/dEba+Cj8JJxdKJYp6jr+yp4F2m26WYRXuGlbzEd",
-	"sk3fDci7GVkbXsFjDUI6/+RWYWnf7qJhItHd4Xn8TcJRFyIyrFFx9eO1uPPD79W81Oy9utS+ZCGptxb1",
-	"1qLfNatHBmGOBaBTos7kzbeF+lEGhmCYlNdsdOycUJWzHYN6AuutQreCyKezZF5dgaEX6FLn4Aqy2lwt",
-	"WzYDrqXgUyjSBUbn/DW7ojAhLMklVYs6CqAjtWoIZ/1icLD/0vlnTqmW8+GxAVP0jWRUDt+8t349QFyh",
-	"CrQQ1rvREiHw9e/H8NSoyr+WuWlzoFgFg3rw8MzG8vRm88cPhL1V5x6xtIGZ5lAAK+rKl3hV64taYaie",
-	"tSBU5LobQ0/plbh0VXgzSRXFwCYXW+TimbCyDipE9rOYoI92QlKWzJtxfXcw7nxrKb0fuGvlWa8FeB5T",
-	"kAMnkWvYIokSNuBTl5Ff10SVbMUwGTcXEic53u4h7QEh7Z8SKOxxxtig9gmujuwSuHC3LcOL2rgKpNBE",
-	"0yo+KVd0BO8tjmDETYsQPSMaT0l5NHCA2B0RhVRez0RCz7klFrbq0GOIoTymsQ3lLeU6lBS3Xe0zKxUe",
-	"7O75hCr3Ah/KPIrHATYPJF0dYySpncuMMHm0FPgxj/4ae4HpHrseuzj2Twl4rz67IOI20lRx09VuXwJ8",
-	"NumgG/es/0wBqSJtbegm98hjsCUyFwaY+lLlt2sxb4XgtCgQ2Tz/e8KoZhGBB443WA5RTpWOimgDzKDA",
-	"tAGM++j1w18DkNbAlhPBJwmzOVS9bvhgCFh49itgqoxRMR4XQCuSB/nKxItOPxim6YGi1Ml3Vf/A2vMU",
-	"pdYLhtKbuOYjOKNERjMI/xaCrdqHkfGOMExGCBxultWEjBQyYZ8D7EOELa+KtAX83xZGjQdAVDMAjPJI",
-	"zjNttCv4ruaeC2qB/V51kyl9Ur7/w3vn3uPbFk26iyXzzsxRMSU4Ba2J6XKM/K3LUbVOF8yfOzDZGli7",
-	"HlkWnqieu5ChOZHiJ8q9+ZmLqkbxnssfW3RQHi95/h07JCwS52LhgNzIWVZU5Lgfp1lB08W6zrOCnEfu",
-	"RCuO6WoXWgloTVd9Lyr0usvj9JCtWXfME28d1XhXwdqr77pjrQtFRuRyoXcw4XEAjAOBH8WF7UXpkmMK",
-	"/rRlbz/LL04aalD4uWj1zuIQ/rU5OjO8+bidokglWntoMsHE4eL1a78S7HHsHmD+NIPbRNuCLIX10TFZ",
-	"pahxqoCoOY9mUnCRq2R+COEMrx7Vrsb48rJ1hasWYuUKTNaWqcsnx0TB2uuqrlDzk2olH3GkeUHlr6T4",
-	"lZO0LLrcs+0mwgCt6iMw+yiLDUZg/kaU2v11bs6kMDva8KlX2G2kZ6stttpiol/TSHT3x+9gqg2luQyL",
-	"92rOx0v0Y9giNsn3iQJW91gcBJVLgxgGmDKlMA2f0+1FzvMnqmts597lbx9qY+h/EeDZi9mPHVT7IPV7",
-	"lMvfcboKQO4Uud5Enp2qsIYtJXa7gbv0hLfiiioIbU2/sHK3Vgnytf66ZbEPLay53lH6RBXwWlywVUh2",
-	"2ON+aId31XOqUoWFvzqh8ZRKmIkkxtzqMiAfRXPzpB/FhXUqRyRJVNlujukSVfd393G8ZjHEFF9PCwjL",
-	"atZY9MBWVwAhXTGvsoOei+y7JgoSobTz4BCjP9iWXhHhXGhXYjFoNaAfQViT84d/pfPQVm6ykvcIjnEi",
-	"VGFPuhBXFMKzD6/ejz++H3/48+mrsz+/+/abEMyoWC+EZsM8g7I2uK2nI2xxR28qbL0r/100lNNCW7gv",
-	"TcXf1nwtTWX/nojo8FNhka5eKemVkl4p6ZWSm8gUKwQJh9XUVbbSouZtqwkW+KtXK9lx7LZTO3mXS8dc",
-	"DWsr3toVizLM1rIjW0Cp5IG2iKHRTBKi0BEVL1VKvnZUPIBuUjyqQ0Vx89FrKL2G8s+soRzXJfOL8nS2",
-	"AWWTWsqKRFuspjsjWUY5ja36wBRU1UZLvaOWMrTo3Ot27T9U9m2fRNjjXI9zjxLnNEtpwjj1ZBpuEuhs",
-	"dvs9WGJe48CqESe0FWL13sPii3C7iBGqB38xrapyrbAVFj5awuNx+X24Xbp8j0qX6Ngm44dYxw4jrqyL",
-	"1FlvnI9UjQCxyVeAy1L92L2irxuV8h/YxrDMrt5bF3rrQm9d6K0La/PJGnP0skSLdPWw3VYB8LVdnjvW",
-	"cNBdO4dryagqQltrnNjxn3Z0HnyPET4W8g5B0896J1JX2KxVUpIqF3xMuZZzWxWSQmg0g/CXv/8j1CIE",
-	"aXNAFJyc/Te/QvAtEu1o+xXiffuqKptTiOxaOmUoGBQbpjlAPeR596unXx3svdj30LnAed0W6VWonl32",
-	"StfNNC3HGO7XoFSE+y8pd07BNQEueFBCtGE3NcTx2q1Pi6HvEbvKZ3RYqqtchx59egNOb8B5omoJT2WG",
-	"TwEwJRjcD8YMa+e824b93UprdHHoj+vD/aZt0p43Wm2crs9mj3A9wvUIt4BwpIkQm8S5LvvyGx6zKxbn",
-	"JAmMik1lJpnCRmrAyp/gl//1f2q/utZtIzjWmkSz1LarkxQmLKEK8iwRpIzTy3KZCUUhLN4ihIt509EH",
-	"W0IadJ9MsHAD09tBoehjE5rCUuGMs2oEZ/lFyrS2TkP3a2XHvp6xhFY3XTF6rQL7I2QiSZRLMVZ5okfw",
-	"nW0nxWOIqNS2RRoFnqcXmIYk6UKysc2txh4vKVGXGMEHCnsP15fQ0YGd+xQ427qdWEdVLfj7ZVfongdr",
-	"H6s93UPqr5Rq5Js0D3M6dRGlR6DMhlLYNrNPN+qNCb3tvbe9bzDdyMDQHHmbvx2nn9evq5rs/EyybLws",
-	"Hekdp34pY5kdpMlwHlKX6LKOtCw4vQLRKxD/zNlGXSd6g2qDv8FDTcRlVX+JzNxR9XNASBq0hb47tCrw",
-	"m2qihLD0AVKgMMunjEfsTnFyOVAuUarMeHKEbo/gzCyYzLG/uqr1R1bdCgDe2ifu9Ik7PSvqxftevH+s",
-	"3lAH1C5vB3nFTTN3cn5vgaQf3dCqSp/FKNIGP8MMV1ulDS+rCgItCfYsRn7s4Z4FnX3AZ8+Veq7Uc6Xf",
-	"c8BngXV+DtQO8YxFhHijqLwqMLtlKRdCD4JBLpPB4WDH+c3NbTuSxiIaKU14TBLB6ejH2wyFnqPuAtxv",
-	"80Qzo1OBURpdUThzT4i+mNA5mf618jFt4ffFi2JhOizpYN1M1kXlyoQXF22P4FhDKpSGvV14+/UR/JhN",
-	"A/gxo9MALtIsgIxPA5iyCQgJWTwJXL2HGC7m4HhEAFxo89nWrT3YewZY7OeaKV8Rn49IyGuW0Pvlmmkx",
-	"gTtmAocx0eQGeRIsoZbQh/bj4MT4+kShR67nlj237Lllzy034aKx+IZ1ysughhrHtPzJckv8e3n9N4xC",
-	"veZU2lAB5Dn+TsF/otqh/715WLpA1BCZUk0MM+j9Kb0/5Z86IKt+7p+o8lx4IOBOoaYzShI9++kWEvKK",
-	"mPeMSiU4bFUJXi6kCnODq7bqRZpw2bQPLmgi+NR88qLT23vFpredyGSbvvS4dGtc6iuxr40ZnibFttPQ",
-	"kHFbhrxxhuq23CJQI6U7WuglPaTOKiEATl3zJ9ui6sO7D+9B0UhSbbPznu8/fXEIZ38+Hu4F8BxiNmVa",
-	"BfB0F9R2mdovdGYWDz6evglcMKLgET3qaJCC911g2VsFtiGHy0cMC9p3XGJ/OIJXXIokwR5+U4LhillC",
-	"ItvHJedVkXRLNfaDKb8TnEKaKw0XFC5p5gmKt6N/MNN1r32mdGafhLJcV8YNvkF9BnvI+R3qgjdV7Xq7",
-	"4iqJ6UwTqS12UXPKWgqTq1HaRMcCYbpR8r20pVmx5pOeUa7N4RcSSJZhJVjX8N2iJdoBBRbeldIINx01",
-	"UO1TS8DZvGvJDH0iYvrw7T51dmbTorzJzAb9HtBO1iPa40W0viffo4RRh01rA6ngdD4s4a07LfG1faxt",
-	"imwerLCRH0mSxe59ZeO+m7bQa4Zb/RqFNepV1zsbnVVOoMEd4g8Xnl3F7gFGdmP0RxcRl4zH/uZ49dLc",
-	"bpC1mtCd3bYdn8tEsr3wJgmbzsx+Kyuhmz2LhdAHwcC1szfD1gqa32OPvEfSG++Rl0BpnrvVqbcVXvSi",
-	"wO9PFOgNvauYLJ6X2inoCMZrM9flPh7DetLmwF77aTMk+cFQocvgURLYQ0Hv8+6xY61Mm8VjvtEaR17c",
-	"Me8kktye3I1HAx8XDiMbwaTgekZ0kcsSszioooTpFYspprbYpHmRXFHpvGU0PsKmNMrblWbL1pGF0N0V",
-	"bi+JIj611yzA5SPNdC/W5kbBxA+J9d/Y0LQ+RqrnF32MVB8jtUGOaJEFnZeVTWApdzRMTpjNuoMhB93m",
-	"f/R+fnXwEv7zPw5GByM4sTELNVcA1lXB8F/ri8XIXhvraz9b10BYFJDBeOELEc9H5xyn3ZZ0yeykQCyi",
-	"3Nav2YpETCHMee1hNA5djPAFiZ3zd3t0vijnvzM3fcB3W5fhfB5eX18PMRo3lwnl5vHxDbJJkJgTSWND",
-	"K0nUr8SILB321X02CN4INnkwbnRihJPi11VjNS/uOdDtOVDvZLhHxG6qJQa3YX+062BpGFVQYM9aveNF",
-	"xob2siKGVWSUk4yN5iRNbhGM5tLbV3YaO6UktpmQTrXg4tobZfbeDvgAPcNaT+pbhvXm0nuFi/215uFP",
-	"RNNrMn9kMuEKQfBDoyNwsxBGhxQoKYnntwl/lTQSPGIJwzM/lPkdS7LWRzvNf/sFWVvvs9onZGawh7ce",
-	"3n4v+uvq4gy1E4K732/G9eqlJyLNiKQKRC5rfiSriVZdwrGtuetT7kqKFoEWDhbVkTWj5vyJAqZpqiBh",
-	"SlvzayyowvTRlOhoNoLjRAmkFDIqmYhZRBJfDlFZJ6iJAZsxnt5TNYRFavuyCD3iPVBwb28evC94pXVI",
-	"NNpepxy4IM6t9rbLBQz3169cxMGHE7y6FEqZ8zJ1A3G/l716d0qPJsuqW3oO+0bd7pJOmdIWPHaiGY0u",
-	"l1QgOcHfK1lPXHOwYYGumGMiUDqzWidsHezuAicp41MIr0iS03A7MKIfB6LKcWALh/2oqHyDxjs93x7B",
-	"95JpKwjOGJ96xD1zz2mN+MfrJa9odET/Kj4KDx3K7OauMsNYlL+XOXuk/82nX/x2BN3fspl0jfIibzDZ",
-	"l6Q0gFRcYFsQCea8JDCRlLbbsf5bo4xzDekL6bnGuVSqhpGIl5XPOq6xHC1AUR4DgfoomDlnfiNgDnFi",
-	"RFVH6NbeXpmCzAVgE1c5xxu2R8WoiTm7CkdGa4XrnwJbT8H2gzXfmVsC2HuGH2YilwE838UPMZlvH4Ge",
-	"CUWLoSwKw8H+S+fvzzPbEDZczSHPKI/roH+WKszOe6R80pH3K9WldE8/60iSNt8fgaQktpVCzT4p62Bn",
-	"M8Fpzyl7Ttlzyp5TboZTnnmY09nbMwSe5VwRy910GpBs/Y2iCTlsFc8PwCmjgc2T3A4gI1PGbcLYvMiC",
-	"ZBwiSYtsv9jqB4uORXzKb9uXiK+w2n+Isx2ASOKGr7U3afXuxN+DhcprlzIn3FXzK4Ckkaltzv4SJyK6",
-	"6WyqRG2IKtNiyq4oBykSqkZQ9KYrAllJHjMNiZh2+f9uBz0PJOLWSPyVWgLa6fFAmksO7qXYHgb7chu/",
-	"I7C257qNth68LmXH1R7IJnBfzIHFR2WMh3oCLK4MF7sH3kjXAqbvV37rLHdWf4FeXutdkD1mtB2Pq+Di",
-	"Li24iY5mi8jyDVPkAqstSnolLqkCekXlHCSdSKpmrk6rmBS1Ww1hR428GgX0c8akjb5gHPaeQcp4rn2F",
-	"ez5m8WOXFmsk/kouw04QtaT10mIPwv+EabU9q6hlwSJoU1v6a0g5flhX2MRKCcOyUsIy112tnsIF41j/",
-	"Esv7msekNL2gMnB8wdwRNNu5EW69NraL6QiOrWzKnNGB2LJz6NMR1sxgS11IkeuSmZS8JHAVhp/BtRR8",
-	"ivdh4MslMN1tlqDZx+ykeIl7KsDZesqvZmNovqs3Iba+AvXZ7aXxnhH0jOC3HLZ4rC5BC0jFlcNRfxnP",
-	"NUrRd+bGfTDgH9MsEfOUcg1bkiYEi7lrAdczKo3mYNBF5lwFkEkR51FRohJDFLer1LqrvUEw+DxkbsYH",
-	"hxOSKGoIcFQv+NDYlA/zLIBETJnhNaiYFGqKYTaJmIoceUHRBzzv7CNedXhw16bUc6XL122Z3WHLFTUV",
-	"PJlvjxp1L43g7nkgk/EwI1LPa5X8FeTK6F3tbGqoZ1N3PaqeVe2pOWkDRs2kFO5LVRSgxDr8WF2/EfXT",
-	"qGTqHtLwcy4+xXu7KnRFl5w5WqyF6qP4tOwnf0UlmxTVNlqhSQ3aXIP5xbGOy2YqyuzRYuCy3EZ9Hm1j",
-	"lc5e85THQzP1zgOiJWFJY4PFznfaurtRUNf1YWpVqFJY3cOW30rFlVmRYpuV1TLLfWXPr+dVqzKw5iGu",
-	"hGvQLhqmgjIHzAppCY2nTkRrxjrXTwSiiKfsbTEqSYDyOBPMTLTItWIxhZ2rPdiynWYCjNxhnCoVYItC",
-	"SSIdmHVQAfzl+7+e1RdCZGrw5dOX/x8AAP//",
+	"7H3rchtHluarnMBOhMDuAngRJUtkTMzQtNStbsvSktJ6Z00tKlGVANKsyqzOzCIEOxTRvzZ2/07vI2zE",
+	"vMc8ip9kI09mXZG48Gq6u/zDIoCqrFN5OdfvnPNzLxJpJjjlWvWOfu7NKImpxD9PoogqNTgVXEuRDE6S",
+	"RMwH7ySbMm5+jqmKJMs0E7x31DunXMN8RjnoGQVJ/5JTpZ8osNcDU8DsT5HgEzbNJY3h9N3ZORAcNmFK",
+	"Q998MTr59tt337/6ZvTu7M0f3nx3vjPsBT0VzWhKzFMnQqZE9456uWS9oJeSz99SPtWz3tHB3uGLoKcX",
+	"Ge0d9ZSWjE97X74EvVMSzWjxFsuEfxCXlCsgkgKnV1RCZK6Pm0+tPeb5oe8hb2KaZkJTrgdnNEvIgsbL",
+	"jwq1zGlYzBJTQLiaU2kmx8yM0sLMivtSTIBwoEQmjMpiQmHO9MxeTFIK5VOjxeDPdNGkmfI87R390DMP",
+	"7X3yEX1GNP2WpUwP8P/LBJ/Zpyq7SDQu1zCXEteb8VjMVywQ4/rpgV0ilhpS9vfwv6CXMm6/2SupYlzT",
+	"KZUtss5oShg35K4mLaET/fB0KeqZro+cfQbNUgp9RSPBY7UDxJwKFs089IE0w6jVZD4/rJP5svxvM6VU",
+	"y8XgZKKp9J1UJA20gDlhGsZ0IqQ5slouGJ9uO2svnh9unLMvQS8jkqRUO5ZymkslPDS9y8hfcpwfJSRM",
+	"pEhxvjJJr5jIFWRkSp8oCDn9rEf2qtAQajhR7y85lYte0OMkNY+3P686vs/2D5Do4vO+IVFrKs1I//OH",
+	"k8H/IIOf9gYvR4NPv/+nnv+ovyfmzvY7nMDHj2++KanKzEUlUSzuBT1ziJk0nMGcST9Xy/HKGsFPn6/l",
+	"N9Hiz3SxTMxbckkVEFxVRmN4/+78AygyoUc4sRMmla5x6YoRlUwoBukYGfQN17ngoYfJHQHytB2YCFnx",
+	"pUu6CCAiSUIljjQW8QKvIBoSSpSGrw5gJnKphvChdtMFR/5GuNAzKu1tljQFhwcHELLqtUeXdDGSNFc0",
+	"Do/NGUvo8quBzLkK4HDv5QUP3XcjxkeZFFNJlQqHsP/LX/928OwZZJJxTcYJhZPz0zdvIJoRSSKzcY+B",
+	"4NKa6SEwFSKGaCZYRIcXvFhtKzar9W5x5lW78eDZs3W78eLi88H+4OLi81evVu/G+kY4K3eYj1+aX0Bw",
+	"SAWnC5Ai11Qdg6J24gReShIIW8SH5eLKPKFquP07r97wdzoHK6TXezKloNhPdBWnSPC+OlkxnZA80b2j",
+	"Z3vBeolR43z7fs4nqcoEVxQZ39ck/gPRdE7wrEaCm1Nk/iRZlrCIGJJ3MynGCU1//6MSqGFVdP2TpJPe",
+	"Ue+/7FbK2q79Ve2+t3fZhzZn4I85mVMGp4nIzXGemMMCIpcQSRpTrhlJVABCAtMlD5gTBTnPlTkKZuK2",
+	"Vwh9RLq7d9fd6tdE1o3Wvny10rDdKNUtfjG/7SjmclyGr0nsFJSHXO63JDF7lsYl+zPClNEkBiqlkAr6",
+	"of3jh0/hTre4N1zcU8EnCYsedGmLZ6rKAiiUSaWJ7k7qTRfztZBjFseUP+RqGp3HqkdPFEiRUEjJArjQ",
+	"EAu0DLvlvOFyvuFGcSDJK8PmHnJJz0VK9YzxKUwIS6yeZSStYjE9xvMaU01YYpTIREynNK5OcsGtWRw4",
+	"H4SaiTnvNsENN8F3Qr8WOY8fcv2/Exom5qHQFxKPsq4d8k7Y3nQt35NFIkj8QYhviZzSh1zSr435Kcxx",
+	"3Ie37OtuCW+6hG6KH3DpTrjVeLs1u+GanVN5xSL6kZMrwhJjCz60fhQTTcZEGR7KDTsdGzmJrnnoh3lF",
+	"V7hzZNgtil5ju8aCU7Rp0d8Ec8k0BWOYS5ln2ojdGUvoBY9EmjKtGZ8GkAml2DhZ4M1DeCehYTkzYxGX",
+	"DwR0hkihdWKe2Q/zTGlJSTqqUxVc8OoHdzmNfcQOAd21ODSZaCohrPlvQ3CuZOts6jbzNTfzkjN87d21",
+	"S3FbfhDiLeGLItjwkGfgnRE8BCTRFNBRFYDzwpEoEjnXGDaiaSYkkSxZQCKiSxq7LeSU0ERMGe+siYff",
+	"OB85yfVMSPYTfVA19C1TyjAXIYHxK5KwuO7r6zbCDcXhR55JYd7YcOlXXDO9eGh5WBqJCuY0ScB5+sa5",
+	"rklII0+gT3g7Mgw2UAJL4ZUARaTgUzh/ew6RiGlQyL7CX0ysC7EzYW6+eVSeZUJqGr+lMSMfMFjwcLvn",
+	"e1zfU/u0gXl6t5Q3WsovRajIzlrGThPmFjCTIqNSMxvtiSQlmsYjohvB3ZhoOtAspc0IrwdREvSYJ4Z3",
+	"kiiBGsC7k1zPIIzw8SMWYyz8ejHkIgjWCMXtH7zwXKgikdn3YpqmatNOPDeXm/tS8vmNvWG/ej6Rkixw",
+	"VE10rupAFRJpdmXmJmbIZ2M/aqUKKv5gw+r4IiWZ5chBfRmqkcT4Rxrh1ioX8D2xjoXmIpYvu9VbV7uh",
+	"+eZ7e8uvXkMx+NAJ9vIfincOejxPkt6npXfHJzRHW/ua3zM9O6eRpL4dW2yl66MRguJmVY7dco3OxJyD",
+	"4BHynUbk1zvaXR2e7kCsORBBbcnbK+jdRXnM9KsrL7szdFpZtWlhSKTtnm8dte3Xa/lYBL1LZn29xbzl",
+	"CmEJJGMj+2JmDhZK09QzgUFPCuvd8OhcwoFKkG7zf8TAtbbx0+3PLFIaODSQeaxvqouFyVbOqG8Sbrbn",
+	"RYRhxFudthJXE293evI0JdKDWfp+RjREM8KnNA5A0tjOd58LsBtTBWC2tjLWTWR2z8ToTBR4no6ptE72",
+	"lHx+X9tb1drUJlgTOfUxwVtuQ+30Ou/WWHVg8VdcveWt4Dvb9QUrzlNQnMDy1RqLUk35+oN9J2KwYhOP",
+	"TQ5aIXhaWcM1hAaJY2bRT/XNMyGJosG9Ssq2NGzioJbun0rC9ajYaAW/c6PWDH0vn0N54BHPGYnoQNGM",
+	"SCMcQOVjRTWIiY1g4dhPFFhpcgwOIgUkSVp8sLZoq3Z7jf7rCiC7fIjW9kkgY4aMdPFrjarDvZe+laCf",
+	"MyapGlkTZ3uYqwfsVZvZDbMR9JDCpQX8mhJJ5Wbp3njNxmCNFyoI8k4jqgClTnizM7BKU9qwe+9Gb0oZ",
+	"Lz61WErQyzn7S07dz1rmtD2DTdVo9QSd5kqLlMqbzY/z0I6KeVrWLJyPBf2zKNSgb796oizK0uIyJZ0y",
+	"pSU6BiCa0eiylHJ1EVOb92e+vZ4Slmya7Vd4kZltMWZWIVp3+Vt7lVnVVI0iEbc3RJOZPW+COvcGLz/9",
+	"/PyLB84ZoPY28pm/7zIqiRZSgeDJwgKZFZtyGg/yDMxtMJ8JGNNIGCXBYqTsMl7fPl4+edWKlnNUe/nV",
+	"W+lck8nkZvvoegt3w1OZEaXmQsYbPUzFdU5lvsZBxhkQSeswP73lWbazU3uBgi7vWrid4JUdjcO6Sd29",
+	"A/u0XNeG+F+r3k+k+InyUSlpKhsRqUcd0L4H4fFIUiVyGRnrz4zwad3IM+Q7nnlRSkSMFKZd8cCM8tiO",
+	"gJlcMvWapUEvFilhfNkoWG/FuLvWroXvPlrgvQSn7ya9ox/W78iPLjJrYWJfgp8L+nHAL59wp1Ws15PK",
+	"ZQNs4VHbW14P0PUNC7eI23DnGDKhNJApYRy0sPk2hi95JtbuMMOz8CmbFYNqsoPGurVew3cwbqbIVkKi",
+	"DUFWlzQ+gv2nL373u9/97tnzr1605NW+bzj37qPKk9DOrZlISn/C2HvO3d9GG8KIPuExIq4WVEO5KWG8",
+	"cGtTn2R7K3KX4s+NB0RSkpgNOVr20OT8iko2YbhYjI8kvWJ03gt6ta8lNVO94pSscfrYE++9qyYibyXV",
+	"7H5piraCq1YirvAeNVjQ0potz1PJWjZ6Ygvm/DVJCI88RmgDhbJeLeEUbUuLjo4W9ak9/e7fvNM5o0m8",
+	"9cAFqMNDZIqceGsmVAzpZT7k+gJmo6XsCKyG3+hyqObdzVJtYmtTsW5N78KrUArvx+ZTeFUI8nKVyuPT",
+	"kuw1JeypZwu+ZjSJS9Byy+PgUa59WgWGaZd555/O330HmUAI1CBhlxQyomeFfY83BUCH0yGESHy4lZc+",
+	"pUq5la0z972Dw01Mx5IZ2NeqBvJN72snY9rzgZHMJSuapWRKd3/MqFlX+2GcZuXfGa++n7IJOohrUdd4",
+	"4uUNd6DtFUbIDX1GN7sry2UmVGN+Cv7sF0QzcvDsuWebtcw2Mph8+vn5od90U+wnuj6JeX/v8MWzr55v",
+	"Sp/ziCkcu6QzaO6C6n03yhqzpz5miSCxZ2fdbqUmbruW940ZJ5hw2DgixQzccs2WjlVSnwfvq6PGczNT",
+	"VFKilmI827gsr22xbHxTR8o6L9e3NJ5S+YprG2fwGnwNmtpyzndEKvm+laIwtsrMiKwDkC3rLXfBb7ZX",
+	"fW620YuAW1PQzISRJIpqndAAJE0oUTQAZRTFAA0k828kpKSFyrg+VBL0BLp8mOCjW8ZmJJ1QMylrArze",
+	"kI4kXE3uUNmuDxjUj0KhmjV3TVBEDDcwNbvf70LVqp+cx6ZtfSumjN/Sk7ZGL9vkHLuWX22Tr8r3fm/p",
+	"vUCJWlJt2RltzMknqnSWgqSRkDEiNgALhEQkpUCaoPji6mMwi+qqiARoi0+EBKXJZIKfTt6/cVEktbUb",
+	"1uviKZawlXiVWzBk+znbu9ZuxwNXgw4+rfWbbAkguK6vddnNeuiBmjxyAItjeqUfwU5BDdGygR2+XeGd",
+	"OoGUMJ6YXXk6Y5yAXQ4HIAhgfx9iNmUINBCAvFkuEBXbdmLtN49/s2bF/g9PBy8/2SDHS7+mbOX9MoEc",
+	"rCQAxmGRE24Ru/QziXSyAD0XENOIpVi3AW22i97+wdPD4bO9i1571x80iBr8iyVoP9h/8eXiYmg/Hawh",
+	"710hfNe5Oh5MqXFDjBe30gOuoxvd0hq4pku6OeVrHNP0isWFJtPcPa+FhJBTGivniAwD64+Of8yxJo5h",
+	"68qlHCuRXCGvJ1jrrGQELQBN7aBX58urFfxQRm7umLOSJBFR5c+OEsL8QK6UpsJnoaxTC5VIcr/P+fuZ",
+	"PWwxYuCb8wqlYhrATMxRzs1nCw8AqaZeuvmrPX6ZY1ZBAMZHk4RNZwhey6OI0rgeEgh6Ob/kYs5Rb6pI",
+	"8/uLs/i256/MZcMt/LO30MwTBTX9FtOVzMcRi9vsc53WvUYg1E9kTWeuuSRLkdGgtziMLQRkbVr8UmT5",
+	"RHp2ycJVT3LXudQrzNaaz7Dg1URjgR2R60ikFHLutpWZFb+rb8Xs4luMbJYGVhFk2pXtwYIDbSm1PmQ2",
+	"0zqrhTRWQ2Ce+SvO/VD6a2qD+t2C3tKMNetuzSvXDhrKu4+4ZoVD+MQaUCe4E4ZbbGO3BvUjF9MJ40xT",
+	"ZC4uEbN2vDZqLNVbLPk0q+dt3l93Yby1xPZjs9+a5N0QWlNqHm3VLhOKGXWz0JDAUu1ynjSkQukVGtTe",
+	"3nBv76IHfYTY2NghoktsFnTgSjha8GlRCA1NI0mJH5KzrE3MSJJQPqU3hQ56ITbbgmrWi8aVqBc72b61",
+	"fE+k5usidlZoXytmd12t8hq6XEwVm3LL7a/3lAQdIqPW+/w6Eb4N6+R7zaCxEg1ZuToKaJa38ns0D9r+",
+	"3i9//dv+wYtagUSfdK9bRz5fd60oRKtQ4etTeHn47CtweXCubo4rfHWuhaQTKbgG+llTrpiw+c3byNFz",
+	"W98xJdGMcTow749fmKuhb0NgmDNrXY4O4hFAyIUeYXEX84FxlU8mLELAqnPXhTvbCB/7JtvJRlunbWvO",
+	"X4sfbub6jCtNln2hKyhZCe9fkQxQiFCPqkQx77QsE1qktKZkAWPDbXmBj8m5ywMYVsxsLERCCW96GrbV",
+	"WurzUAPuaqaXvDH+eGcRbGxV/D17A6Vr2cgHI3Bs5Vq7ebXLttw4fh1WcA3kkj+bwL5WPfHH6iWNpIBq",
+	"pXwM4KwIPC1x9rZ5xnjMrlickwRxNprKTDIbicM13AJhIzLGmT+6tPqme0DjFNfdPfSiXIniVUubpv7M",
+	"dQtxUgWrfSHxNCN84cPNYXnVNQ6RO3HNxEyP/DzXAsKuZZg8rN9lCyjghCVGa2ty42sj5tY5ZG+KDBhZ",
+	"z+WdTDuLR2szmLbJvNvICz6tybu89RvU2MgKa9KGjq3tXHCC1ex5PddpAUKd5yY8KqGIJT6xRCIew0rc",
+	"KGvBRf3I0E1MbQ1i9A68QD7PTNMl03bclyenzviu44PxcL+7MJR9TPWxWcseGrc1mZtbszqURxC6Ux5C",
+	"PyNKZULqAGaXo5REJB9lVGKhIU3YnPDyY/m7pMr6nstLym+OLrieSUqBaE2iWWqmGxgHIWMq4Ze//l9g",
+	"mJymF1jMP4AxiS5BSKBcy8VAaZJm7pcZ4fFgRpMYspnQYsdcFY4JvxxFRMbhBe8LTmFCImovCCBLcuUu",
+	"cSH1EF2yhENYZGiEVr/E2GREOYX9FzuBNSpCM832jrDkqeHwglccDH+0POwIwrq4NSZBTQLixyo31U52",
+	"0JiVPvoL5ZRwpnBZL3g9mxUL2B87yhI6JYlZCCW49ebbThf2mycK3nwDZhElYRprjSKhNEXl03zesXXD",
+	"moelPlMbIF9lQ4TBp5/3g1XAr/YbN2qp98a5YpwqNUpYRDmKg4K1eX7K8nHCopExUpjOnWMNIe3JyM7a",
+	"T4W7LSHzEeUTISOa2jTv+gUjp/VitRt/hGeD2rQBHNBSfFqzuOHmu1cqVifTtHWF1elj+341ow21LHhH",
+	"L+i1mAfmINe4R/2KkllUF9W/Ko+4d63uRNWoH6drOh5vMYE32l7+xMWKCp/IuOE+lnQ6InEsqVJbJbGa",
+	"611wvP20JeaxMsS8Om1wO5+mv7JCear8EjUSPGKJTY4xZ+VuIKDeRCafr2etmuCBlPCU6GhG41HpHQhq",
+	"XyYiws1vPX2jlCn8pQYiiyWbYPzQaJCjsRCXK1RDHGp0hwkMdwbcK+N4d0hcO5Z5w8gkLtfmfXaWrzDY",
+	"E6rvxNVwNymJhdW8/Xa9odF6TUV96ci29XSfpr4usC5zzosERrcI6+0mLdl0avl+MVpKuBU8GZVMxCzy",
+	"3mjbfI0mUqR+4F0LmIHqiKQxzKmkkJKYGg36h9owgWsdNtLiUwNMd6NtU451x84u1rABC3tnA2Zr6dDc",
+	"jZ3XPomPz8qbSKpmNwXl483euhebsflLsPr6YH5aq1zS0xmNLm9GdVuZbOfUW6Cn1z9LktzjKjIDHMGz",
+	"X/76t6cHICaQUKNAqKAE84UjZ90NwgCUJlJXgWF3NRqZ5mcuNIQiG4W7oZoRcz7clyRJ3IBDhxs8gv39",
+	"AX5V4QqtdjYEfIkjY4E6zcrjybrO6jjPvp2BLRdHofm1NpdyObZiX20kV7defC2kmwBl0U8p4QtIhazq",
+	"LSiM6djcYyrtTDPd4FjeNoxb40yqdJRlOA7DIqm4ZMWr1r1puUKG794TSyuPXGXxjaGKNemRjiL/0hQo",
+	"sxuWHPpVoQMeyIwHj+YtrObLGfI0YNwINttQU6wNyHEEr18TV/StrKFUpJgWuivCxSaME2uckjhl/mTs",
+	"83aCU3kIjiQldR+pOsJq9OimiGu/u0/FjxHRJBFT+6v3iWzK8+whSoqsTvO37G6wHkbtQU1fDyZ9/dok",
+	"N8m7OE/VqYhvmBh3vXI5LfLczWuIOvdWXCyKPd2VK782npcWTSaTe8lNud52vI+6nrdPubhJeZs7TZco",
+	"NnmZJrFlAVwk/C7UbLs/HptqXa1LbY6vy9w1zT5mp4UAXlf7tAVXpzWwugOaX9G7yCu9bXj8tqzjZsfQ",
+	"X3mkgM36cd0buVJjbW5aqu03tn5tz5onBcQRGx61kOm6SGi4g3Jo61bOt1hYuPE9YfLuizf625vnXLOk",
+	"KMdElQIcH9yt602RrYo+bjS+77f4Y/Pxq4tB+hdDZ6fOKLiOHXJnVf5ar7aygp4h9BWXIklSrx4kdEZy",
+	"PRvlkm0VuVhVovxroujTg8D2XfSVKt+sQrmhgwZNq97pvJT9Lb2OW7nvsczbGhtvawjVEz662lYPWunB",
+	"X6TBSx5CPm5RFvFONCc3iJ/AOiTMX6e6kQtd5OBUWTkO1rMambxJxl4jkcZ3mNbV1bHnIJdML86NcHKY",
+	"AGRDJ7l5TPHpdcEh//T9h56vJbGQqWGscPb69MVXB8+g/6fvP8DXVGk4dd2J30uzNhFVO0M4qTPiiRQp",
+	"hLvmqOxiGdQwKD4qtG+rz47Vheij2xX4HQ4SHgEB80hbBhT9TBf8VXzw7Nn+S+iHJJmG8Cr+5vwkgPCS",
+	"xWHx1OGcJskAE3x2f5xfquGPSvBwJwDbMmn/GaSM55qqAIqUkIl5OFPKkEXyGBu80c9IJR9PCvQI0SH0",
+	"8fsq5WRGbVW6aS5pDAmbUKNnFb3ezC07x1jS1JIKTJXQseCCI47FzZnzWIaRZDoE26nEXF6AyPpcwJ++",
+	"P6+g8bZ1XUyl0kLEO0P4gFktdvHB7ZrUFnhOmNI2xeWCa1f8XoHRhuZm6ELSB1Co0AE4DToAVKB3joFw",
+	"oGmmF3Yw8y02ll8UdVoZdy1RLSoFdSPkclYGllt1pnVW1cuu1exePo3X34a2e8rBcM+VC6h3yMJl1jMm",
+	"40FGpF5g58Cp1Z/UBe/bDHTAOtY0hoxKN4ibW7tOTFUgdzUTUg8SdmUmsdpYO1BsU0MrUVCdv+ML7uoY",
+	"AFGXro8hp3MQnALjSlMSg5iAOxbYhPDs9Sk8/+rwJfznfxwOD4dPHexnkoh5rWp5ayKrMgANl9NR78w8",
+	"wcHY4zzS4H7PLbwok2Ymhw3PVv3O8tuhx/l15Mri1hBVzRvqvjE3oP0K7yjrBA3bjrOj3n/Nhcbej7HZ",
+	"ppKaOTP35FzlY7NnxnRY6mEfZdI76u1e7dcZCjLHgl2arw9sQyXGJ6IoPUZs53fnueipMiPlX+lnkmYJ",
+	"HUYiLbpwHPVqGSuakrS33Dm6usDtm7NX5x+wnIWYtKtuZDbt6okCRczxzBKizfY/qlfvqNWMJjy+4JKS",
+	"ZIBFpi1m1IIJQfDG2AGuq9lNZs5wErGT3AQWlMhksZsKrmfJoloCN8ckCS54OcdZ8VxwKASo8reHF/yC",
+	"nwp+ZTah4OoIsDgd4xAqTi7pKCKKhsfAYgVEUvj48c03V1+5RD51DIZv2l/Mfn/69OlL+Pjh9BhSY1sh",
+	"33TXXnBklQdlrp+DCBbZT+EQvmVKK8gVNtJXQkJGpozbmemHGBYI4Zf/8/9gf28vwDuVkMjtK7dDaI7Z",
+	"qysqFzY1F0ngUKYwhav6eoUQiyg3jLfg6crmJoWIIcR5esOzXNvWj8qsFcXnlNacEX1FAo2TBMrWVYJ+",
+	"8X3CuD1n7gIsvad2sKnxBX9+CH9mXzvlRUF4+HTfCC977UgLMUqInFIjnQg2i6s1Q67dtf/U3JXZPs31",
+	"24YXRbzD3M2ogjRX2KauqGdhGBruAAxrmX3w8cPrwQsHy+QCUpqOqbQF0qfsinLQcxZR6NtUTCJtI1cb",
+	"NTebZ8C4MqLPqIPJYidwtWGLXFDCF/OZDa4vAA+zkUi2eVktoQ36H3+/t7e398tf/2b+2H8dXHDzx1ev",
+	"3TcvX+8E8PH3B3sHL3bxn5dGNxmzmLnaVsQ26CPYYLY18sHewQmOc7B38MoO8/y5++L5y53jC9ufb84U",
+	"hfBwb89M73Ja2o5DiNpEsR8+hfX0I1xo6IdqwTX5bHatloQljE9HMdEElZc4t3uTji7pwia24VNGuZ68",
+	"MJ8nQo5ZHFM+KukPd4aA3lh7Ck/OT9+8caV/8Lnhv4Zms9hyxBfcJXYx25Tfzgv7yVXsZQqQd8aOr+tc",
+	"cmyvg8nyduh++JkPBuEOTqYVaQVQFCF5ho9MGJW9o9639vszOhkYA0Iyqm3tPceH61/Wu9D0TlZxWGMK",
+	"NrnssMytarDtk/dvLB5fWY6+N9wf7jlfDScZ6x31nuJXaB7PUOL6VVCUylReYWO+H5ZSI4VAyLyVXBbL",
+	"tEsyNnDqgrl76jNvP9QUmlqZpKDgeTZHwfFBcyKMhEYRYaTAsFfzOr2Jca6VLltIKHwtSVKqC7J9frDq",
+	"kt2iud/GC0+tc/fLJ3TAZYIrq64c7O2taaB4vcaJzS5wvl7iCEs3crAxdSKJDWdDtPYQbF81eyq44dTO",
+	"lYDpjF27xRt2zjy06+y7r9wPu1+TuHAj4C37m29pdOfFm55uvul1wQ7xjoOXm+9od4/+EvSebfNGbyy/",
+	"TMp83mfb0Odp2Y572aHwN91eNRCt3AN4mOuOgR+KUIk5khULNfygfjoQ3z1VeH2NPRl+lQml/WC4sNED",
+	"KDTygXFjixn71lKJVvKxA3g44TEjamYdLU0e1Wp0c20mVeug+2e6cDwIF/JrES/ujP2s6MfzpenVwfYX",
+	"S0xw/+6ZYK1HpIcVWmLjY7ikNHMVMsy1wMX8wZhcuTCGVWQJWdB404i+Wzp2+ZDscn+LO95bE+KDEN8a",
+	"A8Le92wb8jz9lTse3eLRpdelxqhX8umWYrn7M4u/WK6dUL2ipVXhTCPcGFyJ4FMqQYy17XdySbkx4PFf",
+	"IImkJDYWu8pp7GJyaM8wXnO+LjP1b6x7/465eoOpHi6/nXtq3LG4jsWtZnF256y/4zuhX4ucxx17arMn",
+	"d8a25E/XP/bviZ4VFnMeMz2gV2tNZuvVs5kZNAYLeAiA03lp9R3bsIdtR7fCSC7boT6AlRz4KliSosSB",
+	"YUq9v+S07hPB9rGuRWypJ14XGOJNbIlqJfvCsgufDUuHa8hx2b4lMWsR83WsARn8NBp++r0Xa+Cj8JJx",
+	"DKLYoKhr7Sz4KtJsX90CXuGlbzkRtE3fNci7Hll3vIInGoR08cl+4WnfWUUDpjd5H38dOOoSIsM6FTc/",
+	"XotbP/xe3UvN9spr/UuWJXXeos5b9Hct6lFAmGMBGJSoC3nzbWF+lMAQhEl53UYnLghVBdsR1BPYaBWG",
+	"FUQ+nSWL6gqEXmBInYMr8WpztWzBEJhLwadQpAsML/hrdkWxpm8uqVq2UQADqVXPRxsXg8ODly4+c0a1",
+	"XAxODDPF2EhG5eDNexvXA+QrVIEWwkY3WioEvv79OJ4azTS2cjfdHVOswKAefnhusTyd2/zxM8LOq3OP",
+	"vLTBM82hAFa0gyj5Va31ccVD9azFQkWuV/PQM3olLl1Z40xSRRHY5LBFDs+ENYXQILKfxQRjtBOSsmTR",
+	"xPXdwrnzraX0fthdK896K4bncQU55iRyDX2SKGEBn7pEfs2JKsWKETJuLiROcrzTsbQHZGn/kIzCHmfE",
+	"BrVPcHVk17ALd9s6flEbV4EUmmha4ZNyRYfw3vIRRNy0CNEzovGUlEcDB4jdEVFI5XwmEnrBLbHQr7Me",
+	"QwzlMY0tlLfU61BT3HFV36xWeLi371Oq3At8KPMoHgezeSDt6gSRpHYuM8Lk8VrGj3n0c2zhpzve9djV",
+	"sX9IhvfqswMRtzlNhZuudvsaxmeTDlbzPRs/U0AqpK2FbnKPPgZ9kTkYYOpLld+pYd4KxWlZIbJ5/vfE",
+	"o5pFBB4Yb7CeRTlTOirQBphBgWkDiPvo7MNfgyFtwVtOBZ8kzOZQdbbhg3HAIrJfMabKGRXjcQH0Ink4",
+	"X5l4sTIOhml6oCh1+l3V9rP2PEWpjYLZPldzPoRzSmQ0g/AvIdh6hYiMd4RhMkLg+GZZTchoIRP2GTtn",
+	"2R51RdoC/q+PqPEAiGoCwCiP5CLTxrqC72rhuaAG7Peam0zp0/L9Hz469x7ftujDXyyZd2aOiynBKWhN",
+	"zKrAyF9WBaq2aV778wqebB2sqx5ZFp6onruUoTmR4ifqb6u1bGoU77n+sUWT9NGa59+yN8QycQ4LB+Ra",
+	"wbKiIsf9BM0KmsbbBs8Kch55EK04pptDaCVDa4bqO1Whs10eZ4Rsy7pjHrx1VJNdhWivvluNtS4MGZHL",
+	"pZbfhMcBMA4EfhRj2zzWJccU8qlvbz/Px6cNMyj87K4YsTiEf26OzoxsPmmnKFKJ3h6aTDBxuHj92q8E",
+	"W5O7B5g/zeA20bYgS2FleExWKcq5KiBqwaOZFFzkKlkcQTjDq4e1qxFfXjbtcNVCrF6BydoydfnkmChY",
+	"e121Cmp+Wq3kI0aaF1T+SoZfOUnr0OWebTcRhtGqDoHZoSzuEIH5GzFqD7a5OZPC7Ggjp15hn5VOrLbE",
+	"akuIfk2xG3Mrwb52o0+oNozmEhbvtZxP1tjH0Cc2yfeJAlaPWBwGVUiDGAGYMqUwDZ/TnWXJ8weqa2Ln",
+	"3vVvH9dG6H8B8OzU7MfOVDuQ+j3q5e843cRAboVcb3Ke3aqwhi0ldrOBV9kJb8UVVRDamn5hFW6tEuRr",
+	"nYXLYh9aWHe9o/SJKthrcUG/0Oyw98HADu+q51SlCot4te2+DDORxJhbXQLyUTU3T/pRjG1QOSJJospG",
+	"e2VnfAUHewc4XrMYYoqvpwWEZTVrLHpgqyuAkK6YV9k70CH75kRBIpR2ERxi7AfbzCwinAvtSixioRAa",
+	"K+doCodQNj5XiDuvbRWYCkOImxhEE2ogCFU8AgIJwfr0HN1gi2WrBR2DRCbMXcWUoyEeQlgzLgZ/povQ",
+	"louy6v4QbON8VTixxuKKQnj+4dX70cf3ow9/PHt1/sd3334TgnkVLFJCs0GeQVmQ3BbxwfbJh3tPcVFE",
+	"jiWv0h0sYnJGJ7kiiTqCw709X3flompFuc/6WLgdsoQw3mrlHsBPVApDaUKVCmzJeT0jvNXW3b3H23ff",
+	"vfq30duT/z46efvu43cfwp1jONx72erg7LZz2ckZ+rVhN253YoFTbptecjE3Nu1OYB9UVsfkQo8Ks9a8",
+	"dL9+RmBGFHDRNnkWVCPBhxjJrCrr92uOd7flzF62RXCOSw2joVY83VmZIF3ykFvarWeFDXlf9isWUC0P",
+	"0bXs14N7ImJF9BJLt3WmameqdqZqZ6peR9PcoF46Xu1YvVEZiE/dxF+9tuquE1srbdZ3uXSyzMi74q1d",
+	"CTGjgll9wZbVKjUjW9rSyMKEYDsrEq81Vb92VDyAxVo8aoXh6uajs1s7u/Uf2W49qdtr4/J0thnKXdqu",
+	"G9KvscbyjGQZ5TS2RiVTUNWgLa3RWiLZcsh3NeDjoXKyu9TSjs91fO5R8jnNUpowTj35p3fJ6GzNg3vw",
+	"z73GgVUDPdYPsabzUfFFuFMgx+qQQKZVVcQX+mERuSc8HpXfhzslEOC4dDmNbImGEKsbIg7PuqCc68JF",
+	"ztUQkDf5yrJZqh97rPx1o3/CA/sY1kVbOu9C513ovAudd2FrOVkTjl6RaDldHczdKgu/dSB81zoOVldU",
+	"4loyqgrAc00SO/nTxmzC94j7sizvCDT9rHcjdYUtfCUlqXKQdMq1XNhaoRRCYxmEv/z1b6EWIUibGaTg",
+	"9Py/+Q2Cb5FoR9uvgALvau3cnUFk19IZQ0Gv2DDNAepA+L2vnn51uP/iwEPnkuR1W6QzoTpx2Rld17O0",
+	"nGC4X4dSkQSypgg+BdcaupBBCdFG3NQ4jtdvfVYMfY+8q3zGCk91lQHTcZ/OgdM5cJ6oWhpcmfdVMJiS",
+	"GdwPjxnUzvlqH/Z3G73RxaE/qQ/3m/ZJe95os3O6Ppsdh+s4XMfhljgcaXKIu+Rzq/zLb3jMrlickyQw",
+	"JjaVmWQK2+sBK3+CX/7Xv9d+dQ39hnCiNYlmqW1iKClMWEIV5FkiSInezHKZCUUhLN4ihPGiGeiDvpCG",
+	"u08mCIJDZJ0z9LE1UeGpcM5ZNYTzfJwyrW3Q0P1a+bHnM5bQ6qYrRucqsD9CJpJEucRzlSd6CN/ZJmM8",
+	"hohKbRvnUeB5OsbkNEmXUtBtxj12/kmJukSIJSjsSF1fQkeHA2s637qdWEdVDbv3chV0z8NrH6s/3UPq",
+	"r5SA5ps0j3A6czjjY1BmQylsptoloXXOhM733vne7zAJzbChBco2f5NWv6zf1jTZ/Zlk2Whdkto7Tv1a",
+	"xjo/SFPgPKQtsco70vLgdAZEZ0D8I+egrTrRd2g2+Nt+1FRcVnUdycwdVZcPZEm9ttJ3iwYWfldNlBCW",
+	"PkBiHOZ+lXjE1YlvLjPO5ROVeXCO0J0hnJsFkzl23Ve1rtkqAPo5opm2eW56Vsu2M19gV+UIezMj0gfp",
+	"KnqJ18OsJZ67uN2ZUtY/f+RJjioTmIrsqNW2CL5Fl0PU5RB1UrGzNDpL47EGZh2jdilEKLaum0SU83vD",
+	"tH50Q6sqvxsBrQ1RhinYtowgXlZVrFqDOy1GfuzI04LODnvaSaVOKnVS6e8Ze1rwOr8EaqNNYxEhv1FU",
+	"XhU8u+W0F0L3gl4uk95Rb9eF8M1tu5LGIhoqTXhMEsHp8MebDIVBrNUV4t/miWbGvANjv7qqheaeEMNC",
+	"oYt3/XMV7urj96WRxeLQ1hyxES8bLXN17IuLdoZwoiEVSsP+Hrz9+hh+zKYB/JjRaQDjNAsg49MApmwC",
+	"QkIWT4KiGAiMF+BkRABcaPPZFlY+3H8GWI1qzpSvytRHJOQ1S+j9Ss20mMBdM4GDmGhyjZQNllBL6EOH",
+	"lHBifI3MMDjYSctOWnbSspOWdxEtsvwNC+mX+IqaxLTyyUpL/Ht9gUIExM45lRa1gDLH38r6D1Q77n9v",
+	"wZ5VTNQQmVJNjDDoQjtdaOcfGhtWP/dPVHkuPCzgVqjXGSWJnv10Aw15A/w+o1IJDv0q18yhuzBNuer7",
+	"X2Qsl10lYUwTwafmk5c7vb1X3vR2JWeyXYk6vnRjvtS1CtiaZ3i6aNtWWAPGbZ38xhmq+3ILzEhKd7XQ",
+	"a5qcnVdKAJy57mS2h9qHdx/eg6KRpNomCj4/ePriCM7/eDLYD+A5xGzKtArg6R6onbLKgNCZWTz4ePYm",
+	"cLhIwSN6vKKDD943xrrMCmzHGJcaGRa077oaA+EQXnEpkgSbTE4JIiezhES20VDOqyr+lmpsWFR+Jzi1",
+	"cdMxhUuaefD5dvQPZrrutRGazuyTUJdblfyDb1CfwY7l/B3agtc17Tq/4iaN6VwTqS3vouaUtQwmV8+2",
+	"yR0LDrOaS76XtnYwlp/SM8q1OfxCAskyLFVsf3PcEv2AttyvlEa5iURMPTgK+9SS4dx9aMkMfSpi+vD9",
+	"aHV2bjO0vHnVhvs9oJ+s42iPl6N1TSMfJRt1vGlrRio4XQxK9rY6Q/K1fazt2m0erLDTJEmS5faSZWfJ",
+	"6/Z4bMKtfo0aH/W2ACs78VVBoN4toJBLz65ghIAgc0R/rCLikvHY372xXiXcDbJVl8Tzm/aLdElRtlnj",
+	"JGHTmdlvZal+s2exgHwv6OX8kou5oaxecf8emzg+kuaNj7waS/Pcbc4CrvhFpwr8/akCnaN3k5DF81I7",
+	"BSvAeG3huj7GY0RP2hzY6z9tQpIfjCuscniUBHasoIt5d7xjq6Sf5WN+p+WWvHzHvJNIcnty7xwNfFIE",
+	"jCyCScF8RnSRVhOzOKhQwvSKxdRmxGD+vkiuqHTRMhofYwMj5e1g1LclbSF0d4U7FnG1XWekYb19FMKp",
+	"VNUXQUvClRuexcA4hHlmaxeOJJ1YWJiiWifOmzQTSXxc9aCSNKFEoe0zhHc8WVRtcnFI3uoxBRHhMKYl",
+	"4Kt/uPeyDuxajY4+s+++JAYeaTGBYs9dCyT9kDLsG9d/q8N+dXKww3512K+7k/SWs2BQtuL8a6W+Ed7C",
+	"bNZdhFKsDmtgVPerw5fwn/9xODwcwqnFYtRCHFi6BmHNNsaMiGWLYbafbcgjLBJLEQc9FvFieMFx2m3V",
+	"nMxOCsQiym2JoD72EAxzXnuYkYAW+zwmsQtq7wwvlu2Xd+amD/hu2wqcz4P5fD5AlHEuE8rN4+NrZMkg",
+	"MaeSxoZWkqhfSRBZOuyr+3wrvAGieTBpdGqUruLXTWM1L+4k0M0lUBc8uUeO3TS3DN+Gg+GeY0uDqGIF",
+	"9qzVm4pkbGAvK7C5IqOcZGy4IGlyA5CdqyCwsZnbGSWxzfB0JhMXc+h/y5R+b0dwzdGU7Tleb2/qKrLv",
+	"HEFY+xqbx7q6B/DL//53iKliU25Y9chVQwhq/XKryENizsQQQltoYNQecl6UNah1+1XI+2sFE45AoZWF",
+	"8Jf6a63ozCq4DRFBrii+oG35G9s+7ONFvcCC6+VrK0ZAn+dJUrjhUYwV4/g7sDdn8z6dZ60ndU3tOi/6",
+	"vXLbg63m4Q9E0zlZPDKVeoMe/aHR2rlZqmWFEi0piRc3QUVLGgkesYThmR/I/JZFg+ujneW//ZLBrffZ",
+	"HCo0M9ixt469/b2Y/5trdtROCO5+v3ffa9afijQjkioQuayFF60hX6lQ8Y859u6NhIwV9MeLlvs6gLHQ",
+	"M5iThcN32+Y7y41DofLR9w3LhP29PfMdwY57O8fWRZ/zJwqYpqmChCltdcBYUIWpySnR0ewIwpzjXzQe",
+	"FY5zTJp21KaUm0tj7OugWEwBU24nUnAdAB1Oh8B49YqR4EokdCeoj2t0wCQMCrV2lDKFP5mv3AuNYskm",
+	"OhzCd0LPGJ8alTUSUtJI0xgUSyjXycK+l+BGZURMunlHGAtxqRDqXlT5LWfnyOZ613BOuCJc1Fz8OY+x",
+	"3skCZkRBYkz5anb1jPBmCa/aujTWs91zyRDkJsDq/jGbTKjEAApTSDSNgdSo7of458j+FAbm9ai7JS6e",
+	"jhtmYnPUEyVwo0JGJRMxi0jiyywsq4c1RcDdhB7uqUbKMrVdsZRO4D0Q5L9zrt+XdKV1iQhczFeaAUva",
+	"/GYMjlwS4f4Cu8t88OH07lX+BCPHioQulNid6t0FIztusq78ruew3ykYR9IpU9oyj91oRqPLNXWJTvH3",
+	"Sg8Wcw4WLOyqzaIOnCycn7N/uLcHnKRG7QuvSJLTcMc5UIkqx4E+DvtRUfkGXd96sTOE7yXTVoU3OrBH",
+	"3TP3nNWIf7wYk4pGR/SvEuHz0KHMbl5VBx27hnQ6Z8fpf/NJWb8dRfe37CXfoujQGywBQFIaQCrG2LdI",
+	"gjkvCUwkpe1+0f/SqDNf4/SF9lyTXCpVg0jE64rqndREjhagKI/R91CNgvm05jcC5hAnRlV1hPb398vC",
+	"BFwAxjTlAm/YGRajYnBS4cjorXANnqD/FGzDavOduSWA/Wf4YSZyGcDzPfwQkwX6tISixVCWC8PhwUuH",
+	"limdV5sl5DnlcZ3pn6cKc3YfqZx05P1K1Wrd089XlE4w3x8D+iDR+2X2SVmoP5sJTjtJ2UnKTlJ2kvJu",
+	"JOW5Rzidvz1HxrNeKmIRrJUOJFuVx2FyFPSL5wfgjNHAZk/vBJCRKeM2jXRR5EYzDpGkRQ5wbO2D5bgy",
+	"PuW3HUrGV9gcPsbZDkAkcSPU3rm0umjy34OHyuuXMifc1fgsGEmjfoM5+2tiyBimswlUtSGq/Kspu6Ic",
+	"pEioGkLRPLMITpI8ZhoSMV0V/7sZ63kgFbdG4q/Us9ROj4eluZIBnRbbscGuCM/fEbO257rNbT38utQd",
+	"N0cgm4x7vAAWH5eAEPUEWFw5LvYOvUDngk3fr/62sghi/QU6fa0LQXY8ox143MQugltk6BMdzZY5yzdM",
+	"kTHWYJX0SlxS5eBnkk4kVTNXvdnBzxxhx42sNAX0c8akRV8wDvvPIGU8175yXh+z+LFrizUSf6WQ4Uom",
+	"aknrtMWOCf8DJqV3oqKWQ45Mm9qCgAPKbcrflsom1k8ZlPVT1oXualVWxoxjVVws+m0ek9J0TKXLPESM",
+	"edCEKBMe19oZD+HE6qbMOR2ILUaJMR1h3Qy2AI4UuS6FSSlLAld3/BnMpeBTvA+BL5fA9Gq3BM0+ZqfF",
+	"S9xTWd7WU341H0PzXb3p5PUVqM9up413gqATBL9l2OKJugQtMEPa8lF/cd8tGlSsTI38YJh/TLNELDBx",
+	"py9pQrDFgxYwn1FpLAfDXWTOVQCZFHEeFYVrEaK4U2VWXu33gt7nAXMz3juakERRQ4CjeimGxqZ8kGcB",
+	"JGLKjKxBw6QwU4ywScRU5CgLXH1Vc4Q81XybfV/ctSn1XOnStVtud+i7UseCJ4udYaMarlHcPQ9kMh5k",
+	"ROpFrb+HglwZu6tdiwDqtQhWPapek8BTidYCRs2kFOFLVeTDY3cOm99UR/006hu7hzTinMtP8d6uClvR",
+	"5eYOlysk+yg+oyQZYDPLKyrZpKhV04ImNWizPTg9Y52ULZYUJrC5gctiNfV5tO2W/HuEZBnl8QDLDdgI",
+	"iJaEJY0NFrvYaevuRplt152tVbfO1kewRflScWVWpNhmZQ3dcl/Z8+t51apEQ60CQtAuJaiCIrfPlYqo",
+	"ZZs1sc71E4FcxFMMuxiVJEB5nAlmJrpI4Nu92oe+7T8VIHKHcapUgI1LJYl0YNZBBfCn7/98Xl8Ikane",
+	"l09f/n8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
