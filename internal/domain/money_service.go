@@ -165,18 +165,24 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 	if cu.DomainID == "" {
 		return MoneyOperation{}, Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
 	}
-	if in.RequestKey != "" {
+	// Refuse what the ledger would refuse before a step-up challenge is
+	// spent on it; the hold below is the authoritative check. (A retried
+	// request whose operation exists is found by the request key's unique
+	// constraint below, not by a read here on every request.)
+	if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
+		if in.RequestKey != "" {
+			if op, kerr := s.byRequestKey(ctx, actor, in, amount); !errors.Is(kerr, ErrNotFound) {
+				return op, kerr
+			}
+		}
+		return MoneyOperation{}, err
+	}
+	if !amount.LessThan(s.cfg.StepUpThreshold) && in.RequestKey != "" {
+		// A retry must find its operation before its challenge, spent by
+		// the first run, is asked for again.
 		if op, err := s.byRequestKey(ctx, actor, in, amount); !errors.Is(err, ErrNotFound) {
 			return op, err
 		}
-	}
-	if err := s.ensurePartnerSeeded(ctx); err != nil {
-		return MoneyOperation{}, err
-	}
-	// Refuse what the ledger would refuse before a step-up challenge is
-	// spent on it; the hold below is the authoritative check.
-	if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
-		return MoneyOperation{}, err
 	}
 	if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), cu.ID, amount); err != nil {
 		return MoneyOperation{}, err
@@ -237,7 +243,8 @@ func insufficient(kind MoneyKind) error {
 	return Errorf(CodeInsufficientPartnerBalance, "the partner's allocatable balance is lower than the amount")
 }
 
-// precheck reads (without locking) the balance the hold will take from.
+// precheck reads (without locking) the balance the hold will take from,
+// seeding the partner's account on first use.
 func (s *MoneyService) precheck(ctx context.Context, kind MoneyKind, customerID uuid.UUID, amount decimal.Decimal) error {
 	from := PartnerAllocatable()
 	if kind == MoneyReclaim {
@@ -245,6 +252,12 @@ func (s *MoneyService) precheck(ctx context.Context, kind MoneyKind, customerID 
 	}
 	bal, err := s.store.Money().AccountBalance(ctx, from)
 	if errors.Is(err, ErrNotFound) {
+		if kind == MoneyAllocation {
+			if err := s.ensurePartnerSeeded(ctx); err != nil {
+				return err
+			}
+			return s.precheck(ctx, kind, customerID, amount)
+		}
 		bal, err = decimal.Zero, nil
 	}
 	if err != nil {
@@ -808,6 +821,11 @@ func (s *MoneyService) Decide(ctx context.Context, actor Principal, in MoneyDeci
 	if op.Status != MoneyNeedsReview {
 		return MoneyOperation{}, Errorf(CodeConflict, "only an operation in needs_review is decided by a person; this one is %s", op.Status)
 	}
+	if in.Outcome == MoneySucceeded {
+		if err := s.confirmRecord(ctx, op, in.UpstreamRef); err != nil {
+			return MoneyOperation{}, err
+		}
+	}
 	if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, StepUpResolve, op.CustomerID, op.Amount); err != nil {
 		return MoneyOperation{}, err
 	}
@@ -835,6 +853,21 @@ func (s *MoneyService) Decide(ctx context.Context, actor Principal, in MoneyDeci
 		return MoneyOperation{}, err
 	}
 	return s.store.Money().Operation(ctx, op.ID)
+}
+
+// confirmRecord reads the adjust record a person names back from Huawei: it
+// must be the operation's customer, kind and amount. Errors: ErrConflict.
+func (s *MoneyService) confirmRecord(ctx context.Context, op MoneyOperation, ref string) error {
+	page, err := s.cloud.ListAdjustRecords(ctx, CloudAdjustRecordQuery{CustomerID: op.HuaweiCustomerID, Type: op.Kind.adjustType(), TransID: ref, Limit: 10})
+	if err != nil {
+		return err
+	}
+	for _, r := range page.Records {
+		if r.TransID == ref && r.Type == op.Kind.adjustType() && r.CustomerID == op.HuaweiCustomerID && r.Amount.Equal(op.Amount) {
+			return nil
+		}
+	}
+	return Errorf(CodeConflict, "Huawei has no %s record %q of %s for this customer", op.Kind, ref, op.Amount.StringFixed(2))
 }
 
 // Sweep is the safety net of the money jobs (periodic): operations whose

@@ -194,7 +194,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	stepUp := domain.NewStepUpService(st, realClock{})
 	moneyCfg := domain.MoneyConfig{StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00"),
-		SettleDelay: 2 * time.Second, BusyRetry: time.Second}
+		SettleDelay: 2 * time.Second, BusyRetry: time.Second, ClockSkew: moneyClockSkew}
 	if hc.money != nil {
 		hc.money(&moneyCfg)
 	}

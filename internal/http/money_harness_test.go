@@ -15,6 +15,10 @@ import (
 	"github.com/partnerlab/storefront/internal/store"
 )
 
+// moneyClockSkew is the tests' MoneyConfig.ClockSkew: the simulator's clock
+// is ours, to the second. Reconciliation compares records older than this.
+const moneyClockSkew = 2 * time.Second
+
 // newMoneyHarness is the harness for money tests: no step-up below
 // 1,000,000,000.00 (tests of step-up lower it), and the ledger's invariants
 // asserted when the test ends, whatever it did.

@@ -182,12 +182,15 @@ func (m *MoneyStore) Transfer(ctx context.Context, t domain.LedgerTransfer) erro
 	if t.From.Kind == t.To.Kind { // the model never moves money between two accounts of one kind
 		return fmt.Errorf("store: transfer %s between two %s accounts", t.Kind, t.From.Kind)
 	}
+	// A customer's accounts are opened by its first transfer, before any
+	// lock is taken, so that two first transfers cannot deadlock.
 	for _, a := range []domain.LedgerAccount{t.From, t.To} {
 		if a.CustomerID != uuid.Nil {
 			id := a.CustomerID
 			if err := m.s.q.EnsureCustomerAccounts(ctx, db.EnsureCustomerAccountsParams{CustomerID: &id, Now: t.At}); err != nil {
 				return translate(err, "ledger accounts")
 			}
+			break // one customer per transfer: both of its accounts are opened together
 		}
 	}
 	rows, err := m.s.q.LockAccountPair(ctx, db.LockAccountPairParams{
