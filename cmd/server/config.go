@@ -46,6 +46,11 @@ type Config struct {
 
 	StepUpThreshold decimal.Decimal // STEP_UP_THRESHOLD: money operations of this amount or more need step-up
 	MoneyMaxAmount  decimal.Decimal // MONEY_MAX_AMOUNT: the largest single allocation or reclaim
+	// MONEY_SETTLE_DELAY: how long an unknown outcome is read back before
+	// "no record" means Huawei did nothing.
+	MoneySettleDelay time.Duration
+	// RECONCILE_INTERVAL: how often reconciliation with Huawei runs.
+	ReconcileInterval time.Duration
 
 	Upstream UpstreamConfig
 }
@@ -137,6 +142,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 		StepUpThreshold: amount("STEP_UP_THRESHOLD", "0.00"),
 		MoneyMaxAmount:  amount("MONEY_MAX_AMOUNT", "1000000.00"),
+
+		MoneySettleDelay:  dur("MONEY_SETTLE_DELAY", 30*time.Second),
+		ReconcileInterval: dur("RECONCILE_INTERVAL", time.Hour),
 	}
 	up, upErrs := loadUpstreamConfig(getenv)
 	c.Upstream = up
@@ -213,6 +221,8 @@ func (c Config) String() string {
 	row("API_RATE_LIMIT", c.APIRateLimit)
 	row("STEP_UP_THRESHOLD", c.StepUpThreshold.StringFixed(2))
 	row("MONEY_MAX_AMOUNT", c.MoneyMaxAmount.StringFixed(2))
+	row("MONEY_SETTLE_DELAY", c.MoneySettleDelay)
+	row("RECONCILE_INTERVAL", c.ReconcileInterval)
 	c.Upstream.write(row)
 	return b.String()
 }
