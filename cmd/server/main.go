@@ -158,7 +158,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// one indexed query per replica.
 		FetchCooldown:     jobFetchCooldown,
 		FetchPollInterval: jobFetchPollInterval,
-		PeriodicJobs:      periodic,
+		// A job left running by a replica that died (say, a money operation
+		// in flight) is retried after this, not River's default hour: the
+		// retry finds the operation in flight and hands it to the resolver.
+		// Longer than the longest job timeout (reconciliation's, 10 min).
+		RescueStuckJobsAfter: 15 * time.Minute,
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return fmt.Errorf("river: %w", err)

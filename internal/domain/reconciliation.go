@@ -107,14 +107,20 @@ func (s *MoneyService) RequestReconciliation(ctx context.Context, actor Principa
 	return run, nil
 }
 
-// ReconcilePeriodic records a periodic run and runs it.
+// ReconcilePeriodic records a periodic run and its job, which runs it (and
+// runs it again if it is interrupted).
 func (s *MoneyService) ReconcilePeriodic(ctx context.Context) error {
 	run := ReconciliationRun{ID: uuid.Must(uuid.NewV7()), Trigger: ReconcilePeriodic, Status: RunPending, CreatedAt: s.clock.Now()}
-	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.Money().CreateRun(ctx, run) }); err != nil {
-		return err
-	}
-	return s.Reconcile(ctx, run.ID)
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.Money().CreateRun(ctx, run); err != nil {
+			return err
+		}
+		return tx.Enqueue(ctx, ReconciliationJob{RunID: run.ID})
+	})
 }
+
+// maxRunItems is the most items a run lists (the API's page of a run).
+const maxRunItems = 10000
 
 // ReconciliationRun returns a run with its items. Errors: ErrForbidden, ErrNotFound.
 func (s *MoneyService) ReconciliationRun(ctx context.Context, actor Principal, id uuid.UUID) (ReconciliationRun, error) {
@@ -174,6 +180,9 @@ func (s *MoneyService) Reconcile(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		r.Status, r.Items, r.CompletedAt = RunCompleted, items, s.clock.Now()
+		if len(items) > maxRunItems {
+			r.Items, r.Error = items[:maxRunItems], fmt.Sprintf("%d more items are not listed", len(items)-maxRunItems)
+		}
 		if rerr != nil {
 			r.Status, r.Error = RunFailed, "the run stopped: "+clientText(rerr)
 			s.log.ErrorContext(ctx, "money: reconciliation failed", "run_id", id, "error", rerr)

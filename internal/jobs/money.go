@@ -56,9 +56,11 @@ func (w *ReconciliationWorker) Work(ctx context.Context, j *river.Job[domain.Rec
 }
 
 // Timeout: a run pages through every adjust record and balance at
-// Huawei's 10 requests a second.
+// Huawei's 10 requests a second (100 of either a request): ten minutes
+// is six million of them. Shorter than River's RescueStuckJobsAfter
+// (cmd/server), so a run is never rescued while it still runs.
 func (w *ReconciliationWorker) Timeout(*river.Job[domain.ReconciliationJob]) time.Duration {
-	return 30 * time.Minute
+	return 10 * time.Minute
 }
 
 // PeriodicReconciliationWorker starts and runs the periodic reconciliation.
@@ -67,14 +69,9 @@ type PeriodicReconciliationWorker struct {
 	svc Services
 }
 
-// Work calls MoneyService.ReconcilePeriodic.
+// Work calls MoneyService.ReconcilePeriodic, which enqueues the run's job.
 func (w *PeriodicReconciliationWorker) Work(ctx context.Context, _ *river.Job[domain.PeriodicReconciliationJob]) error {
 	return w.svc.Money.ReconcilePeriodic(ctx)
-}
-
-// Timeout: as ReconciliationWorker.
-func (w *PeriodicReconciliationWorker) Timeout(*river.Job[domain.PeriodicReconciliationJob]) time.Duration {
-	return 30 * time.Minute
 }
 
 // SweepMoneyWorker is the money jobs' safety net.
