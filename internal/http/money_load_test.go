@@ -10,13 +10,15 @@ import (
 
 // TestMoneyLoad is the load test, not run in CI (set MONEY_LOAD=1; it
 // takes a few minutes): at Huawei's real 10 requests a second,
+//
 //   - a burst of MONEY_LOAD_OPS (1,000) allocations over 100 customers
 //     drains at no less than 0.9 × 10/s, with no operation failed by
 //     throttling;
+//
 //   - below the limit (5/s, one customer each), the time from accepted to
 //     succeeded has a p50 of at most 50 ms.
 //
-//	MONEY_LOAD=1 go test -race -run TestMoneyLoad -v -timeout 20m ./internal/http/
+//     MONEY_LOAD=1 go test -race -run TestMoneyLoad -v -timeout 20m ./internal/http/
 func TestMoneyLoad(t *testing.T) {
 	if os.Getenv("MONEY_LOAD") == "" {
 		t.Skip("load test: set MONEY_LOAD=1")
