@@ -85,8 +85,9 @@ type moneyLoad struct {
 }
 
 // runMoneyLoad sends n operations over customers from `clients` clients:
-// allocations, and reclaims of part of what was allocated.
-func runMoneyLoad(t *testing.T, h *harness, fin string, customers []moneyCustomer, n, clients int, timeout time.Duration) moneyLoad {
+// allocations, and (reclaimTenths out of ten, after each customer's first)
+// reclaims of part of what was allocated.
+func runMoneyLoad(t *testing.T, h *harness, fin string, customers []moneyCustomer, n, clients, reclaimTenths int, timeout time.Duration) moneyLoad {
 	t.Helper()
 	type job struct {
 		what     string
@@ -97,7 +98,7 @@ func runMoneyLoad(t *testing.T, h *harness, fin string, customers []moneyCustome
 	jobs := make(chan job, n)
 	for i := range n {
 		what := "allocations"
-		if i >= len(customers) && rng.IntN(10) < 4 {
+		if i >= len(customers) && rng.IntN(10) < reclaimTenths {
 			what = "reclaims"
 		}
 		cents := 100 + rng.IntN(9900) // 1.00–99.99
@@ -258,7 +259,7 @@ func TestMoneyFaults(t *testing.T) {
 	}
 	faultMix(h, 0.20)
 	start := time.Now()
-	load := runMoneyLoad(t, h, fin, customers, n, 16, 3*time.Second)
+	load := runMoneyLoad(t, h, fin, customers, n, 16, 4, 3*time.Second)
 	h.settled(120 * time.Second)
 	drained := time.Since(start)
 	ok, failed := checkAgainstHuawei(t, h, customers, load)
@@ -279,7 +280,7 @@ func TestMoneyThrottledFaults(t *testing.T) {
 		customers[i] = h.customerFixture()
 	}
 	faultMix(h, 0.20)
-	load := runMoneyLoad(t, h, fin, customers, n, 8, 5*time.Second)
+	load := runMoneyLoad(t, h, fin, customers, n, 8, 4, 5*time.Second)
 	h.settled(120 * time.Second)
 	ok, failed := checkAgainstHuawei(t, h, customers, load)
 	var throttled int

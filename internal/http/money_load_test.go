@@ -62,7 +62,7 @@ func TestMoneyLoad(t *testing.T) {
 	var before int
 	_ = h.pool.QueryRow(ctx, `SELECT count(*) FROM money_operations`).Scan(&before)
 	start := time.Now()
-	load := runMoneyLoad(t, h, fin, customers, n, 16, 30*time.Second)
+	load := runMoneyLoad(t, h, fin, customers, n, 16, 0, 30*time.Second)
 	accepted := time.Since(start)
 	h.settled(10 * time.Minute)
 	var first, last time.Time
