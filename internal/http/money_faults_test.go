@@ -118,7 +118,14 @@ func runMoneyLoad(t *testing.T, h *harness, fin string, customers []moneyCustome
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				o := c.do(j.what, j.customer, j.amount, uuid.NewString())
+				key := uuid.NewString()
+				o := c.do(j.what, j.customer, j.amount, key)
+				if o.status == http.StatusAccepted && rand.IntN(10) == 0 {
+					// The answer was lost on the way: the client asks again.
+					if again := c.do(j.what, j.customer, j.amount, key); again.status != o.status || again.op.ID != o.op.ID {
+						t.Errorf("a retry with the same key answered %d %+v, first %+v", again.status, again.op, o.op)
+					}
+				}
 				mu.Lock()
 				if o.status == http.StatusAccepted {
 					load.acked[o.op.ID] = o.op
