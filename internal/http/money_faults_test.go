@@ -347,3 +347,29 @@ func TestMoneyOverdraft(t *testing.T) {
 		t.Fatalf("ledger %+v", b)
 	}
 }
+
+// TestMoneyTwoReplicas: two replicas' workers take jobs from one database
+// while Huawei fails 20 % of the calls: every job runs once, every
+// operation is decided once, and Huawei's side matches the ledger. Size:
+// MONEY_REPLICA_OPS.
+func TestMoneyTwoReplicas(t *testing.T) {
+	t.Parallel()
+	n := envInt("MONEY_REPLICA_OPS", 200)
+	h := newMoneyHarness(t, withoutRateLimits(), withCallTimeout(400*time.Millisecond))
+	second := h.newRiver()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = second.Stop(ctx)
+	})
+	fin := h.staffToken("finance@example.com", "finance")
+	customers := make([]moneyCustomer, 10)
+	for i := range customers {
+		customers[i] = h.customerFixture()
+	}
+	faultMix(h, 0.20)
+	load := runMoneyLoad(t, h, fin, customers, n, 8, 4, 5*time.Second)
+	h.settled(60 * time.Second)
+	ok, failed := checkAgainstHuawei(t, h, customers, load)
+	t.Logf("%d requests: %d succeeded, %d failed, refused %v; faults fired %v", n, ok, failed, load.refused, h.firedFaults())
+}
