@@ -206,8 +206,9 @@ type MoneyStore interface {
 	// CustomerBalance is zero for a customer without accounts.
 	CustomerBalance(ctx context.Context, customerID uuid.UUID) (CustomerBalance, error)
 	// ListEntries returns up to limit entries of the customer's accounts
-	// with id < before (uuid.Nil: from the newest), newest first.
-	ListEntries(ctx context.Context, customerID, before uuid.UUID, limit int) ([]LedgerEntry, error)
+	// created in [from, to) (zero: unbounded) with id < before (uuid.Nil:
+	// from the newest), newest first.
+	ListEntries(ctx context.Context, customerID uuid.UUID, from, to time.Time, before uuid.UUID, limit int) ([]LedgerEntry, error)
 	// EachEntry calls fn for every entry of the customer's accounts created
 	// in [from, to) (zero: unbounded), oldest first, streaming from the
 	// database; it stops at fn's first error and returns it.

@@ -108,13 +108,14 @@ func (s *MoneyService) ledgerAccess(ctx context.Context, actor Principal, custom
 	return ErrForbidden
 }
 
-// LedgerEntries pages through a customer's ledger entries, newest first.
-// Errors: ErrNotFound, ErrForbidden.
-func (s *MoneyService) LedgerEntries(ctx context.Context, actor Principal, customerID, before uuid.UUID, limit int) (Page[LedgerEntry], error) {
+// LedgerEntries pages through a customer's ledger entries created in
+// [from, to) (zero: unbounded), newest first. Errors: ErrNotFound,
+// ErrForbidden.
+func (s *MoneyService) LedgerEntries(ctx context.Context, actor Principal, customerID uuid.UUID, from, to time.Time, before uuid.UUID, limit int) (Page[LedgerEntry], error) {
 	if err := s.ledgerAccess(ctx, actor, customerID); err != nil {
 		return Page[LedgerEntry]{}, err
 	}
-	items, err := s.store.Money().ListEntries(ctx, customerID, before, limit+1)
+	items, err := s.store.Money().ListEntries(ctx, customerID, from, to, before, limit+1)
 	if err != nil {
 		return Page[LedgerEntry]{}, err
 	}

@@ -144,14 +144,14 @@ func (h *handlers) GetPartnerBalance(ctx context.Context, req genapi.GetPartnerB
 func (h *handlers) ListLedgerEntries(ctx context.Context, req genapi.ListLedgerEntriesRequestObject) (genapi.ListLedgerEntriesResponseObject, error) {
 	p, _ := principal(ctx)
 	q := req.Params
+	var from, to time.Time
+	if q.From != nil {
+		from = *q.From
+	}
+	if q.To != nil {
+		to = *q.To
+	}
 	if wantsCSV(ctx) {
-		var from, to time.Time
-		if q.From != nil {
-			from = *q.From
-		}
-		if q.To != nil {
-			to = *q.To
-		}
 		stream, err := h.s.money.LedgerExport(ctx, p, req.Id, from, to)
 		if err != nil {
 			return nil, err
@@ -162,7 +162,7 @@ func (h *handlers) ListLedgerEntries(ctx context.Context, req genapi.ListLedgerE
 	if err != nil {
 		return nil, err
 	}
-	page, err := h.s.money.LedgerEntries(ctx, p, req.Id, before, limit)
+	page, err := h.s.money.LedgerEntries(ctx, p, req.Id, from, to, before, limit)
 	if err != nil {
 		return nil, err
 	}

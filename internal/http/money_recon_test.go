@@ -235,6 +235,14 @@ func TestMoneyLedgerExport(t *testing.T) {
 	if seen != 12 {
 		t.Fatalf("pages held %d entries", seen)
 	}
+	res = h.do(req{method: "GET", path: "/v1/customers/" + c.id.String() + "/ledger?to=" + from.Format(time.RFC3339Nano), token: fin})
+	var none struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	res.json(t, &none)
+	if len(none.Items) != 0 {
+		t.Fatalf("entries before the first: %s", res.body)
+	}
 }
 
 // TestMoneyUnknownOutcomes: an answer lost after Huawei committed is found

@@ -295,9 +295,10 @@ func (m *MoneyStore) CustomerBalance(ctx context.Context, customerID uuid.UUID) 
 	return b, nil
 }
 
-func (m *MoneyStore) ListEntries(ctx context.Context, customerID, before uuid.UUID, limit int) ([]domain.LedgerEntry, error) {
+func (m *MoneyStore) ListEntries(ctx context.Context, customerID uuid.UUID, from, to time.Time, before uuid.UUID, limit int) ([]domain.LedgerEntry, error) {
 	id := customerID
-	rows, err := m.s.q.ListLedgerEntries(ctx, db.ListLedgerEntriesParams{CustomerID: &id, BeforeID: optUUID(before), MaxRows: int32(limit)})
+	rows, err := m.s.q.ListLedgerEntries(ctx, db.ListLedgerEntriesParams{CustomerID: &id, BeforeID: optUUID(before),
+		FromTime: optTime(from), ToTime: optTime(to), MaxRows: int32(limit)})
 	if err != nil {
 		return nil, translate(err, "ledger entries")
 	}

@@ -135,6 +135,8 @@ JOIN ledger_accounts a ON a.id = e.account_id
 JOIN ledger_transfers t ON t.id = e.transfer_id
 WHERE a.customer_id = @customer_id
   AND (sqlc.narg(before_id)::uuid IS NULL OR e.id < sqlc.narg(before_id)::uuid)
+  AND (sqlc.narg(from_time)::timestamptz IS NULL OR e.created_at >= sqlc.narg(from_time)::timestamptz)
+  AND (sqlc.narg(to_time)::timestamptz IS NULL OR e.created_at < sqlc.narg(to_time)::timestamptz)
 ORDER BY e.id DESC
 LIMIT @max_rows;
 

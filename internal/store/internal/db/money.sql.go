@@ -383,13 +383,17 @@ JOIN ledger_accounts a ON a.id = e.account_id
 JOIN ledger_transfers t ON t.id = e.transfer_id
 WHERE a.customer_id = $1
   AND ($2::uuid IS NULL OR e.id < $2::uuid)
+  AND ($3::timestamptz IS NULL OR e.created_at >= $3::timestamptz)
+  AND ($4::timestamptz IS NULL OR e.created_at < $4::timestamptz)
 ORDER BY e.id DESC
-LIMIT $3
+LIMIT $5
 `
 
 type ListLedgerEntriesParams struct {
 	CustomerID *uuid.UUID
 	BeforeID   *uuid.UUID
+	FromTime   *time.Time
+	ToTime     *time.Time
 	MaxRows    int32
 }
 
@@ -408,7 +412,13 @@ type ListLedgerEntriesRow struct {
 
 // A customer's entries, newest first.
 func (q *Queries) ListLedgerEntries(ctx context.Context, arg ListLedgerEntriesParams) ([]ListLedgerEntriesRow, error) {
-	rows, err := q.db.Query(ctx, listLedgerEntries, arg.CustomerID, arg.BeforeID, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listLedgerEntries,
+		arg.CustomerID,
+		arg.BeforeID,
+		arg.FromTime,
+		arg.ToTime,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
