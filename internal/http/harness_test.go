@@ -75,6 +75,9 @@ func (realClock) Now() time.Time { return time.Now().UTC() }
 type harness struct {
 	t      *testing.T
 	url    string
+	// rawURL serves the same handler without the contract check, for load
+	// tests whose subject is not the shape of each answer.
+	rawURL string
 	pool   *pgxpool.Pool
 	priv   ed25519.PrivateKey
 	signer *auth.Signer
@@ -251,8 +254,10 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	h := srv.Handler()
 	ts := httptest.NewServer(contractCheck(t, h))
+	raw := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ts.Close()
+		raw.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = hr.river.Stop(ctx)
@@ -260,7 +265,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		cloud.Close()
 		simSrv.Close()
 	})
-	*hr = harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
+	*hr = harness{t: t, url: ts.URL, rawURL: raw.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
 		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, river: hr.river, newRiver: newRiver}
 	return hr
 }

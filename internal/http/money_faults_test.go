@@ -29,7 +29,9 @@ func envInt(name string, def int) int {
 
 // moneyClient is a finance client that retries like a careful integrator:
 // the same Idempotency-Key on timeouts, 5xx and 409 request_in_progress,
-// until it gets an answer that says what happened.
+// until it gets an answer that says what happened. It talks to the server
+// without the harness's contract check (the other money tests check every
+// answer's shape; here it would be most of the CPU).
 type moneyClient struct {
 	h     *harness
 	token string
@@ -48,7 +50,7 @@ func (c *moneyClient) do(what string, customer uuid.UUID, amount, key string) ou
 	body, _ := json.Marshal(map[string]any{"amount": amount})
 	for attempt := 0; ; attempt++ {
 		c.tries.Add(1)
-		r, _ := http.NewRequest("POST", c.h.url+"/v1/customers/"+customer.String()+"/"+what, bytes.NewReader(body))
+		r, _ := http.NewRequest("POST", c.h.rawURL+"/v1/customers/"+customer.String()+"/"+what, bytes.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+c.token)
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Idempotency-Key", key)
