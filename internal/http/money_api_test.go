@@ -80,11 +80,19 @@ func TestMoneyStepUp(t *testing.T) {
 	t.Cleanup(h.assertLedger)
 	fin := h.staffToken("finance@example.com", "finance")
 	c := h.customerFixture()
-	h.move(fin, "allocations", c.id, "1.00", newKey()).wantProblem(t, http.StatusForbidden, "forbidden")
-	res := h.do(req{method: "POST", path: "/v1/customers/" + c.id.String() + "/allocations", token: fin,
-		body:   map[string]any{"amount": "1.00", "challenge_id": uuid.Must(uuid.NewV7()).String(), "code": "123456"},
-		header: map[string]string{"Idempotency-Key": newKey()}})
-	res.wantProblem(t, http.StatusForbidden, "forbidden")
+	// The verifier names the rule broken (step_up_required, step_up_invalid…); 403 in every case.
+	for _, body := range []map[string]any{
+		{"amount": "1.00"},
+		{"amount": "1.00", "challenge_id": uuid.Must(uuid.NewV7()).String(), "code": "123456"},
+	} {
+		res := h.do(req{method: "POST", path: "/v1/customers/" + c.id.String() + "/allocations", token: fin, body: body,
+			header: map[string]string{"Idempotency-Key": newKey()}})
+		var p problem
+		res.json(t, &p)
+		if res.status != http.StatusForbidden || p.Status != http.StatusForbidden || p.Code == "" {
+			t.Fatalf("step-up %v: %d %s", body, res.status, res.body)
+		}
+	}
 	if n := h.count("money_operations"); n != 0 {
 		t.Fatalf("%d operations after refused step-ups", n)
 	}
