@@ -75,9 +75,7 @@ func (realClock) Now() time.Time { return time.Now().UTC() }
 type harness struct {
 	t      *testing.T
 	url    string
-	// rawURL serves the same handler without the contract check, for load
-	// tests whose subject is not the shape of each answer.
-	rawURL string
+	rawURL string // the same server without the contract check (load tests)
 	pool   *pgxpool.Pool
 	priv   ed25519.PrivateKey
 	signer *auth.Signer
