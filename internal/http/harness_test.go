@@ -97,8 +97,6 @@ type harnessConfig struct {
 	// stepUpThreshold: money operations of this amount or more need step-up
 	// (the default, 0, makes every amount need it, as in production).
 	stepUpThreshold decimal.Decimal
-	// money adjusts the money settings (settle delay, …) after the defaults.
-	money func(*domain.MoneyConfig)
 	// cloud wraps the adapter the money service calls (a test seam).
 	cloud       func(domain.Cloud) domain.Cloud
 	callTimeout time.Duration
@@ -112,11 +110,6 @@ func withStepUpThreshold(amount string) harnessOpt {
 }
 
 type harnessOpt func(*harnessConfig)
-
-// withMoney adjusts the money settings.
-func withMoney(f func(*domain.MoneyConfig)) harnessOpt {
-	return func(c *harnessConfig) { c.money = f }
-}
 
 // withCloud wraps the Huawei adapter the money service calls.
 func withCloud(f func(domain.Cloud) domain.Cloud) harnessOpt {
@@ -196,9 +189,6 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	stepUp := domain.NewStepUpService(st, realClock{})
 	moneyCfg := domain.MoneyConfig{StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00"),
 		SettleDelay: 2 * time.Second, BusyRetry: time.Second, ClockSkew: moneyClockSkew}
-	if hc.money != nil {
-		hc.money(&moneyCfg)
-	}
 	var moneyCloud domain.Cloud = cloud
 	if hc.cloud != nil {
 		moneyCloud = hc.cloud(cloud)
