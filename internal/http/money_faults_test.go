@@ -33,10 +33,12 @@ func envInt(name string, def int) int {
 // without the harness's contract check (the other money tests check every
 // answer's shape; here it would be most of the CPU).
 type moneyClient struct {
-	h     *harness
-	token string
-	http  *http.Client
-	tries atomic.Int64
+	h        *harness
+	token    string
+	timeout  time.Duration // of the first try
+	tries    atomic.Int64
+	timeouts atomic.Int64 // answers never received
+	busy     atomic.Int64 // 409 request_in_progress and 5xx
 }
 
 // outcome is the final answer to one request.
@@ -50,22 +52,29 @@ func (c *moneyClient) do(what string, customer uuid.UUID, amount, key string) ou
 	body, _ := json.Marshal(map[string]any{"amount": amount})
 	for attempt := 0; ; attempt++ {
 		c.tries.Add(1)
-		r, _ := http.NewRequest("POST", c.h.rawURL+"/v1/customers/"+customer.String()+"/"+what, bytes.NewReader(body))
+		// Each try waits twice as long as the one before (up to 5 s), so a
+		// slow server is not asked forever by clients that never wait long enough.
+		ctx, cancel := context.WithTimeout(context.Background(), min(c.timeout<<min(attempt, 5), 5*time.Second))
+		r, _ := http.NewRequestWithContext(ctx, "POST", c.h.rawURL+"/v1/customers/"+customer.String()+"/"+what, bytes.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+c.token)
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Idempotency-Key", key)
-		res, err := c.http.Do(r)
+		res, err := http.DefaultClient.Do(r)
 		if err != nil { // a timeout: the request may or may not have run; ask again with the same key
+			cancel()
+			c.timeouts.Add(1)
 			time.Sleep(time.Duration(10+rand.IntN(40)) * time.Millisecond)
 			continue
 		}
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
+		cancel()
 		var p struct {
 			Code string `json:"code"`
 		}
 		_ = json.Unmarshal(b, &p)
 		if res.StatusCode >= 500 || (res.StatusCode == http.StatusConflict && p.Code == "request_in_progress") {
+			c.busy.Add(1)
 			time.Sleep(time.Duration(10+rand.IntN(40)) * time.Millisecond)
 			continue
 		}
@@ -83,6 +92,8 @@ type moneyLoad struct {
 	refused  map[string]int     // problem code → count
 	requests int
 	tries    int64
+	timeouts int64
+	busy     int64
 	took     time.Duration
 }
 
@@ -110,7 +121,7 @@ func runMoneyLoad(t *testing.T, h *harness, fin string, customers []moneyCustome
 		jobs <- job{what, customers[i%len(customers)].id, decimal.New(int64(cents), -2).StringFixed(2)}
 	}
 	close(jobs)
-	c := &moneyClient{h: h, token: fin, http: &http.Client{Timeout: timeout}}
+	c := &moneyClient{h: h, token: fin, timeout: timeout}
 	load := moneyLoad{acked: map[string]moneyOp{}, refused: map[string]int{}, requests: n}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -139,7 +150,7 @@ func runMoneyLoad(t *testing.T, h *harness, fin string, customers []moneyCustome
 		}()
 	}
 	wg.Wait()
-	load.took, load.tries = time.Since(start), c.tries.Load()
+	load.took, load.tries, load.timeouts, load.busy = time.Since(start), c.tries.Load(), c.timeouts.Load(), c.busy.Load()
 	return load
 }
 
@@ -268,12 +279,12 @@ func TestMoneyFaults(t *testing.T) {
 	}
 	faultMix(h, 0.20)
 	start := time.Now()
-	load := runMoneyLoad(t, h, fin, customers, n, 16, 4, 3*time.Second)
+	load := runMoneyLoad(t, h, fin, customers, n, 16, 4, 250*time.Millisecond)
 	h.settled(120 * time.Second)
 	drained := time.Since(start)
 	ok, failed := checkAgainstHuawei(t, h, customers, load)
-	t.Logf("%d requests (%d HTTP tries) in %s; all finished after %s: %d acknowledged (%d succeeded, %d failed), refused %v; faults fired %v",
-		load.requests, load.tries, load.took.Round(time.Millisecond), drained.Round(time.Millisecond), len(load.acked), ok, failed, load.refused, h.firedFaults())
+	t.Logf("%d requests (%d HTTP tries: %d timed out, %d answered 409 in progress or 5xx) in %s; all finished after %s: %d acknowledged (%d succeeded, %d failed), refused %v; faults fired %v",
+		load.requests, load.tries, load.timeouts, load.busy, load.took.Round(time.Millisecond), drained.Round(time.Millisecond), len(load.acked), ok, failed, load.refused, h.firedFaults())
 }
 
 // TestMoneyThrottledFaults: the same at Huawei's real 10 requests per
@@ -313,7 +324,7 @@ func TestMoneyOverdraft(t *testing.T) {
 	h.accepted(fin, "allocations", c.id, "100.00")
 	h.settled(10 * time.Second)
 
-	cl := &moneyClient{h: h, token: fin, http: &http.Client{Timeout: 20 * time.Second}}
+	cl := &moneyClient{h: h, token: fin, timeout: 20 * time.Second}
 	var wg sync.WaitGroup
 	var accepted, refused, other atomic.Int64
 	sem := make(chan struct{}, 64)
