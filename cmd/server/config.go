@@ -53,6 +53,11 @@ type Config struct {
 	FilesDir                string        // FILES_DIR (uploaded attachments)
 	RealNamePollInterval    time.Duration // REALNAME_POLL_INTERVAL (first re-read of a review)
 	RealNamePollMaxInterval time.Duration // REALNAME_POLL_MAX_INTERVAL
+	// MONEY_SETTLE_DELAY: how long an unknown outcome is read back before
+	// "no record" means Huawei did nothing.
+	MoneySettleDelay time.Duration
+	// RECONCILE_INTERVAL: how often reconciliation with Huawei runs.
+	ReconcileInterval time.Duration
 
 	Upstream UpstreamConfig
 }
@@ -144,6 +149,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 		StepUpThreshold:         amount("STEP_UP_THRESHOLD", "0.00"),
 		MoneyMaxAmount:          amount("MONEY_MAX_AMOUNT", "1000000.00"),
+		MoneySettleDelay:        dur("MONEY_SETTLE_DELAY", 30*time.Second),
+		ReconcileInterval:       dur("RECONCILE_INTERVAL", time.Hour),
 		FilesDir:                str("FILES_DIR", ""),
 		RealNamePollInterval:    dur("REALNAME_POLL_INTERVAL", domain.DefaultPollInterval),
 		RealNamePollMaxInterval: dur("REALNAME_POLL_MAX_INTERVAL", domain.DefaultPollMaxInterval),
@@ -249,6 +256,8 @@ func (c Config) String() string {
 	row("FILES_DIR", c.FilesDir)
 	row("REALNAME_POLL_INTERVAL", c.RealNamePollInterval)
 	row("REALNAME_POLL_MAX_INTERVAL", c.RealNamePollMaxInterval)
+	row("MONEY_SETTLE_DELAY", c.MoneySettleDelay)
+	row("RECONCILE_INTERVAL", c.ReconcileInterval)
 	c.Upstream.write(row)
 	return b.String()
 }

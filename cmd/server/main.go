@@ -32,11 +32,23 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "verify-ledger" {
+		code := verifyLedger(ctx, os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "storefront:", err)
 		os.Exit(1)
 	}
 }
+
+// River's job fetching (see the client's configuration in run).
+const (
+	jobWorkers           = 32
+	jobFetchCooldown     = 5 * time.Millisecond
+	jobFetchPollInterval = 50 * time.Millisecond
+)
 
 // systemClock is the production domain.Clock.
 type systemClock struct{}
@@ -141,17 +153,33 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	})
 	stepUpSvc := domain.NewStepUpService(st, keyring, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
-		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount})
+		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount, SettleDelay: cfg.MoneySettleDelay, Log: log})
 
 	// Jobs.
 	workers := river.NewWorkers()
 	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc, Money: moneySvc,
-		Idempotency: st.Idempotency(), Clock: clock, Log: log})
+		Idempotency: st.Idempotency(), Clock: clock, Log: log, ReconcileEvery: cfg.ReconcileInterval})
 	riverClient, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:       log,
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers:      workers,
-		PeriodicJobs: periodic,
+		Logger: log,
+		// Money jobs mostly wait on Huawei (and on its 10 requests a second),
+		// not on this process, so more of them run at once than there are cores.
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: jobWorkers}},
+		Workers: workers,
+		// River hears of a new job at once (LISTEN/NOTIFY on insert) and then
+		// fetches no sooner than FetchCooldown after its previous fetch (default
+		// 100 ms); jobs made due without an insert (a snooze ending, a customer's
+		// next operation woken when the slot frees) are found by the poll every
+		// FetchPollInterval (default 1 s). Both defaults would be most of an
+		// operation's time from accepted to succeeded; a poll every 50 ms costs
+		// one indexed query per replica.
+		FetchCooldown:     jobFetchCooldown,
+		FetchPollInterval: jobFetchPollInterval,
+		// A job left running by a replica that died (say, a money operation
+		// in flight) is retried after this, not River's default hour: the
+		// retry finds the operation in flight and hands it to the resolver.
+		// Longer than the longest job timeout (reconciliation's, 10 min).
+		RescueStuckJobsAfter: 15 * time.Minute,
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return fmt.Errorf("river: %w", err)

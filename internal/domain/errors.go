@@ -59,6 +59,11 @@ const (
 	CodeStepUpLocked      Code = "step_up_locked"        // 5 wrong answers: create a new challenge
 	CodeTOTPNotEnrolled   Code = "totp_not_enrolled"     // the staff member has no confirmed TOTP authenticator
 	CodeTOTPEnrolled      Code = "totp_already_enrolled" // a confirmed authenticator cannot be replaced
+	// Money (docs/design.md §9): which balance refused an allocation or
+	// reclaim, and a customer Huawei does not know yet.
+	CodeInsufficientPartnerBalance  Code = "insufficient_partner_balance"
+	CodeInsufficientCustomerBalance Code = "insufficient_customer_balance"
+	CodeCustomerNotRegistered       Code = "customer_not_registered"
 )
 
 // Outcome says what an upstream failure means for the world outside.

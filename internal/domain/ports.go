@@ -41,6 +41,7 @@ type Store interface {
 	Customers() CustomerStore
 	RealName() RealNameStore
 	StepUp() StepUpStore
+	Money() MoneyStore
 }
 
 // Tx is a transaction's view of the store.
@@ -56,6 +57,12 @@ type Tx interface {
 	// discards it. A job whose Options say Unique is not enqueued again while
 	// one with the same arguments is pending or running.
 	Enqueue(ctx context.Context, job Job) error
+	// Money is the money store inside this transaction.
+	Money() MoneyStore
+	// Wake makes a waiting job with exactly job's arguments (scheduled,
+	// snoozed or retrying) due now, when the transaction commits; a running,
+	// finished or missing job is left alone.
+	Wake(ctx context.Context, job Job) error
 }
 
 // Job is a plain value describing work that runs after a commit, outside any

@@ -1,14 +1,9 @@
 package http_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/png"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -397,21 +392,8 @@ func TestRegistrationBadInput(t *testing.T) {
 func (h *harness) paidServer(domainID string) string {
 	h.t.Helper()
 	ctx := context.Background()
-	// The simulator reads attachments from the files directory, as Huawei
-	// reads the partner's bucket: put a real image there.
-	var img bytes.Buffer
-	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
-		h.t.Fatal(err)
-	}
-	dir := filepath.Join(h.filesDir, "idcard")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		h.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, domainID+".png"), img.Bytes(), 0o600); err != nil {
-		h.t.Fatal(err)
-	}
 	if _, err := h.cloud.SubmitIndividualRealName(ctx, domain.CloudIndividualRealName{
-		CustomerID: domainID, FileURLs: []string{"idcard/" + domainID + ".png"}, Name: "Zhang San", Number: "110101199001011234",
+		CustomerID: domainID, FileURLs: []string{h.idCardFile(domainID)}, Name: "Zhang San", Number: "110101199001011234",
 	}); err != nil {
 		h.t.Fatalf("real-name: %v", err)
 	}

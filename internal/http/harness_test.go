@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +26,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -59,7 +63,7 @@ func TestMain(m *testing.M) {
 	// The spec describes these bodies as strings; kin-openapi has no decoder
 	// for them (and decodes YAML into a map), so read them as plain text.
 	// Registered once before any test runs, so no test races on it.
-	for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
+	for _, ct := range []string{"text/html", "text/javascript", "application/yaml", "text/csv"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 	}
 	os.Exit(m.Run())
@@ -75,6 +79,7 @@ func (realClock) Now() time.Time { return time.Now().UTC() }
 type harness struct {
 	t      *testing.T
 	url    string
+	rawURL string // the same server without the contract check (load tests)
 	pool   *pgxpool.Pool
 	priv   ed25519.PrivateKey
 	signer *auth.Signer
@@ -89,6 +94,9 @@ type harness struct {
 	// filesDir holds uploaded files; the simulator reads it.
 	filesDir string
 	stepUp   *domain.StepUpService
+	river    *river.Client[pgx.Tx]
+	// newRiver starts another River client on the same workers (a restart).
+	newRiver func() *river.Client[pgx.Tx]
 }
 
 type harnessConfig struct {
@@ -97,6 +105,11 @@ type harnessConfig struct {
 	// stepUpThreshold: money operations of this amount or more need step-up
 	// (the default, 0, makes every amount need it, as in production).
 	stepUpThreshold decimal.Decimal
+	// cloud wraps the adapter the money service calls (a test seam).
+	cloud       func(domain.Cloud) domain.Cloud
+	callTimeout time.Duration
+	workers     int
+	noLimits    bool
 }
 
 // withStepUpThreshold sets STEP_UP_THRESHOLD.
@@ -105,6 +118,27 @@ func withStepUpThreshold(amount string) harnessOpt {
 }
 
 type harnessOpt func(*harnessConfig)
+
+// withCloud wraps the Huawei adapter the money service calls.
+func withCloud(f func(domain.Cloud) domain.Cloud) harnessOpt {
+	return func(c *harnessConfig) { c.cloud = f }
+}
+
+// withCallTimeout sets the adapter's deadline of one Huawei call.
+func withCallTimeout(d time.Duration) harnessOpt {
+	return func(c *harnessConfig) { c.callTimeout = d }
+}
+
+// withWorkers sets how many jobs River runs at once.
+func withWorkers(n int) harnessOpt {
+	return func(c *harnessConfig) { c.workers = n }
+}
+
+// withoutRateLimits turns Huawei's rate limits off in the simulator and
+// the adapter's limiter (throughput tests that are not about the limits).
+func withoutRateLimits() harnessOpt {
+	return func(c *harnessConfig) { c.noLimits, c.sim.DisableRateLimits = true, true }
+}
 
 func withAuthRateLimit(n int) harnessOpt {
 	return func(c *harnessConfig) { c.http.AuthRateLimit = n }
@@ -125,7 +159,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	// as Huawei reads the partner's OBS bucket.
 	filesDir := t.TempDir()
 	hc := harnessConfig{sim: bsssim.Config{PartnerAK: simAK, PartnerSK: simSK, XAccountType: simXAccount,
-		Seed: 7, ReviewDelay: 0, AssociationDelay: 0, FilesDir: filesDir}}
+		Seed: 7, ReviewDelay: 0, AssociationDelay: 0, FilesDir: filesDir}, callTimeout: 10 * time.Second, workers: 8}
 	cfg := storehttp.Config{AuthRateLimit: 10_000, APIRateLimit: 0}
 	hc.http = &cfg
 	for _, o := range opts {
@@ -158,13 +192,19 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	cloud, err := huawei.New(huawei.Config{
 		BSSEndpoint: simSrv.URL, IAMEndpoint: simSrv.URL, ECSEndpoint: simSrv.URL, EVSEndpoint: simSrv.URL,
 		PartnerAK: hc.sim.PartnerAK, PartnerSK: hc.sim.PartnerSK, XAccountType: hc.sim.XAccountType, Region: "cn-north-4",
-		CallTimeout: 10 * time.Second,
+		CallTimeout: hc.callTimeout, DisableRateLimits: hc.noLimits,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, fileStore := newDataProtection(t, filesDir)
 	stepUp := domain.NewStepUpService(st, keys, realClock{})
+	moneyCfg := domain.MoneyConfig{StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00"),
+		SettleDelay: 2 * time.Second, BusyRetry: time.Second, ClockSkew: moneyClockSkew}
+	var moneyCloud domain.Cloud = cloud
+	if hc.cloud != nil {
+		moneyCloud = hc.cloud(cloud)
+	}
 	services := jobs.Services{
 		Auth:      svc,
 		Customers: domain.NewCustomerService(st, cloud, realClock{}, domain.WithRealNameIndex(keys)),
@@ -172,28 +212,31 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 			Cipher: keys, Index: keys, Files: fileStore, PollInterval: 20 * time.Millisecond, PollMaxInterval: 100 * time.Millisecond}),
 		Idempotency: st.Idempotency(),
 		Clock:       realClock{},
-		Money: domain.NewMoneyService(st, cloud, stepUp, realClock{}, domain.MoneyConfig{
-			StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00")}),
-		Log: slog.New(slog.DiscardHandler),
+		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, realClock{}, moneyCfg),
+		Log:         slog.New(slog.DiscardHandler),
 	}
 
 	// Jobs: River works them while the test runs.
 	workers := river.NewWorkers()
 	jobs.Register(workers, services)
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
-		Workers:           workers,
-		FetchCooldown:     5 * time.Millisecond,
-		FetchPollInterval: 20 * time.Millisecond,
-		Logger:            slog.New(slog.DiscardHandler),
-		TestOnly:          true,
-	})
-	if err != nil {
-		t.Fatal(err)
+	newRiver := func() *river.Client[pgx.Tx] {
+		rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+			Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: hc.workers}},
+			Workers:           workers,
+			FetchCooldown:     5 * time.Millisecond,
+			FetchPollInterval: 20 * time.Millisecond,
+			Logger:            slog.New(slog.DiscardHandler),
+			TestOnly:          true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rc.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return rc
 	}
-	if err := rc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	hr := &harness{river: newRiver(), newRiver: newRiver}
 
 	srv, err := storehttp.New(cfg, storehttp.Deps{
 		Auth:        svc,
@@ -212,17 +255,21 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	h := srv.Handler()
 	ts := httptest.NewServer(contractCheck(t, h))
+	raw := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ts.Close()
+		raw.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = rc.Stop(ctx)
+		_ = hr.river.Stop(ctx)
 		sim.Close()
 		cloud.Close()
 		simSrv.Close()
 	})
-	return &harness{t: t, url: ts.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
-		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, keys: keys, filesDir: filesDir, stepUp: stepUp}
+	*hr = harness{t: t, url: ts.URL, rawURL: raw.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
+		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, river: hr.river, newRiver: newRiver,
+		keys: keys, filesDir: filesDir, stepUp: stepUp}
+	return hr
 }
 
 // contractCheck fails the test when a response does not match the spec:
@@ -551,4 +598,24 @@ func (h *harness) eventually(what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// idCardFile puts a real image where the simulator reads attachments (the
+// files directory, as Huawei reads the partner's bucket) and returns its
+// relative path, for tests that submit real-name directly through the
+// adapter.
+func (h *harness) idCardFile(domainID string) string {
+	h.t.Helper()
+	var img bytes.Buffer
+	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		h.t.Fatal(err)
+	}
+	rel := filepath.Join("idcard", domainID+".png")
+	if err := os.MkdirAll(filepath.Join(h.filesDir, "idcard"), 0o700); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.filesDir, rel), img.Bytes(), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	return rel
 }

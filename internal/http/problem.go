@@ -82,6 +82,11 @@ var statusOf = map[domain.Code]struct {
 	codeUnsupportedMediaType:       {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	codeNotReady:                   {http.StatusServiceUnavailable, "Not ready"},
 	codeHeaderTooLarge:             {http.StatusRequestHeaderFieldsTooLarge, "Request header fields too large"},
+
+	// Money: the request is fine, the balances or the customer's state are not.
+	domain.CodeInsufficientPartnerBalance:  {http.StatusConflict, "The partner's allocatable balance is too low"},
+	domain.CodeInsufficientCustomerBalance: {http.StatusConflict, "The customer's available balance is too low"},
+	domain.CodeCustomerNotRegistered:       {http.StatusConflict, "The customer has no Huawei Cloud account yet"},
 }
 
 // HTTP-only codes: they describe the request's envelope, not a domain rule.

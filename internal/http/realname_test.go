@@ -24,7 +24,7 @@ import (
 
 // newDataProtection is the harness's keyring (a fresh random key) and file
 // store (the per-test directory the simulator reads).
-func newDataProtection(t *testing.T, dir string) (*crypto.Keyring, *files.Dir) {
+func newDataProtection(t testing.TB, dir string) (*crypto.Keyring, *files.Dir) {
 	t.Helper()
 	secret := make([]byte, crypto.KeySize)
 	if _, err := rand.Read(secret); err != nil {

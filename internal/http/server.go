@@ -157,7 +157,7 @@ func (s *Server) Handler() http.Handler {
 	// validates against the spec before the generated handler decodes.
 	r.Route("/v1", func(v1 chi.Router) {
 		v1.Use(s.bodyLimit(MaxJSONBody), s.requireMediaType, s.authEndpointsLimit())
-		genapi.HandlerWithOptions(genapi.NewStrictHandlerWithOptions(&handlers{s: s}, nil, genapi.StrictHTTPServerOptions{
+		genapi.HandlerWithOptions(genapi.NewStrictHandlerWithOptions(&handlers{s: s}, []genapi.StrictMiddlewareFunc{withAccept}, genapi.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 				s.writeError(w, r, domain.Wrap(err, domain.CodeInvalid, "the request body could not be decoded"))
 			},

@@ -63,9 +63,9 @@ func (h *harness) enrolledStaff(adminToken, email string, roles ...string) (stri
 	return tok, e.Secret
 }
 
-// customerFixture signs a customer up and records it as a Huawei Cloud customer
+// stepUpCustomer signs a customer up and records it as a Huawei Cloud customer
 // (the onboarding routes are another issue's), returning its id.
-func (h *harness) customerFixture(email string) uuid.UUID {
+func (h *harness) stepUpCustomer(email string) uuid.UUID {
 	h.t.Helper()
 	p := mustPrincipal(h.t, h, h.signup(email).AccessToken)
 	now := time.Now().UTC()
@@ -82,7 +82,7 @@ func TestStepUpFlow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	adm := h.admin()
-	cust := h.customerFixture("acme@example.com")
+	cust := h.stepUpCustomer("acme@example.com")
 	h.createStaff(adm.AccessToken, "fin@example.com", "finance")
 	fin := h.login("fin@example.com", "staff-password-1").AccessToken
 	finP := mustPrincipal(t, h, fin)
@@ -205,7 +205,7 @@ func TestStepUpRoles(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	adm := h.admin()
-	cust := h.customerFixture("acme@example.com")
+	cust := h.stepUpCustomer("acme@example.com")
 	customerTok := h.login("acme@example.com", "customer-pass-1").AccessToken
 
 	res := h.do(req{method: "POST", path: "/v1/api-clients", token: adm.AccessToken, body: map[string]any{"name": "reseller", "scopes": []string{"orders:read"}}})
@@ -253,7 +253,7 @@ func TestStepUpMemberLockOverHTTP(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	adm := h.admin()
-	cust := h.customerFixture("acme@example.com")
+	cust := h.stepUpCustomer("acme@example.com")
 	tok, secret := h.enrolledStaff(adm.AccessToken, "fin@example.com", "finance")
 	p := mustPrincipal(t, h, tok)
 	wrong := "000000"

@@ -26,6 +26,8 @@ type Services struct {
 	Idempotency domain.IdempotencyStore
 	Clock       domain.Clock
 	Log         *slog.Logger
+	// ReconcileEvery is the period of the money reconciliation (0: hourly).
+	ReconcileEvery time.Duration
 }
 
 // PurgeCredentialsWorker keeps the credential tables small.
@@ -67,12 +69,13 @@ func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	river.AddWorker(workers, &PurgeIdempotencyKeysWorker{svc: svc})
 	registerRealName(workers, svc)
 	registerCustomerWorkers(workers, svc)
-	return []*river.PeriodicJob{
+	money := registerMoney(workers, svc)
+	return append(money,
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeCredentialsJob{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeIdempotencyKeysJob{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
-	}
+	)
 }

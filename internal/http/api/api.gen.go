@@ -343,6 +343,21 @@ func (e LedgerEntryAccount) Valid() bool {
 	}
 }
 
+// Defines values for LedgerEntryCurrency.
+const (
+	LedgerEntryCurrencyCNY LedgerEntryCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the LedgerEntryCurrency enum.
+func (e LedgerEntryCurrency) Valid() bool {
+	switch e {
+	case LedgerEntryCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MeKind.
 const (
 	MeKindApiClient MeKind = "api_client"
@@ -436,6 +451,27 @@ func (e MoneyOperationStatus) Valid() bool {
 	case MoneyOperationStatusSucceeded:
 		return true
 	case MoneyOperationStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MoneyOperationErrorOutcome.
+const (
+	MoneyOperationErrorOutcomeDefinite  MoneyOperationErrorOutcome = "definite"
+	MoneyOperationErrorOutcomeRetryable MoneyOperationErrorOutcome = "retryable"
+	MoneyOperationErrorOutcomeUnknown   MoneyOperationErrorOutcome = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the MoneyOperationErrorOutcome enum.
+func (e MoneyOperationErrorOutcome) Valid() bool {
+	switch e {
+	case MoneyOperationErrorOutcomeDefinite:
+		return true
+	case MoneyOperationErrorOutcomeRetryable:
+		return true
+	case MoneyOperationErrorOutcomeUnknown:
 		return true
 	default:
 		return false
@@ -704,6 +740,7 @@ func (e RealnameApplicationRequestKind) Valid() bool {
 const (
 	AmountMismatch    ReconciliationItemKind = "amount_mismatch"
 	BalanceDrift      ReconciliationItemKind = "balance_drift"
+	SpendBooked       ReconciliationItemKind = "spend_booked"
 	UnmatchedLocal    ReconciliationItemKind = "unmatched_local"
 	UnmatchedUpstream ReconciliationItemKind = "unmatched_upstream"
 )
@@ -714,6 +751,8 @@ func (e ReconciliationItemKind) Valid() bool {
 	case AmountMismatch:
 		return true
 	case BalanceDrift:
+		return true
+	case SpendBooked:
 		return true
 	case UnmatchedLocal:
 		return true
@@ -1330,9 +1369,10 @@ type LedgerEntry struct {
 	Amount Money `json:"amount"`
 
 	// BalanceAfter An amount in yuan with exactly two decimals, e.g. "1234.50".
-	BalanceAfter Money              `json:"balance_after"`
-	CreatedAt    time.Time          `json:"created_at"`
-	Id           openapi_types.UUID `json:"id"`
+	BalanceAfter Money                `json:"balance_after"`
+	CreatedAt    time.Time            `json:"created_at"`
+	Currency     *LedgerEntryCurrency `json:"currency,omitempty"`
+	Id           openapi_types.UUID   `json:"id"`
 
 	// Kind hold, settle, release, spend, refund, correction
 	Kind        string              `json:"kind"`
@@ -1343,6 +1383,9 @@ type LedgerEntry struct {
 
 // LedgerEntryAccount defines model for LedgerEntry.Account.
 type LedgerEntryAccount string
+
+// LedgerEntryCurrency defines model for LedgerEntry.Currency.
+type LedgerEntryCurrency string
 
 // LedgerPage defines model for LedgerPage.
 type LedgerPage struct {
@@ -1393,7 +1436,7 @@ type MoneyOperation struct {
 	CreatedBy  *openapi_types.UUID    `json:"created_by,omitempty"`
 	Currency   MoneyOperationCurrency `json:"currency"`
 	CustomerId openapi_types.UUID     `json:"customer_id"`
-	Error      *UpstreamError         `json:"error"`
+	Error      *MoneyOperationError   `json:"error"`
 
 	// Evidence For `needs_review`, the adjust records the resolver read.
 	Evidence *[]map[string]interface{} `json:"evidence,omitempty"`
@@ -1418,6 +1461,21 @@ type MoneyOperationKind string
 
 // MoneyOperationStatus defines model for MoneyOperation.Status.
 type MoneyOperationStatus string
+
+// MoneyOperationError Why the operation failed, or what left its outcome undecided.
+type MoneyOperationError struct {
+	// Code Huawei's error_code, when it answered one.
+	Code       *string `json:"code"`
+	HttpStatus *int32  `json:"http_status,omitempty"`
+	Message    string  `json:"message"`
+
+	// Operation Huawei's operation, e.g. UpdateCustomerAccountAmount.
+	Operation string                     `json:"operation"`
+	Outcome   MoneyOperationErrorOutcome `json:"outcome"`
+}
+
+// MoneyOperationErrorOutcome defines model for MoneyOperationError.Outcome.
+type MoneyOperationErrorOutcome string
 
 // MoneyOperationPage defines model for MoneyOperationPage.
 type MoneyOperationPage struct {
@@ -1444,8 +1502,9 @@ type PartnerBalance struct {
 	Currency PartnerBalanceCurrency `json:"currency"`
 
 	// DesignatedAmount An amount in yuan with exactly two decimals, e.g. "1234.50".
-	DesignatedAmount Money     `json:"designated_amount"`
-	ReadAt           time.Time `json:"read_at"`
+	DesignatedAmount  Money     `json:"designated_amount"`
+	LedgerAllocatable *Money    `json:"ledger_allocatable,omitempty"`
+	ReadAt            time.Time `json:"read_at"`
 }
 
 // PartnerBalanceCurrency defines model for PartnerBalance.Currency.
@@ -1610,6 +1669,10 @@ type ReconciliationRun struct {
 	Items       []ReconciliationItem      `json:"items"`
 	Status      ReconciliationRunStatus   `json:"status"`
 	Trigger     *ReconciliationRunTrigger `json:"trigger,omitempty"`
+
+	// WindowFrom The adjust records compared were made in [window_from, window_to].
+	WindowFrom *time.Time `json:"window_from,omitempty"`
+	WindowTo   *time.Time `json:"window_to,omitempty"`
 }
 
 // ReconciliationRunStatus defines model for ReconciliationRun.Status.
@@ -19263,242 +19326,259 @@ func (sh *strictHandler) CreateStepUpChallenge(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rchtHli76KitwJkJgdwG8iJIlMiZmKFrqVrdlaUjpOM6YOqhkVQJIsyqzOjOLFOxwRP/aEfvv7v0I",
-	"O2LeYx7FT7IjV2bWDQmApEhabpd/WARQeam8rOu31vppkIi8EJxyrQYHPw3mlKRU4p9HSUKVGh0LrqXI",
-	"RkdZJq5GbyWbMW5+TqlKJCs0E3xwMDilXMPVnHLQcwqS/q2kSj9SYJ8HpoDZnxLBp2xWSprC8duTUyDY",
-	"bcaUhqH5YnL0zTdvv3v59eTtyes/vf72dGs8iAYqmdOcmFGnQuZEDw4GpWSDaJCTT99QPtPzwcHezv6z",
-	"aKAXBR0cDJSWjM8GP/8cDY5JMqf+LZYn/l5cUK6ASAqcXlIJiXk+bY/aGObpfmiQ1ynNC6Ep16MTWmRk",
-	"QdPloWItSxr7VWIKCFdXVJrFMSujtDCr4r4UUyAcKJEZo9IvKFwxPbcPk5xCNWqyGP2VLtpzprzMBwff",
-	"D8ygg4+hSZ8QTb9hOdMj/P/yhE/sqMpuEk2rPSylxP1mPBVXKzaIcf14z24Ry81Udnfwv2iQM26/2alm",
-	"xbimMyo70zqhOWHcTHf11DI61Q8/L0UDy/WBs0+gWU5hqGgieKq2gJhbwZJ5YH4gTTdq9TSf7jen+bz6",
-	"b/NMqZaL0dFUUxm6qTg10AKuCNNwTqdCmiur5YLx2XVX7dnT/Y1r9nM0KIgkOdWOpByXUonAnN4W5G8l",
-	"ro8SEqZS5LhehaSXTJQKCjKjjxTEnH7SE/tUbCZqKNHgbyWVi0E04CQ3w9ufV13fJ7t7OGn/eddMUWsq",
-	"TU////dHo/8kox93Rs8no49//JdB+Kq/I6Zl9x2O4MOH119XsyrMQ9WkWDqIBuYSM2kog7mTYapW4pON",
-	"CT9+upbeJIu/0sXyZN6QC6qA4K4ymsK7t6fvQZEpPcCFnTKpdINK14SoIkIpSEfIYGiozhmPA0TuAJCm",
-	"bcFUyJouXdBFBAnJMiqxp3ORLvAJoiGjRGn4ag/mopRqDO8bjc440jfChZ5TaZvZqSnY39uDmNWvPbmg",
-	"i4mkpaJpfGjuWEaXXw1kyVUE+zvPz3jsvpswPimkmEmqVDyG3V/+/o+9J0+gkIxrcp5RODo9fv0akjmR",
-	"JDEH9xAIbq1ZHgIzIVJI5oIldHzG/W5btlnvd4cyrzqNe0+erDuNZ2ef9nZHZ2efvnq5+jQ2D8JJdcJC",
-	"9NL8AoJDLjhdgBSlpuoQFLULJ/BRkkHcmXxcba4sM6rG13/n1Qf+TtdgBfd6R2YUFPuRrqIUGbZrTiul",
-	"U1JmenDwZCdazzEalG83TPkkVYXgiiLhe0HSPxFNrwje1URwc4vMn6QoMpYQM+XtQorzjOZ//EEJlLDq",
-	"ef2LpNPBweD/2a6FtW37q9p+Z1vZQdsr8OeSXFEGx5kozXWemssCopSQSJpSrhnJVARCAtMVDbgiCkpe",
-	"KnMVzMJdXyAMTdK13l7XNCyJrOut+/hqoeF6vdRNwmz+ur2Yx3EbXpDUCSgPud1vSGbOLE0r8meYKaNZ",
-	"ClRKIRUMY/vH9x/jrX5zb7m5x4JPM5Y86Nb6MVWtAXhhUmmi+5t62818JeQ5S1PKH3I3jcxjxaNHCqTI",
-	"KORkAVxoSAVqhv123nI7X3MjOJDspSFzD7mlpyKnes74DKaEZVbOMpxWsZQe4n1NqSYsM0JkJmYzmtY3",
-	"2VNrlkbOBqHm4or3h+CWh+BboV+JkqcPuf/fCg1TMygMhcSrrBuXvGe2t93Ld2SRCZK+F+IbImf0Ibf0",
-	"hVE/hbmOu/CGvThENQgV6e0py6iKgID5wz2zA29e9Nt822122/CA23vErVTc79kt9+yUykuW0A+cXBKW",
-	"GX3xoWWolGhyTpShs9yQ3HPDS9F8D8O4rOcVbx0Ykozs2ei3qeAU9V60ScGVZJqCUd6lLAttWPOcZfSM",
-	"JyLPmdaMzyIohFLsPFtg4zG8ldDSrpnRmqsBAQ0mUmidmTGHcVkoLSnJJ81ZRWe8/sE9TtPQZMeAJl3s",
-	"mkw1lRA3bLwxOHOzNUj1h/mGh3nJYL62deNRPJbvhXhD+MI7JB7yDrw1jIeAJJoCGrMicJY6kiSi5Bpd",
-	"SzQvhCSSZQvIRHJBU3eEnKCaiRnjvcbx8AfnAyelngvJfqQPKqq+YUoZ4iIkMH5JMpY27YH9QbglO/zA",
-	"CynMGxsq/ZJrphcPzQ8rRVLBFc0ycNbA81I3OKThJzAkvOs9ButMgSUXTIQsUvAZnL45hUSkNPK8z9uU",
-	"iTUz9mrO7Q+PKotCSE3TNzRl5D06FB7u9HyH+3tsRxuZ0futvNVW/uzdSXbVCnacMbeBhRQFlZpZj1Ai",
-	"KdE0nRDdcgCnRNORZjlte4EDqJNowAJ+vqNMCZQA3h6Veg5xgsNPWIr+8pv5mb2jrOWu2917FnhQJaKw",
-	"78U0zdWmk3hqHjftcvLptW2wW49PpCQL7FUTXaommIUkml2atUkZ0tk0jGypHY/fW9c7vkg1zarnqLkN",
-	"dU/i/Aea4NGqNvAdscaH9iZWL3utt65PQ/vNd3aWX72BdAghGOzj3/t3jga8zLLBx6V3xxHava19ze+Y",
-	"np/SRNLQifVH6eaIhcg3VlXfHfPpXFxxEDxButPyDgd7u6vL01+INRciamx5dweDp6hMmX55GSR3Zp6W",
-	"V23aGJJoe+Y7V+36+7V8LaLBBbP2YL9upULoAinYxL6YWYOF0jQPLGA0kMJaNwIyl3DAE5y3+T/i5DrH",
-	"+PH17yzONHKIITNsaKn9xhQrVzS0CLc78yJBV+Nn3bYKe5Ne7/aUeU5kANf03ZxoSOaEz2gagaSpXe8h",
-	"F2APporAHG1ltJvEnJ6pkZko8DI/p9Ia4nPy6V3jbNV701hgTeQsRAQ/8xhqJ9cFj8aqC4u/4u4tH4XQ",
-	"3W5umL9Pkb+B1au1NqVe8vUX+07YYE0mvjQ+aJngca0NN1AcJE2ZRUg1D8+UZIpG98opu9ywjZVaaj+T",
-	"hOuJP2ie3rleG4p+kM4hPwiw54IkdKRoQaRhDqDKc0U1iKn1cmHfjxRYbnIIDkYFJMs6dLCxaatOe2P+",
-	"N2VAdvsQ0R3iQEYNmWj/a2NW+zvPQztBPxVMUjWxKs71obABQFhjZTesRjTAGS5t4AtKJJWbuXvrNVud",
-	"tV7ITyi4jCgCVDLh7e7AKklpw+m9G7kpZ9x/6pCUaFBy9reSup+1LGl3Bdui0eoFOi6VFjmVt1sfZ6Gd",
-	"+HValiycjQXts8jUYGi/eqQsEtNiNyWdMaUlGgYgmdPkQh2iA1ppIjV6EZjRBEUxiQ1XjNWcpOJqEm8F",
-	"ZJTG7jxp4zDJ6Mej0X+OPro/LET6p/3o8e7PAVRmNDBqdbZp+17iQ2b7xDmzEta6x9/Yp8wxydUkEWn3",
-	"hLWp49P2G+yMnn/86Wl4tkYcnIT06bcFlUQLqUDwbGHR04rNOE1HZQGmGVzNBZzTRBipwwKz7Lm4ucK9",
-	"fJXrI1KtUePlV5/NU02m09sdzJtt3C2veUGUuhIy3Wiy8s85GfwGlAFXQGQd6vD4M4mDXZ3GC/h5BffC",
-	"nYQgM2rd/msoRUzwCfWwpq5UvOhaZM1BzIjSMJWU/ogOyZLbvw8hyQwzSet4LSMXgeAUIe5JQgttI6AE",
-	"p2+ng4Pv1y/1B+fDtKCrn6Of/PxRGPv5490o7NW5bMlDa/WdqRQ/Uj6pWG+tNOPqo1Bs94HwdCKpEqVM",
-	"jDpsevi4ruc5rnZgX5USCSNe1/UDFpSntgcMf5N5UE+PBqnICePLWtJ6tc61WnuWQu2q03Rn29zkRYH4",
-	"N+txjA9Ch9V7LIeGp1mYcvXgI+XcDoZ9NceYlLxaUBdYR3gTyZ4JpTEExY1o4XUZU7o97NYhFPjojDAO",
-	"WthwKHMFAltoz7Kh7vg+m2Wyeluj1gnpLFiIhNxOh6jZaRchri5oegC7j5/94Q9/+MOTp1896wgBu6Hu",
-	"3LtPaiNON/RpmcpUdASX38gjC6qh2i049ySruci2KdJh/+fGqygpyczRnywbx0p+SSWbMtwsxieSXjJ6",
-	"NYgGja8lNUu94j6usbdZ2hJs1RAmPov/2/PSFgI8/6mFAW+4axG7pT1bXqeKiG00gns29oJkhCcB/b8F",
-	"AFovwHGKar0FryeL5tIef/v/BZdzTrP02h17PE1gkjnS/GuTO99lkMyRm7OyjUYKN8G6+43Wnnrd3So1",
-	"FraxFOv29C4MOpWY86WZc156kaHaper6dGSIhrj6OHAEXzGapRWmvGPsCaghIfkFPeTLtPMvp2+/hUIg",
-	"+myUsQsKBdFzb1rBRhHQ8WwMMU4+vpaDJKdKuZ1tEvedvf1NRMdOM7KvVXcUWt5Xjsd01wOdyEsGDJaT",
-	"Gd3+oaBmX+2H87yo/i54/f2MTdE233B4p9MgbbgDudKra7c0192uVVHKQqjW+nj6HGZEc7L35GngmHUU",
-	"XDKafvzp6X5YyVXsR7o+xnx3Z//Zk6+ebopuDLAp7LuaZ9Q+BfX7buQ15kx9KDJB0sDJ+rydmrrjWrU7",
-	"Z5xgPGjrivgV+Mw9W7pWWXMdgq+OEs/tlHZJiVpyr13HWnxj3Wjjm7qprDMwfkPTGZUvubYunqBq3JpT",
-	"l8+FrkjN368lKJxbYWZC1mH3luWWX8vx7P2XbeYxF4Y7KKp1RiOQNKNE0QiUEf4iVK/Mv4mQknoxcL3n",
-	"KRoINHgZ3eozXV2STqkRRdb4y4MeMkm4mt6hAN3sMGoeby9utU9C5B2wGwiVPcN3IT41b8OXJkF9I2aM",
-	"f6YdcY2stck0eCOr4iZLXej93tB7QWZ1ONWybd+oiI9UZSoGSRMhUwTAAOZkSUhOgbRjDPzTh2A21SVu",
-	"iVC/ngoJSpPpFD8dvXvtnHLq2kbooIHIb2En1q202NLuONc3zH0eDVyN4fi41hZyTTzGTS3Ny0bm/QBy",
-	"5wvHAzmiV9kG7BI0AEIbyOGbFRanI8gJ45k5lcdzxgnY7XB4jAh2dyFlM4a4DQFIm+UCrX1dw9Ru+/q3",
-	"04Tsfv949PyjdfE8D0u/locvT5CD5QTAOCxKwq27jH4iic4WoK8EpDRhOabKQD3sbLC793h//GTnbNA9",
-	"9XutSY3+zU5oN9p99vPZ2dh+2lszvbee+a4zXzyUoOK7OF98lhxwE1PPZ0r4d2/Qppcs9TJM+9y8EhJi",
-	"TmmqnFkxjqxBOf2hxAREhqArF9+tRHaJVJ6gW6UiAR0kUuOK1zcrKA98X3ms7pimkiwTSW2dTjLCwoi4",
-	"nOYipG+sEwiVyMqwBfm7ub1mKQYTtNcVKpE0grm4Qg53NV8EkFwNwdKtX2P4ZVpZm/QZn0wzNpsjCrBM",
-	"EkrTpoE/GpT8gosrjhJTPbWw9bdIP/fmVUGBeHh/Cmb1eaSgIdli3Jf5OGFpl3Cuk7fXsILmXWxIyw0D",
-	"Y8UsWvP117ADJW0sS5h/NMnfXYjVHYL6pUnW7endEkNS8YQu0y2EYkYQ8LwL7KxdcI+GXCi9grft7Ix3",
-	"ds4GMEQsifXUIOrBhvtGLp+hRVn6rGAotEpKLtTW+BpKZjInWUb5jN4WIxeEflwX7LGedK1EY9jFDu3l",
-	"OyI1X+cfsUT1Rh6Sm/L7G3DZlCo24/Y23myUWzk+NixoaD5Ra8laRGe1c8TsQ606tm/E7s4vf//H7t6z",
-	"Rlq/EJlsCpghE2AjTUEnvd6rY3i+/+QrcJFZLtuLS9d0qoWkUym4BvpJU66YsBG3YU9CB3tpsxLmJJkz",
-	"Tkfm/fEL8zQMrWcAozit1cb52COIudATTEliPjCuyumUJQihdBaPJQRYkBnZN+nel1CyXUf5r0+iG26V",
-	"zeSZcaXJsjlpxUxWAs5XwNNddH1IMqEYCVklt/RBljlZwLkhi9zDBkrukOnjmuqcC5FRwtvK2moo6ZNW",
-	"dtfmOjSgpJrpJYU27AbyPphOntqT11BZ5wwhN5zB5lu1h1e7+L+N/Te9rTeQtMP4dvtazVAU64JqwdTr",
-	"nQoRgBNvj18iwV05l/GUXbK0JBnCDzSVhWTWQYF7eA3ggSgYZ2Gj++pG9wBS8M/dvUe62gn/qpVw2Bxz",
-	"3UYc1T685T05J/xi0jD3h7EqNZINM1euot/roU6NUJAlx+R5qRinSk0yllCurJvmPGPJxJAcpkunDSFu",
-	"J5sIOSOc/eh1pIxcTSifCpnQ3IYRNR+YuDOM0dTXOFPm7hC+WIEKtkuydDOfrO3xTgwBKdOTMHsKzmnD",
-	"Znyelu/0RPdGS9SaNwyo/phG4G8QZn1BFtmyjN7irtyHuWHKMiMStznojcFf6+yQt3VyT6zB7k72n6VL",
-	"d7AgShVCmuszv5jkJCHlpKDS5ufVhF0RXn+unpBUOfNM9VDzK6QvCZHpNS7ejflDiBJndEYyM0/ni63P",
-	"xao16waXNZZ50628HnQ4HNtQDxQg3oFzeQNytH7rGzxzhVHDuo8tltNf2tWySNjONJs4Q3KXNy8le2+b",
-	"Y9cz7A6Y1VmP4oMK3FghHits4yGsxLyyNtR1K4w13SQPrMGg3oElKmQdapuFum6DioA1ZYab2IECgsNd",
-	"GINC8siXZhEKzPG6ZqH20axp1wHEjtjGMPQ0NoIOiY2gRWEbv1fUtHqk+ubgjOu5pBSI1iSZG9kHa7wI",
-	"mVIJv/z9fwPDSEO9wOoNEZyT5MJwX2ou5khpkhfulznh6WhOsxSKudBiC2HeFfGOz/hQcApTklD7QARF",
-	"Vir3iJMfnfXdNHikILZephhtxeb72MfMxFZh08JcQFvXwKZ09Odabf/E0p+3PbJnpHI1Mg3VVuQCqczX",
-	"tue4oqPx+IzXXAJ/tHziAOKmTGdU8YY4hR87omkctZZ0iLn5UaRUeCbOeDOuGcsdHLqZNfmPXRAb3mG/",
-	"eaTg9ddgToAkTGNmWpwozVHpM5+3bAa59WL6GgRaVT5j9PGn3WgVDi0kjLdPcHApMQLrELriuoP9n5t9",
-	"bRLRhxPrg56sjiC/vuDBJpG7s+QbGt+9FLk6ZKorHK6OJ9wNy5UPLAl+vIYP7E5kvxuY8T9jAW91vG4h",
-	"E944QPOW597IbiRNJVXqWrHSt5f1mhjIlcGk1/MohBN4VLcwzOsTwROW2UAgc7fuBu4aDA8LGXDXCjAB",
-	"qA3PiU7mNJ1UJr+o8WUmErws1nw/yZnCXxrgulSyaRifg20ndxidcWcIxsqteYeT67p2b+moxf3ZfLBO",
-	"Sh4C6OdFRvWdGAzvJrLT21Gufz5vaca4oc6wdEe7KkNIaViHM5Al5z4O1G3CehVOSzabWcbge8sJt5yp",
-	"oJKJlCXXRHhVOprXRzYgupZO0t3oYd3j+eVpYVNJ1fy2MHxsHEwyshmNvwSkb3YWnmsdPXo8p8nF7Wbd",
-	"FcG6+QYsDDToeiBZGRDfTQcH8OSXv//j8R6IKWTUsFEVVVC/eOIUqFEcdfJUEPc0KoHmZy60TV6xXWWu",
-	"sF+SLHMdjh2q8AB2d0f4VY06tDLNGPAlDjA82MoXAbvVTXbHOa3sClxzcxTWFlsbPbnsNrSvNpGra2G+",
-	"EtItgLIIqZzwBeRC1rkoFLorbbQxlXalmW6ZwIN1MUMFHr+vfJHtKFwVBnYtjKbNlN0y/6pNRa1USAXd",
-	"e2Ie64lL477RcLsmINLNKLw1Hol2y/xOvyp8RZQ6EXnrxgYwa8EsdqEooUBFzI2AtA0J3Dq74ie8fk9c",
-	"hr0qYZUPKvUCHULKpowTq9KRNGfh8OvTbkhTdQkOJCVNG6Y6wNT/qNynjd/dJ/9jQjTJxMz+GhyRzXhZ",
-	"PES6ldWB/ZbcjdaDrAOY6puBqG+et+U2URmnuToW6S1D4W6mqXam5xqvmdRpML2lz6x1V6b2Rn/BuWgy",
-	"nd5L5MrNjuN9JFH9/ICM26T+udNgCn/IqyCKa2YbxonfhZhtz8eXJlrX+9JY45sSd02LD8WxZ8DrEs12",
-	"IO20AWh3YPRLeheRpJ8btPC5pOPWeV07dpJAfINbpfjAVQh2DYxEZ1EY6rOTnLmoTGd2XwE630gOW4fi",
-	"tgn5fmMHZ/3+VQWfp82NdO6kaiO1D7vYOvQ6FRb6R8fGFVP0DpLYrdva0G5i/s53hMm7z+EZroRfcs0y",
-	"nw2KKgXYP7im65Wka+X+3GgWuN8coO3hV+cEDW+GLo6dunITDenOcjN2Xm1l3kMz0ZdciizLgxKa0AUp",
-	"9XxSSrZ8Ev5KF/Dh5LWtB1bqOeWaJQTzeReFcihrooDAf5wg8HrrAJhSJZUNbLf1QCPvx2etxzSC0z8f",
-	"7UbwtDJ+PN4BFUqL21gPN9mD7W0tdLEddFqsyKT/gij6eA81fFFqKMym8RkMd5/uwDnTaiuy1UVDyfYD",
-	"7ty90Veryq63kKJ2NlFrmVdt02klaHWEaG6FrIAZpCse8644Vo/wwaUOe9BEGuEcGMHpIf7lM/Jz3omY",
-	"6joJT7AJUwxnYG+Fpdt0ezSNrCeeaY9xWh3hsEmgCacvCkL9Q/RhXdoie3VKyfTi1DBkh3FAynpUmmH8",
-	"p1ee6P/lu/eDUEFuIXPDK+Dk1fGzr/aewPAv372HF1RpOHa1ud9JszcJVVtjOGrylqkUOcTb5qpsY4Lf",
-	"OPIfFRoT6s+OetvcvdsCv8NO4gMgYIa0+WgdmuVluvfkye5zGMYkm8XwMv369CiC+IKlsR91fEWzbIQB",
-	"jds/XF2o8Q9K8HgrAlsMbPcJ5IyXmqoIfAwYChFMKTMtUqZYupB+wlny86lHwxAdwxC/r2PM5tQm/ZuV",
-	"RhjJ2JQaodZXMTRNtg4R2WGn2sxAGp1x0y9xa+bMw3EimY7B1uAxj3tE3ZAL+Mt3p3WIjS3KmFKptBDp",
-	"1hjeYxib3Xxwpya3qcszprSNaTvj2pV1UJU4NPTCSwReX4nAqSsRoLaydQiEA80LvbCdmW+1AsIXPmEw",
-	"464gsEXZoDyIVM6y9eqozrUu6kzwjWz0y7fx5sfQ1gXaG++4zA3N2m+4zXrOZDoqiNQLrIk5s6KiOuND",
-	"mwwAMEM7TaGg0nXi1tbuE1N1sIyaC6lHGbs0i1gfrC3wx9TMlSio79/hGXcpJYCoC1ehk9Mrm56WK01J",
-	"CmIK7logbzt5dQxPv9p/Dv/9X/vj/fFjB2OaZuKqkY+/s5B1RoaWfc9IziT14TBpmWhwv5cWjFRIs5Lj",
-	"lhmx2bL6dhywNB64/MxNWFOrQdMQ6Tq0X2GLKg3TuGulPBj8Ryk0pkhNzTGV1KyZaVNyVZ6bM3NOx5Vo",
-	"+UFmg4PB9uVuk6AgcfTk0ny9Z0uFMT4VPrMbSXTDajlQlfTz7/QTyYuMjhOR+/oyB4NG5JumJB8s102v",
-	"H3Dn5uTl6XvMLCKm3QQohY2zfKRAEXM9i4xoc/wPmolUGtnQCU/PuKQkG/E6GsAiK0HwVt8R7qs5TWbN",
-	"cBGxRuIUFpTIbLGdC67n2aLeArfGJIvOeLXGhR8XHPAB6oD68Rk/48eCX5pDKLg6AMz9xzjEipMLOkmI",
-	"ovEhsFQBkRQ+fHj99eVXLnJXHYKhm/YXc94fP378HD68Pz6E3OiTSDfds2ccSeVeFdzr8JI+ijIewzdM",
-	"aQWlMqdPKiGhIDPG7coMY/TBxPDL//w/sLuzE2FLJSRS+9rGE5tr9vKSyoUtpIxT4FCFQsarKtbFkIqk",
-	"NITX03RlYxxjxETiOr3mRaltUVNl9oriOJXialifD8RznEDZFFcw9N9njNt75h7AzIZqC8t1n/Gn+/BX",
-	"9sIJLwri/ce7hnnZZydaiElG5Iwa7kSwDGKjFHij1e5j06qwVcqbzcZn3rlkWjOqIC8VFmD0qUUMQcMT",
-	"gD5Ecw4+vH81euZgplxATvNzKm3q/xm7pBz0FUsoDG3sNZG2RHGBubzN4RkxrgzrM+JgttiKXOpdH/xN",
-	"+OJqTiVFXyBeZsORbFm+RmAVDD/8cWdnZ+eXv//D/LH7Kjrj5o+vXrlvnr/aiuDDH/d29p5t4z/PjWxy",
-	"zlLm0owRW3qSYOnkTs97O3tH2M/ezt5L283Tp+6Lp8+3Ds94ZXuAeH9nxyzvcnjrlkO82oDT7z/GzTBG",
-	"3GgYxmrBNflkTq2WhGWMzyYp0QSFl7S0Z5NOLujCBsjiKJNST5+Zz1Mhz1maUj6p5h9vjQFN3/YWHp0e",
-	"v37tsjBZkPG/x+aw2GzPZ9wFiGJmT3u1SMZ+dAmRmQKknamj67qUHAtHgTnwtuth/ImPRvEWLqZlaR7L",
-	"iqhBQ0emjMrBweAb+/0JnY6MAiEZ1Ta1oaPDzS+b9ZUGR6sorFER21R2XMVotsj20bvXNjhBWYq+M94d",
-	"7zj7FCcFGxwMHuNXqFvOkeOGRVDkylReYsnJpaCZEyEwfsByLoum2iYFGzlxwbSehTTi9w2BppGxKvI0",
-	"zwZsODpoboTh0MgiDBcYDxqWttcprrXSVXEUha8lSU61n3bI9lc/su3LVm588Nha0n/+iEbHQnBlxZW9",
-	"nZ01pUFvVhK0Xd8wVCUfMfqGD7aWTmSpoWyIPh+DrRhob4XNsG5NDBgW3RcSvWVN2H27z6F21XnYfkFS",
-	"b0bAJrubm7TqTmOjx5sbvfLkEFvsPd/colsX/edo8OQ6b/Ta0susygvw5DrzO7XZST7U5fWtrImFqDY3",
-	"r0vj1uYBvMxNw8D33i9lrmRNQg09aN4OhKDPFD7fIE+GXhVC6XBCwLhV3So2/IFxo4sZ/dbO0sU/WDSN",
-	"Yx5zouauVEeLRnVKON2YSDVqQ/+VLhwNwo18IdLFnZGfFZWmfm5bdbAOyxIR3L17ItiofhoghXay6SFc",
-	"UFq4lDjmWeDi6sGIXLUxhlQUGVnQdFOPoSY9uXxIcrl7jRbvrArxXohvjAJh2z25zvQClcN7Gt2h0ZXV",
-	"pUGoV9LpjmCJAYGWamdUryjW5o1phBuFKxN8RiWIc23LyVxQbhR4/BdIJilJF9aBlDo3I+ozjDeMr8tE",
-	"/Wtr3r9jqt4iqvvLb+dGTXsS15O41STOnpz1Lb4V+pUoedqTpy55cnfsmvTp5tf+HdFzrzGXKdMjerlW",
-	"ZbZWPZvDlKZgMRwRcHpVaX2H1u1h6yKuUJKrQr8PoCVHoZSixGePMERp8LeSNm0iWBjZFT+u5MSbYl1C",
-	"vMAvl83NVpWDtG7peM10XEByNZm14Qmd4pyT8Qo/fWiGF4yjE8U6RV3RcsFXTc1WjPaIkeD8lmNVu/O7",
-	"wfRuNq073sEjDUI6/+TQW9q3Vs1hKtHdERj+JtjfJRCHNSpuHl6Lzx78Xs1L7cLha+1LliT11qLeWvRP",
-	"zeqRQZhrAeiUaDJ5861XPypgCMKkgmajI+eEqp3tCOqJrLcK3QqinM2zRf0EQi/Qpc7BpbT2gDUEWlxJ",
-	"wWfgYzPGZ/wVu6SYL62UVC3rKICO1Lp4p6u8ub/33PlnTqiWi9GRIaboGymoHL1+Z/16gHSFKtBCWO9G",
-	"R4TA178fw1Orrsm1zE13RxRrfGuAHp5aLE9vNv/yCWFv1blHWtqimeZSAPOVOSp61ajBXdNQPe+QUFHq",
-	"1TT0hF6KC5fHvJBUUQQ2OWyRwzNhjiRUiOxnMUUf7ZTkLFu0cX2fYdz5xs70fshdJ6j9WgQvYApyxEmU",
-	"GoYkU6IuIO4QekRVbMUwGbcWEhc53epJ2gOStN8lobDXGbFB3RtcX9k15MI1W0cvGv0qkEITTWt8Uqno",
-	"GN5ZOoKIm85E9JxovCXV1cAOUndFFM7yai4yesbtZGHYJD1mMpSnNLVQ3kquQ0lxywpxTirc39kNCVXu",
-	"Bd5XoSFfBrF5IOnqCJGkdi0LwuThWsKPSQuusJqi7mnXly6O/S4J3stPDkTcpTQ1bro+7WsInw06WE33",
-	"rP9MAamRtha6yQPyGAxF4WCAeSgvwVYD8+YFp2WByCZVuCca1c7Y8MB4g/UkyqnSiUcb2LSmWWaDHVSv",
-	"H/4aBOkatOVY8GnGbAxVrxs+GAX0nv2aMNXGqBSvC6AVKUD5qsCLlX4wDNMDRamT7+oKrI3xFKXWC4bS",
-	"m7jiYzilRCZziP8Wg02RiMh4NzEMRogc3axSNxkpZMo+RVjJDYsG+rAF/N8QUeMRENUGgFGeyEWhjXYF",
-	"3zbcc1ED2B9UN5nSx9X7P7x37h2+rdGlXdw1bpl9VYSyV0D2Lb9Uwy7EfatevUO/bLhMncVb5Tz52ypn",
-	"1nVqDf+0gm5bI+yqIatMIPW4S1GcUyl+pDwYw7msjvj3XD+sz2Y9WTP+Z9ahWZ6cw8sBuZFDzadIuR/H",
-	"mp/T+XUdbH46X7ijzV/lzW62iui13fm9ONH73f5Z/G7XTB0XQHEnDY7oBYb6u9UIbq8eYYWqTk13wtMI",
-	"GAcCP4hzmyPChdx4rje0zU/L8+OWchV/ck9MWBrDv7Z7Z4bjH3UDH6lEGxLNphiO7F+/8Svx0chlUTcu",
-	"VTWm+dOMZyN6/UwVZsnHqBifuVYBUQuezKXgolTZ4gDiOT49bjyNQPaqVIrLtGIFGIwKl7kLXMeIxMYK",
-	"qDF8543Lrlh+K7Qzruocmh1BWxvW4Bu6iEKj+Z6+ObXJOoyuKRma10Dw2mxWvf8QP8bM9Le3s2v72jqs",
-	"0+AAcWs0Fxjm6Mx3DSlwRrWC/Z3nELsfJ/QTU1rFq8D5x/Up/YKx+X6Wv5KqXC3SOjx+4EpNhWE7qses",
-	"9vzxDjGrvxEzwN51GhdSmBNtePBLLNPTiwwdkaEjILygichpNyVBo2FIYGiZGapAgqCt4WiNRQGGxIZF",
-	"P1LAmj6e/ajmZpifKmdKYeICTreWOc+fqG6wnXvXRkJUG4MlPCS2Vzp6otqTnBtoKW853URyPis6oFMF",
-	"rU5eYtO13a7jVVrTG3FJFcQ2FWRcu7TrJASNKvBVQhUtrEvEzfSR8gTZPzD0smD6Q6n0yHbvMhTVmS89",
-	"JiCj6YxKmIssxfj1KugBFQkz0g/i3DruE5JlqqrsyHRFh/d29qpKc/UIOb6eFhBX6dkxsYRVXEBIlzCt",
-	"Kn3p0JNXREEmlHZeMoL5+7B6XkI4Fz71KiZjoalyhrp4DHFDMxj9lS5imx3LyupjOMKFUN4edy4uKcSn",
-	"71++m3x4N3n/55OXp39++83XMZheMScLLVBJ9GlVbc4ikdKV4cbVaflMncbnLr033QZTsL71r3Aj3Wbv",
-	"niaxwheIidB6NabnuL0a06sxN5EpNggSjlZTlz1Mi4YtqyFY4K9BPWbbsduV+szbUjrmalibf2uXkMsw",
-	"W8uObJKqigfaRJFGl8Ga/4b9rVVjXrhZPIA244daodS49eh1mi+ewvYayj1qKEdNyfy8up1dgnKXWsqG",
-	"YGbMWDwnRUE5Ta36wBTUGV0rvaMRlrXsHF0Nn3ioCOc+ULOncz2d+yLpnGY5zRingWjOuyR0NoPAPVhi",
-	"XmHHqoXFGsaYIfnAfxFveYxVE2DHtKpT4sIw9h5rwtNJ9X28VTnADytv8MQmPIgxVyC6Zq132FlvnHtY",
-	"jQFpUyjJmZ31l+5HfdWqRvDANoZ1lvjeutBbF3rrQm9duDafbDDHIEu0lK4JiukkWb+2k3TbGg5W5yfi",
-	"Fs/j4MMNTuz4TxfdCN8huMmSvAPQ9JPeTtQlVh+WlOTKAbwp13JhM29SiI1mEP/y93/EWsQgbZyNguPT",
-	"/zesEHyDk3Zz+xUw1X3mmrtTiOxeOmUoGvgD0+6gCRnf+erxV/u7z/YC81zivO6I9CpUzy57petmmpZj",
-	"DPdrUPLhEiv5T2zjKGJfs6QxwWaRkUOILxhPXXkkH0cxITpGV7OeC0U9D2sVJ2EYwJlQGNJMUd+LGywj",
-	"2jC2Bm17pLYOIRYF4x5yW9nTbSWyOlHDcmP0N/vAjqCt/cQvxz3S22qMFdb1Or6lp5i90ak3Otmr3Qr+",
-	"ahDFioDdD10cNe75arv7txst6P7SHzW7+03b0QNvtNmg3lzNnsL1FK6ncEsUjrQpxF3SuVU28dc8ZZcs",
-	"LUkWATXLXEimsMAesOon+OV//K/Gr66k3xiOtCbJPLdlDCWFKcuogrLIBKmwhUUpCyMAxv4tYjhftJ2T",
-	"MBTSUPfpFBN6ML0VeeMEFify1hVnUFaHQHAoi1dMBVVY1RsjkVx2IISRNxcZn3fQwwpLvr+z4ytqxeaB",
-	"CUvV9+xjPIbT8jxnWltPqhveG/dtmfimbBmI/qojdWihFTBbN5lDXMUcx3A1x0kh9LIQWaZcSLz51T/u",
-	"xWlbGNULsLGLAKsE4EosNiKyx142cJdV+VB8d/NyStkqeFhbLHbA0caCxZ1o6thHG8GQ+JqOGSWXNt6s",
-	"MU/7VvYtbMA+ybHIKpXayv4UeJmfY3CuRkgJv4CEyLRytbhcAeZIdRMA2HwHWHcpJ+qCplhHb3/n+cEK",
-	"vKx343SOyYJqGLZi7cxvU8aZmtPUljntbLEPh3M7ba+Ie9FDs7H+usTbcX1ZYpekxi9QI7tCbJfRP1Fd",
-	"BzOT6nGCSRXqzlfBUgM8+Uv1FQWm+isF3oUWLSDEnDi09GHz6vTBd72hrPcr9X6lOwy+M2RogdwgXM43",
-	"LBNeV4Xd/okUxWRdcN5bTsPS6Dp7WZvhPKTOucqK1hikVzR7RfP3Hkm36kbfoXoZLhDTFJ/r+jSFaVHX",
-	"g0GSNOgKfZ9R6mStSU/lapSIlN5HoN8rW3GgoTa3/A/ommcp1peJITZaz8RoPfEBEHVR6StagKJYpqDl",
-	"KzGThqFKKKew+yyCc3MflmC+Wz5u0GlQbfWKqSpDitPOD5dUWdQ6EyIReID6dWz7iqvYP5wKURCrXE1s",
-	"LfOu8tjRvbAmuNW7hvs7z+uEI1tj/6irgW5eXUFhlCBUEQ+d+8j9vFR5oSwssiEew3eSaavizRmfBTJt",
-	"Up56JnKaq2OR0i9VQXLT+5XQdG70U9NRqHYD5foQQ1bq01AHtc4Fp71K1KtEvUr05apEe9c6Gn8iml6R",
-	"xW9PizKEvuJ8I+R8PkfWDRSoJCMsf4B8ABjyXtHP1fH+jrG7rAFV+L+b6NYYTo2EJ8sMU5ZBI6fBaosh",
-	"Nu2j2Pso9p759cyvtwd+qdBAR6hdEDvyipuGsZf83qKqPriuVZ1LBkOqWvwM4Xc25TM+VucKXRP55Hv+",
-	"0mOf/Dz76KeeK/VcqedK/8zRT57WhTlQN94pFQnSG0XlpafZHde6EHoQDUqZDQ4G2w6QaZptS5qKZKw0",
-	"4SnJBKfjH27TFUKSVlf8eVNmmhmdCqZC5s6oOK3MnbFDL/1rDV4a4vf+RTFnNeJsLH7JYp86gI5WHQ37",
-	"hHJIJ0WzKebA3BrDkYZcKA27O/DmBQz3dx83DKWH8EMxi+CHgs4iOM+LCAo+i2DGpiAkFOk0cgnTUjhf",
-	"gOMrEUJJzhe24gSWyZAaju2PI3NPzDBPWvbY93OL42pU3yh5SmUNCNo+K3d2HieNHN34hf/eNnbfje13",
-	"9JO2n+PIabEVeMmMM2OXlAf4Py7VK5bds6E294dg2xyCUUo0uUHgM8uonehDg1dwYUIGWty1nuP3HL/n",
-	"+D3HvwuLqqVvCImsEL8Nrm95rOX4+Pf6FNCYofSKU2mxnMg3DQsMRmU56n9vsJJVRNRMMqeaGGbQg0h6",
-	"EMnvOlqhee8fqepeBEjAZ8VhzSnJ9PzHW0j5a4JYzUUuqFSCw7DO2ODiDTDZz9G715BkjHLt8/5Ulc7h",
-	"nGaCz8ynIHV6c6+06c1KymQrZfZ06dZ0qS+9e22a0SEGGKZsaysxbssFte5Q0x7tnas53dZCrym8e1oL",
-	"AXDiKuba6kbv375/B4omkmqbbuPp3uNnB3D656PRbgRPIWUzplUEj3dAbVUBJEIXZvPgw8nryEWLCJ7Q",
-	"wxVVJbHdOVa+UGArFLoEI7Gf+7bL1BWP4SWXIsvqYkzSqDCJLX5Z8rrgk501Kv/Vd4JTi4Y6p3BBC4eH",
-	"is0Ik6qiEvZP0zhQ2sKO/d4s5r2W7tWFHSlfAQLCU4Dv11zfniD9E2qKN1X8esvpJnnqVBOpLWXDu95R",
-	"p1xJgjbt9PRnNQ19J20lBkzxqueUa3P5hQRSFFj4wf7maClaOgXW2ZDSiD4WYIrGOUkvmSiVoeucftLw",
-	"eGekaCJQWaMFhsI5txJoIQ4tTNT/hABSVVAsRrG/89gRNy50TdisxdQhNdE16H+KYA09tM18GF5FVCPY",
-	"39vzEYiW3iEsdcL4JclY6uPrrqTgs1WlHWxnFWG9eyeh6Roxp9eyEu7c6binNnNCMEeTXduecveUuzfZ",
-	"/fOxGkfXrs1sBKeLUUUaV2c9eWWHtdH2ZmCF9eNJli0Xja/qxd+0cnsbdPdr5BpsFqJaWTu7dgUOPiNs",
-	"ZWnsGsEJGBCIGKBVk7hgPA3XW29WK3KdXKuu+eltK7y78HhbXn2asdncnLeqOJQ5s5ifYBANSn7BxZWZ",
-	"WbPG0z2WXf9Cyq1/4Vkh2/duc2afml70YkRfX/33h8/E+9K4BSsgmV3mut5LZlhP3u44aIFuA9MfjCqs",
-	"MgpVE+xJQY8a6GnHtQK0l6/5naZ9DdId804iK+3NvXNM+JF3uVlMmoKrOdEe8JWyNKqx4vSSpRQDnDD3",
-	"lRLZJZXO30jTQ6zTqYKFOoe2tAbErlW8tQZLfmKfWSKXX2iCJL83N4KUPySt/9qCDXuUWc8vepRZb7K6",
-	"Q45oKQu6f2ubwFruaJicMId1G0Ebq10k6D/+av85/Pd/7Y/3x3BsUR8Nd0mdqcN6sxHfbRHf9rN1n8Q+",
-	"PyWixs9FuhifcVx2mwizsIsCqUhKmx5ziP6VuOSNwWjlmjgnqXOfb43PluX8t6bRe3y36zKcT6Orq6sR",
-	"4plLmVFuhk9vEFOEkzmWNDVzJZn6lRiRnYd99ZANgrfgOg/GjY6NcOJ/3dRX++GeA92eA/061P53QrHb",
-	"aomh27A33nFkaZTUpMDetWYRwIKN7GMeBSwKyknBxguSZ7eA87kkBxuLL59Qktp4WKdacHEVxOm9sx0+",
-	"QBnlzkh9FeXeXNrnclkhE24QBN/X6U6W0qGskAIRGXIbALGkieAJyxje+ZEsP7PiQ7O3k/K3X++h8z6b",
-	"fUJmBXvy1pO3fxb9dXOKjsYNwdMfNuMG9dJjkRdEUgWilA0/ErRz/JP0h1JpkJiMXKFWWgEtHFlUNqGj",
-	"LPkjBUzTXEHGlLbm1yoDfk50Mh/DUaYEzhQKKplIWUKyUBRWlS2qTQPuxnh6TzkxlmfbJ8foKd4DAaB7",
-	"8+B9kVfaJIlG21spBy6Jc5u97XKJhofTni/TwYcTvFYplLLkVfAL0v1e9urdKT01WZcUPXDZ79Tt3iwu",
-	"tJ3MaXKxJg/NMf5ey3riCmuj5kS7lJ6ZQOnMap0wbFauuiRZSeMtVzGqmUt8iN1+UFS+RuOdXmxtzpON",
-	"bU4ak/9yveT1HN2kfxUfRWAeypzmVdUpMId5L3P2lL4P3ejNpHeToOU1hkuTnEa+8oOQYO5LBlNJKYiq",
-	"DuBxJsr031p5sBuU3kvPDc7VrpgRRnsFy1e0iuuh91sLIGAucWZEVTfR4e5uFcTNBWDBCLnABhurQ8Dw",
-	"MWisVGG+M00i2H2CH+ailBE83cEPKVls3Xklifrt+moSfTWJnlP2nLLnlL+R4hAd5hSsDrHEFTFh0EoD",
-	"ks1g4goeKRj68SNwymhk4yS3IijIjHEbMLbwUZCMQyKpj/ZLrX6w7FjEUX7bvkR8hc3+Q1ztCESWtnyt",
-	"vUmrdyf+M1iognYpc8NdPkRPSFqR2ubur3EiopvOhko0uqgjLTDLLkiRUTUGX9LYA1lJmTINmZit8v/d",
-	"jvQ8kIjbmOKvVEnaLk+ApLng4F6K7cngb16K7Yl1I7MG3usutQ3Q60p23OyBbBPu8wWw9LDCeKhHwNLa",
-	"cLGzH0S6ejJ9v/LbypRwzRfo5bXeBdnTjK7jcRO5iD4jFpfoZL5MWb5mipxjvkpJL8UFVUAvqVyApFNJ",
-	"1dxluhVTn/3WTOywFVejgH4qmLToC8Zh9wnkjJc6lLjnQ5F+6dJiY4q/kstwJRG1U+ulxZ4I/w7DantW",
-	"0YiCRaJNbeqvEeX44brCJmZKGFWZEta57hr5FM4ZxxyhmCDZDJPT/JzKyPEF0yJqF/XzFeFtLVssjRRh",
-	"RGuVksE2qDjE1hiOrPzKnGGC2NR06Pex5eddOgwpSl0xnIrfRC6P85NGNk8Ex1wA064MPeZGr/JG1LmX",
-	"caB2atThigSlW4c2mTOmJ6vflymUu8/4GX/fnmgllxOw2c2qfBX4lmYYs1iCU8dolfV1qQOIzZOTsph4",
-	"9hPDkAuIq43BGGSzqFhrfyuqW1QJTk0DVSbzxm6abcC9tOvRbGaZeRpHzbEtJY9tCti6myusJWwzrtpX",
-	"pGkE2Ld9g0eqmx+21cRBrJvD50whAn1pLGarYhGO9aiqI+eXP/LnTDRA8ofgLO5m0MahaA7YTgY7DD9k",
-	"zhC+f+toHVizPHXZyKu5HoKQLolJfEK1XIyOpprKOILdndbRJIkUymbetRvxSNW9KH++CXcO66s5S+ZA",
-	"EJlPp6Wiqj2uMjeoMYB/e3pJuU2Pa9OoIHm0gDBzHtsLKylRgq829NHiQ3HsR7yndLidUX41q137XYMh",
-	"5k161aRFvX7bi1a9aPVbBgIfqQvQAnJx6Zh5ODHuNcpjrIw2fW9YcEqLTCxyamQkSTOCBSa0MARbGl3c",
-	"UBdZchVBIUVaJj7pK4J+t+pg1cvdQTT4NGJuxQcHU5IpaibgZr3klWYzPiqLCDIxY0Z6Q1XfK/5GIsnE",
-	"TJRoqnO5Sc0VCmTCbVedcc/mNPCki4DvOLJg6NIE22KXrUyyRhUODMhkOiqI1ItGdREFpWJ8Bt38BNDM",
-	"T7BqqGaegkAWVwvBNoviAQHKp3TF2iBY8aOFo2vlBnaDtJADy6MEmytvfXHhzuPl7MKhGZ9Qko2wtGcz",
-	"930X7Neam63gGejrqCrwpMwZ9R1XCWya62iLPYXPCCkKytORWXrnU9SSsKx1wFKHRui0bqWodrXhOjnf",
-	"rBxjE9rl4tLsiD9mVf7Z6lzZ+xt41TqxshnEJUWOumn4VFRFVVotJqPpzCk97eiB5o1AKhJIJO17JRlQ",
-	"nhaCmYUWpVYspbB9uQtDW/0qQiwc41SpCMu4SpLoyOyDiuAv3/31tLkRolCDnz/+/H8DAAD//w==",
+	"7L3rchtHlj/4Kiew/wgB3QXwIkq2yJiYoWmpW92WpRGl9c6YWlSiKgGkWciszswiBTsc0Z82dr9O7yNs",
+	"xLzHPIqfZCNPZtYNiQspkpbd5Q8WAVTlPc/9/M5PvUQscsEp16p3/FNvTklKJf55miRUqeGZ4FqKbHia",
+	"ZeJ6+FqyGePm55SqRLJcM8F7x71zyjVczykHPacg6d8KqvQjBfZ5YAqY/SkRfMpmhaQpnL1+ew4Em82Y",
+	"0tA3X4xPv/nm9XfPvx6/fvvyTy+/PR+MelFPJXO6IKbXqZALonvHvUKyXtRbkI/fUD7T897x4f7Rl1FP",
+	"L3PaO+4pLRmf9X7+OeqdkWRO/SxWB/5OXFKugEgKnF5RCYl5Pm32Wuvm6VGok5cpXeRCU66Hb2mekSVN",
+	"V7uKtSxo7FeJKSBcXVNpFsesjNLCrIr7UkyBcKBEZoxKv6BwzfTcPkwWFMpek+Xwr3TZHDPlxaJ3/H3P",
+	"dNr7EBr0W6LpN2zB9BD/vzrgt7ZXZTeJpuUeFlLifjOeius1G8S4fnxot4gtzFAO9vG/qLdg3H6zX46K",
+	"cU1nVLaG9ZYuCONmuOuHltGpfvhxKRpYrvecfQTNFhT6iiaCp2oAxNwKlswD4wNpmlHrh/n0qD7MZ+V/",
+	"20dKtVwOT6eaytBNxaGBFnBNmIYJnQpprqyWS8Znu67al0+Ptq7Zz1EvJ5IsqHYk5ayQSgTG9Donfytw",
+	"fZSQMJVigeuVS3rFRKEgJzP6SEHM6Uc9tk/FZqCGEvX+VlC57EU9Thame/vzuuv75OAQB+0/H5ghak2l",
+	"aen//P50+J9k+OP+8Nl4+OGP/6sXvupviHmzPYdTeP/+5dflqHLzUDkolvainrnETBrKYO5kmKoV+GRt",
+	"wI+fbqQ3yfKvdLk6mFfkkioguKuMpvDm9fk7UGRKj3Fhp0wqXaPSFSEqiVAK0hEy6Buqc8HjAJE7BqRp",
+	"A5gKWdGlS7qMICFZRiW2NBHpEp8gGjJKlIYvDmEuCqlG8K720gVH+ka40HMq7Wt2aAqODg8hZtW0x5d0",
+	"OZa0UDSNT8wdy+jq1EAWXEVwtP/sgsfuuzHj41yKmaRKxSM4+OXv/zh88gRyybgmk4zC6fnZy5eQzIkk",
+	"iTm4J0Bwa83yEJgJkUIyFyyhowvud9uyzWq/W5R53Wk8fPJk02m8uPh4eDC8uPj4xfP1p7F+EN6WJyxE",
+	"L80vIDgsBKdLkKLQVJ2AonbhBD5KMohbg4/LzZVFRtVo9zmvP/B3ugZruNcbMqOg2I90HaXI8L36sFI6",
+	"JUWme8dP9qPNHKNG+Q7ClE9SlQuuKBK+r0j6J6LpNcG7mghubpH5k+R5xhJihryXSzHJ6OKPPyiBElY1",
+	"rv8l6bR33Pvf9iphbc/+qvbe2Ldsp80V+HNBrimDs0wU5jpPzWUBUUhIJE0p14xkKgIhgemSBlwTBQUv",
+	"lLkKZuF2FwhDg3Rv7216NSyJbGqt/fh6oWG3VqpXwmx+11bM47gNX5HUCSgPud2vSGbOLE1L8meYKaNZ",
+	"ClRKIRX0Y/vH9x/iQbe5t9zcM8GnGUsedGt9n6rSALwwqTTR3U297Wa+EHLC0pTyh9xNI/NY8eiRAiky",
+	"CguyBC40pAI1w247b7mdL7kRHEj23JC5h9zSc7Gges74DKaEZVbOMpxWsZSe4H1NqSYsM0JkJmYzmlY3",
+	"2VNrlkbOBqHm4pp3h+CWh+BboV+IgqcPuf/fCg1T0yn0hcSrrGuXvGO2t93LN2SZCZK+E+IbImf0Ibf0",
+	"K6N+CnMdD+AV++oE1SBUpPemLKMqAgLmD/fMPrz6qtvm226z24YH3N5TbqXibs9uuWfnVF6xhL7n5Iqw",
+	"zOiLDy1DpUSTCVGGznJDcieGl6L5HvpxUY0rHhwbkozs2ei3qeAU9V60ScG1ZJqCUd6lLHJtWPOcZfSC",
+	"J2KxYFozPosgF0qxSbbEl0fwWkJDu2ZGay47BDSYSKF1Zvrsx0WutKRkMa6PKrrg1Q/ucZqGBjsCNOli",
+	"02SqqYS4ZuONwZmbrUGqO8w3PMwrBvONb9cexWP5TohXhC+9Q+Ih78Brw3gISKIpoDErAmepI0kiCq7R",
+	"tUQXuZBEsmwJmUguaeqOkBNUMzFjvNM4Hv7gvOek0HMh2Y/0QUXVV0wpQ1yEBMavSMbSuj2wOwi3ZIfv",
+	"eS6FmbGh0s+5Znr50PywVCQVXNMsA2cNnBS6xiENP4E+4W3vMVhnCqy4YCJkkYLP4PzVOSQipZHnfd6m",
+	"TKyZsVNzbn94VJHnQmqavqIpI+/QofBwp+c73N8z29vQ9N5t5a228mfvTrKrlrOzjLkNzKXIqdTMeoQS",
+	"SYmm6ZjohgM4JZoONVvQphc4EHUS9VjAz3eaKYESwOvTQs8hTrD7MUvRX34zP7N3lDXcdQeHXwYeVInI",
+	"7byYpgu17SSem8fNewvy8aV94aDqn0hJltiqJrpQ9WAWkmh2ZdYmZUhn03BkS+V4/N663nEi5TDLlqP6",
+	"NlQtickPNMGjVW7gG2KND81NLCe706yr09Cc+f7+6tRrkQ6hCAb7+Pd+zlGPF1nW+7Ayd+yh2drGaX7H",
+	"9PycJpKGTqw/SjePWIj8y6psu2U+nYtrDoInSHca3uFga3d1eboLseFCRLUtb+9g8BQVKdPPr4LkzozT",
+	"8qptG0MSbc9866rtvl+r1yLqXTJrD/brVigMXSA5G9uJmTVYKk0XgQWMelJY60ZA5hIu8ATHbf6PcXKt",
+	"Y/x49zuLI41cxJDpNrTUfmPytSsaWoTbnXmRoKvxk25bGXuT7nZ7isWCyEBc03dzoiGZEz6jaQSSpna9",
+	"+1yAPZgqAnO0ldFuEnN6pkZmosCLxYRKa4hfkI9vamer2pvaAmsiZyEi+InHUDu5Lng01l1Y/BV3b/Uo",
+	"hO52fcP8fYr8DSyn1tiUask3X+w7YYMVmfjc+KBlgmeVNlyL4iBpymyEVP3wTEmmaHSvnLLNDZuxUivv",
+	"zyTheuwPmqd3rtWaoh+kc8gPAuw5JwkdKpoTaZgDqGKiqAYxtV4ubPuRAstNTsCFUQHJshYdrG3autNe",
+	"G/9NGZDdPozoDnEgo4aMtf+1Nqqj/WehnaAfcyapGlsVZ/dQ2EBAWG1lt6xG1MMRrmzgV5RIKrdz98Y0",
+	"G401JuQHFFxGFAFKmfB2d2CdpLTl9N6N3LRg3H9qkZSoV3D2t4K6n7UsaHsFm6LR+gU6K5QWCypvtz7O",
+	"Qjv267QqWTgbC9pnkalB3371SNlITBu7KemMKS3RMADJnCaX6gQd0EoTqdGLwIwmKPJxbLhirOYkFdfj",
+	"eBCQUWq786QZh0mGP54O/3P4wf1hQ6R/OooeH/wciMqMekatzrZt33N8yGyfmDArYW16/JV9yhyThRon",
+	"Im2fsCZ1fNqcwf7w2YefnoZHa8TBcUiffp1TSbSQCgTPljZ6WrEZp+mwyMG8BtdzAROaCCN12MAsey5u",
+	"rnCvXuXqiJRrVJv8+rN5rsl0eruDebONu+U1z4lS10KmW01W/jkng9+AMuAKiKxFHR5/InGwq1ObgB9X",
+	"cC/cSQgyo8bt30EpYoKPqQ9rakvFy7ZF1hzEjCgNU0npj+iQLLj9+wSSzDCTtMrXMnIRCE4xxD1JaK5t",
+	"BpTg9PW0d/z95qV+73yYNujq5+gnP34Uxn7+cDcKe3kuG/LQRn1nKsWPlI9L1lspzbj6KBTbfSA8HUuq",
+	"RCETow6bFj5sanmOqx3YV6VEwojXdX2HOeWpbQHT3+QiqKdHvVQsCOOrWtJmtc69tfEshd4rT9OdbXOd",
+	"FwXy36zHMT4OHVbvsewbnmbDlMsHHynndjDsq97HuODlgrrEOsLrkeyZUBpTUFyPNrwuY0o3ux2cQI6P",
+	"zgjjoIVNhzJXILCF9iwb6o7z2S6TVdsaNU5Ia8FCJOR2OkTFTtsR4uqSpsdw8PjLP/zhD3948vSLL1tC",
+	"wEGoOTf3cWXEaac+rVKZko7g8ht5ZEk1lLsFE0+y6otsX0U67P/cehUlJZk5+uNV41jBr6hkU4abxfhY",
+	"0itGr3tRr/a1pGap19zHDfY2S1uCb9WEiU/i//a8NIUAz38qYcAb7hrEbmXPVtepJGJbjeCejX1FMsKT",
+	"gP7fCADaLMBximq9DV5PlvWlPfv2P4LLOadZunPDPp4mMMgF0vydyZ1vMkjmyM1Z2VYjhRtg1fxWa0+1",
+	"7m6VagtbW4pNe3oXBp1SzPnczDnPvchQ7lJ5fVoyRE1cfRw4gi8YzdIyprxl7AmoISH5BT3kq7TzL+ev",
+	"v4VcYPTZMGOXFHKi5960gi9FQEezEcQ4+HgnB8mCKuV2tk7c9w+PthEdO8zITqtqKLS8LxyPaa8HOpFX",
+	"DBhsQWZ074ecmn21HyaLvPw759X3MzZF23zN4Z1Og7ThDuRKr67d0lx3u7fyQuZCNdbH0+cwI5qTwydP",
+	"A8espeCS4fTDT0+PwkquYj/SzTnmB/tHXz754um27MYAm8K2y3FGzVNQzXcrrzFn6n2eCZIGTtan7dTU",
+	"HdfyvQnjBPNBG1fEr8An7tnKtcrq6xCcOko8t1PaJSVqxb22i7X4xrrR1pm6oWwyMH5D0xmVz7m2Lp6g",
+	"atwYU5vPha5Ixd93EhQmVpgZk02xe6tyy13Qm91Fn9sddO/rbDKauTCcRFGtMxqBpBklikagjKAYoSpm",
+	"/k2ElNSLjJu9VFFPoHHM6GGf6BaTdErNomzwrQe9aZJwNb1DYbveYFS/Cl40a56ayDtrtxA1e97vQtSq",
+	"35zPTdr6RswY/0Sb4wa5bJsZ8UYWyG1WvdD8XtF7ieJqcbVVP4BRJx+p0qwMkiZCphgsA4jfkpAFBdLM",
+	"R/BPn4DZVAfyEqEuPhUSlCbTKX46ffPSOfDUzgbroDHJb2ErL66wcajtfnY34n0aDVwf7/Fho91kx9iN",
+	"m1qlVw3SR4Eon888dsgRvdKOYJegFky0hRy+WmOdOoUFYTwzp/JszjgBux0udiOCgwNI2YxhjIcApM1y",
+	"iZbBthHroHn9m5AiB98/Hj77YN1Bz8KSsuX3qwPkYDkBMA7LgnDrWqMfSaKzJehrASlN2AJhNVBnu+gd",
+	"HD4+Gj3Zv+i1T/1hY1DDf7UDOogOvvz54mJkPx1uGN5rz3w3mToeTKhxTUyWnyQH3EQ2+kRt4IbG7+aS",
+	"bzCB0yuWekmmeXpeCAkxpzRVzhAZR9YEnf5QIGSRIevKZYQrkV0hrSfoiCkJQSt2qXbRq/sVlAq+L31c",
+	"d0xZSZaJpLJnJxlh4Ri6BV2IkIaySSxUIivCNufv5vaypZh+0FxXKAXTCObiGvnc9XwZiP2qiZdu/Wrd",
+	"r1LMygnA+Hiasdkc4waLJKE0rbsEol7BL7m45ig3VUML24vz9FPvX5lGiEf4pyAO0CMFNfkWM8XMxzFL",
+	"2+Rzk9S9gSHUb2RNZq6ZJEuW0Rivv4yt4NPasoS5yOqNDHpGLbiVe85lvaEr6XqOeGRTjfhHotCJWFAo",
+	"uDtWZlXCpr41q4uzGFtPFfqimHa+KMSDaHOpzc65udZ5zaWxPvroSRgQ8PvSXlNrNGwWDCJn1rS7DVOu",
+	"XTTkd+9xz7xB+NQqUKd4EkY7HGO3B/Url9Ip40xTJC4uB7Z2vbZKLNUsVmyaVX/bz9ddKG8ttv256W/N",
+	"4d0yqqmUPNqiXS4UM+Kml5DAjtqlm2lYCKXXSFD7+6P9/Yse9DG6yfoOMQ7HJqBHDmHTxv16nDpUjSQl",
+	"l2ow2sGUkcxJllE+o7eN2gwGI+0afrSZNa6ND7KLHdrLN0RqvsljZ5n2jXx2N5UqbyDLpVSxGbfU/ma9",
+	"ZGgQGbfm8+t4+LbsU2iaUWMnGrxyvRfQbG9l92hetIP9X/7+j4PDL2v4lSHuXteOQrbuGh5HC0fyxRk8",
+	"O3ryBbgURAdr5HDJzrWQdCoF10A/asoVEza1fBc+em7hNxckmTNOh2b++IV5GvrWBYbpytbk6IJJIoi5",
+	"0GPE3jEfGFfFdMoSjBV25rqVUMcg87Ez2Y03Whi9nSl/zX+4neozrjRZtYWuGcnazIo1eRiehQZEJYop",
+	"vyWKq88mXpAlTAy15T4+puAuBWNUEbOJEBklvGlp2FVqqa9DLWZaM71ijQn7O72zsQXI/PYllKZlwx8M",
+	"w7HAwvbwapfourX9eljBDWKkwokcdlr1nCsrlzTyMaqdChGAt97xtELZ2+oZ4ym7YmlBMoyz0VTmkllP",
+	"HO7hDhE2Imechb1L61+6h2gc/9zdh16UO+GnWuo09T43bcRp5axe3ZMJ4Zfjml8rHJRVhWwiROs6+r1Z",
+	"bajlPK144CeFYpwqNc5YQrmy/shJxpKxITlMF05MxgC1bCzkjHD2oxeeM3I9pnwqZEIXNl+u/sDYnWGE",
+	"DdjhTJm7Q/hyTfi7XZKVm/lkY4t3YsVKmR6H2VNwTFs249NMVE4PdTNaoda8Zv33xzQCf4MQ3ghZZMOs",
+	"f4u7ch+BolOWGUm7yUFvHOW4yYh+22iOsbU238n+s3TlDuZEqVxIc33ml+MFSUgxzqm0QNSasGvCq8/l",
+	"E5IqZ1UsH6p/hfQlITLd4eLdmD+EKHFGZyQz43RBB9W5WLdm7SzK2jJvu5W7xciHk3iqjgLEO3Aub0CO",
+	"Nm99jWeuMZ3YOAlrKPKXdr0sEjaPzsbOC9LmzStVDZq+hM0MuxW17Yye8XEZxVuG9pZBvCewNribNWO6",
+	"B+Gg6m3ywIZg6zswoIaMmk1rZtvnVRKwusxwE/NlQHC4CxtTSB753AxNgTHuam1qHs2Kdh1D7IhtDH1P",
+	"YyNokdgIGhS29ntJTctHym+OL7ieS0qBaE2SuZF9sJiRkCmV8Mvf/19gmFKrl1imJIIJSS4N96XmYg6V",
+	"Jovc/TInPB3OaZZCPhdaDDCfoSTe8QXvC05hShJqH4ggzwrlHnHyo3MamRceKYitizRGF4f5PvbJYbFV",
+	"2LQwF9AW8LDYpf5cq72fWPrzng9hG6qFGpoX1SByGYPma9tyXNLReHTBKy6BP1o+cQxxXaYzqnhNnMKP",
+	"LdE0jhpL2kc7PYqUCs/EBa8n8GNdjxM3sjr/sQti85jsN48UvPwazAmQhGmEYMaB0gUqfebzwEIlbhbT",
+	"N4RalnVihh9+OojWBVyGhPHmCQ4uJaYankBbXHf5LROzr3Ui+nBifdAN2xLkN1f22CZyt5Z8y8t3L0Wu",
+	"zw1sC4frE2cPwnLlA0uCH3Zw3d6J7HcD78AnLOCtjtctZMIbZyLf8twb2Y2kqaRK7QQKcHtZrx7suzZr",
+	"ejdHRRippryFYV6fCJ6wzGa8mbt1N3HdwTzIkAF3owATiBPjC6KTOU3Hpckvqn2ZiQQvizXfjxdM4S+1",
+	"yNBUsikGBRjZdjwR4nKN0IpNje8wK+nOonFL5/wdDq4doHDLcAPcru3n7G3BQ4kpizyj+k7sh3eT0ezN",
+	"Krsf11taNW6oQqxc2bYGEdIhNkXLyIJzn//sNmGzRqclm80sn/CtLQi3jCqnkomUJcEXbWnF8VSKRTia",
+	"thVtheIL5sJTSWFBUmpk++9rzUSuXONYiw+fbkor27pjCzZraKdeE9sSiLlyae5GA23fxM9P/5xKqua3",
+	"zbTBl4M4QtsTblZyZeqNhcdaJYifzWlyebtRt4XPNqSIjd4OOl1IVgQUF9PAMTz55e//eHwIYgoZNQKE",
+	"isoI3XjsVMdhHLWgaIh7GtVf8zMX2uLT7JXgNPZLkmWuwZELBj6Gg4MhflUFC1tpbgQ4iWNEALCSVcBi",
+	"d5Pdce46uwI7bo7C8oEbE6RXHaZ2amO5vtztCyHdAigb0rggfAkLISu4GYWOWgsoQKVdaaYbFCtY+nbn",
+	"4LEqx2w1xo4h6DRumZ9qXUUtFBJ8N0+Eqh+7Sg1bTdYbcp7diMJb40NHbwnh9qvGAwXi4AJBpkGgylAi",
+	"YKDo7dYI0i0Yje0oOzfgzXviQDRLTDqfN+5lV4wBnTJOrDJL0gULIyyct7MWy0twLCmpW2/VMVb3QLNG",
+	"WvvdffI/JkSTTMzsr8Ee2YwX+UMgKq3H7rDkbrg5NyKQCnGz3IebQzPdJpnqfKHORHrLbNeb6eit4bmX",
+	"NwzqPIhg68Hz7srJUGsvOBZNptN7STi72XG8D5zkT8+jug26153mQPlDXuY+7QgojgO/CzHbno/PTbSu",
+	"9qW2xjcl7prm7/Mzz4A3YUm3clBoLQPFZY9c0btIFv/UXKNPJR23hm5umYQCCUluleLjVp4E0y69Rn0y",
+	"jqFLpvZB+OEska3ksHEobou5+Rs7OJv3r6zpPq1vpHOklRupfZ7U4MTrVOKapoAunWum6B3gVG7a2tBu",
+	"IkTvG8Lk3cP0tmKKbWE0KLhmmQd8o0oBtg/u1c1K0k7wvlvNAvcL89vsfj3sb3gzdH7m1JWbaEh3Br/a",
+	"mtpaaFMz0OdciixbBCU0oXNS6Pm4kGz1JPyVLuH925e25F+h55RrlhCE7M9z5eLLiQIC//4WQ84Hx8CU",
+	"KqisRbVb3zvyfnzW+oojOP/z6UEET0vjx+N9UCHk69p6uMEe7+1pofO9oLtmTbGMr4iijw9RwxeFhtxs",
+	"Gp9B/+DpPkyYVoPIFhAO1dMIOLIPh198+OP2bXGjiRrLvG6bzktBqyVEcytkBcwgbfGYt8Wxqof3Dh3w",
+	"QbFywjA3weFh5M8nQPDeiZjqGgkPsB6gGS6y0ECT8FmMVV6ji+5an9uxTaC5QSpiiD5sQiazV6eQTC/P",
+	"DUN20R1IWU8L043/9MIT/b98964Xqrkv5MLwCnj74uzLLw6fQP8v372Dr6jScObK77+RZm8SqgYjOK3z",
+	"lqkUC4j3zFXZQwzvOPIfFRoTqs+Oelt47j2B32Ej8TEQMF1ayGkXx/M8PXzy5OAZ9GOSzWJ4nn59fhpB",
+	"fMnS2Pc6uqZZNsQUyb0fri/V6AcleDyIwNb7O3gCC8YLTVUEPqkOhQimlBkWKVKsTko/4ij5ZOrjgIiO",
+	"oY/fV0l7c2pxPWeFEUYyNqVGqPWFSs0rgxOMabFDrYMMRxfctEvcmjnzcJxIpmOwZbbM4z6WsM8F/OW7",
+	"8yq5yNZdTalUWoh0MIJ3mBdoNx/cqVnY6gQZU9omCV5w7Sq3qFIc6nvhJQKvr0Tg1JUIUFsZnADhQBe5",
+	"XtrGzLdaAeFLjwnOuKv5beOLUB5EKmfZenlU51rnVbGHWsGJ1dt482NoS38djvYd4Eq9vCNus54zmQ5z",
+	"IvUSy97OrKioLnjfYngAFmGgKeRUukbc2tp9YqpKE1JzIfUwY1dmEauDNQB/TM1YiYLq/p1ccIcEA0Rd",
+	"uiK8nF5bBGquNCUpiCm4a4G87e2LM3j6xdEz+J//PhodjR67AK5pJq5rJTdaC1kBqTTse0ZyJqlPBEqL",
+	"RIP7vbBhWLk0KzlqmBHrb5bfjgKWxmMHwV4P6Gq8UDdEugbtV/hGibQ2alspj3v/XgiNKMipOaaSmjUz",
+	"7xRcFRNzZiZ0VIqW72XWO+7tXR3UCQoSR08uzdeHthog41PhwRtJomtWy54qpZ9/ox/JIs/oKBELX0Lq",
+	"uFfL+dOULHortQVrD7hz8/b5+TsEBBLTNm5RbhNXHylQxFzPPCPaHP/jOv5RreAB4ekFl5RkQ17lQdiY",
+	"UhC80XaE+2pOk1kzXEQsgzqFJSUyW+4tBNfzbFltgVtjkkUXvFzj3PcLLuQDKgSM0QW/4GeCX5lDKLg6",
+	"BoT3ZBxixcklHSdE0fgEWKqASArv37/8+uoLlwqtTsDQTfuLOe+PHz9+Bu/fnZ3AwuiTSDfdsxccSeVh",
+	"mS3tIkV9/mg8gm+Y0goKZU6fVEJCTmaM25Xpx+iDieGX/+f/g4P9/QjfVEIita9sPLG5Zs+vqFxacAMc",
+	"AocyCTReV5QyhlQkhSG8nqYrm90ZYzQortNLnhfa1i1WZq8o9lMqrob1+RRExwmURaaDvv8+Y9zeM/cA",
+	"gpeqAVbkv+BPj+Cv7CsnvCiIjx4fGOZlnx1rIcYZkTNquBPBSqe1av+1tw4em7dysswESeuvjS68c8m8",
+	"zaiCRaGwxqpHBDIEDU8A+hDNOXj/7sXwSxdgywUs6GJCpa3uMWNXlIO+ZgmFvk1mJ9JWIbchCubwDBlX",
+	"hvUZcTBbDiKHru2z6QlfXs9tJMMS8DIbjmQrb9ZSyqD//o/7+/v7v/z9H+aPgxfRBTd/fPHCffPsxSCC",
+	"93883D/8cg//eWZkkwlLmUMHJLa6LMHq6K2WD/cPT7Gdw/3D57aZp0/dF0+fDU4ueGl7gPhof98s72pi",
+	"78DF+tpU2+8/xPUETtxo6MdqyTX5aE6tloRljM/GKdEEhZe0sGeTji/p0qYGYy/jQk+/NJ+nQk5YmlI+",
+	"LscfD0aApm97C0/Pz16+dOBpNrz632JzWCyg+wV3qbEI3muvFsnYjw7znClA2pk6uq4LybE2HMKN2Kb7",
+	"8Uc+HMYDXEzL0nwUL8ZLGjoyZVT2jnvf2O/f0unQKBCSUW3RSx0drn9ZL6HWO11HYY2K2KSyozI7tUG2",
+	"T9+8tGkZylL0/dHBaN/ZpzjJWe+49xi/Qt1yjhw3LIIiV6byCqvKrqQLvRUCMycs57KBY3skZ0MnLpi3",
+	"ZyGN+F1NoKkBzUWe5tlUFUcHzY0wHBpZhOECo17N0vYyxbVWuqx/pHBakiyo9sMO2f6qR/Z8ZdqtD55Z",
+	"S/rPH9DomAuurLhyuL+/ofrvzar+NkuYBmr/nmJ2guGDjaUTWWooG8bdj8AWBbW3whZRsCYGTAjvagXf",
+	"suzzkd3n0Hvledj7iqTejICvHGx/pVFaHl96vP2lF54c4huHz7a/8U6IV4Qv3eiUee/JLjN6aellViIi",
+	"PNllfOcW7uU9r0JA8Cxjrbntr1fVryvzAF7mumHge++XMleyIqGGHtRvBwbfzxQ+XyNPhl7lQulw5GHc",
+	"KGAXG/7AuNHFjH5rR+kyP2w0jWMec6LmrhpPg0a1qrTdmEjVyr//lS4dDcKN/EqkyzsjP2uKyf3ctOpg",
+	"qaUVInhw90SwVuA4QArtYNMTuKQ0dxhD5lng4vrBiFy5MYZU5BlZ0nRbi6FXOnL5kOTyYIc33lgV4p0Q",
+	"3xgFwr73ZJfhqSLPhdQ0fUVTRt4tLd5rR6PrNLq0utQI9Vo63RIsMRXSUu2M6jX1GL0xjXCjcGWCz6gE",
+	"MdG2YtQl5UaBx3+BZJKSdGkdSKlzM6I+w3jN+LpK1L+25v07puoNonq0OjvXa9qRuI7ErSdx9uRsfuNb",
+	"oV+IgqcdeWqTJ3fHdqRPN7/2b4iee425SJke0quNKrO16tk0GJqCjeGIgNPrUus7sW4PW/p0jZJc1vJ+",
+	"AC05CmEAE4+bYYhS728FrdtEsPa5q29eyok3jXUJZhElNdDTuKz4at3S8YbhuFTscjAb0xNa9XfHozV+",
+	"+tAILxlHJ4p1itplAsHXDc0WhfcRI8HxrWbptsd3g+HdbFh3vIOnGoR0/sm+t7QP1o0Bc8mC3d8k9ncl",
+	"iMMaFbd3r8Und36v5qWSAmy3L1mS1FmLOmvR75rVI4Mw1wLQKVFn8uZbr36UgSEYJhU0G506J1TlbMeg",
+	"nsh6q9CtIIrZPFtWT2DoBbrUOTiQbB+whoEW11LwGfjcjNEFf8GuKCLFFZKqVR0F0JFa1ed1xXWPDp85",
+	"/8xbquVyeGqIKfpGciqHL99Yvx4gXaEKtBDWu9ESIXD692N4apQj2sncdHdEsYpvDdDDcxvL05nNP39C",
+	"2Fl17pGWNmimuRTAfEGdkl7VyuxXNFTPWyRUFHo9DX1Lr8SlA4bPJVUUA5tcbJGLZ0J0KFSI7GcxRR/t",
+	"lCxYtmzG9X2CcecbO9L7IXetpPadCF7AFOSIkyg09EmmhA341GXk1zVRJVsxTMathcRFTgcdSXtAkvZP",
+	"SSjsdcbYoPYNrq7sBnLhXttEL2rtKpBCE02r+KRC0RG8sXQEI25aA9FzovGWlFcDG0jdFVE4yuu5yOgF",
+	"t4OFfp30mMFQntLUhvKWch1KigMrxDmp8Gj/ICRUuQm8K1NDPg9i80DS1SlGktq1zAmTJxsJP4IWXGMR",
+	"VN3Rrs9dHPunJHjPP7og4jalqeKmq9O+gfDZpIP1dM/6zxSQKtLWhm7ygDwGfZG7MMBFCJdgUIt584LT",
+	"qkBkQRXuiUY1ERseON5gM4lyqnTiow0soGuW2WQH1emHvwZB2oG2nAk+zZjNoep0wwejgN6zXxGmyhiV",
+	"4nUBtCIFKF+ZeLHWD4ZpeqAodfJdVTi51p+i1HrBbKXAaz6Cc0pkMof4bzFYcEiMjHcDw2SEyNHNErrJ",
+	"SCFT9hFrD9oqnz5tAf/Xx6jxCIhqBoBRnshlro12Bd/W3HNRLbA/qG4ypc/K+T+8d+4Nztbo0i7vGrfM",
+	"ThVD2ctA9oFfqn47xH1Qrd6JXzZcptbirXOe/G2dM2uXEuE/raHb1gi7rssSCaTqdyWLcyrFjzRcvHBV",
+	"HfHz3Nytx/Eeb+j/EyvwrA7OxcsBuZFDzUOk3I9jzY9psquDzQ/nM3e0+au83c1WEr2mO78TJzq/2+/F",
+	"77YjdFwgijupcUQvMFTfrY/g9uoR1uaqUhETowwRnkbAOBD4QUwsRoRLufFcr29fPy8mZw3lKv7onhiz",
+	"NIZ/abbODMc/bSc+Uok2JJpNMR3ZT7/2K/HZyEVevVyosk/zp+nPZvT6kSqsD4BZMR6kVwFRS57MpeCi",
+	"UNnyGOI5Pj2qPY2B7GWRGIe0YgUYzAqXC5e4jhmJtRVQI/jOG5fNkLAmTi21My4rPJodQVsbVh/su4xC",
+	"o/mevzq3YB1G15QMzWsgeGU2K+ffx48xM+0d7h/YtgYnFQwOELdGc4Fpjs58V5MCZ1QrONp/BrH7cUw/",
+	"MqVVvC44/6w6pZ9xbL4f5a+kKpeLtCkeP3ClpsKwHdXFrHb88Q5jVn8jZoDDXV7OpTAn2vDg51igqBMZ",
+	"WiJDS0D4iiZiQduQBLUXQwJDw8xQJhIEbQ2nGywK0Cc2LfqRAlb38RxFFTdDfKoFUwqBCzgdrHKeP1Fd",
+	"Yzv3ro2EqDYmS/iQ2E7p6IhqR3JuoKW85nQbyfmk7IBW/bcKvMTCtd2u4XVa0ytxRRXEFgoyrlzaFQhB",
+	"rf59CaiihXWJuJE+Up4g+wf6XhbEYh5D27xDKKqQL31MQEbTGZUwF1mK+etl0gMqEqanH8TEOu4TkmWq",
+	"rGnJdEmHD/cPyxp7VQ8LnJ4WEJfw7AgsYRUXENIBppVFP1305DVRkAmlnZeMIH4f1g1MCOfCQ68iGAtN",
+	"lTPUxSN47btWGNtfOyowE2YgbmEwYlMDwXDQYyCQESy4wNGMuFxV2NCwSmTG3FNMuTGkI4hr6sjwr3QZ",
+	"W0guqyCM4BRXX3kj4ERcUYjP3z1/M37/Zvzuz2+fn//59Tdfx2CmgkAwNEfN1GO5WqAkLPJ/tP+4hDXU",
+	"c7oYIFDMWzotFMnUMRzt70MAKsQjg5TnrI9Ap5BnRl90EDkOIiWCH6kUZqQZVSqyNRT0nHDQ16KE04n8",
+	"PF69/vb5f4xfnf4f49NXr99/+y4enFgVkHFVTKcswZRud5zH7nzG0K81u/W4Exuc5o7pJRfXRo0dRLaj",
+	"ElSVCz32Sr6ZdL9+R2BOFHDRVpKWVOOAj9BbXJWK6NfUWnfkzFm2QEMnpUzSEEQeD9YmoZc05BM1XY9o",
+	"e28aLwLzlpfoRhrv4T0NYo2HGOHxOuW2k8M65bZTbm8iaW4RLx2tdqTeiAwkJG7ir0Htds+xrbVa7utC",
+	"Ol5m+J2ftYNpMyKYlRcsdFkpGVn4UMMLM4L12Ui6Ubn9yo3iAXRc39UaVdetR6fpfvYUttNb71FvPa3r",
+	"a5PydrYJyl3qrltS3BHHek7ynHKaWqWSKahwfktttJast+oyXx9U81B57136bkfnOjr3WdI5zRY0Y5wG",
+	"cnzvktBZXIl7sM+9wIZVI0KvHyNu9rH/Ih74yLt62CXTqgJKhn7s4xgIT8fl9/GgDIs4KU1OYwuDESOC",
+	"JDrsrQnKmS5c0IAaAdKmEPSdHfXn7l1/0ahR8cA2hk3+mc660FkXOutCZ13YmU/WmGOQJVpKVw+VakHv",
+	"7+w637OGg/WoVdxGebmg8hondvxHQX/V5DCwQKsUYiPyx7/8/R+xFjFIwme0KfBjGF8jrB6+w5g5SzOP",
+	"QdOPei9RV1jUWlKyUC5vgHItl35c0iZsKTg7/9+bSMrQT0RWLLg6hqpSZGTfHrM0MloIV1MM0IuqAlOX",
+	"jJuPC/vJaVdjDLjGNAAE/Y+gXi8uAkmn1PxAEeDeDte6uaaIcD4n2XR4TbCwQFJoENMpSKLnVFrPBaah",
+	"hlWgb3Cb3G78CrkFHYLT3amAdi+d+hf1/AlvNlBPndj/4vEXRwdfHgbGuSJruCPSKY2dgNCpmTfTLR0r",
+	"vF8Tmk8bWstxY5tPFPvaPbUB1ovtnEBseJQrE+bzicZExxhyoedCUc8dG0V6GCYyJxT6NFPUt+I6y4g2",
+	"nLNG2x6pwQnEImfch56XHgRbka8CLFl9GeMufIJT0Lvw1i/HPdLbso81/oQqz6ujmJ2ZrTOz2avdSIKs",
+	"EcWSgN0PXRzW7vl6T8O3W30G/tKf1pv7TXsOAjPa7kKor2ZH4ToK11G4FQpHmhTiLuncOi/AS56yK5YW",
+	"JENLBJW5ZAoLTQIrf4Jf/q//qv3qSluO4FRrkswXtpynpDBlGVVQ5JkgZYxtXsjcCICxn0UMk2XTHQt9",
+	"IQ11n04xVBHjH53VBot0eXuSM6GrEyDYlTVopIIqrG6PGXkOJQvTKeqLjM+7ENwyp+Jof7+MHzUPjFmq",
+	"vmcf4hGcF5MF09r6jl333p1xbB0iNdkykAVZBWPSXCtgtn44h7jMvY/heo6DwhDkXGSZctAQ5lf/uBen",
+	"bYFgL8DGLhOyFIBLsdiIyD40thZ/XJbRxbmbySllq0Fijb3YBVDXFixuoQrEPusOA0gtLFFGyZXNu6yN",
+	"087KzsICV5AFFhumUlvZnwIvFhNMUtcYRMMvISEyLZ1LDjPDHKk2EIbF/cD6YwuiLmmKYcJH+8+O18SN",
+	"e8dV65gsqYZ+I+fU/DZlnKk5TW2539YW+7RQt9P2iriJnpiN9dcl3ouryxI7sCa/QDWUkdguo3+ivA5m",
+	"JOXjBMFFqsbXBeIGePLn6h0LDPVXSkANLVpAiHnrsgZO6lenS0LtDGWdJ63zpN1hEqohQ0vkBuGy1mGZ",
+	"cFcVdu8nkufjTUmqrzkNS6Ob7GVNhvOQOuc6K1qtk07R7BTNf/aM0nU3+g7Vy3ChpLr4XNVpys0bVV0k",
+	"JEm9ttD3CSV/Npr01EINE5HS+0h4fWErb9TU5ob/AWMJWIp1lmKIjdYzNlpPfAxEXZb6ihagKJbraPhK",
+	"bJKkSiincPBlBBNzH1YCmwc+f9ZpUE31iimokghxQCcrqixqnQmRGGqB+nVs24rLHFgcClEQq4Ua25r+",
+	"beWxpXthbXyrd/WP9p9VwDuDkX8Ua4YonLqC3ChBqCKeOPeR+3mlAkmR29iGeATfSaatijdnfBZAnKU8",
+	"9UzkfKHOREo/VwXJDe9Xih90vZ+bhkI1TCjXJ5ikU52GKrl7LjjtVKJOJepUos9XJTrc6Wj8iWh6TZa/",
+	"PS3KEPqS8w2R83msuBsoUElG2OIBcDEQ+qGkn+txLxxjd3ACJQyGG+hgBOdGwpNFhtB9UMP2iIB+TGiu",
+	"LTvX8xrYhvkCmXMirpxh3I4rEPJRxVb6152N3garHAewEUr8Ag+OsN54ibPoIAQ6CIGOD3d8uDNNfq5R",
+	"io5QOwQBZFs3xRAo+L2ltL13TasK3gnz2RqsDCMBLQo7PlbB925IO/Mtf+6JZ36cXepZx5U6rtRxpd9z",
+	"6pmndWEO1E42S0WC9EZReeVpdsvLL4TuRb1CZr3j3p6LDTWv7UmaimSkNOEpyQSnox9u0xRGR60vwvWq",
+	"yDQz6h1MhVw4++a0tLzGLpDqX6o4qj5+XypZzIf82FAqG4bVii1plLaxTygXdKVoNkVY2sEITjUshNJw",
+	"sA+vvoL+0cHjms32BH7IZxH8kNNZBJNFHkHOZxHM2BSEhDydRh4/ECZLcHwlwqiWydIWgcEUO6nhzP44",
+	"NPfEdPOkYRp+N7chZbWCOAVPqaxik/Yuiv39x0kNNh+/8N/bl913I/sd/ajt5zhyCnUZR2X6mbErygP8",
+	"H5fqBcvu2Wa88IdgzxyCYUo0uUHWOcuoHehDx9HgwoRsxbhrHcfvOH7H8TuOfxfGXUvfMDqzDD6ucX3L",
+	"Yy3Hx783o7IjaPA1p9KGlSLfNCwwmCDmqP+9RbisI6JmkAuqiWEGXTxLF8/yT504Ub/3j1R5LwIk4JNS",
+	"wuaUZHr+4y2k/A35tOYi51QqwaFfwWW41AdEWjp98xKSjFGuPegSVa6GLkxoJvjMfApSp1f3SpteraVM",
+	"tnhtR5duTZe6atg704wWMcCMaVvujHFbwatxh+r2aO/nXdA9LfSGWtjnlRAAb10Ra1tw7N3rd29A0URS",
+	"bZE/nh4+/vIYzv98OjyI4CmkbMa0iuDxPqhBmcsidG42D96/fRm5xBXBE3qyptArvjfBYjQKbNFQh3US",
+	"+7HvOZi0eATPuRRZVtVHk0aFSWw92oJXNdjsqFH5L78TnFrf74TCJc1daFZsehiXRc6wfZrGAfx32/c7",
+	"s5j3Wk1b57anxZp4JDwFOL/6+nYE6XeoKd5U8essp9vkqXNNpLaUDe96S51yBTuatNPTn/U09I20xVEQ",
+	"X1fPKdfm8gsJJM+xFov9zdFStHTaeiZSGtHHxrqicU7SKyYKZeg6px81PN4fKpoIVNZojll5zq0EWogT",
+	"G9Hif8JYVpVTrA9ztP/YETcudEXYrMXUBY2ia9D/5GpwhOmhfc1nBJZENYKjw0OfDGnpHUbIjhnH0iU+",
+	"1e9aCj7DeQYiYmxjJWG9eyehaRrDX3eyEu7fab/nFsQhCBdl17aj3B3l7kx2vz9W4+jazsxGcLoclqRx",
+	"PQDLC9utTfw3HStQlALJsoazC6suuuJGI/i2AfzYQH0MYrg0g+5+DdjDem24teXsK1dg7xMyaFb6roJJ",
+	"AXMTMQZo3SAuGW/2TnmxQHTseqko10jvww7dn5eoWKH+Slig1R5dpj6+OJ5mbDY3562s12bOLEIl9KJe",
+	"wS+5uDYjq5dd22l4rlKxL4L2qwJT+rFMficAlc17tx1kqKIXnRjx+xMjOlP5NiaL96V2C9aEZLaZ62Yv",
+	"mWE9i2bDQQt0MzD9wajCOqNQOcCOFHRRAx3t2ClXfPWa3ykCbZDumDmJrLA3985jwk+9y83GpCm4nhPt",
+	"A75SlkZVrDi9Yim1eVEUC5xkV1Q6fyNNT7CKrQqWse3buiYQu7figTX07FYed1SvIYwBcjVoWwSFd82z",
+	"FBivkp7Hkk5tcKCiWmfO4jYXWVoDAZM0o0Sh7jOC1zxbAuG1MsamvUahYUgIhwktQ/hWErbXxsi/tXNf",
+	"YQOfKQaVP3M3CpV/SB72tSvC3EXPdXywi57rTHF3x+ktZUG3dkX5N3J9w7yFOax7GIyy3vWDfvEvjp7B",
+	"//z30ehoBGc2mqXmBqrAUKyXHuPWbSS7/WzdQrFPL8Zo+IlIl6MLjstusUZzuyiQiqSwCKR99BvFBa91",
+	"RkuXy4SkLixgMLpY1V9em5fe4dx2ZTgfh9fX10OM0y5kRrnpPr1BrhQO5kzS1IyVZOpXYkR2HHbqIdsK",
+	"b4QhPRg3OjNCl/91W1vNhzsOdHsO9OtQ+38Sit1UtwzdhsPRviNLw6QiBfau1StL5mxoH/PRzSKnnORs",
+	"tCSL7BZhig5HYmtF77eUpDbP16lMXFxD/xum9BvbgquQ7bB8nY3fluCy6E+DY4hrX2PhDod+Ab/83/8F",
+	"KVVsxm05LIuJEVXaT83zgBBQI4gt3MS43eS1B7ewv7swg6krX+mmewwKtSwMEapPq+qqgXAhuCvdVSjq",
+	"EJkX4grfz5YwWdZhNpCHedwQ6PMiy7wZHtmYb2cQDN9sruZ9Gs9aPXWVzTsreoc2tEak3iJHv6soywpg",
+	"zxohGgOGbhNXLmkieMIyhnd+KItPrElSb+1t8duvSNKaz3ZXoVnBjrx15O33ov5vR26p3RA8/WHrflCt",
+	"PxOLnEiqQBSy5l6EZhUKkv5QKG2EICFTBf3JsmW+jmAi9ByuydJFyNsCqjWUMS95VTb6PkJNHuzvm+8I",
+	"ll0fWNxSWfBHCpimCwUZU9rKgGWhhwXRyfwY4oLjXzQdl2ih0CfcjXZBuXk0pSAKrVhKAZOWp1JwHQEd",
+	"zUbAeDXFRHAlMjqI6u0aGTCLIy/WjhdM4U/mK1+wNZVsquMRfOtCTZlpS0os5wGKZZTrbGnnJbgRGTGq",
+	"38wRJkJcKkwW8KUnytU5doGoNXQbsyNc1Ez8Nmf+mixhThRkRpWvVhervTaA3Gr70tjPduFdMyC3AFb2",
+	"T9nUFZ01P5lB2/IV5aj7Mf45tj/FkZmer1Ob+t59EdzBCE4zJfCgQk4lEylLSBbKzSwx5Jos4G5cD/eE",
+	"lLM62g4yp2N4D5QW0RnX74u70jpHBC6u16oBK9L89hgcucLCw3UZVungw8nd6+wJho/5lDjk2J3o3Tkj",
+	"O2qyqWpD4LLfaTBOvfrZXjKnyeUGdKoz/L2Sg8U1Fm9eEO0wh1EGzpbOztmvl9a7IllB44EzoNaLHfSx",
+	"2feKypdo+tbLwXYgf3znbW3wn2+MSTVGN+hfxcMXGIcyp3ld+RwsstDJnB2l7xK6Oiv53cA2vUQQBbKg",
+	"kS9NIySY+5LBVFJ0tDmWcJaJIv3XBlB/jdJ76bnGuZolfcIxoMH6Oo3qnxg7ogUQMJc4M6KqG2j/4KCE",
+	"duAC0Kcpl/jC1vI10H8MGkvpmO/MKxEcPMEPc1HICJ7u44eULAd3Xuqmml1X7qYrd9Nxyo5TdpzyN1K9",
+	"psWcguVrVrgiwoitNSBZXCMXk6Og7/uPwCmjkc2eHkSQkxnjNo106XOjGYdEUp8DnFr9YNWvjL38tl3J",
+	"OIXt7mNc7QhEljZc7Z1Jq/Mm/x4sVEG7lLnhDiXVE5IGfoO5+xt8yOimswlUtSaq/CvE3gYpMqpG4Guu",
+	"e+ckKVKmIROzdf6/25GeBxJxa0P8lUrd2+UJkDQHGdBJsR0Z/M1LsR2xruHt4L1uU9sAvS5lx+0eyCbh",
+	"niyBpSdlQIh6BCytDBf7R8FAZ0+m71d+WwsUWZ9AJ691LsiOZrQdj9vIRfQJGfpEJ/NVyvI1U2SCKLaS",
+	"XolLqlz4maRTSdXc4V+78DM3sJNGVpoC+jFn0kZfMA4HT2DBeKFDcF7v8/RzlxZrQ/yVXIZriagdWict",
+	"dkT4nzApvWMVtRxyJNrUAgIOKbcpfzsKm4ifMizxUza57mooKxPGETkYYdNNNwu6mFDpMg8xxjxqhigT",
+	"VwncpRv2CU8jzAksgVrsCyWHGIzg1MqvzBkmiAWsRL+PsKYIC5IjRaFLhlPym8ihuz+pYfxicMwlArBU",
+	"FRNKNJkKkR07agIm99fAFg9OLMQ7ghY2QrKN3H3BL/i75kBLuZyARYYpUWxwlqYbs1iCU8dolfV1qWOI",
+	"zZPjIh979hNDnwuIy43BDH6zqOaFeBBVb5Swx+YFVSTz2m7a1Eym3HrUX7PMPI2jet+WkscWGLpq5hqL",
+	"nVscZjtFmkbg0j7NgB6pNmp04xUXYl3vvgzfb/fFbEIp4YiHUx45v/yRP2eiliNxAs7ibjqtHYp6h02I",
+	"6H74IXOGcP6No3VszfLU1Sgox3oCQjpoo/gt1XI5PJ1qKuMIDvYbR5MkUihX7B034pGqWlH+fBPuHNbX",
+	"c5bMgWBkPp0Wiqpmv8rcoFoHfvb0inKbq2DBlZA82oAwcx6bCyspUYKvN/TR/H1+5nu8J5DsVi+/mtWu",
+	"OdcgQEOdXtVpUaffdqJVJ1r9lgOBT9UlaIGYA5aZh+GydyiaszbZ+J1hwSnNM7HEVLi+pBnBsjNaGIIt",
+	"jS5uqIssuIoglyItEg8FjUG/gypX+eqgF/U+Dplb8d7xlGSKmgG4Ua94pdmMD4s8gkzMmJHeUNX3ir+R",
+	"SDIxEwWa6hxisblCAXzsZi0q9+yCBp50AAgtRxb0HXi4LYHbwJc2qnCgQybTYU6kXtZqDikoFOMzaKN7",
+	"QB3dY11XdZSPALazDcE2i+IDApRHmMCKQTZjsB5H10AMd500IgdWewm+rrz1xWW7j1Yxx0MjfktJNsSC",
+	"v/WKGO1gv8bYbF3fQFunZdk3hSmhruES/qm+jrYEXPiMkDynPB0igIf1KWpJWNY4YKmLRmi93QCudxUj",
+	"W0iQVo6xMJcLcWV2xB+zEpW6PFf2/gamWoGe1DBFojY4p4p8tqwDX6nlbzazB+o3AqlIAF7et0oyoDzN",
+	"BTML7VNi964OoG9r4kUYC8c4VSrC4s6SJDoy+6Ai+Mt3fz2vb4TIVe/nDz///wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -140,9 +140,76 @@ type IdempotencyKey struct {
 	CompletedAt     *time.Time
 }
 
+type LedgerAccount struct {
+	ID         int64
+	Kind       string
+	CustomerID *uuid.UUID
+	Currency   string
+	Balance    decimal.Decimal
+	Version    int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type LedgerEntry struct {
+	ID             uuid.UUID
+	TransferID     uuid.UUID
+	AccountID      int64
+	Amount         decimal.Decimal
+	BalanceAfter   decimal.Decimal
+	AccountVersion int64
+	CreatedAt      time.Time
+}
+
+type LedgerTransfer struct {
+	ID          uuid.UUID
+	Kind        string
+	FromAccount int64
+	ToAccount   int64
+	Amount      decimal.Decimal
+	Currency    string
+	OperationID *uuid.UUID
+	Reference   *string
+	CreatedAt   time.Time
+}
+
 type LoginFailure struct {
 	EmailNormalized string
 	FailedAt        time.Time
+}
+
+type MoneyOperation struct {
+	ID               uuid.UUID
+	Kind             string
+	CustomerID       uuid.UUID
+	HuaweiCustomerID string
+	Amount           decimal.Decimal
+	Currency         string
+	Status           string
+	UpstreamRef      *string
+	ErrorOperation   *string
+	ErrorStatus      *int32
+	ErrorCode        *string
+	ErrorMessage     *string
+	ErrorOutcome     *string
+	Evidence         []byte
+	Resolution       []byte
+	Memo             *string
+	CreatedBy        *uuid.UUID
+	RequestKey       *string
+	Attempt          int32
+	StartedAt        *time.Time
+	UnknownAt        *time.Time
+	Checks           int32
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type MoneyUpstreamBalance struct {
+	CustomerID uuid.UUID
+	Amount     decimal.Decimal
+	Debt       decimal.Decimal
+	ReadAt     time.Time
 }
 
 type RealnameApplication struct {
@@ -174,6 +241,20 @@ type RealnameApplication struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	DecidedAt       *time.Time
+}
+
+type ReconciliationRun struct {
+	ID          uuid.UUID
+	Trigger     string
+	Status      string
+	Items       []byte
+	Error       *string
+	WindowFrom  *time.Time
+	WindowTo    *time.Time
+	CreatedBy   *uuid.UUID
+	CreatedAt   time.Time
+	StartedAt   *time.Time
+	CompletedAt *time.Time
 }
 
 type RefreshToken struct {

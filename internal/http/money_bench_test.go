@@ -1,0 +1,144 @@
+package http_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+
+	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/domain"
+	storehttp "github.com/partnerlab/storefront/internal/http"
+	"github.com/partnerlab/storefront/internal/store"
+	"github.com/partnerlab/storefront/internal/testdb"
+)
+
+// seedOnlyCloud answers the one Huawei read accepting an allocation may
+// make (the partner's balance, to seed the ledger); accepting never calls
+// Huawei otherwise, and no worker runs in the benchmark.
+type seedOnlyCloud struct{ domain.CloudAccounts }
+
+func (seedOnlyCloud) PartnerBalances(context.Context) ([]domain.CloudPartnerBalance, error) {
+	return []domain.CloudPartnerBalance{{Type: domain.CloudAccountAllocatable, Amount: decimal.RequireFromString("100000000.00"), Currency: "CNY"}}, nil
+}
+
+// BenchmarkAcceptAllocation measures accepting an allocation in process
+// (HTTP → authentication, Idempotency-Key, validation, the use case: the
+// operation, its ledger hold, the audit record and the job committed in
+// one transaction → 202), beside a bare handler committing one equivalent
+// insert-and-update transaction:
+//
+//	go test -run '^$' -bench AcceptAllocation -benchmem ./internal/http/
+func BenchmarkAcceptAllocation(b *testing.B) {
+	pool := testdb.New(b)
+	st, err := store.New(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer := auth.NewSigner(priv, nil, testIssuer, testAudience, 15*time.Minute)
+	svc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.EnsureAdmin(ctx, adminEmail, adminPass); err != nil {
+		b.Fatal(err)
+	}
+	pair, err := svc.Login(ctx, adminEmail, adminPass)
+	if err != nil {
+		b.Fatal(err)
+	}
+	customer := benchCustomer(b, st, pool, svc)
+	keys, _ := newDataProtection(b, b.TempDir())
+	money := domain.NewMoneyService(st, seedOnlyCloud{}, domain.NewStepUpService(st, keys, realClock{}), realClock{},
+		domain.MoneyConfig{StepUpThreshold: decimal.RequireFromString("1000000000"), MaxAmount: decimal.RequireFromString("1000000")})
+	srv, err := storehttp.New(storehttp.Config{}, storehttp.Deps{Auth: svc, Money: money, Idempotency: st.Idempotency(), Tokens: signer,
+		Ready: st.SchemaReady, Metrics: storehttp.NewMetrics(pool)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := "/v1/customers/" + customer.String() + "/allocations"
+	body := `{"amount":"0.01","memo":"bench"}`
+	run := func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			n++
+			r := httptest.NewRequest("POST", path, strings.NewReader(body))
+			r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusAccepted {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	}
+	b.Run("storefront", func(b *testing.B) { run(b, srv.Handler()) })
+	b.Run("bare", func(b *testing.B) {
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var in struct{ Amount string }
+			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			amount, _ := decimal.NewFromString(in.Amount)
+			id, now := uuid.Must(uuid.NewV7()), time.Now()
+			tx, err := pool.Begin(r.Context())
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			defer tx.Rollback(r.Context())
+			_, err = tx.Exec(r.Context(), `INSERT INTO money_operations (id, kind, customer_id, huawei_customer_id, amount, status, created_at, updated_at)
+				VALUES ($1, 'allocation', $2, 'x', $3, 'failed', $4, $4)`, id, customer, amount, now)
+			if err == nil {
+				_, err = tx.Exec(r.Context(), `UPDATE ledger_accounts SET updated_at = $1 WHERE kind = 'partner_allocatable'`, now)
+			}
+			if err == nil {
+				err = tx.Commit(r.Context())
+			}
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusAccepted)
+			_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "status": "pending", "amount": in.Amount})
+		}))
+	})
+}
+
+// benchCustomer is a customer with a Huawei id (FIXTURE, as customerFixture).
+func benchCustomer(b *testing.B, st *store.Store, pool *pgxpool.Pool, svc *domain.AuthService) uuid.UUID {
+	ctx := context.Background()
+	pair, err := svc.Signup(ctx, domain.SignupInput{Email: "bench-customer@example.com", Password: "bench-password-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var userID uuid.UUID
+	if err := pool.QueryRow(ctx, `SELECT id FROM users WHERE email = 'bench-customer@example.com'`).Scan(&userID); err != nil {
+		b.Fatal(err)
+	}
+	_ = pair
+	c := domain.Customer{ID: uuid.Must(uuid.NewV7()), UserID: userID, AccountName: "benchcustomer", Mobile: "13800000000", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := st.InTx(ctx, func(tx domain.Tx) error { return tx.Customers().CreateCustomer(ctx, c, "") }); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE customers SET huawei_domain_id = 'bench-domain', registration_status = 'created', association = 'confirmed' WHERE id = $1`, c.ID); err != nil {
+		b.Fatal(err)
+	}
+	return c.ID
+}
