@@ -247,6 +247,3 @@ func pageParams(cursor *string, limit *int32) (uuid.UUID, int, error) {
 	}
 	return uuid.UUID(b), n, nil
 }
-
-// errUnbuilt answers operations whose use cases are being built (scaffold).
-var errUnbuilt = domain.Errorf(domain.CodeInternal, "not built yet")
