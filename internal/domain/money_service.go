@@ -271,14 +271,12 @@ func (s *MoneyService) precheck(ctx context.Context, kind MoneyKind, customerID 
 	return nil
 }
 
-// mayMoveMoney: finance and admins. A customer learns nothing about other
-// customers (404) and may not move its own money (403).
+// mayMoveMoney: finance and admins. To a customer these routes answer 404,
+// for its own id as for another's (docs/design.md §2.10): it learns nothing
+// about other customers, and moving money is not a customer's route.
 func (s *MoneyService) mayMoveMoney(ctx context.Context, actor Principal, customerID uuid.UUID) error {
 	if actor.Kind == PrincipalUser && actor.HasAnyRole(RoleFinance, RoleAdmin) {
 		return nil
-	}
-	if own := s.ownCustomer(ctx, actor); own != uuid.Nil && own == customerID {
-		return Errorf(CodeForbidden, "customers cannot move money")
 	}
 	if actor.Kind == PrincipalUser && actor.HasAnyRole(RoleCustomer) {
 		return Errorf(CodeNotFound, "customer not found")
