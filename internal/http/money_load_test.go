@@ -1,14 +1,15 @@
+//go:build load
+
 package http_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
 	"time"
 )
 
-// TestMoneyLoad is the load test, not run in CI (set MONEY_LOAD=1; it
+// TestMoneyLoad is the load test, not run in CI (build tag "load"; it
 // takes a few minutes): at Huawei's real 10 requests a second,
 //
 //   - a burst of MONEY_LOAD_OPS (1,000) allocations over 100 customers
@@ -18,11 +19,8 @@ import (
 //   - below the limit (5/s, one customer each), the time from accepted to
 //     succeeded has a p50 of at most 50 ms.
 //
-//     MONEY_LOAD=1 go test -race -run TestMoneyLoad -v -timeout 20m ./internal/http/
+//     go test -tags load -race -run TestMoneyLoad -v -timeout 20m ./internal/http/
 func TestMoneyLoad(t *testing.T) {
-	if os.Getenv("MONEY_LOAD") == "" {
-		t.Skip("load test: set MONEY_LOAD=1")
-	}
 	n := envInt("MONEY_LOAD_OPS", 1000)
 	h := newMoneyHarness(t, withWorkers(32))
 	fin := h.staffToken("finance@example.com", "finance")
