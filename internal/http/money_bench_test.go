@@ -87,6 +87,24 @@ func BenchmarkAcceptAllocation(b *testing.B) {
 		}
 	}
 	b.Run("storefront", func(b *testing.B) { run(b, srv.Handler()) })
+	// The use case alone (no HTTP, no Idempotency-Key bookkeeping, no
+	// validation): how the cost splits between the request path and the
+	// transaction that records the intent, its hold, audit and job.
+	b.Run("usecase", func(b *testing.B) {
+		actor, err := signer.Verify(pair.AccessToken)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			n++
+			if _, err := money.Request(ctx, actor, domain.MoneyRequest{Kind: domain.MoneyAllocation, CustomerID: customer, Amount: "0.01",
+				Memo: "bench", RequestKey: fmt.Sprintf("uc-%d-%d", time.Now().UnixNano(), n)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("bare", func(b *testing.B) {
 		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var in struct{ Amount string }
