@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"regexp"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -31,17 +32,25 @@ func FenFromFloat(f float64) decimal.Decimal {
 	return RoundFen(decimal.RequireFromString(strconv.FormatFloat(f, 'f', -1, 64)))
 }
 
-// ParseAmount parses a client money string: positive, at most 2 decimals.
+// plainDecimal is what a client amount must look like before its value is
+// checked: digits, optionally a point and digits; no sign, exponent or space.
+var plainDecimal = regexp.MustCompile(`^[0-9]{1,18}(\.[0-9]{1,18})?$`)
+
+// ParseAmount parses a client money string: a plain decimal, positive, at
+// most 2 decimals. Errors are validation errors naming the field "amount".
 func ParseAmount(s string) (decimal.Decimal, error) {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, Errorf(CodeValidation, "amount %q is not a decimal number", s)
+	bad := func(code, msg string) error {
+		return &Error{Code: CodeValidation, Message: msg, Fields: []FieldError{{Field: "amount", Code: code, Message: msg}}}
 	}
+	if !plainDecimal.MatchString(s) {
+		return decimal.Decimal{}, bad("format", "amount must be a decimal string such as \"100.00\"")
+	}
+	d := decimal.RequireFromString(s)
 	if !d.Equal(d.Round(2)) {
-		return decimal.Decimal{}, Errorf(CodeValidation, "amount %q has more than 2 decimals", s)
+		return decimal.Decimal{}, bad("scale", "amount must have at most 2 decimals")
 	}
 	if !d.IsPositive() {
-		return decimal.Decimal{}, Errorf(CodeValidation, "amount %q must be greater than zero", s)
+		return decimal.Decimal{}, bad("minimum", "amount must be greater than zero")
 	}
 	return d, nil
 }

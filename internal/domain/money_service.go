@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,28 +114,15 @@ type MoneyRequest struct {
 	RequestKey string
 }
 
-// plainDecimal is what a client amount must look like before its value is
-// checked: digits, optionally a point and digits; no sign, exponent or space.
-var plainDecimal = regexp.MustCompile(`^[0-9]{1,18}(\.[0-9]{1,18})?$`)
-
-// parseAmount checks a client amount: a plain decimal string, positive, at
-// most 2 decimals, at most MaxAmount. Errors: ErrValidation naming amount.
+// parseAmount is ParseAmount within MoneyConfig.MaxAmount.
 func (s *MoneyService) parseAmount(raw string) (decimal.Decimal, error) {
-	bad := func(code, msg string) error {
-		return &Error{Code: CodeValidation, Message: msg, Fields: []FieldError{{Field: "amount", Code: code, Message: msg}}}
-	}
-	if !plainDecimal.MatchString(raw) {
-		return decimal.Decimal{}, bad("format", "amount must be a decimal string such as \"100.00\"")
-	}
-	d := decimal.RequireFromString(raw)
-	if !d.Equal(d.Round(2)) {
-		return decimal.Decimal{}, bad("scale", "amount must have at most 2 decimals")
-	}
-	if !d.IsPositive() {
-		return decimal.Decimal{}, bad("minimum", "amount must be greater than zero")
+	d, err := ParseAmount(raw)
+	if err != nil {
+		return decimal.Decimal{}, err
 	}
 	if s.cfg.MaxAmount.IsPositive() && d.GreaterThan(s.cfg.MaxAmount) {
-		return decimal.Decimal{}, bad("maximum", "amount must be at most "+s.cfg.MaxAmount.StringFixed(2))
+		msg := "amount must be at most " + s.cfg.MaxAmount.StringFixed(2)
+		return decimal.Decimal{}, &Error{Code: CodeValidation, Message: msg, Fields: []FieldError{{Field: "amount", Code: "maximum", Message: msg}}}
 	}
 	return d, nil
 }

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"net/mail"
 	"regexp"
 	"strings"
 )
@@ -45,15 +44,15 @@ func mobileProblem(m string) string {
 	return ""
 }
 
-// emailProblem says what is wrong with an email address, or "". Only a
-// plain address is accepted (no display name, no comments).
+// emailProblem says what is wrong with an email address, or "": the
+// project's one email rule (ParseEmail: ASCII local part, IDNA-checked
+// domain), within Huawei's length limit.
 func emailProblem(e string, maxLen int) string {
 	if len(e) > maxLen {
 		return "too long"
 	}
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e {
-		return "not a plain email address"
+	if _, err := ParseEmail(e); err != nil {
+		return errorMessage(err)
 	}
 	return ""
 }

@@ -217,7 +217,7 @@ func (s *StepUpService) CreateChallenge(ctx context.Context, actor Principal, in
 	}
 	amount, err := ParseAmount(in.Amount)
 	if err != nil {
-		return StepUpChallenge{}, withField("amount", err)
+		return StepUpChallenge{}, err
 	}
 	switch in.Action {
 	case StepUpAllocate, StepUpReclaim:
@@ -438,11 +438,3 @@ func invalidField(field, msg string) error {
 	return &Error{Code: CodeValidation, Message: msg, Fields: []FieldError{{Field: field, Code: "invalid", Message: msg}}}
 }
 
-// withField names field in a validation error that has no field yet.
-func withField(field string, err error) error {
-	var e *Error
-	if errors.As(err, &e) && e.Code == CodeValidation && len(e.Fields) == 0 {
-		return invalidField(field, e.Message)
-	}
-	return err
-}
