@@ -437,4 +437,3 @@ func isStaff(p Principal) bool {
 func invalidField(field, msg string) error {
 	return &Error{Code: CodeValidation, Message: msg, Fields: []FieldError{{Field: field, Code: "invalid", Message: msg}}}
 }
-

@@ -27,13 +27,7 @@ func (a *AuditLog) ListAudit(ctx context.Context, f domain.AuditFilter, before u
 	if err != nil {
 		return nil, translate(err, "audit events")
 	}
-	out := make([]domain.AuditEvent, len(rows))
-	for i, r := range rows {
-		if out[i], err = auditFromDB(r); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return auditsFromDB(rows)
 }
 
 func (a *AuditLog) CustomerAudit(ctx context.Context, customerID, before uuid.UUID, limit int) ([]domain.AuditEvent, error) {
@@ -41,8 +35,13 @@ func (a *AuditLog) CustomerAudit(ctx context.Context, customerID, before uuid.UU
 	if err != nil {
 		return nil, translate(err, "audit events")
 	}
+	return auditsFromDB(rows)
+}
+
+func auditsFromDB(rows []db.AuditEvent) ([]domain.AuditEvent, error) {
 	out := make([]domain.AuditEvent, len(rows))
 	for i, r := range rows {
+		var err error
 		if out[i], err = auditFromDB(r); err != nil {
 			return nil, err
 		}
