@@ -154,10 +154,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	stepUpSvc := domain.NewStepUpService(st, keyring, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount, SettleDelay: cfg.MoneySettleDelay, Log: log})
+	commerceSvc := domain.NewCommerceService(st, up.Cloud, moneySvc, clock, domain.CommerceConfig{SettleDelay: cfg.MoneySettleDelay, Log: log})
 
 	// Jobs.
 	workers := river.NewWorkers()
-	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc, Money: moneySvc,
+	periodic := jobs.Register(workers, jobs.Services{Auth: authSvc, Customers: customerSvc, RealName: realnameSvc, Money: moneySvc, Commerce: commerceSvc,
 		Idempotency: st.Idempotency(), Clock: clock, Log: log, ReconcileEvery: cfg.ReconcileInterval})
 	riverClient, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger: log,
@@ -202,6 +203,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Idempotency: st.Idempotency(),
 		Audit:       domain.NewAuditService(st, st.AuditLog()),
 		Money:       moneySvc,
+		Commerce:    commerceSvc,
 		StepUp:      stepUpSvc,
 		Tokens:      signer,
 		Ready:       st.SchemaReady,

@@ -47,6 +47,10 @@ var (
 	// answer them 404 as the tenant rule says (docs/design.md §2.10);
 	// operators get 403 here.
 	financeOrTenant = Rule{Roles: []Role{RoleCustomer, RoleFinance, RoleAdmin}}
+	// Customers only: buying, renewing and giving back is the customer's act.
+	customers = Rule{Roles: []Role{RoleCustomer}}
+	// The customer, or staff who may act on orders for it.
+	customerOrSales = Rule{Roles: []Role{RoleCustomer, RoleOperator, RoleAdmin}}
 )
 
 // Policy is who may call what, one line per API operation (the spec's
@@ -103,4 +107,25 @@ var Policy = map[string]Rule{
 	"createReconciliationRun": finance,
 	"listReconciliationRuns":  finance,
 	"getReconciliationRun":    finance,
+
+	// Commerce.
+	"listProducts":                anyone,
+	"getProduct":                  anyone,
+	"createProduct":               admins,
+	"updateProduct":               admins,
+	"listServiceTypes":            anyone,
+	"listResourceTypes":           anyone,
+	"createQuote":                 selfOrOperator,
+	"getQuote":                    people,
+	"createOrder":                 customers,
+	"listOrders":                  people,
+	"getOrder":                    people,
+	"cancelOrder":                 customerOrSales,
+	"listResources":               people,
+	"getResource":                 people,
+	"setAutoRenew":                customers,
+	"createRenewalQuote":          customers,
+	"createRenewal":               customers,
+	"createUnsubscriptionPreview": customers,
+	"createUnsubscription":        customers,
 }

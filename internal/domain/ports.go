@@ -42,6 +42,7 @@ type Store interface {
 	RealName() RealNameStore
 	StepUp() StepUpStore
 	Money() MoneyStore
+	Commerce() CommerceStore
 }
 
 // Tx is a transaction's view of the store.
@@ -59,6 +60,8 @@ type Tx interface {
 	Enqueue(ctx context.Context, job Job) error
 	// Money is the money store inside this transaction.
 	Money() MoneyStore
+	// Commerce is the commerce store inside this transaction.
+	Commerce() CommerceStore
 	// Wake makes a waiting job with exactly job's arguments (scheduled,
 	// snoozed or retrying) due now, when the transaction commits; a running,
 	// finished or missing job is left alone.

@@ -215,6 +215,8 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, realClock{}, moneyCfg),
 		Log:         slog.New(slog.DiscardHandler),
 	}
+	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, realClock{}, domain.CommerceConfig{
+		SettleDelay: 2 * time.Second, ProvisionTimeout: 30 * time.Second, Log: services.Log})
 
 	// Jobs: River works them while the test runs.
 	workers := river.NewWorkers()
@@ -245,6 +247,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		Idempotency: st.Idempotency(),
 		Audit:       domain.NewAuditService(st, st.AuditLog()),
 		Money:       services.Money,
+		Commerce:    services.Commerce,
 		StepUp:      stepUp,
 		Tokens:      signer,
 		Ready:       st.SchemaReady,

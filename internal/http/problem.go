@@ -58,7 +58,7 @@ var statusOf = map[domain.Code]struct {
 	domain.CodeAccountDisabled:     {http.StatusUnauthorized, "Account disabled"},
 	domain.CodeInternal:            {http.StatusInternalServerError, "Internal error"},
 	domain.CodeUnavailable:         {http.StatusServiceUnavailable, "Service unavailable"},
-	domain.CodeInsufficientBalance: {http.StatusUnprocessableEntity, "Insufficient balance"},
+	domain.CodeInsufficientBalance: {http.StatusConflict, "Insufficient balance"},
 	domain.CodeUpstreamRejected:    {http.StatusUnprocessableEntity, "Huawei Cloud refused the operation"},
 	domain.CodeUpstreamNotFound:    {http.StatusNotFound, "Not found at Huawei Cloud"},
 	domain.CodeUpstreamInvalid:     {http.StatusUnprocessableEntity, "Huawei Cloud refused a field"},
@@ -87,6 +87,19 @@ var statusOf = map[domain.Code]struct {
 	domain.CodeInsufficientPartnerBalance:  {http.StatusConflict, "The partner's allocatable balance is too low"},
 	domain.CodeInsufficientCustomerBalance: {http.StatusConflict, "The customer's available balance is too low"},
 	domain.CodeCustomerNotRegistered:       {http.StatusConflict, "The customer has no Huawei Cloud account yet"},
+
+	// Commerce (docs/design.md §11).
+	domain.CodeQuoteExpired:         {http.StatusConflict, "The quote has expired"},
+	domain.CodeQuoteUsed:            {http.StatusConflict, "The quote has already been ordered"},
+	domain.CodePriceChanged:         {http.StatusConflict, "Huawei's price changed since the quote"},
+	domain.CodeCustomerNotVerified:  {http.StatusForbidden, "The customer's real name is not verified"},
+	domain.CodeCustomerFrozen:       {http.StatusForbidden, "The customer is frozen"},
+	domain.CodeOrderNotCancellable:  {http.StatusConflict, "The order can no longer be cancelled"},
+	domain.CodeFeeNotAccepted:       {http.StatusConflict, "A handling fee applies and was not accepted"},
+	domain.CodeResourceNotPrimary:   {http.StatusConflict, "Not a primary resource"},
+	domain.CodeResourceNotActive:    {http.StatusConflict, "The resource is not active"},
+	domain.CodeResourceUnpaidOrder:  {http.StatusConflict, "The resource is in an unpaid order"},
+	domain.CodeResourceNotRenewable: {http.StatusConflict, "The resource cannot be renewed"},
 }
 
 // HTTP-only codes: they describe the request's envelope, not a domain rule.

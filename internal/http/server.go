@@ -56,6 +56,7 @@ type Deps struct {
 	Audit     *domain.AuditService
 	Money     *domain.MoneyService
 	StepUp    *domain.StepUpService
+	Commerce  *domain.CommerceService
 	// Idempotency stores Idempotency-Key answers; nil turns the layer off.
 	Idempotency domain.IdempotencyStore
 	// Now is the clock of idempotency locks; nil means time.Now.
@@ -74,6 +75,7 @@ type Server struct {
 	realname   *domain.RealNameService
 	audit      *domain.AuditService
 	money      *domain.MoneyService
+	commerce   *domain.CommerceService
 	stepUp     *domain.StepUpService
 	tokens     TokenVerifier
 	ready      func(ctx context.Context) (uint, error)
@@ -104,7 +106,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, audit: d.Audit, money: d.Money, stepUp: d.StepUp, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
+	return &Server{idem: d.Idempotency, now: now, cfg: cfg, auth: d.Auth, customers: d.Customers, realname: d.RealName, audit: d.Audit, money: d.Money, commerce: d.Commerce, stepUp: d.StepUp, tokens: d.Tokens, ready: d.Ready, metrics: d.Metrics, log: log, routes: routes, validation: validationOptions()}, nil
 }
 
 // Handler is every public route.

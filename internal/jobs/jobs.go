@@ -22,6 +22,7 @@ type Services struct {
 	Customers *domain.CustomerService
 	RealName  *domain.RealNameService
 	Money     *domain.MoneyService
+	Commerce  *domain.CommerceService
 	// Idempotency and Clock serve the Idempotency-Key reaper.
 	Idempotency domain.IdempotencyStore
 	Clock       domain.Clock

@@ -25,6 +25,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ActionRenewPeriodTypes.
+const (
+	ActionRenewPeriodTypesMonth ActionRenewPeriodTypes = "month"
+	ActionRenewPeriodTypesYear  ActionRenewPeriodTypes = "year"
+)
+
+// Valid indicates whether the value is a known member of the ActionRenewPeriodTypes enum.
+func (e ActionRenewPeriodTypes) Valid() bool {
+	switch e {
+	case ActionRenewPeriodTypesMonth:
+		return true
+	case ActionRenewPeriodTypesYear:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApiClientStatus.
 const (
 	ApiClientStatusActive   ApiClientStatus = "active"
@@ -76,6 +94,66 @@ func (e AuditEventActorKind) Valid() bool {
 	case AuditEventActorKindSystem:
 		return true
 	case AuditEventActorKindUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutoRenewRequestPeriodType.
+const (
+	AutoRenewRequestPeriodTypeMonth AutoRenewRequestPeriodType = "month"
+	AutoRenewRequestPeriodTypeYear  AutoRenewRequestPeriodType = "year"
+)
+
+// Valid indicates whether the value is a known member of the AutoRenewRequestPeriodType enum.
+func (e AutoRenewRequestPeriodType) Valid() bool {
+	switch e {
+	case AutoRenewRequestPeriodTypeMonth:
+		return true
+	case AutoRenewRequestPeriodTypeYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutoRenewSettingPeriodType.
+const (
+	AutoRenewSettingPeriodTypeLessThannil AutoRenewSettingPeriodType = "<nil>"
+	AutoRenewSettingPeriodTypeMonth       AutoRenewSettingPeriodType = "month"
+	AutoRenewSettingPeriodTypeYear        AutoRenewSettingPeriodType = "year"
+)
+
+// Valid indicates whether the value is a known member of the AutoRenewSettingPeriodType enum.
+func (e AutoRenewSettingPeriodType) Valid() bool {
+	switch e {
+	case AutoRenewSettingPeriodTypeLessThannil:
+		return true
+	case AutoRenewSettingPeriodTypeMonth:
+		return true
+	case AutoRenewSettingPeriodTypeYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AutoRenewSettingStatus.
+const (
+	AutoRenewSettingStatusApplied AutoRenewSettingStatus = "applied"
+	AutoRenewSettingStatusFailed  AutoRenewSettingStatus = "failed"
+	AutoRenewSettingStatusPending AutoRenewSettingStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the AutoRenewSettingStatus enum.
+func (e AutoRenewSettingStatus) Valid() bool {
+	switch e {
+	case AutoRenewSettingStatusApplied:
+		return true
+	case AutoRenewSettingStatusFailed:
+		return true
+	case AutoRenewSettingStatusPending:
 		return true
 	default:
 		return false
@@ -478,6 +556,108 @@ func (e MoneyOperationErrorOutcome) Valid() bool {
 	}
 }
 
+// Defines values for OrderKind.
+const (
+	OrderKindNew            OrderKind = "new"
+	OrderKindRenewal        OrderKind = "renewal"
+	OrderKindUnsubscription OrderKind = "unsubscription"
+)
+
+// Valid indicates whether the value is a known member of the OrderKind enum.
+func (e OrderKind) Valid() bool {
+	switch e {
+	case OrderKindNew:
+		return true
+	case OrderKindRenewal:
+		return true
+	case OrderKindUnsubscription:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderSource.
+const (
+	OrderSourceHuawei     OrderSource = "huawei"
+	OrderSourceStorefront OrderSource = "storefront"
+)
+
+// Valid indicates whether the value is a known member of the OrderSource enum.
+func (e OrderSource) Valid() bool {
+	switch e {
+	case OrderSourceHuawei:
+		return true
+	case OrderSourceStorefront:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderStatus.
+const (
+	OrderStatusCancelled    OrderStatus = "cancelled"
+	OrderStatusCompleted    OrderStatus = "completed"
+	OrderStatusFailed       OrderStatus = "failed"
+	OrderStatusNeedsReview  OrderStatus = "needs_review"
+	OrderStatusPaying       OrderStatus = "paying"
+	OrderStatusPending      OrderStatus = "pending"
+	OrderStatusProvisioning OrderStatus = "provisioning"
+)
+
+// Valid indicates whether the value is a known member of the OrderStatus enum.
+func (e OrderStatus) Valid() bool {
+	switch e {
+	case OrderStatusCancelled:
+		return true
+	case OrderStatusCompleted:
+		return true
+	case OrderStatusFailed:
+		return true
+	case OrderStatusNeedsReview:
+		return true
+	case OrderStatusPaying:
+		return true
+	case OrderStatusPending:
+		return true
+	case OrderStatusProvisioning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderStepStatus.
+const (
+	OrderStepStatusDone    OrderStepStatus = "done"
+	OrderStepStatusFailed  OrderStepStatus = "failed"
+	OrderStepStatusPending OrderStepStatus = "pending"
+	OrderStepStatusRunning OrderStepStatus = "running"
+	OrderStepStatusSkipped OrderStepStatus = "skipped"
+	OrderStepStatusUnknown OrderStepStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the OrderStepStatus enum.
+func (e OrderStepStatus) Valid() bool {
+	switch e {
+	case OrderStepStatusDone:
+		return true
+	case OrderStepStatusFailed:
+		return true
+	case OrderStepStatusPending:
+		return true
+	case OrderStepStatusRunning:
+		return true
+	case OrderStepStatusSkipped:
+		return true
+	case OrderStepStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PartnerBalanceCurrency.
 const (
 	PartnerBalanceCurrencyCNY PartnerBalanceCurrency = "CNY"
@@ -487,6 +667,150 @@ const (
 func (e PartnerBalanceCurrency) Valid() bool {
 	switch e {
 	case PartnerBalanceCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProductKind.
+const (
+	ProductKindEcs ProductKind = "ecs"
+	ProductKindEvs ProductKind = "evs"
+)
+
+// Valid indicates whether the value is a known member of the ProductKind enum.
+func (e ProductKind) Valid() bool {
+	switch e {
+	case ProductKindEcs:
+		return true
+	case ProductKindEvs:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProductPeriodTypes.
+const (
+	ProductPeriodTypesMonth ProductPeriodTypes = "month"
+	ProductPeriodTypesYear  ProductPeriodTypes = "year"
+)
+
+// Valid indicates whether the value is a known member of the ProductPeriodTypes enum.
+func (e ProductPeriodTypes) Valid() bool {
+	switch e {
+	case ProductPeriodTypesMonth:
+		return true
+	case ProductPeriodTypesYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProductCreateKind.
+const (
+	ProductCreateKindEcs ProductCreateKind = "ecs"
+	ProductCreateKindEvs ProductCreateKind = "evs"
+)
+
+// Valid indicates whether the value is a known member of the ProductCreateKind enum.
+func (e ProductCreateKind) Valid() bool {
+	switch e {
+	case ProductCreateKindEcs:
+		return true
+	case ProductCreateKindEvs:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProductCreatePeriodTypes.
+const (
+	ProductCreatePeriodTypesMonth ProductCreatePeriodTypes = "month"
+	ProductCreatePeriodTypesYear  ProductCreatePeriodTypes = "year"
+)
+
+// Valid indicates whether the value is a known member of the ProductCreatePeriodTypes enum.
+func (e ProductCreatePeriodTypes) Valid() bool {
+	switch e {
+	case ProductCreatePeriodTypesMonth:
+		return true
+	case ProductCreatePeriodTypesYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProductPatchPeriodTypes.
+const (
+	ProductPatchPeriodTypesMonth ProductPatchPeriodTypes = "month"
+	ProductPatchPeriodTypesYear  ProductPatchPeriodTypes = "year"
+)
+
+// Valid indicates whether the value is a known member of the ProductPatchPeriodTypes enum.
+func (e ProductPatchPeriodTypes) Valid() bool {
+	switch e {
+	case ProductPatchPeriodTypesMonth:
+		return true
+	case ProductPatchPeriodTypesYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QuoteKind.
+const (
+	QuoteKindNew     QuoteKind = "new"
+	QuoteKindRenewal QuoteKind = "renewal"
+)
+
+// Valid indicates whether the value is a known member of the QuoteKind enum.
+func (e QuoteKind) Valid() bool {
+	switch e {
+	case QuoteKindNew:
+		return true
+	case QuoteKindRenewal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QuoteLinePeriodType.
+const (
+	QuoteLinePeriodTypeMonth QuoteLinePeriodType = "month"
+	QuoteLinePeriodTypeYear  QuoteLinePeriodType = "year"
+)
+
+// Valid indicates whether the value is a known member of the QuoteLinePeriodType enum.
+func (e QuoteLinePeriodType) Valid() bool {
+	switch e {
+	case QuoteLinePeriodTypeMonth:
+		return true
+	case QuoteLinePeriodTypeYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QuoteLineRequestPeriodType.
+const (
+	QuoteLineRequestPeriodTypeMonth QuoteLineRequestPeriodType = "month"
+	QuoteLineRequestPeriodTypeYear  QuoteLineRequestPeriodType = "year"
+)
+
+// Valid indicates whether the value is a known member of the QuoteLineRequestPeriodType enum.
+func (e QuoteLineRequestPeriodType) Valid() bool {
+	switch e {
+	case QuoteLineRequestPeriodTypeMonth:
+		return true
+	case QuoteLineRequestPeriodTypeYear:
 		return true
 	default:
 		return false
@@ -847,6 +1171,24 @@ func (e RegistrationCheckResultReason) Valid() bool {
 	}
 }
 
+// Defines values for RenewalQuoteRequestPeriodType.
+const (
+	RenewalQuoteRequestPeriodTypeMonth RenewalQuoteRequestPeriodType = "month"
+	RenewalQuoteRequestPeriodTypeYear  RenewalQuoteRequestPeriodType = "year"
+)
+
+// Valid indicates whether the value is a known member of the RenewalQuoteRequestPeriodType enum.
+func (e RenewalQuoteRequestPeriodType) Valid() bool {
+	switch e {
+	case RenewalQuoteRequestPeriodTypeMonth:
+		return true
+	case RenewalQuoteRequestPeriodTypeYear:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResolutionRequestOutcome.
 const (
 	ResolutionRequestOutcomeFailed    ResolutionRequestOutcome = "failed"
@@ -859,6 +1201,54 @@ func (e ResolutionRequestOutcome) Valid() bool {
 	case ResolutionRequestOutcomeFailed:
 		return true
 	case ResolutionRequestOutcomeSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResourceKind.
+const (
+	ResourceKindEcs   ResourceKind = "ecs"
+	ResourceKindEvs   ResourceKind = "evs"
+	ResourceKindOther ResourceKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the ResourceKind enum.
+func (e ResourceKind) Valid() bool {
+	switch e {
+	case ResourceKindEcs:
+		return true
+	case ResourceKindEvs:
+		return true
+	case ResourceKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResourceStatus.
+const (
+	ResourceStatusClosed  ResourceStatus = "closed"
+	ResourceStatusDeleted ResourceStatus = "deleted"
+	ResourceStatusExpired ResourceStatus = "expired"
+	ResourceStatusFrozen  ResourceStatus = "frozen"
+	ResourceStatusInUse   ResourceStatus = "in_use"
+)
+
+// Valid indicates whether the value is a known member of the ResourceStatus enum.
+func (e ResourceStatus) Valid() bool {
+	switch e {
+	case ResourceStatusClosed:
+		return true
+	case ResourceStatusDeleted:
+		return true
+	case ResourceStatusExpired:
+		return true
+	case ResourceStatusFrozen:
+		return true
+	case ResourceStatusInUse:
 		return true
 	default:
 		return false
@@ -883,6 +1273,33 @@ func (e Role) Valid() bool {
 	case RoleFinance:
 		return true
 	case RoleOperator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RootVolumeType.
+const (
+	ESSD  RootVolumeType = "ESSD"
+	GPSSD RootVolumeType = "GPSSD"
+	SAS   RootVolumeType = "SAS"
+	SATA  RootVolumeType = "SATA"
+	SSD   RootVolumeType = "SSD"
+)
+
+// Valid indicates whether the value is a known member of the RootVolumeType enum.
+func (e RootVolumeType) Valid() bool {
+	switch e {
+	case ESSD:
+		return true
+	case GPSSD:
+		return true
+	case SAS:
+		return true
+	case SATA:
+		return true
+	case SSD:
 		return true
 	default:
 		return false
@@ -1012,6 +1429,36 @@ func (e TokenPairTokenType) Valid() bool {
 	}
 }
 
+// Defines values for TotalCurrency.
+const (
+	TotalCurrencyCNY TotalCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the TotalCurrency enum.
+func (e TotalCurrency) Valid() bool {
+	switch e {
+	case TotalCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnsubscriptionPreviewCurrency.
+const (
+	UnsubscriptionPreviewCurrencyCNY UnsubscriptionPreviewCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the UnsubscriptionPreviewCurrency enum.
+func (e UnsubscriptionPreviewCurrency) Valid() bool {
+	switch e {
+	case UnsubscriptionPreviewCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpdateStaffRequestStatus.
 const (
 	UpdateStaffRequestStatusActive   UpdateStaffRequestStatus = "active"
@@ -1024,6 +1471,24 @@ func (e UpdateStaffRequestStatus) Valid() bool {
 	case UpdateStaffRequestStatusActive:
 		return true
 	case UpdateStaffRequestStatusDisabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProductsParamsKind.
+const (
+	ListProductsParamsKindEcs ListProductsParamsKind = "ecs"
+	ListProductsParamsKindEvs ListProductsParamsKind = "evs"
+)
+
+// Valid indicates whether the value is a known member of the ListProductsParamsKind enum.
+func (e ListProductsParamsKind) Valid() bool {
+	switch e {
+	case ListProductsParamsKindEcs:
+		return true
+	case ListProductsParamsKindEvs:
 		return true
 	default:
 		return false
@@ -1120,6 +1585,154 @@ func (e ListMoneyOperationsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListOrdersParamsStatus.
+const (
+	ListOrdersParamsStatusCancelled    ListOrdersParamsStatus = "cancelled"
+	ListOrdersParamsStatusCompleted    ListOrdersParamsStatus = "completed"
+	ListOrdersParamsStatusFailed       ListOrdersParamsStatus = "failed"
+	ListOrdersParamsStatusNeedsReview  ListOrdersParamsStatus = "needs_review"
+	ListOrdersParamsStatusPaying       ListOrdersParamsStatus = "paying"
+	ListOrdersParamsStatusPending      ListOrdersParamsStatus = "pending"
+	ListOrdersParamsStatusProvisioning ListOrdersParamsStatus = "provisioning"
+)
+
+// Valid indicates whether the value is a known member of the ListOrdersParamsStatus enum.
+func (e ListOrdersParamsStatus) Valid() bool {
+	switch e {
+	case ListOrdersParamsStatusCancelled:
+		return true
+	case ListOrdersParamsStatusCompleted:
+		return true
+	case ListOrdersParamsStatusFailed:
+		return true
+	case ListOrdersParamsStatusNeedsReview:
+		return true
+	case ListOrdersParamsStatusPaying:
+		return true
+	case ListOrdersParamsStatusPending:
+		return true
+	case ListOrdersParamsStatusProvisioning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrdersParamsKind.
+const (
+	ListOrdersParamsKindNew            ListOrdersParamsKind = "new"
+	ListOrdersParamsKindRenewal        ListOrdersParamsKind = "renewal"
+	ListOrdersParamsKindUnsubscription ListOrdersParamsKind = "unsubscription"
+)
+
+// Valid indicates whether the value is a known member of the ListOrdersParamsKind enum.
+func (e ListOrdersParamsKind) Valid() bool {
+	switch e {
+	case ListOrdersParamsKindNew:
+		return true
+	case ListOrdersParamsKindRenewal:
+		return true
+	case ListOrdersParamsKindUnsubscription:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrdersParamsSource.
+const (
+	ListOrdersParamsSourceHuawei     ListOrdersParamsSource = "huawei"
+	ListOrdersParamsSourceStorefront ListOrdersParamsSource = "storefront"
+)
+
+// Valid indicates whether the value is a known member of the ListOrdersParamsSource enum.
+func (e ListOrdersParamsSource) Valid() bool {
+	switch e {
+	case ListOrdersParamsSourceHuawei:
+		return true
+	case ListOrdersParamsSourceStorefront:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListResourcesParamsStatus.
+const (
+	ListResourcesParamsStatusClosed  ListResourcesParamsStatus = "closed"
+	ListResourcesParamsStatusDeleted ListResourcesParamsStatus = "deleted"
+	ListResourcesParamsStatusExpired ListResourcesParamsStatus = "expired"
+	ListResourcesParamsStatusFrozen  ListResourcesParamsStatus = "frozen"
+	ListResourcesParamsStatusInUse   ListResourcesParamsStatus = "in_use"
+)
+
+// Valid indicates whether the value is a known member of the ListResourcesParamsStatus enum.
+func (e ListResourcesParamsStatus) Valid() bool {
+	switch e {
+	case ListResourcesParamsStatusClosed:
+		return true
+	case ListResourcesParamsStatusDeleted:
+		return true
+	case ListResourcesParamsStatusExpired:
+		return true
+	case ListResourcesParamsStatusFrozen:
+		return true
+	case ListResourcesParamsStatusInUse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListResourcesParamsKind.
+const (
+	ListResourcesParamsKindEcs   ListResourcesParamsKind = "ecs"
+	ListResourcesParamsKindEvs   ListResourcesParamsKind = "evs"
+	ListResourcesParamsKindOther ListResourcesParamsKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the ListResourcesParamsKind enum.
+func (e ListResourcesParamsKind) Valid() bool {
+	switch e {
+	case ListResourcesParamsKindEcs:
+		return true
+	case ListResourcesParamsKindEvs:
+		return true
+	case ListResourcesParamsKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// ActionRenew defines model for ActionRenew.
+type ActionRenew struct {
+	Allowed     bool                     `json:"allowed"`
+	PeriodTypes []ActionRenewPeriodTypes `json:"period_types"`
+	Reason      *string                  `json:"reason,omitempty"`
+
+	// Until Last moment a renewal is accepted (end of the retention period).
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// ActionRenewPeriodTypes defines model for ActionRenew.PeriodTypes.
+type ActionRenewPeriodTypes string
+
+// ActionSimple defines model for ActionSimple.
+type ActionSimple struct {
+	Allowed bool    `json:"allowed"`
+	Reason  *string `json:"reason,omitempty"`
+}
+
+// ActionUnsubscribe defines model for ActionUnsubscribe.
+type ActionUnsubscribe struct {
+	Allowed bool `json:"allowed"`
+
+	// FullRefundUntil End of the 5-day no-reason window (null when it does not apply).
+	FullRefundUntil *time.Time `json:"full_refund_until"`
+	Reason          *string    `json:"reason,omitempty"`
+}
+
 // ApiClient defines model for ApiClient.
 type ApiClient struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1188,6 +1801,39 @@ type AuditEventPage struct {
 	NextCursor *string      `json:"next_cursor"`
 }
 
+// AutoRenewRequest defines model for AutoRenewRequest.
+type AutoRenewRequest struct {
+	Enabled bool `json:"enabled"`
+
+	// PeriodCount Huawei renews one period per deduction.
+	PeriodCount *int32                      `json:"period_count,omitempty"`
+	PeriodType  *AutoRenewRequestPeriodType `json:"period_type,omitempty"`
+
+	// Times 0 = until cancelled.
+	Times *int32 `json:"times,omitempty"`
+}
+
+// AutoRenewRequestPeriodType defines model for AutoRenewRequest.PeriodType.
+type AutoRenewRequestPeriodType string
+
+// AutoRenewSetting defines model for AutoRenewSetting.
+type AutoRenewSetting struct {
+	Enabled     bool                        `json:"enabled"`
+	Error       *MoneyOperationError        `json:"error,omitempty"`
+	PeriodCount *int32                      `json:"period_count,omitempty"`
+	PeriodType  *AutoRenewSettingPeriodType `json:"period_type,omitempty"`
+	Status      AutoRenewSettingStatus      `json:"status"`
+
+	// Times 0 = until cancelled.
+	Times *int32 `json:"times,omitempty"`
+}
+
+// AutoRenewSettingPeriodType defines model for AutoRenewSetting.PeriodType.
+type AutoRenewSettingPeriodType string
+
+// AutoRenewSettingStatus defines model for AutoRenewSetting.Status.
+type AutoRenewSettingStatus string
+
 // ClientCredentialsRequest defines model for ClientCredentialsRequest.
 type ClientCredentialsRequest struct {
 	ClientId     openapi_types.UUID                `json:"client_id"`
@@ -1211,6 +1857,21 @@ type ClientToken struct {
 
 // ClientTokenTokenType defines model for ClientToken.TokenType.
 type ClientTokenTokenType string
+
+// CloudType defines model for CloudType.
+type CloudType struct {
+	Abbreviation *string `json:"abbreviation,omitempty"`
+	Code         string  `json:"code"`
+	Description  *string `json:"description,omitempty"`
+	Name         string  `json:"name"`
+	ServiceType  *string `json:"service_type,omitempty"`
+}
+
+// CloudTypeList defines model for CloudTypeList.
+type CloudTypeList struct {
+	Items    []CloudType `json:"items"`
+	SyncedAt *time.Time  `json:"synced_at"`
+}
 
 // CreateApiClientRequest defines model for CreateApiClientRequest.
 type CreateApiClientRequest struct {
@@ -1313,6 +1974,17 @@ type CustomerPage struct {
 	NextCursor *string    `json:"next_cursor"`
 }
 
+// Discount defines model for Discount.
+type Discount struct {
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount Money  `json:"amount"`
+	Id     string `json:"id"`
+	Name   string `json:"name"`
+
+	// Type Huawei's discount_type: 605 business contract, 606 distributor, 607 partner.
+	Type int32 `json:"type"`
+}
+
 // Email defines model for Email.
 type Email = openapi_types.Email
 
@@ -1397,6 +2069,12 @@ type LedgerPage struct {
 type LoginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+}
+
+// MaxPeriod The largest period count the product may be bought for, per period type (null when the type is not offered).
+type MaxPeriod struct {
+	Month *int32 `json:"month"`
+	Year  *int32 `json:"year"`
 }
 
 // Me defines model for Me.
@@ -1492,6 +2170,72 @@ type MoneyOperationRequest struct {
 	Memo        *string             `json:"memo,omitempty"`
 }
 
+// Order defines model for Order.
+type Order struct {
+	CreatedAt  time.Time           `json:"created_at"`
+	CustomerId openapi_types.UUID  `json:"customer_id"`
+	Error      *OrderError         `json:"error,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	Kind       OrderKind           `json:"kind"`
+	QuoteId    *openapi_types.UUID `json:"quote_id,omitempty"`
+
+	// Refund What Huawei refunded (unsubscriptions).
+	Refund           *Total               `json:"refund,omitempty"`
+	ResourceIds      []openapi_types.UUID `json:"resource_ids"`
+	Source           OrderSource          `json:"source"`
+	Status           OrderStatus          `json:"status"`
+	Steps            []OrderStep          `json:"steps"`
+	Total            Total                `json:"total"`
+	UpdatedAt        time.Time            `json:"updated_at"`
+	UpstreamOrderIds *[]string            `json:"upstream_order_ids,omitempty"`
+}
+
+// OrderKind defines model for Order.Kind.
+type OrderKind string
+
+// OrderSource defines model for Order.Source.
+type OrderSource string
+
+// OrderStatus defines model for Order.Status.
+type OrderStatus string
+
+// OrderError defines model for OrderError.
+type OrderError struct {
+	// Code price_changed, quote_expired, insufficient_balance, upstream_refused, provisioning_failed, cancelled.
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// OrderPage defines model for OrderPage.
+type OrderPage struct {
+	Items      []Order `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// OrderRequest defines model for OrderRequest.
+type OrderRequest struct {
+	QuoteId openapi_types.UUID `json:"quote_id"`
+}
+
+// OrderStep defines model for OrderStep.
+type OrderStep struct {
+	At    *time.Time           `json:"at"`
+	Error *MoneyOperationError `json:"error"`
+
+	// Line The quote line the step is for.
+	Line *int32 `json:"line,omitempty"`
+
+	// Name hold, create_order, check_price, pay, provision, capture, cancel_upstream, release, renew, unsubscribe, refund, sync.
+	Name   string          `json:"name"`
+	Status OrderStepStatus `json:"status"`
+
+	// UpstreamRef Huawei's order, job or transaction id.
+	UpstreamRef *string `json:"upstream_ref"`
+}
+
+// OrderStepStatus defines model for OrderStep.Status.
+type OrderStepStatus string
+
 // PartnerBalance defines model for PartnerBalance.
 type PartnerBalance struct {
 	// Allocatable An amount in yuan with exactly two decimals, e.g. "1234.50".
@@ -1532,6 +2276,156 @@ type Problem struct {
 
 	// Upstream What Huawei Cloud answered, when it refused.
 	Upstream *UpstreamError `json:"upstream,omitempty"`
+}
+
+// Product defines model for Product.
+type Product struct {
+	AvailabilityZone *string            `json:"availability_zone,omitempty"`
+	CreatedAt        time.Time          `json:"created_at"`
+	Enabled          bool               `json:"enabled"`
+	Id               openapi_types.UUID `json:"id"`
+
+	// ImageRef ECS only.
+	ImageRef *string     `json:"image_ref,omitempty"`
+	Kind     ProductKind `json:"kind"`
+
+	// MaxPeriod The largest period count the product may be bought for, per period type (null when the type is not offered).
+	MaxPeriod MaxPeriod `json:"max_period"`
+
+	// MaxSizeGb EVS only.
+	MaxSizeGb *int32 `json:"max_size_gb,omitempty"`
+
+	// MinSizeGb EVS only.
+	MinSizeGb   *int32               `json:"min_size_gb,omitempty"`
+	Name        string               `json:"name"`
+	PeriodTypes []ProductPeriodTypes `json:"period_types"`
+	Region      string               `json:"region"`
+
+	// ResourceType Huawei's resource type code.
+	ResourceType *string     `json:"resource_type,omitempty"`
+	RootVolume   *RootVolume `json:"root_volume,omitempty"`
+
+	// ServiceType Huawei's service type code.
+	ServiceType *string `json:"service_type,omitempty"`
+
+	// Spec Huawei's spec code: an ECS flavour with its OS suffix (s6.small.1.linux) or an EVS disk type (SAS).
+	Spec      string    `json:"spec"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ProductKind defines model for Product.Kind.
+type ProductKind string
+
+// ProductPeriodTypes defines model for Product.PeriodTypes.
+type ProductPeriodTypes string
+
+// ProductCreate defines model for ProductCreate.
+type ProductCreate struct {
+	AvailabilityZone *string           `json:"availability_zone,omitempty"`
+	Enabled          *bool             `json:"enabled,omitempty"`
+	ImageRef         *string           `json:"image_ref,omitempty"`
+	Kind             ProductCreateKind `json:"kind"`
+
+	// MaxPeriod The largest period count the product may be bought for, per period type (null when the type is not offered).
+	MaxPeriod   MaxPeriod                  `json:"max_period"`
+	MaxSizeGb   *int32                     `json:"max_size_gb,omitempty"`
+	MinSizeGb   *int32                     `json:"min_size_gb,omitempty"`
+	Name        string                     `json:"name"`
+	PeriodTypes []ProductCreatePeriodTypes `json:"period_types"`
+	Region      string                     `json:"region"`
+	RootVolume  *RootVolume                `json:"root_volume,omitempty"`
+	Spec        string                     `json:"spec"`
+}
+
+// ProductCreateKind defines model for ProductCreate.Kind.
+type ProductCreateKind string
+
+// ProductCreatePeriodTypes defines model for ProductCreate.PeriodTypes.
+type ProductCreatePeriodTypes string
+
+// ProductPage defines model for ProductPage.
+type ProductPage struct {
+	Items      []Product `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+// ProductPatch defines model for ProductPatch.
+type ProductPatch struct {
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// MaxPeriod The largest period count the product may be bought for, per period type (null when the type is not offered).
+	MaxPeriod   *MaxPeriod                 `json:"max_period,omitempty"`
+	Name        *string                    `json:"name,omitempty"`
+	PeriodTypes *[]ProductPatchPeriodTypes `json:"period_types,omitempty"`
+}
+
+// ProductPatchPeriodTypes defines model for ProductPatch.PeriodTypes.
+type ProductPatchPeriodTypes string
+
+// Quote defines model for Quote.
+type Quote struct {
+	CreatedAt  time.Time          `json:"created_at"`
+	CustomerId openapi_types.UUID `json:"customer_id"`
+	ExpiresAt  time.Time          `json:"expires_at"`
+	Id         openapi_types.UUID `json:"id"`
+	Kind       QuoteKind          `json:"kind"`
+	Lines      []QuoteLine        `json:"lines"`
+
+	// OrderId The order placed from it.
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
+	Total   Total               `json:"total"`
+}
+
+// QuoteKind defines model for Quote.Kind.
+type QuoteKind string
+
+// QuoteLine defines model for QuoteLine.
+type QuoteLine struct {
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount         Money     `json:"amount"`
+	ChosenDiscount *Discount `json:"chosen_discount"`
+
+	// Discount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Discount Money `json:"discount"`
+
+	// Discounts Every discount Huawei offered for the cart, priced for this line.
+	Discounts []Discount `json:"discounts"`
+	Index     int32      `json:"index"`
+
+	// Official An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Official    Money               `json:"official"`
+	PeriodCount int32               `json:"period_count"`
+	PeriodType  QuoteLinePeriodType `json:"period_type"`
+	ProductId   *openapi_types.UUID `json:"product_id,omitempty"`
+	Quantity    int32               `json:"quantity"`
+
+	// ResourceId Renewal quotes.
+	ResourceId *openapi_types.UUID `json:"resource_id,omitempty"`
+	SizeGb     *int32              `json:"size_gb,omitempty"`
+}
+
+// QuoteLinePeriodType defines model for QuoteLine.PeriodType.
+type QuoteLinePeriodType string
+
+// QuoteLineRequest defines model for QuoteLineRequest.
+type QuoteLineRequest struct {
+	PeriodCount int32                      `json:"period_count"`
+	PeriodType  QuoteLineRequestPeriodType `json:"period_type"`
+	ProductId   openapi_types.UUID         `json:"product_id"`
+	Quantity    int32                      `json:"quantity"`
+
+	// SizeGb EVS lines only.
+	SizeGb *int32 `json:"size_gb,omitempty"`
+}
+
+// QuoteLineRequestPeriodType defines model for QuoteLineRequest.PeriodType.
+type QuoteLineRequestPeriodType string
+
+// QuoteRequest defines model for QuoteRequest.
+type QuoteRequest struct {
+	// CustomerId Operators only.
+	CustomerId *openapi_types.UUID `json:"customer_id,omitempty"`
+	Lines      []QuoteLineRequest  `json:"lines"`
 }
 
 // Realname defines model for Realname.
@@ -1717,6 +2611,16 @@ type RegistrationCheckResult struct {
 // RegistrationCheckResultReason Why it is not available.
 type RegistrationCheckResultReason string
 
+// RenewalQuoteRequest defines model for RenewalQuoteRequest.
+type RenewalQuoteRequest struct {
+	PeriodCount int32                         `json:"period_count"`
+	PeriodType  RenewalQuoteRequestPeriodType `json:"period_type"`
+	ResourceIds []openapi_types.UUID          `json:"resource_ids"`
+}
+
+// RenewalQuoteRequestPeriodType defines model for RenewalQuoteRequest.PeriodType.
+type RenewalQuoteRequestPeriodType string
+
 // ResolutionRequest defines model for ResolutionRequest.
 type ResolutionRequest struct {
 	ChallengeId *openapi_types.UUID      `json:"challenge_id,omitempty"`
@@ -1729,8 +2633,62 @@ type ResolutionRequest struct {
 // ResolutionRequestOutcome defines model for ResolutionRequest.Outcome.
 type ResolutionRequestOutcome string
 
+// Resource defines model for Resource.
+type Resource struct {
+	Actions          ResourceActions    `json:"actions"`
+	AutoRenew        bool               `json:"auto_renew"`
+	AutoRenewSetting *AutoRenewSetting  `json:"auto_renew_setting,omitempty"`
+	CustomerId       openapi_types.UUID `json:"customer_id"`
+	EffectiveAt      *time.Time         `json:"effective_at,omitempty"`
+	ExpiresAt        *time.Time         `json:"expires_at"`
+	Id               openapi_types.UUID `json:"id"`
+	Kind             ResourceKind       `json:"kind"`
+	Name             *string            `json:"name,omitempty"`
+
+	// OrderId The storefront order that bought it.
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
+
+	// PrimaryId The primary resource (null for a primary).
+	PrimaryId *openapi_types.UUID `json:"primary_id"`
+	Region    *string             `json:"region,omitempty"`
+
+	// ResourceId Huawei's resource id.
+	ResourceId string         `json:"resource_id"`
+	Spec       string         `json:"spec"`
+	Status     ResourceStatus `json:"status"`
+	SyncedAt   *time.Time     `json:"synced_at,omitempty"`
+}
+
+// ResourceKind defines model for Resource.Kind.
+type ResourceKind string
+
+// ResourceStatus defines model for Resource.Status.
+type ResourceStatus string
+
+// ResourceActions defines model for ResourceActions.
+type ResourceActions struct {
+	AutoRenew   ActionSimple      `json:"auto_renew"`
+	Renew       ActionRenew       `json:"renew"`
+	Unsubscribe ActionUnsubscribe `json:"unsubscribe"`
+}
+
+// ResourcePage defines model for ResourcePage.
+type ResourcePage struct {
+	Items      []Resource `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
 // Role defines model for Role.
 type Role string
+
+// RootVolume defines model for RootVolume.
+type RootVolume struct {
+	SizeGb int32          `json:"size_gb"`
+	Type   RootVolumeType `json:"type"`
+}
+
+// RootVolumeType defines model for RootVolume.Type.
+type RootVolumeType string
 
 // Scope defines model for Scope.
 type Scope string
@@ -1824,6 +2782,22 @@ type TokenPair struct {
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
 
+// Total defines model for Total.
+type Total struct {
+	// Amount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Amount   Money         `json:"amount"`
+	Currency TotalCurrency `json:"currency"`
+
+	// Discount An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Discount *Money `json:"discount,omitempty"`
+
+	// Official An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Official *Money `json:"official,omitempty"`
+}
+
+// TotalCurrency defines model for Total.Currency.
+type TotalCurrency string
+
 // TotpCode defines model for TotpCode.
 type TotpCode struct {
 	Code string `json:"code"`
@@ -1846,6 +2820,58 @@ type TotpStatus struct {
 // UnfreezeRequest defines model for UnfreezeRequest.
 type UnfreezeRequest struct {
 	Reason string `json:"reason"`
+}
+
+// UnsubscriptionPreview defines model for UnsubscriptionPreview.
+type UnsubscriptionPreview struct {
+	Currency UnsubscriptionPreviewCurrency `json:"currency"`
+
+	// FeeApplies When true
+	FeeApplies bool                        `json:"fee_applies"`
+	Items      []UnsubscriptionPreviewItem `json:"items"`
+
+	// TotalRefund An amount in yuan with exactly two decimals, e.g. "1234.50".
+	TotalRefund *Money `json:"total_refund,omitempty"`
+}
+
+// UnsubscriptionPreviewCurrency defines model for UnsubscriptionPreview.Currency.
+type UnsubscriptionPreviewCurrency string
+
+// UnsubscriptionPreviewItem defines model for UnsubscriptionPreviewItem.
+type UnsubscriptionPreviewItem struct {
+	// Consumed An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Consumed *Money `json:"consumed,omitempty"`
+
+	// EstimatedRefund An amount in yuan with exactly two decimals, e.g. "1234.50".
+	EstimatedRefund Money `json:"estimated_refund"`
+
+	// Fee An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Fee             Money      `json:"fee"`
+	FullRefund      bool       `json:"full_refund"`
+	FullRefundUntil *time.Time `json:"full_refund_until,omitempty"`
+
+	// Paid An amount in yuan with exactly two decimals, e.g. "1234.50".
+	Paid      *Money `json:"paid,omitempty"`
+	QuotaLeft int32  `json:"quota_left"`
+
+	// Reason five_day (within 5 × 24 h and quota left), not_started, outside_window, quota_used.
+	Reason     string             `json:"reason"`
+	ResourceId openapi_types.UUID `json:"resource_id"`
+}
+
+// UnsubscriptionPreviewRequest defines model for UnsubscriptionPreviewRequest.
+type UnsubscriptionPreviewRequest struct {
+	ResourceIds []openapi_types.UUID `json:"resource_ids"`
+}
+
+// UnsubscriptionRequest defines model for UnsubscriptionRequest.
+type UnsubscriptionRequest struct {
+	AcceptFee bool    `json:"accept_fee"`
+	Reason    *string `json:"reason,omitempty"`
+
+	// ReasonType 1 hard to use, 2 features missing, 3 too complex, 4 unhappy with the service, 5 other.
+	ReasonType  *int32               `json:"reason_type,omitempty"`
+	ResourceIds []openapi_types.UUID `json:"resource_ids"`
 }
 
 // UpdateStaffRequest defines model for UpdateStaffRequest.
@@ -1965,6 +2991,42 @@ type ListAuditEventsParams struct {
 
 	// To Before (RFC 3339).
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListProductsParams defines parameters for ListProducts.
+type ListProductsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Kind ecs or evs.
+	Kind *ListProductsParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Enabled Only enabled (true) or disabled (false) products.
+	Enabled *bool `form:"enabled,omitempty" json:"enabled,omitempty"`
+}
+
+// ListProductsParamsKind defines parameters for ListProducts.
+type ListProductsParamsKind string
+
+// CreateProductParams defines parameters for CreateProduct.
+type CreateProductParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateProductParams defines parameters for UpdateProduct.
+type UpdateProductParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListCustomersParams defines parameters for ListCustomers.
@@ -2135,6 +3197,60 @@ type ResolveMoneyOperationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListOrdersParams defines parameters for ListOrders.
+type ListOrdersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// CustomerId One customer.
+	CustomerId *openapi_types.UUID `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// Status Status.
+	Status *ListOrdersParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Kind Kind.
+	Kind *ListOrdersParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Source Where it was placed.
+	Source *ListOrdersParamsSource `form:"source,omitempty" json:"source,omitempty"`
+}
+
+// ListOrdersParamsStatus defines parameters for ListOrders.
+type ListOrdersParamsStatus string
+
+// ListOrdersParamsKind defines parameters for ListOrders.
+type ListOrdersParamsKind string
+
+// ListOrdersParamsSource defines parameters for ListOrders.
+type ListOrdersParamsSource string
+
+// CreateOrderParams defines parameters for CreateOrder.
+type CreateOrderParams struct {
+	// IdempotencyKey Required on money routes; see the optional `Idempotency-Key` for the rules.
+	IdempotencyKey IdempotencyKeyRequired `json:"Idempotency-Key"`
+}
+
+// CancelOrderParams defines parameters for CancelOrder.
+type CancelOrderParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateQuoteParams defines parameters for CreateQuote.
+type CreateQuoteParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListReconciliationRunsParams defines parameters for ListReconciliationRuns.
 type ListReconciliationRunsParams struct {
 	// Limit Page size.
@@ -2171,6 +3287,54 @@ type SendRegistrationSmsCodeParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateRenewalQuoteParams defines parameters for CreateRenewalQuote.
+type CreateRenewalQuoteParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateRenewalParams defines parameters for CreateRenewal.
+type CreateRenewalParams struct {
+	// IdempotencyKey Required on money routes; see the optional `Idempotency-Key` for the rules.
+	IdempotencyKey IdempotencyKeyRequired `json:"Idempotency-Key"`
+}
+
+// ListResourcesParams defines parameters for ListResources.
+type ListResourcesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's `next_cursor`.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// CustomerId One customer.
+	CustomerId *openapi_types.UUID `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+
+	// Status Status.
+	Status *ListResourcesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Kind Kind.
+	Kind *ListResourcesParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// ListResourcesParamsStatus defines parameters for ListResources.
+type ListResourcesParamsStatus string
+
+// ListResourcesParamsKind defines parameters for ListResources.
+type ListResourcesParamsKind string
+
+// SetAutoRenewParams defines parameters for SetAutoRenew.
+type SetAutoRenewParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListStaffParams defines parameters for ListStaff.
 type ListStaffParams struct {
 	// Limit Page size.
@@ -2198,6 +3362,21 @@ type UpdateStaffParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// CreateUnsubscriptionPreviewParams defines parameters for CreateUnsubscriptionPreview.
+type CreateUnsubscriptionPreviewParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request's answer is stored and replayed (with
+	// `Idempotent-Replayed: true`) for the same key, caller and body for at least 72 hours. The same key
+	// with another body answers 422 `idempotency_key_reused`; while the first request runs, 409
+	// `request_in_progress`. 1–255 printable ASCII characters; a UUID is a good choice.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateUnsubscriptionParams defines parameters for CreateUnsubscription.
+type CreateUnsubscriptionParams struct {
+	// IdempotencyKey Required on money routes; see the optional `Idempotency-Key` for the rules.
+	IdempotencyKey IdempotencyKeyRequired `json:"Idempotency-Key"`
+}
+
 // CreateApiClientJSONRequestBody defines body for CreateApiClient for application/json ContentType.
 type CreateApiClientJSONRequestBody = CreateApiClientRequest
 
@@ -2212,6 +3391,12 @@ type RefreshTokenJSONRequestBody = RefreshRequest
 
 // SignupJSONRequestBody defines body for Signup for application/json ContentType.
 type SignupJSONRequestBody = SignupRequest
+
+// CreateProductJSONRequestBody defines body for CreateProduct for application/json ContentType.
+type CreateProductJSONRequestBody = ProductCreate
+
+// UpdateProductJSONRequestBody defines body for UpdateProduct for application/json ContentType.
+type UpdateProductJSONRequestBody = ProductPatch
 
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody = CreateCustomerRequest
@@ -2246,11 +3431,26 @@ type ResolveMoneyOperationJSONRequestBody = ResolutionRequest
 // OauthTokenFormdataRequestBody defines body for OauthToken for application/x-www-form-urlencoded ContentType.
 type OauthTokenFormdataRequestBody = ClientCredentialsRequest
 
+// CreateOrderJSONRequestBody defines body for CreateOrder for application/json ContentType.
+type CreateOrderJSONRequestBody = OrderRequest
+
+// CreateQuoteJSONRequestBody defines body for CreateQuote for application/json ContentType.
+type CreateQuoteJSONRequestBody = QuoteRequest
+
 // CheckRegistrationJSONRequestBody defines body for CheckRegistration for application/json ContentType.
 type CheckRegistrationJSONRequestBody = RegistrationCheckRequest
 
 // SendRegistrationSmsCodeJSONRequestBody defines body for SendRegistrationSmsCode for application/json ContentType.
 type SendRegistrationSmsCodeJSONRequestBody = SmsCodeRequest
+
+// CreateRenewalQuoteJSONRequestBody defines body for CreateRenewalQuote for application/json ContentType.
+type CreateRenewalQuoteJSONRequestBody = RenewalQuoteRequest
+
+// CreateRenewalJSONRequestBody defines body for CreateRenewal for application/json ContentType.
+type CreateRenewalJSONRequestBody = OrderRequest
+
+// SetAutoRenewJSONRequestBody defines body for SetAutoRenew for application/json ContentType.
+type SetAutoRenewJSONRequestBody = AutoRenewRequest
 
 // CreateStaffJSONRequestBody defines body for CreateStaff for application/json ContentType.
 type CreateStaffJSONRequestBody = CreateStaffRequest
@@ -2260,6 +3460,12 @@ type UpdateStaffJSONRequestBody = UpdateStaffRequest
 
 // CreateStepUpChallengeJSONRequestBody defines body for CreateStepUpChallenge for application/json ContentType.
 type CreateStepUpChallengeJSONRequestBody = StepUpChallengeRequest
+
+// CreateUnsubscriptionPreviewJSONRequestBody defines body for CreateUnsubscriptionPreview for application/json ContentType.
+type CreateUnsubscriptionPreviewJSONRequestBody = UnsubscriptionPreviewRequest
+
+// CreateUnsubscriptionJSONRequestBody defines body for CreateUnsubscription for application/json ContentType.
+type CreateUnsubscriptionJSONRequestBody = UnsubscriptionRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -2287,6 +3493,24 @@ type ServerInterface interface {
 	// Signup Create a customer account and sign in
 	// (POST /auth/signup)
 	Signup(w http.ResponseWriter, r *http.Request)
+	// ListProducts Products the partner sells
+	// (GET /catalog/products)
+	ListProducts(w http.ResponseWriter, r *http.Request, params ListProductsParams)
+	// CreateProduct Add a product
+	// (POST /catalog/products)
+	CreateProduct(w http.ResponseWriter, r *http.Request, params CreateProductParams)
+	// GetProduct One product
+	// (GET /catalog/products/{id})
+	GetProduct(w http.ResponseWriter, r *http.Request, id IdPath)
+	// UpdateProduct Change a product
+	// (PATCH /catalog/products/{id})
+	UpdateProduct(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateProductParams)
+	// ListResourceTypes Huawei's resource types
+	// (GET /catalog/resource-types)
+	ListResourceTypes(w http.ResponseWriter, r *http.Request)
+	// ListServiceTypes Huawei's cloud service types
+	// (GET /catalog/service-types)
+	ListServiceTypes(w http.ResponseWriter, r *http.Request)
 	// ListCustomers List customers
 	// (GET /customers)
 	ListCustomers(w http.ResponseWriter, r *http.Request, params ListCustomersParams)
@@ -2359,9 +3583,27 @@ type ServerInterface interface {
 	// OauthToken OAuth 2.0 client-credentials token
 	// (POST /oauth/token)
 	OauthToken(w http.ResponseWriter, r *http.Request)
+	// ListOrders Orders
+	// (GET /orders)
+	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
+	// CreateOrder Order a quote
+	// (POST /orders)
+	CreateOrder(w http.ResponseWriter, r *http.Request, params CreateOrderParams)
+	// GetOrder One order
+	// (GET /orders/{id})
+	GetOrder(w http.ResponseWriter, r *http.Request, id IdPath)
+	// CancelOrder Cancel an order
+	// (POST /orders/{id}/cancel)
+	CancelOrder(w http.ResponseWriter, r *http.Request, id IdPath, params CancelOrderParams)
 	// GetPartnerBalance The partner's Huawei balance
 	// (GET /partner/balance)
 	GetPartnerBalance(w http.ResponseWriter, r *http.Request)
+	// CreateQuote Price a cart
+	// (POST /quotes)
+	CreateQuote(w http.ResponseWriter, r *http.Request, params CreateQuoteParams)
+	// GetQuote One quote
+	// (GET /quotes/{id})
+	GetQuote(w http.ResponseWriter, r *http.Request, id IdPath)
 	// ListReconciliationRuns Reconciliation runs
 	// (GET /reconciliation-runs)
 	ListReconciliationRuns(w http.ResponseWriter, r *http.Request, params ListReconciliationRunsParams)
@@ -2377,6 +3619,21 @@ type ServerInterface interface {
 	// SendRegistrationSmsCode Send a registration SMS code
 	// (POST /registration/sms-codes)
 	SendRegistrationSmsCode(w http.ResponseWriter, r *http.Request, params SendRegistrationSmsCodeParams)
+	// CreateRenewalQuote Price a renewal
+	// (POST /renewal-quotes)
+	CreateRenewalQuote(w http.ResponseWriter, r *http.Request, params CreateRenewalQuoteParams)
+	// CreateRenewal Renew at a quoted price
+	// (POST /renewals)
+	CreateRenewal(w http.ResponseWriter, r *http.Request, params CreateRenewalParams)
+	// ListResources Resources
+	// (GET /resources)
+	ListResources(w http.ResponseWriter, r *http.Request, params ListResourcesParams)
+	// GetResource One resource
+	// (GET /resources/{id})
+	GetResource(w http.ResponseWriter, r *http.Request, id IdPath)
+	// SetAutoRenew Turn auto-renew on or off
+	// (PUT /resources/{id}/auto-renew)
+	SetAutoRenew(w http.ResponseWriter, r *http.Request, id IdPath, params SetAutoRenewParams)
 	// ListStaff List staff accounts
 	// (GET /staff)
 	ListStaff(w http.ResponseWriter, r *http.Request, params ListStaffParams)
@@ -2392,6 +3649,12 @@ type ServerInterface interface {
 	// CreateStepUpChallenge Ask to move money
 	// (POST /step-up-challenges)
 	CreateStepUpChallenge(w http.ResponseWriter, r *http.Request)
+	// CreateUnsubscriptionPreview Preview an unsubscription
+	// (POST /unsubscription-previews)
+	CreateUnsubscriptionPreview(w http.ResponseWriter, r *http.Request, params CreateUnsubscriptionPreviewParams)
+	// CreateUnsubscription Unsubscribe resources
+	// (POST /unsubscriptions)
+	CreateUnsubscription(w http.ResponseWriter, r *http.Request, params CreateUnsubscriptionParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -2443,6 +3706,42 @@ func (_ Unimplemented) RefreshToken(w http.ResponseWriter, r *http.Request) {
 // Signup Create a customer account and sign in
 // (POST /auth/signup)
 func (_ Unimplemented) Signup(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListProducts Products the partner sells
+// (GET /catalog/products)
+func (_ Unimplemented) ListProducts(w http.ResponseWriter, r *http.Request, params ListProductsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateProduct Add a product
+// (POST /catalog/products)
+func (_ Unimplemented) CreateProduct(w http.ResponseWriter, r *http.Request, params CreateProductParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetProduct One product
+// (GET /catalog/products/{id})
+func (_ Unimplemented) GetProduct(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateProduct Change a product
+// (PATCH /catalog/products/{id})
+func (_ Unimplemented) UpdateProduct(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateProductParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListResourceTypes Huawei's resource types
+// (GET /catalog/resource-types)
+func (_ Unimplemented) ListResourceTypes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListServiceTypes Huawei's cloud service types
+// (GET /catalog/service-types)
+func (_ Unimplemented) ListServiceTypes(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2590,9 +3889,45 @@ func (_ Unimplemented) OauthToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListOrders Orders
+// (GET /orders)
+func (_ Unimplemented) ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateOrder Order a quote
+// (POST /orders)
+func (_ Unimplemented) CreateOrder(w http.ResponseWriter, r *http.Request, params CreateOrderParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetOrder One order
+// (GET /orders/{id})
+func (_ Unimplemented) GetOrder(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CancelOrder Cancel an order
+// (POST /orders/{id}/cancel)
+func (_ Unimplemented) CancelOrder(w http.ResponseWriter, r *http.Request, id IdPath, params CancelOrderParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetPartnerBalance The partner's Huawei balance
 // (GET /partner/balance)
 func (_ Unimplemented) GetPartnerBalance(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateQuote Price a cart
+// (POST /quotes)
+func (_ Unimplemented) CreateQuote(w http.ResponseWriter, r *http.Request, params CreateQuoteParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetQuote One quote
+// (GET /quotes/{id})
+func (_ Unimplemented) GetQuote(w http.ResponseWriter, r *http.Request, id IdPath) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2626,6 +3961,36 @@ func (_ Unimplemented) SendRegistrationSmsCode(w http.ResponseWriter, r *http.Re
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// CreateRenewalQuote Price a renewal
+// (POST /renewal-quotes)
+func (_ Unimplemented) CreateRenewalQuote(w http.ResponseWriter, r *http.Request, params CreateRenewalQuoteParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRenewal Renew at a quoted price
+// (POST /renewals)
+func (_ Unimplemented) CreateRenewal(w http.ResponseWriter, r *http.Request, params CreateRenewalParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListResources Resources
+// (GET /resources)
+func (_ Unimplemented) ListResources(w http.ResponseWriter, r *http.Request, params ListResourcesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetResource One resource
+// (GET /resources/{id})
+func (_ Unimplemented) GetResource(w http.ResponseWriter, r *http.Request, id IdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetAutoRenew Turn auto-renew on or off
+// (PUT /resources/{id}/auto-renew)
+func (_ Unimplemented) SetAutoRenew(w http.ResponseWriter, r *http.Request, id IdPath, params SetAutoRenewParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListStaff List staff accounts
 // (GET /staff)
 func (_ Unimplemented) ListStaff(w http.ResponseWriter, r *http.Request, params ListStaffParams) {
@@ -2653,6 +4018,18 @@ func (_ Unimplemented) UpdateStaff(w http.ResponseWriter, r *http.Request, id Id
 // CreateStepUpChallenge Ask to move money
 // (POST /step-up-challenges)
 func (_ Unimplemented) CreateStepUpChallenge(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateUnsubscriptionPreview Preview an unsubscription
+// (POST /unsubscription-previews)
+func (_ Unimplemented) CreateUnsubscriptionPreview(w http.ResponseWriter, r *http.Request, params CreateUnsubscriptionPreviewParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateUnsubscription Unsubscribe resources
+// (POST /unsubscriptions)
+func (_ Unimplemented) CreateUnsubscription(w http.ResponseWriter, r *http.Request, params CreateUnsubscriptionParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2973,6 +4350,223 @@ func (siw *ServerInterfaceWrapper) Signup(w http.ResponseWriter, r *http.Request
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Signup(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListProducts operation middleware
+func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListProductsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", r.URL.Query(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "kind"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "kind", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "enabled" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "enabled", r.URL.Query(), &params.Enabled, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "enabled"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "enabled", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListProducts(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateProduct operation middleware
+func (siw *ServerInterfaceWrapper) CreateProduct(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateProductParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateProduct(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetProduct operation middleware
+func (siw *ServerInterfaceWrapper) GetProduct(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetProduct(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateProduct operation middleware
+func (siw *ServerInterfaceWrapper) UpdateProduct(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateProductParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateProduct(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListResourceTypes operation middleware
+func (siw *ServerInterfaceWrapper) ListResourceTypes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListResourceTypes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListServiceTypes operation middleware
+func (siw *ServerInterfaceWrapper) ListServiceTypes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListServiceTypes(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4056,11 +5650,297 @@ func (siw *ServerInterfaceWrapper) OauthToken(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// ListOrders operation middleware
+func (siw *ServerInterfaceWrapper) ListOrders(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrdersParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", r.URL.Query(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "customer_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", r.URL.Query(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "kind"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "kind", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "source" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "source", r.URL.Query(), &params.Source, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "source"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "source", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrders(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateOrder operation middleware
+func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOrderParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKeyRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateOrder(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrder operation middleware
+func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrder(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelOrder operation middleware
+func (siw *ServerInterfaceWrapper) CancelOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelOrder(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetPartnerBalance operation middleware
 func (siw *ServerInterfaceWrapper) GetPartnerBalance(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetPartnerBalance(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateQuote operation middleware
+func (siw *ServerInterfaceWrapper) CreateQuote(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateQuoteParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateQuote(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetQuote operation middleware
+func (siw *ServerInterfaceWrapper) GetQuote(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetQuote(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4265,6 +6145,253 @@ func (siw *ServerInterfaceWrapper) SendRegistrationSmsCode(w http.ResponseWriter
 	handler.ServeHTTP(w, r)
 }
 
+// CreateRenewalQuote operation middleware
+func (siw *ServerInterfaceWrapper) CreateRenewalQuote(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRenewalQuoteParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRenewalQuote(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRenewal operation middleware
+func (siw *ServerInterfaceWrapper) CreateRenewal(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRenewalParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKeyRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRenewal(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListResources operation middleware
+func (siw *ServerInterfaceWrapper) ListResources(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListResourcesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "customer_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "customer_id", r.URL.Query(), &params.CustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "customer_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "customer_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", r.URL.Query(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "kind"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "kind", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListResources(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetResource operation middleware
+func (siw *ServerInterfaceWrapper) GetResource(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetResource(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetAutoRenew operation middleware
+func (siw *ServerInterfaceWrapper) SetAutoRenew(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id IdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetAutoRenewParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetAutoRenew(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListStaff operation middleware
 func (siw *ServerInterfaceWrapper) ListStaff(w http.ResponseWriter, r *http.Request) {
 
@@ -4433,6 +6560,92 @@ func (siw *ServerInterfaceWrapper) CreateStepUpChallenge(w http.ResponseWriter, 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateStepUpChallenge(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateUnsubscriptionPreview operation middleware
+func (siw *ServerInterfaceWrapper) CreateUnsubscriptionPreview(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateUnsubscriptionPreviewParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateUnsubscriptionPreview(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateUnsubscription operation middleware
+func (siw *ServerInterfaceWrapper) CreateUnsubscription(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateUnsubscriptionParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKeyRequired
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateUnsubscription(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4683,6 +6896,63 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/reconciliation-runs/{id}", wrapper.GetReconciliationRun)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/catalog/products", wrapper.ListProducts)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/catalog/products", wrapper.CreateProduct)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/catalog/products/{id}", wrapper.GetProduct)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/catalog/products/{id}", wrapper.UpdateProduct)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/catalog/service-types", wrapper.ListServiceTypes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/catalog/resource-types", wrapper.ListResourceTypes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/quotes", wrapper.CreateQuote)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/quotes/{id}", wrapper.GetQuote)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/orders", wrapper.ListOrders)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/orders", wrapper.CreateOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/orders/{id}", wrapper.GetOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/orders/{id}/cancel", wrapper.CancelOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/resources", wrapper.ListResources)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/resources/{id}", wrapper.GetResource)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/resources/{id}/auto-renew", wrapper.SetAutoRenew)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/renewal-quotes", wrapper.CreateRenewalQuote)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/renewals", wrapper.CreateRenewal)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/unsubscription-previews", wrapper.CreateUnsubscriptionPreview)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/unsubscriptions", wrapper.CreateUnsubscription)
 	})
 
 	return r
@@ -6857,6 +9127,1895 @@ type SignupdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response SignupdefaultApplicationProblemPlusJSONResponse) VisitSignupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProductsRequestObject struct {
+	Params ListProductsParams
+}
+
+type ListProductsResponseObject interface {
+	VisitListProductsResponse(w http.ResponseWriter) error
+}
+
+type ListProducts200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListProducts200JSONResponse struct {
+	Body    ProductPage
+	Headers ListProducts200ResponseHeaders
+}
+
+func (response ListProducts200JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts400ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts401ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts403ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts404ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts429ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts500ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts503ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProductsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListProductsdefaultApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductRequestObject struct {
+	Params CreateProductParams
+	Body   *CreateProductJSONRequestBody
+}
+
+type CreateProductResponseObject interface {
+	VisitCreateProductResponse(w http.ResponseWriter) error
+}
+
+type CreateProduct201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateProduct201JSONResponse struct {
+	Body    Product
+	Headers CreateProduct201ResponseHeaders
+}
+
+func (response CreateProduct201JSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct400ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct401ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct403ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct404ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct409ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct413ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct415ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct422ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct429ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct500ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProduct503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct503ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateProductdefaultApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetProductResponseObject interface {
+	VisitGetProductResponse(w http.ResponseWriter) error
+}
+
+type GetProduct200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetProduct200JSONResponse struct {
+	Body    Product
+	Headers GetProduct200ResponseHeaders
+}
+
+func (response GetProduct200JSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct400ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct401ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct403ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct404ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct429ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct500ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct503ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetProductdefaultApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProductRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params UpdateProductParams
+	Body   *UpdateProductJSONRequestBody
+}
+
+type UpdateProductResponseObject interface {
+	VisitUpdateProductResponse(w http.ResponseWriter) error
+}
+
+type UpdateProduct200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type UpdateProduct200JSONResponse struct {
+	Body    Product
+	Headers UpdateProduct200ResponseHeaders
+}
+
+func (response UpdateProduct200JSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct400ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct401ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct403ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct404ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct409ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct413ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct415ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct422ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct429ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct500ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct503ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProductdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateProductdefaultApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypesRequestObject struct {
+}
+
+type ListResourceTypesResponseObject interface {
+	VisitListResourceTypesResponse(w http.ResponseWriter) error
+}
+
+type ListResourceTypes200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListResourceTypes200JSONResponse struct {
+	Body    CloudTypeList
+	Headers ListResourceTypes200ResponseHeaders
+}
+
+func (response ListResourceTypes200JSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes400ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes401ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes403ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes404ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes429ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes500ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypes503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListResourceTypes503ApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourceTypesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListResourceTypesdefaultApplicationProblemPlusJSONResponse) VisitListResourceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypesRequestObject struct {
+}
+
+type ListServiceTypesResponseObject interface {
+	VisitListServiceTypesResponse(w http.ResponseWriter) error
+}
+
+type ListServiceTypes200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListServiceTypes200JSONResponse struct {
+	Body    CloudTypeList
+	Headers ListServiceTypes200ResponseHeaders
+}
+
+func (response ListServiceTypes200JSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes400ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes401ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes403ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes404ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes429ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes500ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypes503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListServiceTypes503ApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceTypesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListServiceTypesdefaultApplicationProblemPlusJSONResponse) VisitListServiceTypesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14407,6 +18566,1260 @@ func (response OauthTokendefaultApplicationProblemPlusJSONResponse) VisitOauthTo
 	return err
 }
 
+type ListOrdersRequestObject struct {
+	Params ListOrdersParams
+}
+
+type ListOrdersResponseObject interface {
+	VisitListOrdersResponse(w http.ResponseWriter) error
+}
+
+type ListOrders200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListOrders200JSONResponse struct {
+	Body    OrderPage
+	Headers ListOrders200ResponseHeaders
+}
+
+func (response ListOrders200JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders400ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders401ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders403ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders404ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders429ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders500ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders503ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrdersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListOrdersdefaultApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrderRequestObject struct {
+	Params CreateOrderParams
+	Body   *CreateOrderJSONRequestBody
+}
+
+type CreateOrderResponseObject interface {
+	VisitCreateOrderResponse(w http.ResponseWriter) error
+}
+
+type CreateOrder202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateOrder202JSONResponse struct {
+	Body    Order
+	Headers CreateOrder202ResponseHeaders
+}
+
+func (response CreateOrder202JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder400ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder401ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder403ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder404ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder409ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder413ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder415ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder422ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder429ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder500ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrder503ApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrderdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateOrderdefaultApplicationProblemPlusJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetOrderResponseObject interface {
+	VisitGetOrderResponse(w http.ResponseWriter) error
+}
+
+type GetOrder200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetOrder200JSONResponse struct {
+	Body    Order
+	Headers GetOrder200ResponseHeaders
+}
+
+func (response GetOrder200JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder400ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder401ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder403ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder404ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder429ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder500ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder503ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetOrderdefaultApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrderRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params CancelOrderParams
+}
+
+type CancelOrderResponseObject interface {
+	VisitCancelOrderResponse(w http.ResponseWriter) error
+}
+
+type CancelOrder202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CancelOrder202JSONResponse struct {
+	Body    Order
+	Headers CancelOrder202ResponseHeaders
+}
+
+func (response CancelOrder202JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder400ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder401ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder403ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder404ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder409ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder429ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder500ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder503ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrderdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CancelOrderdefaultApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetPartnerBalanceRequestObject struct {
 }
 
@@ -14659,6 +20072,703 @@ type GetPartnerBalancedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetPartnerBalancedefaultApplicationProblemPlusJSONResponse) VisitGetPartnerBalanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuoteRequestObject struct {
+	Params CreateQuoteParams
+	Body   *CreateQuoteJSONRequestBody
+}
+
+type CreateQuoteResponseObject interface {
+	VisitCreateQuoteResponse(w http.ResponseWriter) error
+}
+
+type CreateQuote201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateQuote201JSONResponse struct {
+	Body    Quote
+	Headers CreateQuote201ResponseHeaders
+}
+
+func (response CreateQuote201JSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote400ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote401ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote403ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote404ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote409ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote413ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote415ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote422ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote429ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote500ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote502ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuote503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateQuote503ApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateQuotedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateQuotedefaultApplicationProblemPlusJSONResponse) VisitCreateQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuoteRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetQuoteResponseObject interface {
+	VisitGetQuoteResponse(w http.ResponseWriter) error
+}
+
+type GetQuote200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetQuote200JSONResponse struct {
+	Body    Quote
+	Headers GetQuote200ResponseHeaders
+}
+
+func (response GetQuote200JSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote400ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote401ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote403ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote404ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote429ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote500ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuote503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuote503ApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuotedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetQuotedefaultApplicationProblemPlusJSONResponse) VisitGetQuoteResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16300,6 +22410,1766 @@ func (response SendRegistrationSmsCodedefaultApplicationProblemPlusJSONResponse)
 	return err
 }
 
+type CreateRenewalQuoteRequestObject struct {
+	Params CreateRenewalQuoteParams
+	Body   *CreateRenewalQuoteJSONRequestBody
+}
+
+type CreateRenewalQuoteResponseObject interface {
+	VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error
+}
+
+type CreateRenewalQuote201ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateRenewalQuote201JSONResponse struct {
+	Body    Quote
+	Headers CreateRenewalQuote201ResponseHeaders
+}
+
+func (response CreateRenewalQuote201JSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote400ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote401ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote403ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote404ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote409ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote413ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote415ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote422ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote429ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote500ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote502ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuote503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewalQuote503ApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalQuotedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateRenewalQuotedefaultApplicationProblemPlusJSONResponse) VisitCreateRenewalQuoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewalRequestObject struct {
+	Params CreateRenewalParams
+	Body   *CreateRenewalJSONRequestBody
+}
+
+type CreateRenewalResponseObject interface {
+	VisitCreateRenewalResponse(w http.ResponseWriter) error
+}
+
+type CreateRenewal202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateRenewal202JSONResponse struct {
+	Body    Order
+	Headers CreateRenewal202ResponseHeaders
+}
+
+func (response CreateRenewal202JSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal400ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal401ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal403ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal404ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal409ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal413ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal415ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal422ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal429ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal500ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewal503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRenewal503ApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRenewaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateRenewaldefaultApplicationProblemPlusJSONResponse) VisitCreateRenewalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourcesRequestObject struct {
+	Params ListResourcesParams
+}
+
+type ListResourcesResponseObject interface {
+	VisitListResourcesResponse(w http.ResponseWriter) error
+}
+
+type ListResources200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type ListResources200JSONResponse struct {
+	Body    ResourcePage
+	Headers ListResources200ResponseHeaders
+}
+
+func (response ListResources200JSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources400ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources401ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources403ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources404ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources429ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources500ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResources503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListResources503ApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListResourcesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response ListResourcesdefaultApplicationProblemPlusJSONResponse) VisitListResourcesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourceRequestObject struct {
+	Id IdPath `json:"id"`
+}
+
+type GetResourceResponseObject interface {
+	VisitGetResourceResponse(w http.ResponseWriter) error
+}
+
+type GetResource200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type GetResource200JSONResponse struct {
+	Body    Resource
+	Headers GetResource200ResponseHeaders
+}
+
+func (response GetResource200JSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource400ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource401ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource403ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource404ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource429ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource500ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResource503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetResource503ApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetResourcedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response GetResourcedefaultApplicationProblemPlusJSONResponse) VisitGetResourceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenewRequestObject struct {
+	Id     IdPath `json:"id"`
+	Params SetAutoRenewParams
+	Body   *SetAutoRenewJSONRequestBody
+}
+
+type SetAutoRenewResponseObject interface {
+	VisitSetAutoRenewResponse(w http.ResponseWriter) error
+}
+
+type SetAutoRenew202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type SetAutoRenew202JSONResponse struct {
+	Body    Resource
+	Headers SetAutoRenew202ResponseHeaders
+}
+
+func (response SetAutoRenew202JSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew400ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew401ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew403ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew404ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew409ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew413ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew415ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew422ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew429ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew500ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenew503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SetAutoRenew503ApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAutoRenewdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response SetAutoRenewdefaultApplicationProblemPlusJSONResponse) VisitSetAutoRenewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListStaffRequestObject struct {
 	Params ListStaffParams
 }
@@ -17887,6 +25757,792 @@ func (response CreateStepUpChallengedefaultApplicationProblemPlusJSONResponse) V
 	return err
 }
 
+type CreateUnsubscriptionPreviewRequestObject struct {
+	Params CreateUnsubscriptionPreviewParams
+	Body   *CreateUnsubscriptionPreviewJSONRequestBody
+}
+
+type CreateUnsubscriptionPreviewResponseObject interface {
+	VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error
+}
+
+type CreateUnsubscriptionPreview200ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateUnsubscriptionPreview200JSONResponse struct {
+	Body    UnsubscriptionPreview
+	Headers CreateUnsubscriptionPreview200ResponseHeaders
+}
+
+func (response CreateUnsubscriptionPreview200JSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview400ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview401ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview403ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview404ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview409ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview413ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview415ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview422ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview429ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview500ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreview503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscriptionPreview503ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionPreviewdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateUnsubscriptionPreviewdefaultApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionPreviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptionRequestObject struct {
+	Params CreateUnsubscriptionParams
+	Body   *CreateUnsubscriptionJSONRequestBody
+}
+
+type CreateUnsubscriptionResponseObject interface {
+	VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error
+}
+
+type CreateUnsubscription202ResponseHeaders struct {
+	AccessControlAllowOrigin *string
+	IdempotentReplayed       *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int64
+}
+
+type CreateUnsubscription202JSONResponse struct {
+	Body    Order
+	Headers CreateUnsubscription202ResponseHeaders
+}
+
+func (response CreateUnsubscription202JSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription400ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription401ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription403ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription404ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription409ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription413ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription415ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription422ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription429ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription500ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscription503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUnsubscription503ApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUnsubscriptiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	Headers    ProblemResponseHeaders
+	StatusCode int
+}
+
+func (response CreateUnsubscriptiondefaultApplicationProblemPlusJSONResponse) VisitCreateUnsubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.AccessControlAllowOrigin != nil {
+		w.Header().Set("Access-Control-Allow-Origin", fmt.Sprint(*response.Headers.AccessControlAllowOrigin))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListApiClients List API clients
@@ -17913,6 +26569,24 @@ type StrictServerInterface interface {
 	// Signup Create a customer account and sign in
 	// (POST /auth/signup)
 	Signup(ctx context.Context, request SignupRequestObject) (SignupResponseObject, error)
+	// ListProducts Products the partner sells
+	// (GET /catalog/products)
+	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
+	// CreateProduct Add a product
+	// (POST /catalog/products)
+	CreateProduct(ctx context.Context, request CreateProductRequestObject) (CreateProductResponseObject, error)
+	// GetProduct One product
+	// (GET /catalog/products/{id})
+	GetProduct(ctx context.Context, request GetProductRequestObject) (GetProductResponseObject, error)
+	// UpdateProduct Change a product
+	// (PATCH /catalog/products/{id})
+	UpdateProduct(ctx context.Context, request UpdateProductRequestObject) (UpdateProductResponseObject, error)
+	// ListResourceTypes Huawei's resource types
+	// (GET /catalog/resource-types)
+	ListResourceTypes(ctx context.Context, request ListResourceTypesRequestObject) (ListResourceTypesResponseObject, error)
+	// ListServiceTypes Huawei's cloud service types
+	// (GET /catalog/service-types)
+	ListServiceTypes(ctx context.Context, request ListServiceTypesRequestObject) (ListServiceTypesResponseObject, error)
 	// ListCustomers List customers
 	// (GET /customers)
 	ListCustomers(ctx context.Context, request ListCustomersRequestObject) (ListCustomersResponseObject, error)
@@ -17985,9 +26659,27 @@ type StrictServerInterface interface {
 	// OauthToken OAuth 2.0 client-credentials token
 	// (POST /oauth/token)
 	OauthToken(ctx context.Context, request OauthTokenRequestObject) (OauthTokenResponseObject, error)
+	// ListOrders Orders
+	// (GET /orders)
+	ListOrders(ctx context.Context, request ListOrdersRequestObject) (ListOrdersResponseObject, error)
+	// CreateOrder Order a quote
+	// (POST /orders)
+	CreateOrder(ctx context.Context, request CreateOrderRequestObject) (CreateOrderResponseObject, error)
+	// GetOrder One order
+	// (GET /orders/{id})
+	GetOrder(ctx context.Context, request GetOrderRequestObject) (GetOrderResponseObject, error)
+	// CancelOrder Cancel an order
+	// (POST /orders/{id}/cancel)
+	CancelOrder(ctx context.Context, request CancelOrderRequestObject) (CancelOrderResponseObject, error)
 	// GetPartnerBalance The partner's Huawei balance
 	// (GET /partner/balance)
 	GetPartnerBalance(ctx context.Context, request GetPartnerBalanceRequestObject) (GetPartnerBalanceResponseObject, error)
+	// CreateQuote Price a cart
+	// (POST /quotes)
+	CreateQuote(ctx context.Context, request CreateQuoteRequestObject) (CreateQuoteResponseObject, error)
+	// GetQuote One quote
+	// (GET /quotes/{id})
+	GetQuote(ctx context.Context, request GetQuoteRequestObject) (GetQuoteResponseObject, error)
 	// ListReconciliationRuns Reconciliation runs
 	// (GET /reconciliation-runs)
 	ListReconciliationRuns(ctx context.Context, request ListReconciliationRunsRequestObject) (ListReconciliationRunsResponseObject, error)
@@ -18003,6 +26695,21 @@ type StrictServerInterface interface {
 	// SendRegistrationSmsCode Send a registration SMS code
 	// (POST /registration/sms-codes)
 	SendRegistrationSmsCode(ctx context.Context, request SendRegistrationSmsCodeRequestObject) (SendRegistrationSmsCodeResponseObject, error)
+	// CreateRenewalQuote Price a renewal
+	// (POST /renewal-quotes)
+	CreateRenewalQuote(ctx context.Context, request CreateRenewalQuoteRequestObject) (CreateRenewalQuoteResponseObject, error)
+	// CreateRenewal Renew at a quoted price
+	// (POST /renewals)
+	CreateRenewal(ctx context.Context, request CreateRenewalRequestObject) (CreateRenewalResponseObject, error)
+	// ListResources Resources
+	// (GET /resources)
+	ListResources(ctx context.Context, request ListResourcesRequestObject) (ListResourcesResponseObject, error)
+	// GetResource One resource
+	// (GET /resources/{id})
+	GetResource(ctx context.Context, request GetResourceRequestObject) (GetResourceResponseObject, error)
+	// SetAutoRenew Turn auto-renew on or off
+	// (PUT /resources/{id}/auto-renew)
+	SetAutoRenew(ctx context.Context, request SetAutoRenewRequestObject) (SetAutoRenewResponseObject, error)
 	// ListStaff List staff accounts
 	// (GET /staff)
 	ListStaff(ctx context.Context, request ListStaffRequestObject) (ListStaffResponseObject, error)
@@ -18018,6 +26725,12 @@ type StrictServerInterface interface {
 	// CreateStepUpChallenge Ask to move money
 	// (POST /step-up-challenges)
 	CreateStepUpChallenge(ctx context.Context, request CreateStepUpChallengeRequestObject) (CreateStepUpChallengeResponseObject, error)
+	// CreateUnsubscriptionPreview Preview an unsubscription
+	// (POST /unsubscription-previews)
+	CreateUnsubscriptionPreview(ctx context.Context, request CreateUnsubscriptionPreviewRequestObject) (CreateUnsubscriptionPreviewResponseObject, error)
+	// CreateUnsubscription Unsubscribe resources
+	// (POST /unsubscriptions)
+	CreateUnsubscription(ctx context.Context, request CreateUnsubscriptionRequestObject) (CreateUnsubscriptionResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -18288,6 +27001,173 @@ func (sh *strictHandler) Signup(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(SignupResponseObject); ok {
 		if err := validResponse.VisitSignupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListProducts operation middleware
+func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request, params ListProductsParams) {
+	var request ListProductsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProducts(ctx, request.(ListProductsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProducts")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListProductsResponseObject); ok {
+		if err := validResponse.VisitListProductsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateProduct operation middleware
+func (sh *strictHandler) CreateProduct(w http.ResponseWriter, r *http.Request, params CreateProductParams) {
+	var request CreateProductRequestObject
+
+	request.Params = params
+
+	var body CreateProductJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateProduct(ctx, request.(CreateProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateProduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateProductResponseObject); ok {
+		if err := validResponse.VisitCreateProductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetProduct operation middleware
+func (sh *strictHandler) GetProduct(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetProductRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProduct(ctx, request.(GetProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetProductResponseObject); ok {
+		if err := validResponse.VisitGetProductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateProduct operation middleware
+func (sh *strictHandler) UpdateProduct(w http.ResponseWriter, r *http.Request, id IdPath, params UpdateProductParams) {
+	var request UpdateProductRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateProductJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateProduct(ctx, request.(UpdateProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateProduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateProductResponseObject); ok {
+		if err := validResponse.VisitUpdateProductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListResourceTypes operation middleware
+func (sh *strictHandler) ListResourceTypes(w http.ResponseWriter, r *http.Request) {
+	var request ListResourceTypesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListResourceTypes(ctx, request.(ListResourceTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListResourceTypes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListResourceTypesResponseObject); ok {
+		if err := validResponse.VisitListResourceTypesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListServiceTypes operation middleware
+func (sh *strictHandler) ListServiceTypes(w http.ResponseWriter, r *http.Request) {
+	var request ListServiceTypesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListServiceTypes(ctx, request.(ListServiceTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListServiceTypes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListServiceTypesResponseObject); ok {
+		if err := validResponse.VisitListServiceTypesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -19003,6 +27883,118 @@ func (sh *strictHandler) OauthToken(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListOrders operation middleware
+func (sh *strictHandler) ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams) {
+	var request ListOrdersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrders(ctx, request.(ListOrdersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrders")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrdersResponseObject); ok {
+		if err := validResponse.VisitListOrdersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOrder operation middleware
+func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request, params CreateOrderParams) {
+	var request CreateOrderRequestObject
+
+	request.Params = params
+
+	var body CreateOrderJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOrder(ctx, request.(CreateOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateOrderResponseObject); ok {
+		if err := validResponse.VisitCreateOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrder operation middleware
+func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetOrderRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrder(ctx, request.(GetOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrderResponseObject); ok {
+		if err := validResponse.VisitGetOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelOrder operation middleware
+func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, id IdPath, params CancelOrderParams) {
+	var request CancelOrderRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelOrder(ctx, request.(CancelOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelOrderResponseObject); ok {
+		if err := validResponse.VisitCancelOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetPartnerBalance operation middleware
 func (sh *strictHandler) GetPartnerBalance(w http.ResponseWriter, r *http.Request) {
 	var request GetPartnerBalanceRequestObject
@@ -19020,6 +28012,65 @@ func (sh *strictHandler) GetPartnerBalance(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetPartnerBalanceResponseObject); ok {
 		if err := validResponse.VisitGetPartnerBalanceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateQuote operation middleware
+func (sh *strictHandler) CreateQuote(w http.ResponseWriter, r *http.Request, params CreateQuoteParams) {
+	var request CreateQuoteRequestObject
+
+	request.Params = params
+
+	var body CreateQuoteJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateQuote(ctx, request.(CreateQuoteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateQuote")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateQuoteResponseObject); ok {
+		if err := validResponse.VisitCreateQuoteResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetQuote operation middleware
+func (sh *strictHandler) GetQuote(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetQuoteRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQuote(ctx, request.(GetQuoteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQuote")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetQuoteResponseObject); ok {
+		if err := validResponse.VisitGetQuoteResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -19164,6 +28215,158 @@ func (sh *strictHandler) SendRegistrationSmsCode(w http.ResponseWriter, r *http.
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(SendRegistrationSmsCodeResponseObject); ok {
 		if err := validResponse.VisitSendRegistrationSmsCodeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRenewalQuote operation middleware
+func (sh *strictHandler) CreateRenewalQuote(w http.ResponseWriter, r *http.Request, params CreateRenewalQuoteParams) {
+	var request CreateRenewalQuoteRequestObject
+
+	request.Params = params
+
+	var body CreateRenewalQuoteJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRenewalQuote(ctx, request.(CreateRenewalQuoteRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRenewalQuote")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRenewalQuoteResponseObject); ok {
+		if err := validResponse.VisitCreateRenewalQuoteResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRenewal operation middleware
+func (sh *strictHandler) CreateRenewal(w http.ResponseWriter, r *http.Request, params CreateRenewalParams) {
+	var request CreateRenewalRequestObject
+
+	request.Params = params
+
+	var body CreateRenewalJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRenewal(ctx, request.(CreateRenewalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRenewal")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRenewalResponseObject); ok {
+		if err := validResponse.VisitCreateRenewalResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListResources operation middleware
+func (sh *strictHandler) ListResources(w http.ResponseWriter, r *http.Request, params ListResourcesParams) {
+	var request ListResourcesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListResources(ctx, request.(ListResourcesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListResources")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListResourcesResponseObject); ok {
+		if err := validResponse.VisitListResourcesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetResource operation middleware
+func (sh *strictHandler) GetResource(w http.ResponseWriter, r *http.Request, id IdPath) {
+	var request GetResourceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetResource(ctx, request.(GetResourceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetResource")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetResourceResponseObject); ok {
+		if err := validResponse.VisitGetResourceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetAutoRenew operation middleware
+func (sh *strictHandler) SetAutoRenew(w http.ResponseWriter, r *http.Request, id IdPath, params SetAutoRenewParams) {
+	var request SetAutoRenewRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body SetAutoRenewJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetAutoRenew(ctx, request.(SetAutoRenewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetAutoRenew")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetAutoRenewResponseObject); ok {
+		if err := validResponse.VisitSetAutoRenewResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -19321,264 +28524,423 @@ func (sh *strictHandler) CreateStepUpChallenge(w http.ResponseWriter, r *http.Re
 	}
 }
 
+// CreateUnsubscriptionPreview operation middleware
+func (sh *strictHandler) CreateUnsubscriptionPreview(w http.ResponseWriter, r *http.Request, params CreateUnsubscriptionPreviewParams) {
+	var request CreateUnsubscriptionPreviewRequestObject
+
+	request.Params = params
+
+	var body CreateUnsubscriptionPreviewJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateUnsubscriptionPreview(ctx, request.(CreateUnsubscriptionPreviewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateUnsubscriptionPreview")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateUnsubscriptionPreviewResponseObject); ok {
+		if err := validResponse.VisitCreateUnsubscriptionPreviewResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateUnsubscription operation middleware
+func (sh *strictHandler) CreateUnsubscription(w http.ResponseWriter, r *http.Request, params CreateUnsubscriptionParams) {
+	var request CreateUnsubscriptionRequestObject
+
+	request.Params = params
+
+	var body CreateUnsubscriptionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateUnsubscription(ctx, request.(CreateUnsubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateUnsubscription")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateUnsubscriptionResponseObject); ok {
+		if err := validResponse.VisitCreateUnsubscriptionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rchtHlj/4Kiew/wgB3QXwIkq2yJiYoWmpW92WpRGl9c6YWlSiKgGkWciszswiBTsc0Z82dr9O7yNs",
-	"xLzHPIqfZCNPZtYNiQspkpbd5Q8WAVTlPc/9/M5PvUQscsEp16p3/FNvTklKJf55miRUqeGZ4FqKbHia",
-	"ZeJ6+FqyGePm55SqRLJcM8F7x71zyjVczykHPacg6d8KqvQjBfZ5YAqY/SkRfMpmhaQpnL1+ew4Em82Y",
-	"0tA3X4xPv/nm9XfPvx6/fvvyTy+/PR+MelFPJXO6IKbXqZALonvHvUKyXtRbkI/fUD7T897x4f7Rl1FP",
-	"L3PaO+4pLRmf9X7+OeqdkWRO/SxWB/5OXFKugEgKnF5RCYl5Pm32Wuvm6VGok5cpXeRCU66Hb2mekSVN",
-	"V7uKtSxo7FeJKSBcXVNpFsesjNLCrIr7UkyBcKBEZoxKv6BwzfTcPkwWFMpek+Xwr3TZHDPlxaJ3/H3P",
-	"dNr7EBr0W6LpN2zB9BD/vzrgt7ZXZTeJpuUeFlLifjOeius1G8S4fnxot4gtzFAO9vG/qLdg3H6zX46K",
-	"cU1nVLaG9ZYuCONmuOuHltGpfvhxKRpYrvecfQTNFhT6iiaCp2oAxNwKlswD4wNpmlHrh/n0qD7MZ+V/",
-	"20dKtVwOT6eaytBNxaGBFnBNmIYJnQpprqyWS8Znu67al0+Ptq7Zz1EvJ5IsqHYk5ayQSgTG9Donfytw",
-	"fZSQMJVigeuVS3rFRKEgJzP6SEHM6Uc9tk/FZqCGEvX+VlC57EU9Thame/vzuuv75OAQB+0/H5ghak2l",
-	"aen//P50+J9k+OP+8Nl4+OGP/6sXvupviHmzPYdTeP/+5dflqHLzUDkolvainrnETBrKYO5kmKoV+GRt",
-	"wI+fbqQ3yfKvdLk6mFfkkioguKuMpvDm9fk7UGRKj3Fhp0wqXaPSFSEqiVAK0hEy6Buqc8HjAJE7BqRp",
-	"A5gKWdGlS7qMICFZRiW2NBHpEp8gGjJKlIYvDmEuCqlG8K720gVH+ka40HMq7Wt2aAqODg8hZtW0x5d0",
-	"OZa0UDSNT8wdy+jq1EAWXEVwtP/sgsfuuzHj41yKmaRKxSM4+OXv/zh88gRyybgmk4zC6fnZy5eQzIkk",
-	"iTm4J0Bwa83yEJgJkUIyFyyhowvud9uyzWq/W5R53Wk8fPJk02m8uPh4eDC8uPj4xfP1p7F+EN6WJyxE",
-	"L80vIDgsBKdLkKLQVJ2AonbhBD5KMohbg4/LzZVFRtVo9zmvP/B3ugZruNcbMqOg2I90HaXI8L36sFI6",
-	"JUWme8dP9qPNHKNG+Q7ClE9SlQuuKBK+r0j6J6LpNcG7mghubpH5k+R5xhJihryXSzHJ6OKPPyiBElY1",
-	"rv8l6bR33Pvf9iphbc/+qvbe2Ldsp80V+HNBrimDs0wU5jpPzWUBUUhIJE0p14xkKgIhgemSBlwTBQUv",
-	"lLkKZuF2FwhDg3Rv7216NSyJbGqt/fh6oWG3VqpXwmx+11bM47gNX5HUCSgPud2vSGbOLE1L8meYKaNZ",
-	"ClRKIRX0Y/vH9x/iQbe5t9zcM8GnGUsedGt9n6rSALwwqTTR3U297Wa+EHLC0pTyh9xNI/NY8eiRAiky",
-	"CguyBC40pAI1w247b7mdL7kRHEj23JC5h9zSc7Gges74DKaEZVbOMpxWsZSe4H1NqSYsM0JkJmYzmlY3",
-	"2VNrlkbOBqHm4pp3h+CWh+BboV+IgqcPuf/fCg1T0yn0hcSrrGuXvGO2t93LN2SZCZK+E+IbImf0Ibf0",
-	"K6N+CnMdD+AV++oE1SBUpPemLKMqAgLmD/fMPrz6qtvm226z24YH3N5TbqXibs9uuWfnVF6xhL7n5Iqw",
-	"zOiLDy1DpUSTCVGGznJDcieGl6L5HvpxUY0rHhwbkozs2ei3qeAU9V60ScG1ZJqCUd6lLHJtWPOcZfSC",
-	"J2KxYFozPosgF0qxSbbEl0fwWkJDu2ZGay47BDSYSKF1Zvrsx0WutKRkMa6PKrrg1Q/ucZqGBjsCNOli",
-	"02SqqYS4ZuONwZmbrUGqO8w3PMwrBvONb9cexWP5TohXhC+9Q+Ih78Brw3gISKIpoDErAmepI0kiCq7R",
-	"tUQXuZBEsmwJmUguaeqOkBNUMzFjvNM4Hv7gvOek0HMh2Y/0QUXVV0wpQ1yEBMavSMbSuj2wOwi3ZIfv",
-	"eS6FmbGh0s+5Znr50PywVCQVXNMsA2cNnBS6xiENP4E+4W3vMVhnCqy4YCJkkYLP4PzVOSQipZHnfd6m",
-	"TKyZsVNzbn94VJHnQmqavqIpI+/QofBwp+c73N8z29vQ9N5t5a228mfvTrKrlrOzjLkNzKXIqdTMeoQS",
-	"SYmm6ZjohgM4JZoONVvQphc4EHUS9VjAz3eaKYESwOvTQs8hTrD7MUvRX34zP7N3lDXcdQeHXwYeVInI",
-	"7byYpgu17SSem8fNewvy8aV94aDqn0hJltiqJrpQ9WAWkmh2ZdYmZUhn03BkS+V4/N663nEi5TDLlqP6",
-	"NlQtickPNMGjVW7gG2KND81NLCe706yr09Cc+f7+6tRrkQ6hCAb7+Pd+zlGPF1nW+7Ayd+yh2drGaX7H",
-	"9PycJpKGTqw/SjePWIj8y6psu2U+nYtrDoInSHca3uFga3d1eboLseFCRLUtb+9g8BQVKdPPr4LkzozT",
-	"8qptG0MSbc9866rtvl+r1yLqXTJrD/brVigMXSA5G9uJmTVYKk0XgQWMelJY60ZA5hIu8ATHbf6PcXKt",
-	"Y/x49zuLI41cxJDpNrTUfmPytSsaWoTbnXmRoKvxk25bGXuT7nZ7isWCyEBc03dzoiGZEz6jaQSSpna9",
-	"+1yAPZgqAnO0ldFuEnN6pkZmosCLxYRKa4hfkI9vamer2pvaAmsiZyEi+InHUDu5Lng01l1Y/BV3b/Uo",
-	"hO52fcP8fYr8DSyn1tiUask3X+w7YYMVmfjc+KBlgmeVNlyL4iBpymyEVP3wTEmmaHSvnLLNDZuxUivv",
-	"zyTheuwPmqd3rtWaoh+kc8gPAuw5JwkdKpoTaZgDqGKiqAYxtV4ubPuRAstNTsCFUQHJshYdrG3autNe",
-	"G/9NGZDdPozoDnEgo4aMtf+1Nqqj/WehnaAfcyapGlsVZ/dQ2EBAWG1lt6xG1MMRrmzgV5RIKrdz98Y0",
-	"G401JuQHFFxGFAFKmfB2d2CdpLTl9N6N3LRg3H9qkZSoV3D2t4K6n7UsaHsFm6LR+gU6K5QWCypvtz7O",
-	"Qjv267QqWTgbC9pnkalB3371SNlITBu7KemMKS3RMADJnCaX6gQd0EoTqdGLwIwmKPJxbLhirOYkFdfj",
-	"eBCQUWq786QZh0mGP54O/3P4wf1hQ6R/OooeH/wciMqMekatzrZt33N8yGyfmDArYW16/JV9yhyThRon",
-	"Im2fsCZ1fNqcwf7w2YefnoZHa8TBcUiffp1TSbSQCgTPljZ6WrEZp+mwyMG8BtdzAROaCCN12MAsey5u",
-	"rnCvXuXqiJRrVJv8+rN5rsl0eruDebONu+U1z4lS10KmW01W/jkng9+AMuAKiKxFHR5/InGwq1ObgB9X",
-	"cC/cSQgyo8bt30EpYoKPqQ9rakvFy7ZF1hzEjCgNU0npj+iQLLj9+wSSzDCTtMrXMnIRCE4xxD1JaK5t",
-	"BpTg9PW0d/z95qV+73yYNujq5+gnP34Uxn7+cDcKe3kuG/LQRn1nKsWPlI9L1lspzbj6KBTbfSA8HUuq",
-	"RCETow6bFj5sanmOqx3YV6VEwojXdX2HOeWpbQHT3+QiqKdHvVQsCOOrWtJmtc69tfEshd4rT9OdbXOd",
-	"FwXy36zHMT4OHVbvsewbnmbDlMsHHynndjDsq97HuODlgrrEOsLrkeyZUBpTUFyPNrwuY0o3ux2cQI6P",
-	"zgjjoIVNhzJXILCF9iwb6o7z2S6TVdsaNU5Ia8FCJOR2OkTFTtsR4uqSpsdw8PjLP/zhD3948vSLL1tC",
-	"wEGoOTf3cWXEaac+rVKZko7g8ht5ZEk1lLsFE0+y6otsX0U67P/cehUlJZk5+uNV41jBr6hkU4abxfhY",
-	"0itGr3tRr/a1pGap19zHDfY2S1uCb9WEiU/i//a8NIUAz38qYcAb7hrEbmXPVtepJGJbjeCejX1FMsKT",
-	"gP7fCADaLMBximq9DV5PlvWlPfv2P4LLOadZunPDPp4mMMgF0vydyZ1vMkjmyM1Z2VYjhRtg1fxWa0+1",
-	"7m6VagtbW4pNe3oXBp1SzPnczDnPvchQ7lJ5fVoyRE1cfRw4gi8YzdIyprxl7AmoISH5BT3kq7TzL+ev",
-	"v4VcYPTZMGOXFHKi5960gi9FQEezEcQ4+HgnB8mCKuV2tk7c9w+PthEdO8zITqtqKLS8LxyPaa8HOpFX",
-	"DBhsQWZ074ecmn21HyaLvPw759X3MzZF23zN4Z1Og7ThDuRKr67d0lx3u7fyQuZCNdbH0+cwI5qTwydP",
-	"A8espeCS4fTDT0+PwkquYj/SzTnmB/tHXz754um27MYAm8K2y3FGzVNQzXcrrzFn6n2eCZIGTtan7dTU",
-	"HdfyvQnjBPNBG1fEr8An7tnKtcrq6xCcOko8t1PaJSVqxb22i7X4xrrR1pm6oWwyMH5D0xmVz7m2Lp6g",
-	"atwYU5vPha5Ixd93EhQmVpgZk02xe6tyy13Qm91Fn9sddO/rbDKauTCcRFGtMxqBpBklikagjKAYoSpm",
-	"/k2ElNSLjJu9VFFPoHHM6GGf6BaTdErNomzwrQe9aZJwNb1DYbveYFS/Cl40a56ayDtrtxA1e97vQtSq",
-	"35zPTdr6RswY/0Sb4wa5bJsZ8UYWyG1WvdD8XtF7ieJqcbVVP4BRJx+p0qwMkiZCphgsA4jfkpAFBdLM",
-	"R/BPn4DZVAfyEqEuPhUSlCbTKX46ffPSOfDUzgbroDHJb2ErL66wcajtfnY34n0aDVwf7/Fho91kx9iN",
-	"m1qlVw3SR4Eon888dsgRvdKOYJegFky0hRy+WmOdOoUFYTwzp/JszjgBux0udiOCgwNI2YxhjIcApM1y",
-	"iZbBthHroHn9m5AiB98/Hj77YN1Bz8KSsuX3qwPkYDkBMA7LgnDrWqMfSaKzJehrASlN2AJhNVBnu+gd",
-	"HD4+Gj3Zv+i1T/1hY1DDf7UDOogOvvz54mJkPx1uGN5rz3w3mToeTKhxTUyWnyQH3EQ2+kRt4IbG7+aS",
-	"bzCB0yuWekmmeXpeCAkxpzRVzhAZR9YEnf5QIGSRIevKZYQrkV0hrSfoiCkJQSt2qXbRq/sVlAq+L31c",
-	"d0xZSZaJpLJnJxlh4Ri6BV2IkIaySSxUIivCNufv5vaypZh+0FxXKAXTCObiGvnc9XwZiP2qiZdu/Wrd",
-	"r1LMygnA+Hiasdkc4waLJKE0rbsEol7BL7m45ig3VUML24vz9FPvX5lGiEf4pyAO0CMFNfkWM8XMxzFL",
-	"2+Rzk9S9gSHUb2RNZq6ZJEuW0Rivv4yt4NPasoS5yOqNDHpGLbiVe85lvaEr6XqOeGRTjfhHotCJWFAo",
-	"uDtWZlXCpr41q4uzGFtPFfqimHa+KMSDaHOpzc65udZ5zaWxPvroSRgQ8PvSXlNrNGwWDCJn1rS7DVOu",
-	"XTTkd+9xz7xB+NQqUKd4EkY7HGO3B/Url9Ip40xTJC4uB7Z2vbZKLNUsVmyaVX/bz9ddKG8ttv256W/N",
-	"4d0yqqmUPNqiXS4UM+Kml5DAjtqlm2lYCKXXSFD7+6P9/Yse9DG6yfoOMQ7HJqBHDmHTxv16nDpUjSQl",
-	"l2ow2sGUkcxJllE+o7eN2gwGI+0afrSZNa6ND7KLHdrLN0RqvsljZ5n2jXx2N5UqbyDLpVSxGbfU/ma9",
-	"ZGgQGbfm8+t4+LbsU2iaUWMnGrxyvRfQbG9l92hetIP9X/7+j4PDL2v4lSHuXteOQrbuGh5HC0fyxRk8",
-	"O3ryBbgURAdr5HDJzrWQdCoF10A/asoVEza1fBc+em7hNxckmTNOh2b++IV5GvrWBYbpytbk6IJJIoi5",
-	"0GPE3jEfGFfFdMoSjBV25rqVUMcg87Ez2Y03Whi9nSl/zX+4neozrjRZtYWuGcnazIo1eRiehQZEJYop",
-	"vyWKq88mXpAlTAy15T4+puAuBWNUEbOJEBklvGlp2FVqqa9DLWZaM71ijQn7O72zsQXI/PYllKZlwx8M",
-	"w7HAwvbwapfourX9eljBDWKkwokcdlr1nCsrlzTyMaqdChGAt97xtELZ2+oZ4ym7YmlBMoyz0VTmkllP",
-	"HO7hDhE2Imechb1L61+6h2gc/9zdh16UO+GnWuo09T43bcRp5axe3ZMJ4Zfjml8rHJRVhWwiROs6+r1Z",
-	"bajlPK144CeFYpwqNc5YQrmy/shJxpKxITlMF05MxgC1bCzkjHD2oxeeM3I9pnwqZEIXNl+u/sDYnWGE",
-	"DdjhTJm7Q/hyTfi7XZKVm/lkY4t3YsVKmR6H2VNwTFs249NMVE4PdTNaoda8Zv33xzQCf4MQ3ghZZMOs",
-	"f4u7ch+BolOWGUm7yUFvHOW4yYh+22iOsbU238n+s3TlDuZEqVxIc33ml+MFSUgxzqm0QNSasGvCq8/l",
-	"E5IqZ1UsH6p/hfQlITLd4eLdmD+EKHFGZyQz43RBB9W5WLdm7SzK2jJvu5W7xciHk3iqjgLEO3Aub0CO",
-	"Nm99jWeuMZ3YOAlrKPKXdr0sEjaPzsbOC9LmzStVDZq+hM0MuxW17Yye8XEZxVuG9pZBvCewNribNWO6",
-	"B+Gg6m3ywIZg6zswoIaMmk1rZtvnVRKwusxwE/NlQHC4CxtTSB753AxNgTHuam1qHs2Kdh1D7IhtDH1P",
-	"YyNokdgIGhS29ntJTctHym+OL7ieS0qBaE2SuZF9sJiRkCmV8Mvf/19gmFKrl1imJIIJSS4N96XmYg6V",
-	"Jovc/TInPB3OaZZCPhdaDDCfoSTe8QXvC05hShJqH4ggzwrlHnHyo3MamRceKYitizRGF4f5PvbJYbFV",
-	"2LQwF9AW8LDYpf5cq72fWPrzng9hG6qFGpoX1SByGYPma9tyXNLReHTBKy6BP1o+cQxxXaYzqnhNnMKP",
-	"LdE0jhpL2kc7PYqUCs/EBa8n8GNdjxM3sjr/sQti85jsN48UvPwazAmQhGmEYMaB0gUqfebzwEIlbhbT",
-	"N4RalnVihh9+OojWBVyGhPHmCQ4uJaYankBbXHf5LROzr3Ui+nBifdAN2xLkN1f22CZyt5Z8y8t3L0Wu",
-	"zw1sC4frE2cPwnLlA0uCH3Zw3d6J7HcD78AnLOCtjtctZMIbZyLf8twb2Y2kqaRK7QQKcHtZrx7suzZr",
-	"ejdHRRippryFYV6fCJ6wzGa8mbt1N3HdwTzIkAF3owATiBPjC6KTOU3Hpckvqn2ZiQQvizXfjxdM4S+1",
-	"yNBUsikGBRjZdjwR4nKN0IpNje8wK+nOonFL5/wdDq4doHDLcAPcru3n7G3BQ4kpizyj+k7sh3eT0ezN",
-	"Krsf11taNW6oQqxc2bYGEdIhNkXLyIJzn//sNmGzRqclm80sn/CtLQi3jCqnkomUJcEXbWnF8VSKRTia",
-	"thVtheIL5sJTSWFBUmpk++9rzUSuXONYiw+fbkor27pjCzZraKdeE9sSiLlyae5GA23fxM9P/5xKqua3",
-	"zbTBl4M4QtsTblZyZeqNhcdaJYifzWlyebtRt4XPNqSIjd4OOl1IVgQUF9PAMTz55e//eHwIYgoZNQKE",
-	"isoI3XjsVMdhHLWgaIh7GtVf8zMX2uLT7JXgNPZLkmWuwZELBj6Gg4MhflUFC1tpbgQ4iWNEALCSVcBi",
-	"d5Pdce46uwI7bo7C8oEbE6RXHaZ2amO5vtztCyHdAigb0rggfAkLISu4GYWOWgsoQKVdaaYbFCtY+nbn",
-	"4LEqx2w1xo4h6DRumZ9qXUUtFBJ8N0+Eqh+7Sg1bTdYbcp7diMJb40NHbwnh9qvGAwXi4AJBpkGgylAi",
-	"YKDo7dYI0i0Yje0oOzfgzXviQDRLTDqfN+5lV4wBnTJOrDJL0gULIyyct7MWy0twLCmpW2/VMVb3QLNG",
-	"WvvdffI/JkSTTMzsr8Ee2YwX+UMgKq3H7rDkbrg5NyKQCnGz3IebQzPdJpnqfKHORHrLbNeb6eit4bmX",
-	"NwzqPIhg68Hz7srJUGsvOBZNptN7STi72XG8D5zkT8+jug26153mQPlDXuY+7QgojgO/CzHbno/PTbSu",
-	"9qW2xjcl7prm7/Mzz4A3YUm3clBoLQPFZY9c0btIFv/UXKNPJR23hm5umYQCCUluleLjVp4E0y69Rn0y",
-	"jqFLpvZB+OEska3ksHEobou5+Rs7OJv3r6zpPq1vpHOklRupfZ7U4MTrVOKapoAunWum6B3gVG7a2tBu",
-	"IkTvG8Lk3cP0tmKKbWE0KLhmmQd8o0oBtg/u1c1K0k7wvlvNAvcL89vsfj3sb3gzdH7m1JWbaEh3Br/a",
-	"mtpaaFMz0OdciixbBCU0oXNS6Pm4kGz1JPyVLuH925e25F+h55RrlhCE7M9z5eLLiQIC//4WQ84Hx8CU",
-	"KqisRbVb3zvyfnzW+oojOP/z6UEET0vjx+N9UCHk69p6uMEe7+1pofO9oLtmTbGMr4iijw9RwxeFhtxs",
-	"Gp9B/+DpPkyYVoPIFhAO1dMIOLIPh198+OP2bXGjiRrLvG6bzktBqyVEcytkBcwgbfGYt8Wxqof3Dh3w",
-	"QbFywjA3weFh5M8nQPDeiZjqGgkPsB6gGS6y0ECT8FmMVV6ji+5an9uxTaC5QSpiiD5sQiazV6eQTC/P",
-	"DUN20R1IWU8L043/9MIT/b98964Xqrkv5MLwCnj74uzLLw6fQP8v372Dr6jScObK77+RZm8SqgYjOK3z",
-	"lqkUC4j3zFXZQwzvOPIfFRoTqs+Oelt47j2B32Ej8TEQMF1ayGkXx/M8PXzy5OAZ9GOSzWJ4nn59fhpB",
-	"fMnS2Pc6uqZZNsQUyb0fri/V6AcleDyIwNb7O3gCC8YLTVUEPqkOhQimlBkWKVKsTko/4ij5ZOrjgIiO",
-	"oY/fV0l7c2pxPWeFEUYyNqVGqPWFSs0rgxOMabFDrYMMRxfctEvcmjnzcJxIpmOwZbbM4z6WsM8F/OW7",
-	"8yq5yNZdTalUWoh0MIJ3mBdoNx/cqVnY6gQZU9omCV5w7Sq3qFIc6nvhJQKvr0Tg1JUIUFsZnADhQBe5",
-	"XtrGzLdaAeFLjwnOuKv5beOLUB5EKmfZenlU51rnVbGHWsGJ1dt482NoS38djvYd4Eq9vCNus54zmQ5z",
-	"IvUSy97OrKioLnjfYngAFmGgKeRUukbc2tp9YqpKE1JzIfUwY1dmEauDNQB/TM1YiYLq/p1ccIcEA0Rd",
-	"uiK8nF5bBGquNCUpiCm4a4G87e2LM3j6xdEz+J//PhodjR67AK5pJq5rJTdaC1kBqTTse0ZyJqlPBEqL",
-	"RIP7vbBhWLk0KzlqmBHrb5bfjgKWxmMHwV4P6Gq8UDdEugbtV/hGibQ2alspj3v/XgiNKMipOaaSmjUz",
-	"7xRcFRNzZiZ0VIqW72XWO+7tXR3UCQoSR08uzdeHthog41PhwRtJomtWy54qpZ9/ox/JIs/oKBELX0Lq",
-	"uFfL+dOULHortQVrD7hz8/b5+TsEBBLTNm5RbhNXHylQxFzPPCPaHP/jOv5RreAB4ekFl5RkQ17lQdiY",
-	"UhC80XaE+2pOk1kzXEQsgzqFJSUyW+4tBNfzbFltgVtjkkUXvFzj3PcLLuQDKgSM0QW/4GeCX5lDKLg6",
-	"BoT3ZBxixcklHSdE0fgEWKqASArv37/8+uoLlwqtTsDQTfuLOe+PHz9+Bu/fnZ3AwuiTSDfdsxccSeVh",
-	"mS3tIkV9/mg8gm+Y0goKZU6fVEJCTmaM25Xpx+iDieGX/+f/g4P9/QjfVEIita9sPLG5Zs+vqFxacAMc",
-	"AocyCTReV5QyhlQkhSG8nqYrm90ZYzQortNLnhfa1i1WZq8o9lMqrob1+RRExwmURaaDvv8+Y9zeM/cA",
-	"gpeqAVbkv+BPj+Cv7CsnvCiIjx4fGOZlnx1rIcYZkTNquBPBSqe1av+1tw4em7dysswESeuvjS68c8m8",
-	"zaiCRaGwxqpHBDIEDU8A+hDNOXj/7sXwSxdgywUs6GJCpa3uMWNXlIO+ZgmFvk1mJ9JWIbchCubwDBlX",
-	"hvUZcTBbDiKHru2z6QlfXs9tJMMS8DIbjmQrb9ZSyqD//o/7+/v7v/z9H+aPgxfRBTd/fPHCffPsxSCC",
-	"93883D/8cg//eWZkkwlLmUMHJLa6LMHq6K2WD/cPT7Gdw/3D57aZp0/dF0+fDU4ueGl7gPhof98s72pi",
-	"78DF+tpU2+8/xPUETtxo6MdqyTX5aE6tloRljM/GKdEEhZe0sGeTji/p0qYGYy/jQk+/NJ+nQk5YmlI+",
-	"LscfD0aApm97C0/Pz16+dOBpNrz632JzWCyg+wV3qbEI3muvFsnYjw7znClA2pk6uq4LybE2HMKN2Kb7",
-	"8Uc+HMYDXEzL0nwUL8ZLGjoyZVT2jnvf2O/f0unQKBCSUW3RSx0drn9ZL6HWO11HYY2K2KSyozI7tUG2",
-	"T9+8tGkZylL0/dHBaN/ZpzjJWe+49xi/Qt1yjhw3LIIiV6byCqvKrqQLvRUCMycs57KBY3skZ0MnLpi3",
-	"ZyGN+F1NoKkBzUWe5tlUFUcHzY0wHBpZhOECo17N0vYyxbVWuqx/pHBakiyo9sMO2f6qR/Z8ZdqtD55Z",
-	"S/rPH9DomAuurLhyuL+/ofrvzar+NkuYBmr/nmJ2guGDjaUTWWooG8bdj8AWBbW3whZRsCYGTAjvagXf",
-	"suzzkd3n0Hvledj7iqTejICvHGx/pVFaHl96vP2lF54c4huHz7a/8U6IV4Qv3eiUee/JLjN6aellViIi",
-	"PNllfOcW7uU9r0JA8Cxjrbntr1fVryvzAF7mumHge++XMleyIqGGHtRvBwbfzxQ+XyNPhl7lQulw5GHc",
-	"KGAXG/7AuNHFjH5rR+kyP2w0jWMec6LmrhpPg0a1qrTdmEjVyr//lS4dDcKN/EqkyzsjP2uKyf3ctOpg",
-	"qaUVInhw90SwVuA4QArtYNMTuKQ0dxhD5lng4vrBiFy5MYZU5BlZ0nRbi6FXOnL5kOTyYIc33lgV4p0Q",
-	"3xgFwr73ZJfhqSLPhdQ0fUVTRt4tLd5rR6PrNLq0utQI9Vo63RIsMRXSUu2M6jX1GL0xjXCjcGWCz6gE",
-	"MdG2YtQl5UaBx3+BZJKSdGkdSKlzM6I+w3jN+LpK1L+25v07puoNonq0OjvXa9qRuI7ErSdx9uRsfuNb",
-	"oV+IgqcdeWqTJ3fHdqRPN7/2b4iee425SJke0quNKrO16tk0GJqCjeGIgNPrUus7sW4PW/p0jZJc1vJ+",
-	"AC05CmEAE4+bYYhS728FrdtEsPa5q29eyok3jXUJZhElNdDTuKz4at3S8YbhuFTscjAb0xNa9XfHozV+",
-	"+tAILxlHJ4p1itplAsHXDc0WhfcRI8HxrWbptsd3g+HdbFh3vIOnGoR0/sm+t7QP1o0Bc8mC3d8k9ncl",
-	"iMMaFbd3r8Und36v5qWSAmy3L1mS1FmLOmvR75rVI4Mw1wLQKVFn8uZbr36UgSEYJhU0G506J1TlbMeg",
-	"nsh6q9CtIIrZPFtWT2DoBbrUOTiQbB+whoEW11LwGfjcjNEFf8GuKCLFFZKqVR0F0JFa1ed1xXWPDp85",
-	"/8xbquVyeGqIKfpGciqHL99Yvx4gXaEKtBDWu9ESIXD692N4apQj2sncdHdEsYpvDdDDcxvL05nNP39C",
-	"2Fl17pGWNmimuRTAfEGdkl7VyuxXNFTPWyRUFHo9DX1Lr8SlA4bPJVUUA5tcbJGLZ0J0KFSI7GcxRR/t",
-	"lCxYtmzG9X2CcecbO9L7IXetpPadCF7AFOSIkyg09EmmhA341GXk1zVRJVsxTMathcRFTgcdSXtAkvZP",
-	"SSjsdcbYoPYNrq7sBnLhXttEL2rtKpBCE02r+KRC0RG8sXQEI25aA9FzovGWlFcDG0jdFVE4yuu5yOgF",
-	"t4OFfp30mMFQntLUhvKWch1KigMrxDmp8Gj/ICRUuQm8K1NDPg9i80DS1SlGktq1zAmTJxsJP4IWXGMR",
-	"VN3Rrs9dHPunJHjPP7og4jalqeKmq9O+gfDZpIP1dM/6zxSQKtLWhm7ygDwGfZG7MMBFCJdgUIt584LT",
-	"qkBkQRXuiUY1ERseON5gM4lyqnTiow0soGuW2WQH1emHvwZB2oG2nAk+zZjNoep0wwejgN6zXxGmyhiV",
-	"4nUBtCIFKF+ZeLHWD4ZpeqAodfJdVTi51p+i1HrBbKXAaz6Cc0pkMof4bzFYcEiMjHcDw2SEyNHNErrJ",
-	"SCFT9hFrD9oqnz5tAf/Xx6jxCIhqBoBRnshlro12Bd/W3HNRLbA/qG4ypc/K+T+8d+4Nztbo0i7vGrfM",
-	"ThVD2ctA9oFfqn47xH1Qrd6JXzZcptbirXOe/G2dM2uXEuE/raHb1gi7rssSCaTqdyWLcyrFjzRcvHBV",
-	"HfHz3Nytx/Eeb+j/EyvwrA7OxcsBuZFDzUOk3I9jzY9psquDzQ/nM3e0+au83c1WEr2mO78TJzq/2+/F",
-	"77YjdFwgijupcUQvMFTfrY/g9uoR1uaqUhETowwRnkbAOBD4QUwsRoRLufFcr29fPy8mZw3lKv7onhiz",
-	"NIZ/abbODMc/bSc+Uok2JJpNMR3ZT7/2K/HZyEVevVyosk/zp+nPZvT6kSqsD4BZMR6kVwFRS57MpeCi",
-	"UNnyGOI5Pj2qPY2B7GWRGIe0YgUYzAqXC5e4jhmJtRVQI/jOG5fNkLAmTi21My4rPJodQVsbVh/su4xC",
-	"o/mevzq3YB1G15QMzWsgeGU2K+ffx48xM+0d7h/YtgYnFQwOELdGc4Fpjs58V5MCZ1QrONp/BrH7cUw/",
-	"MqVVvC44/6w6pZ9xbL4f5a+kKpeLtCkeP3ClpsKwHdXFrHb88Q5jVn8jZoDDXV7OpTAn2vDg51igqBMZ",
-	"WiJDS0D4iiZiQduQBLUXQwJDw8xQJhIEbQ2nGywK0Cc2LfqRAlb38RxFFTdDfKoFUwqBCzgdrHKeP1Fd",
-	"Yzv3ro2EqDYmS/iQ2E7p6IhqR3JuoKW85nQbyfmk7IBW/bcKvMTCtd2u4XVa0ytxRRXEFgoyrlzaFQhB",
-	"rf59CaiihXWJuJE+Up4g+wf6XhbEYh5D27xDKKqQL31MQEbTGZUwF1mK+etl0gMqEqanH8TEOu4TkmWq",
-	"rGnJdEmHD/cPyxp7VQ8LnJ4WEJfw7AgsYRUXENIBppVFP1305DVRkAmlnZeMIH4f1g1MCOfCQ68iGAtN",
-	"lTPUxSN47btWGNtfOyowE2YgbmEwYlMDwXDQYyCQESy4wNGMuFxV2NCwSmTG3FNMuTGkI4hr6sjwr3QZ",
-	"W0guqyCM4BRXX3kj4ERcUYjP3z1/M37/Zvzuz2+fn//59Tdfx2CmgkAwNEfN1GO5WqAkLPJ/tP+4hDXU",
-	"c7oYIFDMWzotFMnUMRzt70MAKsQjg5TnrI9Ap5BnRl90EDkOIiWCH6kUZqQZVSqyNRT0nHDQ16KE04n8",
-	"PF69/vb5f4xfnf4f49NXr99/+y4enFgVkHFVTKcswZRud5zH7nzG0K81u/W4Exuc5o7pJRfXRo0dRLaj",
-	"ElSVCz32Sr6ZdL9+R2BOFHDRVpKWVOOAj9BbXJWK6NfUWnfkzFm2QEMnpUzSEEQeD9YmoZc05BM1XY9o",
-	"e28aLwLzlpfoRhrv4T0NYo2HGOHxOuW2k8M65bZTbm8iaW4RLx2tdqTeiAwkJG7ir0Htds+xrbVa7utC",
-	"Ol5m+J2ftYNpMyKYlRcsdFkpGVn4UMMLM4L12Ui6Ubn9yo3iAXRc39UaVdetR6fpfvYUttNb71FvPa3r",
-	"a5PydrYJyl3qrltS3BHHek7ynHKaWqWSKahwfktttJast+oyXx9U81B57136bkfnOjr3WdI5zRY0Y5wG",
-	"cnzvktBZXIl7sM+9wIZVI0KvHyNu9rH/Ih74yLt62CXTqgJKhn7s4xgIT8fl9/GgDIs4KU1OYwuDESOC",
-	"JDrsrQnKmS5c0IAaAdKmEPSdHfXn7l1/0ahR8cA2hk3+mc660FkXOutCZ13YmU/WmGOQJVpKVw+VakHv",
-	"7+w637OGg/WoVdxGebmg8hondvxHQX/V5DCwQKsUYiPyx7/8/R+xFjFIwme0KfBjGF8jrB6+w5g5SzOP",
-	"QdOPei9RV1jUWlKyUC5vgHItl35c0iZsKTg7/9+bSMrQT0RWLLg6hqpSZGTfHrM0MloIV1MM0IuqAlOX",
-	"jJuPC/vJaVdjDLjGNAAE/Y+gXi8uAkmn1PxAEeDeDte6uaaIcD4n2XR4TbCwQFJoENMpSKLnVFrPBaah",
-	"hlWgb3Cb3G78CrkFHYLT3amAdi+d+hf1/AlvNlBPndj/4vEXRwdfHgbGuSJruCPSKY2dgNCpmTfTLR0r",
-	"vF8Tmk8bWstxY5tPFPvaPbUB1ovtnEBseJQrE+bzicZExxhyoedCUc8dG0V6GCYyJxT6NFPUt+I6y4g2",
-	"nLNG2x6pwQnEImfch56XHgRbka8CLFl9GeMufIJT0Lvw1i/HPdLbso81/oQqz6ujmJ2ZrTOz2avdSIKs",
-	"EcWSgN0PXRzW7vl6T8O3W30G/tKf1pv7TXsOAjPa7kKor2ZH4ToK11G4FQpHmhTiLuncOi/AS56yK5YW",
-	"JENLBJW5ZAoLTQIrf4Jf/q//qv3qSluO4FRrkswXtpynpDBlGVVQ5JkgZYxtXsjcCICxn0UMk2XTHQt9",
-	"IQ11n04xVBHjH53VBot0eXuSM6GrEyDYlTVopIIqrG6PGXkOJQvTKeqLjM+7ENwyp+Jof7+MHzUPjFmq",
-	"vmcf4hGcF5MF09r6jl333p1xbB0iNdkykAVZBWPSXCtgtn44h7jMvY/heo6DwhDkXGSZctAQ5lf/uBen",
-	"bYFgL8DGLhOyFIBLsdiIyD40thZ/XJbRxbmbySllq0Fijb3YBVDXFixuoQrEPusOA0gtLFFGyZXNu6yN",
-	"087KzsICV5AFFhumUlvZnwIvFhNMUtcYRMMvISEyLZ1LDjPDHKk2EIbF/cD6YwuiLmmKYcJH+8+O18SN",
-	"e8dV65gsqYZ+I+fU/DZlnKk5TW2539YW+7RQt9P2iriJnpiN9dcl3ouryxI7sCa/QDWUkdguo3+ivA5m",
-	"JOXjBMFFqsbXBeIGePLn6h0LDPVXSkANLVpAiHnrsgZO6lenS0LtDGWdJ63zpN1hEqohQ0vkBuGy1mGZ",
-	"cFcVdu8nkufjTUmqrzkNS6Ob7GVNhvOQOuc6K1qtk07R7BTNf/aM0nU3+g7Vy3ChpLr4XNVpys0bVV0k",
-	"JEm9ttD3CSV/Npr01EINE5HS+0h4fWErb9TU5ob/AWMJWIp1lmKIjdYzNlpPfAxEXZb6ihagKJbraPhK",
-	"bJKkSiincPBlBBNzH1YCmwc+f9ZpUE31iimokghxQCcrqixqnQmRGGqB+nVs24rLHFgcClEQq4Ua25r+",
-	"beWxpXthbXyrd/WP9p9VwDuDkX8Ua4YonLqC3ChBqCKeOPeR+3mlAkmR29iGeATfSaatijdnfBZAnKU8",
-	"9UzkfKHOREo/VwXJDe9Xih90vZ+bhkI1TCjXJ5ikU52GKrl7LjjtVKJOJepUos9XJTrc6Wj8iWh6TZa/",
-	"PS3KEPqS8w2R83msuBsoUElG2OIBcDEQ+qGkn+txLxxjd3ACJQyGG+hgBOdGwpNFhtB9UMP2iIB+TGiu",
-	"LTvX8xrYhvkCmXMirpxh3I4rEPJRxVb6152N3garHAewEUr8Ag+OsN54ibPoIAQ6CIGOD3d8uDNNfq5R",
-	"io5QOwQBZFs3xRAo+L2ltL13TasK3gnz2RqsDCMBLQo7PlbB925IO/Mtf+6JZ36cXepZx5U6rtRxpd9z",
-	"6pmndWEO1E42S0WC9EZReeVpdsvLL4TuRb1CZr3j3p6LDTWv7UmaimSkNOEpyQSnox9u0xRGR60vwvWq",
-	"yDQz6h1MhVw4++a0tLzGLpDqX6o4qj5+XypZzIf82FAqG4bVii1plLaxTygXdKVoNkVY2sEITjUshNJw",
-	"sA+vvoL+0cHjms32BH7IZxH8kNNZBJNFHkHOZxHM2BSEhDydRh4/ECZLcHwlwqiWydIWgcEUO6nhzP44",
-	"NPfEdPOkYRp+N7chZbWCOAVPqaxik/Yuiv39x0kNNh+/8N/bl913I/sd/ajt5zhyCnUZR2X6mbErygP8",
-	"H5fqBcvu2Wa88IdgzxyCYUo0uUHWOcuoHehDx9HgwoRsxbhrHcfvOH7H8TuOfxfGXUvfMDqzDD6ucX3L",
-	"Yy3Hx783o7IjaPA1p9KGlSLfNCwwmCDmqP+9RbisI6JmkAuqiWEGXTxLF8/yT504Ub/3j1R5LwIk4JNS",
-	"wuaUZHr+4y2k/A35tOYi51QqwaFfwWW41AdEWjp98xKSjFGuPegSVa6GLkxoJvjMfApSp1f3SpteraVM",
-	"tnhtR5duTZe6atg704wWMcCMaVvujHFbwatxh+r2aO/nXdA9LfSGWtjnlRAAb10Ra1tw7N3rd29A0URS",
-	"bZE/nh4+/vIYzv98OjyI4CmkbMa0iuDxPqhBmcsidG42D96/fRm5xBXBE3qyptArvjfBYjQKbNFQh3US",
-	"+7HvOZi0eATPuRRZVtVHk0aFSWw92oJXNdjsqFH5L78TnFrf74TCJc1daFZsehiXRc6wfZrGAfx32/c7",
-	"s5j3Wk1b57anxZp4JDwFOL/6+nYE6XeoKd5U8essp9vkqXNNpLaUDe96S51yBTuatNPTn/U09I20xVEQ",
-	"X1fPKdfm8gsJJM+xFov9zdFStHTaeiZSGtHHxrqicU7SKyYKZeg6px81PN4fKpoIVNZojll5zq0EWogT",
-	"G9Hif8JYVpVTrA9ztP/YETcudEXYrMXUBY2ia9D/5GpwhOmhfc1nBJZENYKjw0OfDGnpHUbIjhnH0iU+",
-	"1e9aCj7DeQYiYmxjJWG9eyehaRrDX3eyEu7fab/nFsQhCBdl17aj3B3l7kx2vz9W4+jazsxGcLoclqRx",
-	"PQDLC9utTfw3HStQlALJsoazC6suuuJGI/i2AfzYQH0MYrg0g+5+DdjDem24teXsK1dg7xMyaFb6roJJ",
-	"AXMTMQZo3SAuGW/2TnmxQHTseqko10jvww7dn5eoWKH+Slig1R5dpj6+OJ5mbDY3562s12bOLEIl9KJe",
-	"wS+5uDYjq5dd22l4rlKxL4L2qwJT+rFMficAlc17tx1kqKIXnRjx+xMjOlP5NiaL96V2C9aEZLaZ62Yv",
-	"mWE9i2bDQQt0MzD9wajCOqNQOcCOFHRRAx3t2ClXfPWa3ykCbZDumDmJrLA3985jwk+9y83GpCm4nhPt",
-	"A75SlkZVrDi9Yim1eVEUC5xkV1Q6fyNNT7CKrQqWse3buiYQu7figTX07FYed1SvIYwBcjVoWwSFd82z",
-	"FBivkp7Hkk5tcKCiWmfO4jYXWVoDAZM0o0Sh7jOC1zxbAuG1MsamvUahYUgIhwktQ/hWErbXxsi/tXNf",
-	"YQOfKQaVP3M3CpV/SB72tSvC3EXPdXywi57rTHF3x+ktZUG3dkX5N3J9w7yFOax7GIyy3vWDfvEvjp7B",
-	"//z30ehoBGc2mqXmBqrAUKyXHuPWbSS7/WzdQrFPL8Zo+IlIl6MLjstusUZzuyiQiqSwCKR99BvFBa91",
-	"RkuXy4SkLixgMLpY1V9em5fe4dx2ZTgfh9fX10OM0y5kRrnpPr1BrhQO5kzS1IyVZOpXYkR2HHbqIdsK",
-	"b4QhPRg3OjNCl/91W1vNhzsOdHsO9OtQ+38Sit1UtwzdhsPRviNLw6QiBfau1StL5mxoH/PRzSKnnORs",
-	"tCSL7BZhig5HYmtF77eUpDbP16lMXFxD/xum9BvbgquQ7bB8nY3fluCy6E+DY4hrX2PhDod+Ab/83/8F",
-	"KVVsxm05LIuJEVXaT83zgBBQI4gt3MS43eS1B7ewv7swg6krX+mmewwKtSwMEapPq+qqgXAhuCvdVSjq",
-	"EJkX4grfz5YwWdZhNpCHedwQ6PMiy7wZHtmYb2cQDN9sruZ9Gs9aPXWVzTsreoc2tEak3iJHv6soywpg",
-	"zxohGgOGbhNXLmkieMIyhnd+KItPrElSb+1t8duvSNKaz3ZXoVnBjrx15O33ov5vR26p3RA8/WHrflCt",
-	"PxOLnEiqQBSy5l6EZhUKkv5QKG2EICFTBf3JsmW+jmAi9ByuydJFyNsCqjWUMS95VTb6PkJNHuzvm+8I",
-	"ll0fWNxSWfBHCpimCwUZU9rKgGWhhwXRyfwY4oLjXzQdl2ih0CfcjXZBuXk0pSAKrVhKAZOWp1JwHQEd",
-	"zUbAeDXFRHAlMjqI6u0aGTCLIy/WjhdM4U/mK1+wNZVsquMRfOtCTZlpS0os5wGKZZTrbGnnJbgRGTGq",
-	"38wRJkJcKkwW8KUnytU5doGoNXQbsyNc1Ez8Nmf+mixhThRkRpWvVhervTaA3Gr70tjPduFdMyC3AFb2",
-	"T9nUFZ01P5lB2/IV5aj7Mf45tj/FkZmer1Ob+t59EdzBCE4zJfCgQk4lEylLSBbKzSwx5Jos4G5cD/eE",
-	"lLM62g4yp2N4D5QW0RnX74u70jpHBC6u16oBK9L89hgcucLCw3UZVungw8nd6+wJho/5lDjk2J3o3Tkj",
-	"O2qyqWpD4LLfaTBOvfrZXjKnyeUGdKoz/L2Sg8U1Fm9eEO0wh1EGzpbOztmvl9a7IllB44EzoNaLHfSx",
-	"2feKypdo+tbLwXYgf3znbW3wn2+MSTVGN+hfxcMXGIcyp3ld+RwsstDJnB2l7xK6Oiv53cA2vUQQBbKg",
-	"kS9NIySY+5LBVFJ0tDmWcJaJIv3XBlB/jdJ76bnGuZolfcIxoMH6Oo3qnxg7ogUQMJc4M6KqG2j/4KCE",
-	"duAC0Kcpl/jC1vI10H8MGkvpmO/MKxEcPMEPc1HICJ7u44eULAd3Xuqmml1X7qYrd9Nxyo5TdpzyN1K9",
-	"psWcguVrVrgiwoitNSBZXCMXk6Og7/uPwCmjkc2eHkSQkxnjNo106XOjGYdEUp8DnFr9YNWvjL38tl3J",
-	"OIXt7mNc7QhEljZc7Z1Jq/Mm/x4sVEG7lLnhDiXVE5IGfoO5+xt8yOimswlUtSaq/CvE3gYpMqpG4Guu",
-	"e+ckKVKmIROzdf6/25GeBxJxa0P8lUrd2+UJkDQHGdBJsR0Z/M1LsR2xruHt4L1uU9sAvS5lx+0eyCbh",
-	"niyBpSdlQIh6BCytDBf7R8FAZ0+m71d+WwsUWZ9AJ691LsiOZrQdj9vIRfQJGfpEJ/NVyvI1U2SCKLaS",
-	"XolLqlz4maRTSdXc4V+78DM3sJNGVpoC+jFn0kZfMA4HT2DBeKFDcF7v8/RzlxZrQ/yVXIZriagdWict",
-	"dkT4nzApvWMVtRxyJNrUAgIOKbcpfzsKm4ifMizxUza57mooKxPGETkYYdNNNwu6mFDpMg8xxjxqhigT",
-	"VwncpRv2CU8jzAksgVrsCyWHGIzg1MqvzBkmiAWsRL+PsKYIC5IjRaFLhlPym8ihuz+pYfxicMwlArBU",
-	"FRNKNJkKkR07agIm99fAFg9OLMQ7ghY2QrKN3H3BL/i75kBLuZyARYYpUWxwlqYbs1iCU8dolfV1qWOI",
-	"zZPjIh979hNDnwuIy43BDH6zqOaFeBBVb5Swx+YFVSTz2m7a1Eym3HrUX7PMPI2jet+WkscWGLpq5hqL",
-	"nVscZjtFmkbg0j7NgB6pNmp04xUXYl3vvgzfb/fFbEIp4YiHUx45v/yRP2eiliNxAs7ibjqtHYp6h02I",
-	"6H74IXOGcP6No3VszfLU1Sgox3oCQjpoo/gt1XI5PJ1qKuMIDvYbR5MkUihX7B034pGqWlH+fBPuHNbX",
-	"c5bMgWBkPp0Wiqpmv8rcoFoHfvb0inKbq2DBlZA82oAwcx6bCyspUYKvN/TR/H1+5nu8J5DsVi+/mtWu",
-	"OdcgQEOdXtVpUaffdqJVJ1r9lgOBT9UlaIGYA5aZh+GydyiaszbZ+J1hwSnNM7HEVLi+pBnBsjNaGIIt",
-	"jS5uqIssuIoglyItEg8FjUG/gypX+eqgF/U+Dplb8d7xlGSKmgG4Ua94pdmMD4s8gkzMmJHeUNX3ir+R",
-	"SDIxEwWa6hxisblCAXzsZi0q9+yCBp50AAgtRxb0HXi4LYHbwJc2qnCgQybTYU6kXtZqDikoFOMzaKN7",
-	"QB3dY11XdZSPALazDcE2i+IDApRHmMCKQTZjsB5H10AMd500IgdWewm+rrz1xWW7j1Yxx0MjfktJNsSC",
-	"v/WKGO1gv8bYbF3fQFunZdk3hSmhruES/qm+jrYEXPiMkDynPB0igIf1KWpJWNY4YKmLRmi93QCudxUj",
-	"W0iQVo6xMJcLcWV2xB+zEpW6PFf2/gamWoGe1DBFojY4p4p8tqwDX6nlbzazB+o3AqlIAF7et0oyoDzN",
-	"BTML7VNi964OoG9r4kUYC8c4VSrC4s6SJDoy+6Ai+Mt3fz2vb4TIVe/nDz///wEAAP//",
+	"7L37khs31if4Kie4EyHW10nWRSXZqoovZspl+fvUbVmaKqm9M5aWCWaCJFxJIA0gq0R3OKL/mtj9d3oj",
+	"5gU2Yt5j5k36STZwAOSFRPJSN6nd6T+sIpmJO879/M5feomY54JTrlXv5C+9GSUplfjnWZJQpQbngmsp",
+	"ssFZlombwRvJpoybn1OqEslyzQTvnfQuKddwM6Mc9IyCpL8UVOknCuzzwBQw+1Mi+IRNC0lTOH9zcQkE",
+	"m82Y0tA3X4zOvv/+zY8vvx29uXj1b69+uNwb9qKeSmZ0TkyvEyHnRPdOeoVkvag3J5++p3yqZ72To4Pj",
+	"r6OeXuS0d9JTWjI+7f32W9Q7J8mM+lmsDvyduKJcAZEUOL2mEhLzfNrstdbN8+NQJ69SOs+FplwPLmie",
+	"kQVNV7uKtSxo7FeJKSBc3VBpFsesjNLCrIr7UkyAcKBEZoxKv6Bww/TMPkzmFMpek8XgT3TRHDPlxbx3",
+	"8lPPdNr7GBr0BdH0ezZneoD/Xx3whe1V2U2iabmHhZS434yn4qZlgxjXT4/sFrG5GcrhAf4X9eaM228O",
+	"ylExrumUyqVhXdA5YdwMt31oGZ3oxx+XooHles/ZJ9BsTqGvaCJ4qvaAmFvBkllgfCBNM6p9mM+P68N8",
+	"Uf63eaRUy8XgbKKpDN1UHBpoATeEaRjTiZDmymq5YHy67ap9/fx445r9FvVyIsmcakdSzgupRGBMb3Ly",
+	"S4Hro4SEiRRzXK9c0msmCgU5mdInCmJOP+mRfSo2AzWUqPdLQeWiF/U4mZvu7c9t1/fZ4REO2n8+NEPU",
+	"mkrT0v/109ngv5LBrweDF6PBxz/8h174qr8l5s3lOZzB+/evvi1HlZuHykGxtBf1zCVm0lAGcyfDVK3A",
+	"J2sDfvp8Lb1JFn+ii9XBvCZXVAHBXWU0hbdvLt+BIhN6ggs7YVLpGpWuCFFJhFKQjpBB31CdDzwOELkT",
+	"QJq2BxMhK7p0RRcRJCTLqMSWxiJd4BNEQ0aJ0vDVEcxEIdUQ3tVe+sCRvhEu9IxK+5odmoLjoyOIWTXt",
+	"0RVdjCQtFE3jU3PHMro6NZAFVxEcH7z4wGP33YjxUS7FVFKl4iEc/v2vfzt69gxyybgm44zC2eX5q1eQ",
+	"zIgkiTm4p0Bwa83yEJgKkUIyEyyhww/c77Zlm9V+L1HmttN49OzZutP44cOno8PBhw+fvnrZfhrrB+Gi",
+	"PGEheml+AcFhLjhdgBSFpuoUFLULJ/BRkkG8NPi43FxZZFQNt59z+4G/1zVo4V5vyZSCYr/SNkqR4Xv1",
+	"YaV0QopM906eHUTrOUaN8h2GKZ+kKhdcUSR835D034imNwTvaiK4uUXmT5LnGUuIGfJ+LsU4o/M//KwE",
+	"SljVuP6DpJPeSe//2K+EtX37q9p/a9+ynTZX4N8LckMZnGeiMNd5Yi4LiEJCImlKuWYkUxEICUyXNOCG",
+	"KCh4ocxVMAu3vUAYGqR7e3/dq2FJZF1ry4+3Cw3btVK9Embz27ZiHsdt+IakTkB5zO1+TTJzZmlakj/D",
+	"TBnNUqBSCqmgH9s/fvoY73Wbe8vNPRd8krHkUbfW96kqDcALk0oT3d3U227md0KOWZpS/pi7aWQeKx49",
+	"USBFRmFOFsCFhlSgZtht5y238xU3ggPJXhoy95hbeinmVM8Yn8KEsMzKWYbTKpbSU7yvKdWEZUaIzMR0",
+	"StPqJntqzdLI2SDUTNzw7hDc8hD8IPR3ouDpY+7/D0LDxHQKfSHxKuvaJe+Y7W338i1ZZIKk74T4nsgp",
+	"fcwt/caon8Jcx0N4zb45RTUIFen9CcuoioCA+cM9cwCvv+m2+bbb7LbhEbf3jFupuNuzW+7ZJZXXLKHv",
+	"ObkmLDP64mPLUCnRZEyUobPckNyx4aVovod+XFTjivdODElG9mz021Rwinov2qTgRjJNwSjvUha5Nqx5",
+	"xjL6gSdiPmdaMz6NIBdKsXG2wJeH8EZCQ7tmRmsuOwQ0mEihdWb67MdFrrSkZD6qjyr6wKsf3OM0DQ12",
+	"CGjSxabJRFMJcc3GG4MzN1uDVHeYdzzMKwbztW/XHsVj+U6I14QvvEPiMe/AG8N4CEiiKaAxKwJnqSNJ",
+	"Igqu0bVE57mQRLJsAZlIrmjqjpATVDMxZbzTOB7/4LznpNAzIdmv9FFF1ddMKUNchATGr0nG0ro9sDsI",
+	"t2SH73kuhZmxodIvuWZ68dj8sFQkFdzQLANnDRwXusYhDT+BPuHL3mOwzhRYccFEyCIFn8Ll60tIREoj",
+	"z/u8TZlYM2On5tz+8Kgiz4XUNH1NU0beoUPh8U7Pj7i/57a3gem928pbbeVv3p3kVs2s7wXl9MZ8zKXI",
+	"qdTM+oRcUIX50/mPxkJklOCq5FQykY7MD/gw03Su6mEdc8HRwbygRAbCO9Bb9cq+dFT+SqQkix46p4g7",
+	"Og1PXOlr/sk3FPV4kWW9j79FvYJrFgig+Z4oDXMxp1yjw5nTG4JmLpIkFKXpPuUpiImzdZkTxgQHO0Mk",
+	"GaWnLSWaDjSb06YPvIq5WR3Xb3U340/loi6tYLVAYvwzTfDY2M25ZPPcai477M7uy9cyzPZxGYowNus8",
+	"3nVwkyLLRoYy83TUsmcvqw15NkjR9jywc/KxKX0zbhuqxDSkgio0ahkitLjznt3jAoamG1zUnJ1nzJHS",
+	"5mImkhJN0xHRjVCMjfOq3TUW8LifZUrgCr85K/QM4gS7H7E0bizfVhEf3mXdWK7Do68DD6pELJOMdTzh",
+	"0jzeJBeHz1fphdJEFw36QxLNrs3apAwlnjQcY1bfM5woTqQcZtlyVN+GtRv4lkwDN6Kc7Fazrk5Dc+YH",
+	"B6tTr8UchWKJtjyvdljN1tZO80emZ5c0kTR0Yv1R2j12KPIvq7LtJUfGTNxwEDxBCSB8O+ut3dfl6S7E",
+	"mgsR1bZ8eQeDp6hImX55HSR3JLE7/ZeNG0MSbc/80lXbfr9CpP+KWc+MX7dCYRARydnITsyswUJpOg+K",
+	"NVJYbh3QfoQLAcNxm/9jxOrSMX66/Z3FkUYuds90G1pqvzF564qGFuF2Z14k6PS/020ro+DS7W5PMZ8T",
+	"GYgw/HFGNCQzwqc0jUDS1K53nwuwB1NFYI62AiEhMadnYrQXCryYj6m0LrE5+fS2draqvaktsCZyGiKC",
+	"dzyG2mlYwaPRdmHxV9y91aMQutv1DfP3KfI3sJxaY1OqJV9/se+FDVZk4ovjg4UWqDfV4qhImjIbo1g/",
+	"NBOSKRotrQPllgSv063QQrp6sEvTBqc3CgSnTlMx/0BK0wJ3ryHDrQYIrg8PbCgnOyl15pKr1TEfwL8C",
+	"yr6QEJ7QLLMJDO0D3CKIvL5rfjnX7tQlRVfJ6qFcuxnUR2oITt9Meic/rT+yrwWnizc5lWgIsWEev0Vl",
+	"w3jofvsY2OQdN+unci1qNGObXYvM0x/XUZ5V0SGnPLUPoZHHqjVonf8MhyAw85bTUE4ldCysFHteGZZv",
+	"d5HvV9RdFmebYccr708l4Xplu12rNZt5cJdQoAvI1zlJ6EDRnEgj3YHR8qn22rht+4kCKw6egotIBpJl",
+	"S4JMjeq2sava+HeVIO32YXJUSIRMqFIj7X+tjer44EVoJ+innEmqRtZauH1WSZB4liu7YTWiHo5wZQO/",
+	"oURSuVk8b0yz0VhjQn5A4WUUReqNuUuLOB5Les3IWmk8RD8SkW6n+TQOXvP5g6O1XQSUq7D6p2wMwCgg",
+	"TdXGtFEqwCm5btcu4/dM6btKPdWeLAs9IbFHLXhyC4l7a0Goaj84cdQBS6PA7Whom6q8gfrdj+I8Z9x/",
+	"WlrcqFdw9ktB3c9aFnR5kZq6cfsCnRdKizmVt1sf5ywf+XVaVS2dTIiuctRqoG+/eqJsUoxNo5F0ypS2",
+	"ogkkM5pcqVM0mypNpMaADqZnEIt8FBu1KFYzkoqbUbwXUFJru/OsmRJDBr+eDf7r4KP7w2ar/eU4enr4",
+	"WyBBJurRObFG4HXb9xIfMtsnxsyq2OvlMHzKHJO5GgVIUpO7Pm/O4GDw4uNfnodHWygqRyGDqpX6hDRC",
+	"ebawiWyKTTlNB0UO5jW4mQkY00QYtdPGyNtzsbvFdZUVVEekXKPa5NvP5qUmk8kttZidNu6W1zwnSt0I",
+	"mW70HvrnnBFmB8qAKyCyJerw9I7Ewa5ObQJ+XMG9cCchKMw0bv8WVjEm+KjUW5bNIotl57g5iBlRGiaS",
+	"0l8xNqzg9u9TSDIjjKRV6rxRjFHrrHnQzPHdTj1678LJ1ihG92CxLc9lQz5YK1FMpPiV8lEpulVWU6uh",
+	"ReU+EJ6OJFWikAlVW6hTM1ztwL4qJZJKvFrVtRCJQM5blKxUzAnjq2ay9bKZe2vtWQq9t6MWvMU213lR",
+	"AIrAqpfxSeiw+uCxvuFpNmOsfPCJchEghn3V+xgVvFxQh3FAeD2pMBNKYzaw69FmOmRM6Wa3e6eQ46NT",
+	"wjhoYTPTzRUIbKE9y+vU5SWiUW1r1DghSwsWIiG300ErdrqcrKeuaHoCh0+//pd/+Zd/efb8q6+XhIDD",
+	"UHNu7qPKir+chb5KZSpPvFl+I48sqIZyt2DsSVZ9ke2rSIf9nxuvoqQkM0d/tGriKPg1lWxibRuMj4zq",
+	"Q296Ua/2taRmqVvu4xqHi6UtwbdqwsSd+L89L00hwPOfShjwnpsGsVvZs9V1KonYRi+oZ2PfkIzwJKRV",
+	"1mOxNxrS0EiCeYTJor605z/8l+ByzmiWbt2wD20ODHLurXI7GP3ayBx5AOXMDbBqfqO5v1p3t0q1ha0t",
+	"xbo9vQ+LfinmfGn2/G+ZKk2xbYdhq1O1pd9qawuGt1yEnABPFKRu3GjhOIHnB89gXCjGqTKMkGtJEh3B",
+	"84Pn5kkt2bjQQpovvoKcSM2XdI+ADXZHUzxSImeEcoTIrWBo2V96Sa0cQUm1lkS3mpbwNLBM3zGapWVW",
+	"5ZKNNqD9hcRGjBFdXes/Xr75AXKB+ReDjF1RyImeeYsovhQBHU6HEOPg460CE+ZUKXehWgxfbbTeDjPy",
+	"RinfUGh5v2Oh0DEXtLlid2RzMqX7P+fUXCf7YTzPy79zXn0/ZRPvDfAhn+kkSJLvQZz3WvItrey3eysv",
+	"ZC5UY308Wwzz/xk5evY8cMyW7ApkMPn4l+fHYduCYr/S9ShLhwfHXz/76vkmfI/AncS2y3FGzVNQzXcj",
+	"izdn6n2eCZIGTtbddmrijmv53phxgogojSviV+COe7ZyrbL6OgSnjoLm7Wwl7RGF25g5d1FJN87UDWWd",
+	"X+B7mk6pfMm1Da0IWiQaY1oWL0JXZEdOOrYy5Iisy15ZFRfvg95sL3He7qD7GKMmo5kJw0kU1TqjEUia",
+	"UaJoBMrI5xHYENIIEiEl9ZL6+uiQqCe8J3p0x3AUSSfULMpOXpSopyXhanKPOk69wah+FbxE3Dw1kQ+S",
+	"2kDU7Hm/Dwm3fnO+NCH3ezFl/I6m3jVy2Sbr7U6G303G1ND8XpNPbzEEIuwlyYicUqV9vIw1IlkcP5EW",
+	"iUaUkzGFsSimMw0TIyjnVPrnTXf1uHPzJn7HbOy5mJgrYjMGmotnAzDWB3lsH+WBYRxrG3u6ZVtLa9wS",
+	"3VNbX/og0elLUsPqxhUKkWj8cyBpImSKQcCACJEJmVMgzYxn//Qp4JZZGMkITUwTIUFpMpngp7O3r1xc",
+	"g9raDxO0kforsoS8UdhMt+V+trdN343HtMexflxrDtwyJnVXZ8uqn+U44NT+wmOiHVMpzWN2CWpB0hvY",
+	"zesWo+sZzAnjmTmV5zPGCdjtcDGpERweQsqmDGNXhSVgcoEG72Xb7GGTvDZBCw9/ejp48dF6OV+ENREr",
+	"T60OkIPltMA4LArCrceYfiKJzhagbwSkNGFzBO5DnfhD7/Do6fHw2cGH3vKpP2oMavAf7YAOo8Ovf/vw",
+	"YWg/Ha0ZXhlmd2ejzX0QMdfEeHEnOWsX2fOO2tZDRTbSa5Z6SbF5er4TEmJOaaqcfT2OrGcl/blAUFRD",
+	"1pXLw1Miu0ZaT9C/WBKCpZjs2kWv7ldQ6vqpdN3eM2UlWSaSyk2TZISFcwPmdC52y2nEZSjCrpQfZ/ay",
+	"pZjg3FxXKAX/CGbiBvnczWwRiGmvie9u/bYMBWV8NMnYdIb5EEWSUJrWPV1Rr+BXXNxwlEuroYXdIHl6",
+	"1/tXApXgEW61l9b0B8SiMB9HLF0mnzvEhtUZQv1G1nSSmqW9ZBmN8frLuJRUU1uWMBdZvZFBh7+Fz3XP",
+	"OVwN9JDezBDxeKIRYVUUOhFzCgV3x2pVkvWm1JbVxVmMrAPW52ZaFysizi1zqfU+55nWec1T1y7uPts6",
+	"ULjN7BrE5q9pz2umXLtoyO/e4555P8eZVVDP8CQMtzjGbg/qVy6lE8aZpkhcHMpO7XptlFiqWazYjKv+",
+	"Np+v+1COl9j2l6YfN4d3y2C9eTht4wxyoZgRN72EBHbUDtBCw1wo3SJBHRwMDw4+9KCPQXvWJY7hZTa8",
+	"NXIY/jafySNho2okKblSe8MtTEXJjGQZ5VN622D2YIzdtlF161lja9hbu2fpjUxD0VSf3x2xo9iF81gj",
+	"bd2PCMMx1sGBIyBxcdn9+VK4SdXEL4XQ9B7MikXIFIrZe7XQH26EnH5zVPZYb7eK74QmWZuH3hrORyxt",
+	"ErKdI2kaodoB9RO7qa86FjOYSIFCggux2C62pBLDcrJwf0hxzRQT3EePzfOM6qZIVibebCOUKU3z7Uk7",
+	"ntNLTfMlbI/QSmjcjZPttuxehUNhRrmy05teX8ukthYHS9HPTt8v8NIJLM/JbrJgjUy0+r+bVyyXLKGj",
+	"MkPWXmebNpJGwLgqJhOWYB6Os6lHUBdaC2Weq5+6kZcsG/ldGxd3e4ksnJWxzgGOy3IfkotlJ1+awIKj",
+	"up2csjP5btuFsqHWASJVWDXR3Dko6uFMGBnjLZkWOFswv7uaWDQHpmAiNsTRHIaLEQV1lHCeh/UOWppg",
+	"6VhkczhGeJMjyMmidh/NLcx1Iam/jiN/eWuuRWT4ERQVlk/lZ1QLnmxzf9cxJ1lwx45SwWnYOKCuWJ63",
+	"BFVuqdS71fhZjEud3sYywp00e5/d4+m2o8MBvT109N/a8Kr2SEhrNdopFnJXs+YOxsSUKjbllsXs1kuG",
+	"Hs/R0nw+T+TkBkUhNM2osRMNY017dKXZ3sqx2TyWhwd//+vfDo++rpVoCh3Cunk+FMxSg5xeKpX03Tm8",
+	"OH72FTiUPYfc70pvXJYyJdBPmnJDC9S2hpxLW2FqTpIZ43Rg5o9fmKehb2PcEJHTxhS4IP0IYi70COHl",
+	"zYeQ7LCSQhakJXYm2xlnbKWYrRl4LUBwMxdnXGmyGuzQMpJWyJIWgBNvwwloPRRRLctCZR4w0zmmFWLY",
+	"Yd5BwZ3kNqy06Rpqwe5ms/o61HKZNdPZXQJV31+8gjJ2BDiZMz71Pnc8vNphOW5svx6uvUPuSRghxU6r",
+	"DmZkZckG0Em1U0ECYIMGWkPcWcb0YvSr4Ltl2txH+tM6PItbxlDOyZSGufDL80tMeNyF0a4aIGhidoFe",
+	"qzasyFFeRnasZShlCIh7TbFf6Wg6Doz7z9W414RSHH31/OvGNVlvXmb8kXvcGmfsnhE721MjXXLXdhhe",
+	"pe67Ic7dP2cjbgIe73DrQujRtciK+Q4yyYUQ+s/2naBgsowp0DJi99huA1Y5Tda1mdME2zoBwsHcvElG",
+	"rkUhLe9nWsGbS0Du+wn66vlQzUmWDQ+HGePFpz0jHZv3/nwJKVNXLqLp8uxyr/3y3qeXbo2pxMna7uC4",
+	"hVg6tA06ENVgXnYxlDiybXOfd7Xtb0HZlxLhDwYvwpVaG2S6rOto61AGqHad/q6PowuWix2O2kbxOQjx",
+	"bYhfXShZorJ3be62iemPRVBDueZraGz7cSCDXz/+5ei3Af7xhwE6ZMKnYolwbk0uSwJ2j2c0jHq4M8FY",
+	"Qwzuw0DoxcEvzURYTlEns43kbs54I7ZmJ9i6W9KGf8Tb91tgof9zITT9Ih2ODgrq0SFw1zsZQ1uSMb5D",
+	"2Ceu+PeM02WX0+qd836fsFEXf4U8IwlNbXV3pu8UCryLg2tr/5FdnMp9VNvXjQGn1VLdOVRyJhTlo7SW",
+	"L7udWF1m2AaF6np7W43DvxAAGnx5TeWizIz1bmQXnl8WC0+I1BGg7dx/yRRa9hvhhltOacP5YzylnzZk",
+	"AIQ9BHVBRaBVbfPJKhdpB5DJB4MEdckVd40U+KUgZc2aO1Q+b3hbQ2XobXkIdPPcLR3gVgLqDiiX9kjV",
+	"Fqa5RUubXzs8tctWi1Gs7tPqHV9LUW7nfvwHPZmN+Jd7OpBr7UVI9O9kNWrNCq5Nf9tT1HoQbgmeui7x",
+	"pwmndpuaFLeUJvxcVoj6GpPX0tLankOrdeHzkVf48LK0xHjKrllaWF7PNZW5ZDZBGy3/W+DdiJxxtmsZ",
+	"nQfAxvHP3T8QSmm/91MtZad6n+s24qzCMFjdkzHhV6NaunMYIqkCUBOFbPf6bbD7VxD0K5TMI3qMMpZQ",
+	"rmya+jhjyYhxpZkuXHQvwkVlIyGnhLNffcxvRm5GlE+ETOjcli+oPzByng+sp7bFmTI3h/BFCxilXZIV",
+	"f86zB/Z4JJKmTI/CTs3gmDZsxt00Lhc+72a04uPjtaRFf0wj8DcI676iY/XuZYzuH7ZtwrL7jJQM5P7d",
+	"FuRjZJPk7mX/2ao0kROlciExUvNqNCcJKUY5lXOmsVACuyG8+lw+IalyyVDlQ/WvkL4kRKZbXLyd+UNQ",
+	"waZTkplxOiyK6ly0rdlyUYvaMm+6ldshVoaDbqqOAsQ7cC53IEfrt77GM1tdUbYQmbnI/tK2e7DDUc/T",
+	"kUveXObNK7bRZgrkeoa9hKHo4rDikxJTrwTaKyH1TqEVapE1ERb3whCHm+SBtZUCHsSj1LSaLKfqlgSs",
+	"LjPs4kAKCA73YT8OySNfmi05MMZtBf/m0axo1wnEjtjG0Pc0NoIlEhtBg8LWfi+paflI+c3JB65nklIg",
+	"WpNkZmQfBYw7a9/f//r/AsMCCXoBOZnSCMYkuTLcl5qLOVCazHP3y4zwdDCjWQr5TGiBjtS4JN7xB94X",
+	"nMKEJNQ+EEGeFco94uRHl+tqXniiILaZ3TFmZprvYw/VHNswHy3MBbxhevaBv31z+Q72/blW+39h6W/7",
+	"HtlooOZqYF5Ue5HD7zZf25bjko7Gww+84hL4o+UTJxDXZbo4grgmTuHHJdE0jhpL2sf0QhQpFZ6JD7xe",
+	"T2nCpNKnbmR1/mMXxOJo2G+eKHj1LZgTIAnTYPYRB0rnGCpkPu/ZGvLrxfQ1LtnS2zT4+JfDqA2HKySM",
+	"N09wcClRUz2FZXHdoc2Ozb7WiejjifXB7PElQX5ZYN/gf1kSudf6IINAX/crRa4NR2mTWpZg7A/DcuUj",
+	"S4Ift/Ck3Ivst4Oh5g4LeKvjdQuZcOe6ALc890Z2I2kqqVJblXi5vaxXDwtqrWGwXX5l2IVe3sIwr08E",
+	"T1hm8afN3bofuL8gKnko7HetABOAt+FzopMZTcs8B/Tc+i8zkeBlsfbu0Zwp/KUGGJZKNtE2kICno7EQ",
+	"Vy1CKzY1ukeM4HsDaStzE+5xcMspGLfMpcDt2nzOLgoeyl9zqYyj+8gZuo8AW29W2f643tKqsaMKsXJl",
+	"t6ogtFUCTyCfNFj7TbLp1PKJ0g9DuGVU1pXAkuCLtq73aCLFPOykXwKJQfEFK1NQSWFOUmpk+59qzUSu",
+	"VvhIi493N6WVbd13naWGduo1sQ3u/JVLcz8a6PJN/PL0z4mkanZbAFZ8OVgVbjMO6wqEar2x8Fircg3n",
+	"M5pc3W7Uy8LncoEfCzoXdLqQrAgoLqaBE3j297/+7ekRiAlk1AgQKiqBxeKRUx0HcbRUGIq4p1H9NT9z",
+	"oW21qP2yVJT9kmSZa3DoMMxO4PBwgF9VGGdWmhsCTgJDmp1kFbDY7bI7znVpV2DLzVEYf7u2XEEg5A2n",
+	"NpJmAtzVFl2FvLJPKYvENCd8AXMhq+JPCtN7bHkPWkZyb0wn3T6ftIIeXoUGYtrDV5ZTrauohUKC7+aZ",
+	"sTnTI0mJEak2mqzXVCBwIwpvDUZg3MGr/CWEFjwIqMQd61EtwQzs6Oa/KJHIbunr/6zwMgFYpQBmWXgn",
+	"A7jdyNw2KIrbCc6toE1uwBvuSoUpEiqivwXLtw2cucd/i3qk0GKEMZphklf9PlJVQeXt1IyVUszhAmB3",
+	"DHedTCjCet6LtnDb4NmHw3GtEjTWWffW1xcJOr7WhshWUDXOfq5nRHuk5DtGy+aSzYlctPbtfq9ywCwI",
+	"80RIIP7HvTuNYEO+WhsyY2sY4Wra2joggkD+1+bCtitKG+OjQlWlf9Oq8FTUSzJhGXlKrQ4XxPt5qEqy",
+	"rU65+hqWGRylLtSIb66RpcaBiUpSt45AnlXkcIlONqjdWtqFTVwyowVbvrD1S0jykCVUOBvbvfm+9sIq",
+	"O7eLUW+0sU7rFuR+9EXHfb44NVFkzYLovuiUN7Uh0uaEcWJt7ySdszDGWS23aTdpZ6vgX1vspxRAj8MJ",
+	"+Eui5+XZu7Ne1Ls8uzT/v/y2F/X+7a3996X55+OWypEfYWgBL5dLjpSqyomkpH6d1cmNtNCUyBXK390n",
+	"/2NCNMnE1P4aWuhLNuVF/hhVaNvrHVqldLAeeDuAs70bsPbu5WxvUwnhcq7ORXpLBWo3T8pKEQH8es2g",
+	"LmmozNqds5SWl6lqLzgWTSaTB8nW2u043k4mXJ/0f3eQ/ttURL5XgH1/yEtg/RKnY71hFAd+H8zNno8v",
+	"jbNV+1Jb4x152qWm+fv83KvjbbpjAOCc1uDNHTT5Nb2PSk//qAmOy467ANq9W6X4ZAmEm2mH3a7uXPu9",
+	"JgW3Q5BvJIeNQ3FL6ON/tIOzfv8u3BqjollupAt3KjdSexD+vVNv+RY3NAVUzW+YovdQ23/d1oZ28524",
+	"ovwtYeFq8lSpoBPk+ODFutvFAhbkS5oInioouGaZL5JNlQJsH9yr603ZXz8/3iZpb4PzZtURaZ5cMdx+",
+	"Q4kMWkxW1ry2TMvdNxpvLFB4M1wu8N3SbneB8ts1l3bHvNI2bL1yjC3LkJ87G+4uZuOg2bdmer1tDAw2",
+	"3DbQl1yKLJsHBVWhc1Lo2aiQbPVC/Iku4P3FK2ubKvSMcs0Sw5yB5LlyEHpEAYH/fIFAPnsnwJQqqKwB",
+	"99lAURSB8Fkb2BjB5b+fHUbwvPTUPT2AZX0EhY7aerjBnuzva6Hz/WBsEU0kDSSqfEMUfXqE7ihRaMjN",
+	"pvEp9A+fH8CYabUXgZqJG45luAIOu6XYpqPBV9uge7jRRI1lbtumy1Le3BqmYllL4MtSadXDe1dY/lHr",
+	"fYZLdYaHVwdDf+uC8AMxWtsTjgmlI6zp60gUhybiOiBmOMQ2jWA0oTQe9k6MSBuFspy0LGgQnXA3UTw4",
+	"0VB0SwvQ+KgCmd+duJUBGRUqaH2Vtt6YlgA6wVUxp9vXrKdKszkqQDtNCge9/bNFVl+01f2rPTBC1n93",
+	"30hO2PaT+aUQmowyOtnk392IqNDmGp+wazpKyQL6hv4xDs/gf/8PODqGGcZG4ACwcM4exjuMME4Ci+oU",
+	"WrGUjmy4kIVVJ6NCrUsRCvuN7wzM3bSu1zc1qkoAm3MROFaNNd76kN+WUn7hvvLN87+tvuTJaPiatbOQ",
+	"Fi91S67CIcyITI2mUigawRFMKNGFpArmTCnGpxE8BS0E2Bi/TxEcQ8FnJM8XNhqlUWrmmVVt1gv1z3ZA",
+	"4fhSAyRq2xM8AZgmZi0yt9r+e7GWuUbCA6xn864tsWIrpvpKXVXtLpcK2A4f/RmLO1jRtZBMLy4Ng3Cp",
+	"QKjgnRW23q799J0/Un/88V1vWVI5F9wcOaOywsV3519/dfQM+n/88R18Q5WGc2T7Gt5KszcJVXtDOKur",
+	"uIgWFe8bUXU/E1PG48h/VOjTqD47JTLG6Ll9gd9hI/EJEDBdmjdo6pK+XqZHz54dvoB+TLJpDC/Tby/P",
+	"IoivWBr7Xoc3NMsGCKS///PNlRr+rASP9yJAjG44fAZzxgtNlasU4G0ZTCkzLFKkcfSBx/QTjpKPJz5p",
+	"jOgY+vh9VZhqRiERfMKmhaQpZGxCDY8HrLNtX9k7xQQoO1Rgqkw3jT5w0y5xa+ZiCeNEMh3DjJKUSvO4",
+	"TzztcwF//PGywi83PxY8pVJpIdK9IWBEgtt8cKfGaGtPFGRMaVsI6wPHSlgio6q0yvS9DSUCbzaNwFlN",
+	"I0Cj6d4pEA50nuuFbcx8qxUQvnAbNGAcEpJlVNpkNJRPkHZb60J5VGdaYzkcW2/3XFLMNyRZIFl392P4",
+	"xhxyOBoeuKLCkFTtezwrmQ5yIvUCkPJai5X6wPu2Ti1MJeGapljk2jbi1tbuE1MVErmaCakHGbs2i1gd",
+	"rD3wx9SMlSio7t/pB+6qHQNRVy5ag9MbEJwC40pTkoKYgLsWqFtefHcOz786fgH/638eD4+HT1223yQT",
+	"N5bshBayKhbccDOe9C5MD/X63u73wubsIfQXKtBL7k33ZvntMODwPOlZBNl69l/jhbo/1DVov8I3PKup",
+	"P+obxtDHyBe1QF8+vlNz9A9LC9d7mfVOevvXh3WC0qsDFJqvj3q//YYoZBPh1A5NLHS581bVSlH9J/qJ",
+	"GDFgmIi5x9k86dXKCmhK5q5iRKN0QPmAOzcXLy/fYdFrMVmuzZ3b2hhPFChirmeeEW2O/0m9xncVomum",
+	"/4FLSrIBr0AzbAIyCN5o20K6mdNk1gwX0XwQE1hQIrPFPsZuZlU0kXJrTLLoA1/Sd00TLj8Iqiqvww/8",
+	"Az8X/NocQsHVCfzx8s0PwDjEipMrOkqIovEpsFQBkRTev3/17fVXrtyfOgVDN+0v5rw/ffr0Bbx/d34K",
+	"c6PfIN10z37gSCqPyoqALq3YK6PxEL5nSisj14F1G0FOpozblenHGLAbw9//n/8PDg8OInxTCYnUvnI1",
+	"xeaaWdA8zGzBIXAo60zEpMr33ne4/X9AVgOpSApDeD1NV7aARIypw7hOr3heaMCBKLNXFPsp7eeG9fkq",
+	"B44TKGprt/T991htx2yFe2DCaJaqPRDXVH7gz4/hT+wbJ7woiI+fHhrmZZ8daSFGWPffcCcCY5Eu8D04",
+	"hNeNtw6fmrdyssgESeuvDT948d68zYzUXJi/aVn12hA0PAEYcG7Owft33w2+dtnYXMCczsdUIleCKbum",
+	"HPQNwzg24k7CB17ms5jDM2BcGdZnxMFssWer1nPhK0YSvriZ2bSXBeBlNhxJcC1FVsMfgv77PxwcHBz8",
+	"/a9/M38cfhd94OaPr75z37z4bi+C9384Ojj6eh//eWFkkzFLmbR7QDDKbk4wWnOp5aODozNs5+jg6KVt",
+	"5vlz98XzF3unH3jpAoH4+ODALO9q7ZA9lxhuq3n89DGu14jAjYZ+rBZck0/m1GpJWMb4dJQSTVB4SQt7",
+	"Nunoii5s9RHsZVToydfm80TIMUtTykfl+OO9IaAH3t7Cs8vzV69gTCdC2qpO8X+KzWFJxZww/oG76huG",
+	"h0p7tUjGfqUp7gpTNjYydXRdF9LIcIwjGrttuh9/4oNBvIeLaVmaT/nG5FpDRyaMyt5J73v7/QWdDIwC",
+	"IRnVRC4qOlz/0kjAxXxu/jzpnbVRWHHDl6jssCyA0SDbZ29fWQwPZSn6wfBweODcZJzkrHfSe4pfoW13",
+	"hhw3LIIiV6bSNBXAlrkQAmE2LOeyMb/7JGcDJy6Yt6chi/S7mkBj+Ip7PvI0z+KaODpoboTh0MgiDBcY",
+	"9moOv1cprrXSZzk7d92aaUkyp9oPO2SLqh7Z/97QNAxh3vDguXXo//YR1d5ccGXFlaODA8+NnaehTmjL",
+	"hUTr18Z4QT8PDH5Abr9Sf5ZMqeGDjaUTWWooG4I0DOESre/2VnBDqZ2JH2vOmAW0VBVHb9WgwbklO4Mz",
+	"I2EP3kg2tY7C0GDd2/vrXv0t6l0QTXFxB3aJN7S2/HijhYt6as52rVSvLLWkqN6lFfM4bsSx3efQe+V5",
+	"2P+GpDXgweODw82vvOdGthPS0CL70tPNL33nySG+cfRi8xvvhHhN+MKNDpMEnm0zo1eWXmZl0aVn24zv",
+	"0tqZ3vMqXwjPsiuQsOl1XzWrbh7Ay1w3DPzkw2PMlaxIqKEH9duBSA1Thc/XyBOaq4XS4WD12D42so6s",
+	"2PAHxi22sB+lgwmxqVeOecyImllDS5NGWS2jvN07E6lXKZ3nQhtp8U904WgQbuQ3Il3cG/lZGmZ5kptW",
+	"nbJyQYMIHt4/EfyR6ZmlZSFSaAebnsIVpbkzbppngYubRyNy5cYYUpFnZNHuBfIthl7pyOVjksvDLd54",
+	"a1WId0J8bxQI+96zbYanijwXUtP0NU0ZeWf0945GL9Ho0upSI9StdHpJsETcLEu1M6pbCrx6YxrhRuHK",
+	"BJ9SCWKMKhYaV4wCj/8CySQl6cIGcKQu2gmcw7Cyka0S9W+tef+eqXqDqB6vzs71mnYkriNx7STOnpz1",
+	"b/wg9Hei4GlHnpbJk7tjW9Kn3a/9W6JnXmMuUqYH9HqtymytehYzhaZgQ0kj4PSm1PpOrdujglkPKMmm",
+	"q5fXj6MlR6uOSmEGbgmXIUq9Xwpat4mQRAtfY7+UE3cNnQhCzrjlsoVvvWl6aMPC4jXDcbh95WB2qdA1",
+	"GrbEyYVGeMU4OlGsU9QuEwjeNjRtJBLtA1eD41uFdFse3w7D221Y97yDZxrrHaJ/su8t7XttY0DgoWD3",
+	"u6QgrQRRWqPi5u61uHPnD2peKinAZvuSJUmdtaizFv2uWT0yCHMtAJ0SdSZvvvXqRxkYgtGfQbPRmXNC",
+	"Vc52DOqJrLcK3QqimM6yRfUEhl5MbDnXgqP53QeMY6DFjRR8Cj5FdPiBf8euKZYVwLivFR0F0JFKfay5",
+	"84vB8dEL55+5oFouBmeGmKJvJKdy8Oqt9euBi4YFLYT1biyJEDj9hzE8Yds7mZvujyhWaTYBenhpY3k6",
+	"s/mXTwg7q84D0tIGzTSXApiLAKvoVZnKXqeherZEQkWh22noBb0WV1S5cB+qKAY2udgiF8+EUOKoENnP",
+	"YoI+2gmZs2zRjOu7g3HnezvShyF3SwiIWxG8gCnIESdRaOiTTAkb8KnLyK8bokq2YpiMWwuJi5zudSTt",
+	"EUnaPyWhsNcZY4OWb3B1ZdeQC/faOnpRa1eBFJpoWsUnFYoO4a2lIxhxszQQRL8yt6S8GthA6q6IwlHe",
+	"zERGP3A7WOjXSY8ZDOWpLzdbynUoKe5ZIc5JhccHhyGhyk3gXZmh+mUQm0eSrs4wktSuZU6YPF1L+BHh",
+	"8gZU7gowdLTrSxbH/ikJ3stPLoh4mdJUcdPVaV9D+GzSQTvds/4zBaSKtLWhmzwgj0Ff5C4McB6CR9qr",
+	"xbx5wWlVILLYTg9Eo5rAUY8cb7CeRDlVOvHRBrb6T5bZZAfV6YefgyBtQVvOBZ9kzOZQdbrho1FA79mv",
+	"CFNljErxugBakQKUz+V17Ls8j3Z3GOa8VbjbCeG20neVKzCEs0CeDxghzwh1p7W3FaXg8AN8hol1oiFs",
+	"+mSCD5AsG0J8xXjqcqvcGzFMWKZNf5c2ZN6iqvbHC2DpXlSL5g/qmEzpt36yj++Ro4nCOmnXqs2d4avu",
+	"lWR0Fb324xbukzc8W5Rr3DfkHEuv+fRI6GNi5V65/G3D8TAP9RGtIEM8pP/EbdZm50l9Jh1X6EIr/hn9",
+	"LUuOFk/orIpn8xpA0SyrB+gmYj6nMqFronPPamEO8K6WFuiycHwChcppAoyjJD5lgvtIXZ9Ci8HwyudO",
+	"P1E2kRDGQlxBH/9OEROnyp2vkjGuGb3Z86kmLgCYXNP0BI4PDiCQH+PTYWIzqtja6dw4U0Ft5YYro9wy",
+	"PYSX55cVJ+KUphCzOZnSkaQ+tVcKoUfXCGkbn8LLP6+8MGd85LBh3Stz8qn8pi1A2e3Rlxqe7IZnx/rY",
+	"WoJfmwDdr53CLiqvYx33yDr+QRSdo21ezqUwJ9pwm5dYr7cLRlgORjhLU6yF4KlwgC2GFKUyIjqoLb3h",
+	"FY/sVwnwpUAuOLXsdG+VLfwb1RVPeGix+kshrR1B7GTpL1uWrl3pVuH5diHJGCeazNaK3ScgqRG2I0dC",
+	"arp85EE0XDVwJlIFYjKhkqZDQEiMytlmc+h99haTVgLHlG1vGaggP7gRkcfUGnpS0yWaWkLJdhbS6R9D",
+	"ln2Lq/3IPrlOlO0odyfKdqLsg2b4eT/o1tKsR/IZ6IUDggqKs6tFufB56H/PlPbFjMx+qr0IEqxx6fyb",
+	"6I+lKaSEtaXINN5/SJEX4T1ML6bXNkLcnGEn/3ZUtJN/kbi00IDNNMbBn25LYtzjdQrjpntbAlN//bPT",
+	"l8b0OvLSkZeOvDTJS4IgXI1rsobGeNNaK125LOMJbBCpf+O0Hi6hqDPHYfCpuOFDuKREJjOIf4lhbvRF",
+	"isB+Lq5i4FRxDPsqy5RDLumEfYoAEUSNKOFRF/F/fQS9i4CoJn4N5Ylc5Jqme0P4oZZdvE0kw3k5/8cP",
+	"ZXiLswUx8dVrMOLEThWR+Eocvj2/VP1lhL69avVO/bLhMi0tXlt0wi9tubhY021DuYi/tISd2Ryyti7L",
+	"emqrERolCLWrHrtNnMZFOc/13Zr1MH+O1vRfcAvvieEajI9cYQtEpvNfS/ozTXQLPnY45DEFslM+sC80",
+	"9zB5wX5M423zg/1wvvA8YX+VNwe6lESviUbQCRNd2vDvxbyxZd3hAAhdUuOIpdBQftce4uKju0Uh60jK",
+	"iZCoaUQ2rOVnMbYlplwgied6ffv6ZTE+b8SGx5/cEyOWxvCvzdaZ4fhny7jNVGIKDM0miKbup1/7lfgg",
+	"yyKvXi5U2af50/RnQ3X8SJUSCbOgnrZYBboF1IInMym4KFS2OIF4hk8Pa08jDl+cU54yPo1dvToX1iP4",
+	"hMm5w91HQOXaCqgh/Ohz48yQUHWsIVPHLk4nArMjmCo0JYzbujEucP/y9aWt9QWSaskwOwgEr7J+yvn3",
+	"8WPMTHtHB4e2rb3TqpggELdGM4Eozc4hUpMCp1QrOD54AbH7cUQ/MaVVa+jOeXVKv2BoQT/KzxTpXy7S",
+	"OjjBwJWaCMN2VOcR6fhj5xHpPCK3EhmWBIRvaCLmdLmiQu3FkMDQMDOsj/o5W2NRgD6xqO5PFLB6iupx",
+	"VHEzLG/pKkuB4DQcHVRjOw+ujbSZMUtEr07p6IhqR3J20FLecLqJ5NwJ3LBJq/ar2iu22uutQ5SCWtNr",
+	"cU0VxLaOcVxl5Fdh+65/jFny9WC0sBmdbqRPlCfI/oG+lwXTnwulB7Z5V2Cpqh/uIQ0ymk6phJnIUoTf",
+	"LzEbyyyCn8XY4g4kJMt8b5ic4Onw0cERttesUD7H6WkBsSqShNIU1RWvuICQUT2twMzWgj/dEAWZUNr5",
+	"qAiW/x2T5MoHVdm651hLhqbKGeriIbzxXSuEJqwdFZgKMxC3MAg4pYEgmtUJEMiIphK/VposVhU2NKwS",
+	"mTH3FFNuDOkQ4po6MvgTXcS2ophVEIZwhquvvBFwLK4pxJfvXr4dvX87evfvFy8v//3N99/GNgmCgNI0",
+	"R83UV8S3dZ5ESqF/fPC0rIqsZ3S+h3VuLuikUCRTmzM5/DnrY7l4yDOjL7oKP67CSwS/UinMSDOqVARz",
+	"W5mEcNA3oqwGFPl5vH7zw8v/Mnp99n+Ozl6/ef/Du3jv1KqAjKsCa3tTrkfuOI/c+YyhX2t243EnNv/G",
+	"HdMrLm6MGrsX2Y7K0vRc6JFX8s2k+/U7AjOigItlJWlBNQ74GJPdqwTLfk2tdUfOnGVbJ+m0lEkagsjT",
+	"vVYM/ZKG3FHTvfBa50NpvFjntrxEO2m8Rw80iJYEd6zu1ym3nRzWKbedcruLpLlBvHS02pF6IzKQkLiJ",
+	"vwa1233HttpzWwrpeJnhd37WrsqcEcGsvGArr5WSka1+anhhRhS6d9O1yu03bhSPoOP6rlpUXbcenab7",
+	"xVPYTm99QL31rK6vjcvbuUxQ7lN33YDQj5AkM5LnlNPUKpVMQVWmuNRGa1jDqy7z9qCax4Lt79DHOzrX",
+	"0bkvks5pNqcZ4zQAUX6fhM6WxXgA+9x32LBqROj1Yyz7feK/iPd85F0dNYrpKtJbQT/2cQyEp6Py+3iv",
+	"DIs4LU1OI1vFI8YCmOiwtyYoZ7pwQQNqCEibQsmEdtRfunfdjvIz2RjW+Wc660JnXeisC511YWs+WWOO",
+	"QZZoKV09VErwhg99a9f5vjUctBfd4jbKywWV1zix4z8K+qsmhz1bJ5ZCbET++O9//VusRQyS8CltCvwY",
+	"xtcIq4cfMWbO0swT0PST3k/UdRyB0pKSuXJ5A5RrufDjkjbPUsH55Z+bhaChn4ismHN14tFLR0RH9u0R",
+	"SyOjhXA1wQC9yE8qwmJUkbOcRF67GmHANaYBSMPMosozhW9LOqHmB4r1+e1wrZtrggXaZySbDG7IAkP1",
+	"Cg1iMgFJ9IxK67lAFO2wCvQ9bpPbjc+QW9AVoLo/FdDupVP/op4/4c0G6qkTB189/er48OujwDhXZA13",
+	"RDqlsRMQOjVzN93SscKHNaH5tKFWjhvbfCL0+S+xXJs1ZGnOaQOJ1+cTjYiOMeRCz4SinjvW3zP8diJk",
+	"QqFPM0V9K66zjGjDOWu07YnaO4VY5Iz70PNa3jFRglf1VlZfxrgLn+AU9C5c+OV4QHpb9tGWAVzmeXUU",
+	"szOzdWY2e7UbSZA1olgSsIehi4PaPW/3NPyw0WfgL/1Zvbl/aM9BYEabXQj11ewoXEfhOgq3QuFIk0Lc",
+	"J51r8wK84im7ZmlBMrREUJlLpijiFLDyJ/j7f/vvtV8dqOAQzrQmyWxOMQRUUpiwjCoo8kyQMsY2L2Ru",
+	"BMDYzyKG8aLpjoW+kK64w8T0q/cib7Wx9RucPcmZ0NUpEOzKGjRKwG7MyHNFvjCdor7I+LwLwS1zKo4P",
+	"Dsr4UfPAiKXqJ/YxHsJlMZ4zra3v2HXv3Rkn1iFSky0DWZBVMCbNtQKmMZWDQ1zm3sdwM8NBYQhyLrJM",
+	"OWgI86t/3IvTsdmR2AuwscuELAXgUiw2IrIPja3Dmks6KRS1QczKTE4pM/J+TM2dil0AdW3B4iVUgdhn",
+	"3WEAqUUTyyi5tnmXtXHaWdlZWOAKMqcqgoRKbWV/CryYjzFJXWMQDb+ChNhkWnQuOcwMc6SWgTBs2ZKZ",
+	"uOEwJ+qKphgmfHzw4qQlbtw7rpaOyYJq6DdyTs1vE8aZmtF0D/Nrl7bYp4W6nbZXxE301Gysvy7xflxd",
+	"ltjVmvILVEMZie0y+ifK62BGUj5OEFykarwtEDfAk79U71hgqJ8pATW0aAEh5sJlDZzWr06XhNoZyjpP",
+	"WudJu8ckVEOGFsgNKpmwbjELy4TbqrD7fyF5PtoETR+URtfZy5oM5zF1zjYrWq2TTtHsFM1/9ozStht9",
+	"j+rlioP03bKGlJYe0ty8UTpILUnqLQt9QadpUeCTNX/k0+cBf+k6eqjmapCIlD5Ewut3Roqvi+pN/wPG",
+	"ErB0ZMYbQ2y0npHReuITIOqq1Fe0AEWNDtv0ldgkSZVQTuHw6wjG5j6sBDbv+fxZp0E11SumoEoixAGd",
+	"rqiyqHUmRGKoBerXsW0rLnNgcShEQazmamQ+xCvK45LuNS+U17v6xwcvKuCdvaF/NDMESOHUFeRGCUIV",
+	"8dS5j9zPToE/Pnrh8YxyG9sQD+FHybRV8WaMTwMFcylPPRO5nKtzkdIvVUFyw/tM8YOu90vTUIDDmu9P",
+	"MUmnOg1VcvdMcNqpRJ1K1KlEX65KdLTV0fg3oukNWfzjaVGG0Jecb4Ccz2PF7aBAJRlh80fAxUDoh5J+",
+	"tuNeOMbuK3X2S7suDnRvCJdGwpNFhtB9UMP2iIB+SmiuLTvXsxrYhvkCmXMirp1h3I4rEPJRxVb6152N",
+	"3garnASwEUr8Ag+O0G68xFl0EAIdhEDHhzs+3Jkmv9QoRUeoHYIAsq1dMQQK/mApbe9d06qCd8J8tgYr",
+	"w0hAi8KOj1XwvWvSznzLX3rimR9nl3rWcaWOK3Vc6feceuZpXZgDLSebpSJBeqOovPY0e8nLL4TuRb1C",
+	"Zr2T3r6LDTWv7UuaimSoNOEpyQSnw59v0xRGRyHXC+uFRaaZUe9gIuTc2TcnpeU1doFU/1rFUfXx+1LJ",
+	"Yj7kx4ZS2TCspdiSRmkb+4RyQVeKZhNXdxrONMyF0nB4AK+/gf7x4dOazfYUfs6nEfyc02kE43keQc6n",
+	"EUzZBISEPJ1EHj8QxgtwfCXCqJbxwhaBwRQ7qeHc/jgw98R086xhGn43syFltYI4BU+prGKT9j8UBwdP",
+	"kxpsPn7hv7cvu++G9jv6SdvPceQU6jKOyvSDRXBDNWzNUn3Hsge2Gc/9Idg3h2CQEk12yDpnGbUDfew4",
+	"GlyYkK0Yd63j+B3H7zh+x/Hvw7hr6RtGZ5bBxzWub3ms5fj493pUdgQNvuFU2rBS5JuGBQYTxBz1f7AI",
+	"lzYiagY5p5oYZtDFs3TxLP/UiRP1e/9ElfciQALulBI2oyTTs19vIeWvyafFYv5UKsGhX8FluNQHRFo6",
+	"e/sKkoxRrj3oElUKtLiiHMY0E3xqPgWp0+sHpU2vWylTQrKsq/VwB7p0GyLT1YVd+IxpW+6McVvBq3GH",
+	"6vZo7+ed030tdN6uhl9WQgBcUF1IrlzBsXdv3r0FRRNJtUX+eH709OsTuPz3s8FhBM8hZVOmVQRPD0Dt",
+	"lbksQudm8+D9xavIJa4IntDTlkKv+N4Yi9EosEVDHdZJ7Me+72DS4iG85FJkWVUfTRoVJrH1aAte1WCz",
+	"o0blv/xOcGp9v2MKVzR3oVmx6WFUFjnD9mkaB/Dfbd/vzGI+oGZp2rc9zVvikWzlbDO/+vp2BOl3qCnu",
+	"qvh1ltNN8tSlJlJbyoZ3fUmdcgU7mrTT0592GvpW2uIoiK+rZ5Rrc/mFBJLnWIvF/uZoKVo6bT0TKY3o",
+	"Y2Nd0Tgn6TUThTJ0ndNPGp4eDBRNBCprNMesPOdWAi3EqY1o8T9hLKvKKdaHOT546ogbF7oibNZi6oJG",
+	"0TXof3I1OML00L7mMwJLohrB8dGRT4a09A4jZEeMY+kSn+p3IwWf4jwDETG2sZKw3r+T0DSN4a9bWQkP",
+	"7rXfSwviEISLsmvbUe6Ocncmu98fq3F0bWtmIzhdDErS2A7A8p3t1ib+m44VKEqBZFnD2YVVF11xoyH8",
+	"0AB+bKA+BjFcmkF3nwP2sF4brrWcfeUK7N0hg2al7yqYFDA3EWOA2gZxxXizd8qLOaJj10tFuUZ6H7fo",
+	"/rJExQr1V8ICrfboMvXxxdEkY9OZOW9lvTZzZhEqoRf1Cn7FxY0ZWb3s2lbDc5WKfRG0zwpM6ccy/p0A",
+	"VDbv3WaQoYpedGLE70+M6Ezlm5gs3pfaLWgJyVxmruu9ZIb1zJsNBy3QzcD0R6MKbUahcoAdKeiiBjra",
+	"sVWu+Oo1v1cE2iDdMXMSWWFv7r3HhJ95l5uNSVNwMyPaB3ylLI2qWHF6zVJq86IoFjjJrql0/kaanmIV",
+	"WxUsY9u3dU0gdm/Fe9bQs1153GG9hjAGyNWgbREU3jXPUmC8SnoeSTqxwYGKap05i9tMZGkNBEzSjBKF",
+	"us8Q3vBsAYTXyhib9hqFhiEhHMa0DOFbSdhujZG/sHNfYQNfKAaVP3M7hco/Jg/71hVh7qLnOj7YRc91",
+	"prj74/SWsqBbu6L8a7m+Yd7CHNZ9DEZpd/2gX/yr4xfwv/7n8fB4COc2mqXmBqrAUKyXHuPWbSS7/Wzd",
+	"QrFPL8Zo+LFIF8MPHJfdYo3mdlEgFUlhEUj76DeKC17rjJYulzFJXVjA3vDDqv7yxrz0Due2LcP5NLi5",
+	"uRlgnHYhM8pN9+kOuVI4mHNJUzNWkqnPxIjsOOzUQ7YV3ghDejRudG6ELv/rpraaD3cc6PYc6PNQ+38S",
+	"it1UtwzdhqPhgSNLg6QiBfau1StL5mxgH/PRzSKnnORsuCDz7BZhigis3O5UOQs7Tk5djLRzsKz1o8Ab",
+	"7AIwIikFUWhlmA46/rWQdCIF19bNX5V/VCKjUaX8kEKLgaSc3uwByXNKpGMdtsjkCczwyRhDfkAteNJW",
+	"tcoO5p/Mb3MPjpOcLNwfUlwzxQS3H80qZFQ3nSiJEToy+/fObpQ/MZ7u7FPi9Ab5Nac3JEM3jirGVavb",
+	"9PvjjEoKTGPwhz2srSuGpy44kOpIGwaJpzLU+0P6SvCIb+EiwZvQ2UQ7XbDTlHaC0vQcpMwwFvM5NfQA",
+	"jaJBbcixQAK/FEJTIBoZKX5IIZcsoSvQiaswS0sATVpokp248OEZzdImDpP/hAUO6sZDDI2TiGSuarUV",
+	"fJzyz2LsIoAbEE4euakyAUbeuUz4wkbNSWrEb2+zdIm7ikyJQ5NEn7QC8xTkkuaEpZ7l2zH0X55f7r/8",
+	"82UEc8ILkkFOFkan24sgmdHkqmYOxUWz0c7KJknYpe3H+MvIQuqnsZExcixNYCZoGZOz/Ro67wpw7kWm",
+	"Kzc0O5YQFJdbhKgsgVBnhrYDkWU00ao0HWMN7Mh1nutC1qyzQ3hp+sMwRVcIm0NsPqp4CGdYorOQFMwR",
+	"p1zh4vV91YH6wikoOW5Utu4tvq6IgSh0IualjJXRiQYX7GAOUC1TW1KCPYxJchUBp+bAjRcIyVlGmJ/a",
+	"Jaw/asbAhXYtYS2MhkF5CHHNpjv4E13EFonUKrhYv+GCTgpFMnWCJTlijJW00ZPejO3LdOBuj1gan8Lx",
+	"wbHT7e0REJOVwh+nNobTvkQ/5abDOPJfFMp+Ch74qJZZz4UeVcip2PXTpZ/L+hf19yzKTCvqGVKHLx3z",
+	"DAf5meBk7AJ1WDKdPNTZxjvb+L1IfCGhznOQsGxXWUvWR8m0mEyMUHXcQE9pmlBCkTSeMTysqtgaN2N+",
+	"7PTDjh521GLXUgvCXdywinj7uJka/dm3Iv8DRMqcOyXJKA1IFlFjnBFbNm1MKQdU3RZUnyB1C6skxGgu",
+	"Xi0piwagZoJiv1VOrOHX9jO32WIC4vI9Z9GtDMMTJudqbwhnfnBjarrGAQlZKWQ09frIuDYMB06Mb6K4",
+	"7n4xBygknuOv9yGeh+qwdvJxJx//k8jHHQPZiGJoaU1JdNtlUIf8vu8MFK1y6AUlqbViOerJxQ30v2dK",
+	"v7UtfGMbcNU3XVYOWhxdvZa9E4hrX6O5xuHVw9//7/8OKVVsyomm6cih2NdddlWuEBZtGUJsDZOj5SZv",
+	"PBy9M1zaxOCJkHWg+xMjKKcIV5DQ+rSqrhrGUsGtMxIKRV0NVcNeUkR0gPGiDoyPzMkj/UOfF1nmbZsY",
+	"eOLb2QsK6c3VfEhpfamnFrHdrUAnuHd5L//E9UE2COnvKsqyUmKjJewNTQNqHdgBS6gCek3lAjLGaRVQ",
+	"XnMhiJuyFHMV5wF9JVCSTplKXKh4nmeLPQdHJ7zXAMdwYt0UpgvTIFqsSWY9IpHr3zdUyuSTCcrkTgpH",
+	"lIWZUJT7AiJPFIyp0vbBvah8Er1MQ3ilYcy4I8uxtaCrEdEx9J8ewJzxQlO1d1LpDEihmXZulU8k0Zmr",
+	"9o0tWrgrkTuE9iWnzRBqRhS77jVw2tMqcl1IFybfQL8NuBKc28CSc5ql0Pe+DyHNYpljmBrtIS0SHUFO",
+	"JRMp6EVOUenBVaFp+YNdWxvIb/Ep8MUnCubkE5sX8wgU+5WCKMy7IM209ta6C7Cs97LDwLkt2v0Pzw6O",
+	"GtW9ncpjnWNMtzkc/rOzcn2REfk4uM9UB9ouTAtjxYPYaVIdg+48DV1Ns88Ee/vWhj1AQqRuVxEty7yV",
+	"m2Ibt4RnHw+m6HxBZLgjnp1b4nfjlljj3byTWwLRz24DkitpInjCMoZUYiCLNfg+9RDzcGz3RaO1i+Ix",
+	"8Hk+Pmip+6X5bA7qNSvY0cbO8vN7IXWby9DVbgie/jBUQdjRKeY5kVSBKGQNK8WaJCrrcvpzoaqI2f54",
+	"sZSLH8FY6BnckIWD+7UmmNW4UagAB/pYN/vw4MB8R0CzOd2zRdhlwZ8YaYzOFWRMaWseT4UtaQ5zopPZ",
+	"CcQFx79oOipLn0OfcDfaOeXm0ZSW6TaXZV5CBHQ4HQLj1RRdws1eVG83EwnJ4shb/EdzpvAn85Wb0CiV",
+	"bKLjIfzgcDOZaUtKmmiagmIZ5TpbnJYmJ/sQMXOEsRBXCpGPvfu4XJ0Th6pZK9VndoSLGl6BLQB0Qxbo",
+	"mM6oUrXV1TOsv193KlT70thPQzMbRQGZArcA1i2SMjT9YJlbhYOmKZDaqPsx/jmyP8WRmR51r6S+dzww",
+	"Eyr3hnCWKYEH1dmSWEKyUKGJsiBukwV80X7o1dF2PumO4T0SxnMXDflQ3JXWOSJwcdPiIQlI85sBxeQK",
+	"Cw+ZHEJ08PHk7jZThOFjPm8GOXYnendmiY6atBsggpf9XpHFrHvMEo99mzTW7rI9X0oqEzccbK41yCKj",
+	"ClAGzhYuBKRf8yTG1yQraLznYkuIKtuBPjb7XlH5Cv27erE3hB8l01aENzJwQNwz71zUBv/lAmZVY3SD",
+	"/ixwJYFxKHOaW0g14ermEaPZO5mzQ6fvnHG/c2fcK6wIReY0grkYGzlZSDD3JYOJpBiD6FjCeSaK9D/W",
+	"eF2dTZXSc41zqbkaJCJdF290VmM5WmB6LtoeqlZsARUtgIC5xJkRVd1A+4eHZZ0qLmw8i1zgC3vDMkfY",
+	"3F2FLaO1AngxH1MJ/aegJaP2O/NKBIfP8MNMFDKC5wf4ISULtGkJRX1TlgrD8dELF/dTGq82c8hLytM6",
+	"0b+cKyxe8oXySTe8z5Qx63q/bKmVZb4/xexta/0y56RMeM9ngndxLh2n7DhlxynviVNeBpjT5etLJDyb",
+	"uCJCOg22jL7FxzEhTDLTd4XBAf3Dv//1b4cHFpE5tsb3ETK+GOaC65l/5BBLsC4oke6bp3vBUN56/G6p",
+	"QuIAQBJNI1DFWMiUcQTuYDzJipSme0P4nl1Rn2scAauH1lbBtFsEsdahL/w816Bf+EcwjNStTxzVvmd8",
+	"VPCcsHSEMbyN32zoqdmLllQ5567A3fqi40vrY+zCTDv224WZdvz6n5Nft8SWViiKLeGl7oE13Bhp7BII",
+	"FnIm37iDairZKqKUIVQYqRLPT2y2+N//238HR7QvKm6+hBCGT70lC4e0Zj4ZRoyZKgv86OC3NsFQgee5",
+	"ZiTx2zeX72D/+tBl3m9ifB2IU5ek3vG8jud1IE6fg4EhEbYBdXVozXWMzLGT1giF/0KJzBb7qB9mdW3S",
+	"Ykw38uv7tuSjjTKrQDXrYV57kc3dtMZPG0Go4pMqBb6MQ0sIh1TYB5nG3H3TWME1yzA8rpEjuRab+090",
+	"oai2aNwwXgBL28Kn/Wp06NhboWMbfVmZ4+UQJXtRzyZu9qJekgmF36TUwmM/GPQ1Tczo6LX5P+r9j403",
+	"7c/NFtHp/oR1cTIdg+7Y1y7pO3XivImbPRo+oR9U7xGoS2sMnvu9IykdSelIyq4ZgbK6wfefFFgnR/tV",
+	"CZe7QRYWAZL2rpBcharFgODQL41MdVQPI0zPxA3MCV9g+o06hQP4Vydgl4CB6AoSk4nzsix7laCPARJ1",
+	"P4+Fhq+CKKQ1hX0FKVkoDyvlzFJrMOZ94IS3tSGcolM6iPIYi+EiOGZuLlNFi1oSjKsxgCArmKpDpGT2",
+	"IY+AswACP4vxCRwdHFXWOT/dCG5wULFZYesOGimqNePToZWTLUaYy42J3WouoTeueLa28U2Z742+dE1j",
+	"6Dt5OwIrbiOGixWz90JxI/qs0AKVwy/VJ1UO8DPZ5tYx2c4817HqzjzXmefubJ4zXHqJN1vm2q7SoArS",
+	"qslcooLiwCoV9L3oE4GTfCJAwQeru0yRP2OBE1eejrmSNEzwCut81SyGvfxjAwngFDabZ3C1IxBZ2gBa",
+	"6LSqDkvg90CXgkqQueHO0uEJSY0cWfqzBkHAlbQizSYqyXnKrikHKTKqhnCBKee0LNRFipRpyMS0zat8",
+	"O9LzSDJrbYifKYzKLk+ApNmhdRJrRwb/8WOYO2Jdw0jHe71MbQP0upQdN+efNwk3ukdPS3uMegIsrdJW",
+	"Do6DZnBPph9WfmszgDcm0MlrnWrd0YxlK/cmchHdwR5NdDJbpSzfIqS0LYp6La5KXHBJJ5Kqma3r7sGH",
+	"3MBOzR9UuaLvyhqJbYwk43D4rMwMWKFB7/P0S5cWa0P8TAnjrUTUDq2TFjsi/E9o3+xYRcUqLNHGLG5J",
+	"B5TbWjhbCps0HxT5IJmRLKN8ujZxG8qnXOYX1kWw3czpfEylK8mD8YFRMzDQF2ZwdXj6hKeRTWmTVIns",
+	"msb2hZJDYLE0lF+ZM0wQePfm3Vub9SusKQKxV0CKQpcMp+Q3EdbcOYVncCMFn+J7CI1yBUw7n6KZjwSs",
+	"9wzEe/poajsyl49ybci2kNDHKgha6BydepRLgZXebJlqX5ahDshn5O4P/AN/1xxoKZcTsNWhwe2CnaXp",
+	"xiyW4NQxWmUzndWJLbI9KvKRZz8x9LmAuNyYEfMlGUSKKC/lG4xjVWr7giqSWW03bc0i9Kya9ai/Vis6",
+	"XfVtKXlsa+BVzdwQBSRDUF03RZpG4OohmQE9UfD0YKBoIriddPMV57Crd1+CNy73xWzeoU8Z9EfOL3/k",
+	"z5moIWSegi9SYja7OhT1Ds3n2lqFHzJnCOffOFonrio7EEzhKMd6CkJGzuV9QbVcDM4mGtMUDw8aR5Mk",
+	"UiibfWI34omqWlH+fBPu4ApuZiyZAUFcRjopFFXNfrHcYK0DP3t6TblFqrQ+ciSPFg7InMfmwkpKlODt",
+	"hj6av8/PfY+9B4IkaPby2ax2zbmGXBINelWnRZ1+24lWnWj1jwwDd6auQAssxmeZeUOiQv7tZKqCq2Jc",
+	"koVBLuk1ozdrBCsXZ2Qr1YJ7Hs7evjqxXJmpGgzyEwVUaTbHTP0cKbQPcsKwLEzJwNhYG2qFFWa98GX4",
+	"BE8tSNyJkT+KLPNfliTrf/8PODqGmdfylSZS2yRIw17yQiYzoqhhPxmFCb2xlXa54Wa19hQY/g+Fomkp",
+	"W1CeEotQAP1vKPsZUQEshHQZwIt9Fhzfy13Ptp6imYdl6oaoGhY+IzxFY8WE0iG8o3JuwaYXVNth0xTj",
+	"z+yIrAPLDHEI8S+F0GSU0YnG0C/Tg0MJEhN4NkjJopyHechOwYy8jRW+b+z6W7uJX6xVIzTYz2TfCC9c",
+	"i9HYH/3O6NFx5i6oqwvqugNogOWyqLrXCVB7UFfzuTX8vKRoY6pCgD56Rplsib7+0etlXgxQZGFY3YRS",
+	"rK3JqIogtqryaEJpDPNCYbF4Q6ehj1HJE+oDj61GHe9Zc4fj9GWEtzlkVcXiohq2SwPtX87EzQW+hFnw",
+	"31JtFMS9WkkBF6hdCwS3MdtRvZqAe8gGq23AMdiKvX7peAXN0XbABR0T7Zhox0R/d0y0xugq/tbCQNf2",
+	"YNttrcH2zihfKc0zgaA50Jc0I5pdI0jszYxKem3NbrLgKvJVjW18tMVC36tKuF0f9qLepwFz6907mZBM",
+	"UTMAN+yVcG025YMijyATU8Yj5wP3HnGjWmdiKgqMYXFJ7+byBdACKpdD7dk5DTzpSuYvRXhCH00TCgTP",
+	"FnvDRrL/ZBLskMl0YNToBZy9fQVJxswJgEIZrfmNWX04Gh6472vIgO1dkZwNXDOBDh0yvVkUj5NYJo+N",
+	"aSLmtpBSHV64gZ/gOmkAKq72EnxdVZYCXLvhKgJDaMQXlGQD8xzYmtaJC6xvYiA3xkYy/HO1rTOtSTKb",
+	"4xL3ZdlwKpICv6yv44RlVLWcEZLnlKcDs/Qu2FZLwrLGAUtdmP7S22/evQV0TeFFIbxyLtU8CUbiQxvW",
+	"YC6uzY74Y4aCbeNcWcNWYKqZuVe4VKYTSZOMsHnk/FxVUbLIJwaqaLmsVbOoQv1GoHktALbhWyUZUJ7m",
+	"gpmF9pXC9q8PoT+jJNOzCCGCGadKRWBkKUkSHZl9UBH88cc/XdY3QuSq99vH3/7/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

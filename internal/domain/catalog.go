@@ -1,0 +1,5 @@
+package domain
+
+// CatalogStore keeps products, Huawei's cached types and quotes.
+type CatalogStore interface {
+}

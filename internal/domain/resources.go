@@ -1,0 +1,17 @@
+package domain
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// ResourceStore keeps resources synced from Huawei and their terms.
+type ResourceStore interface {
+}
+
+// SyncResources reads the customer's yearly/monthly resources from Huawei and
+// stores them (periodically and after every order).
+func (s *CommerceService) SyncResources(ctx context.Context, customerID uuid.UUID) error {
+	return nil
+}

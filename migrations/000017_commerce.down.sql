@@ -1,0 +1,16 @@
+DROP INDEX money_operations_order_idx;
+ALTER TABLE money_operations DROP CONSTRAINT money_operations_order_check;
+ALTER TABLE money_operations DROP COLUMN pay_order_id;
+ALTER TABLE money_operations DROP COLUMN order_id;
+ALTER TABLE money_operations DROP CONSTRAINT money_operations_kind_check;
+ALTER TABLE money_operations ADD CONSTRAINT money_operations_kind_check CHECK (kind IN ('allocation', 'reclaim'));
+DROP TABLE five_day_refunds;
+DROP TABLE resource_terms;
+DROP TABLE resources;
+DROP TABLE order_steps;
+DROP TABLE order_lines;
+DROP TABLE orders;
+DROP TABLE quote_lines;
+DROP TABLE quotes;
+DROP TABLE cloud_types;
+DROP TABLE catalog_products;
