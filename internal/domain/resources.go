@@ -15,3 +15,9 @@ type ResourceStore interface {
 func (s *CommerceService) SyncResources(ctx context.Context, customerID uuid.UUID) error {
 	return nil
 }
+
+// PreviewUnsubscription estimates, per primary resource of actor's customer,
+// what unsubscribing it now would refund (docs/design.md §11.6).
+func (s *CommerceService) PreviewUnsubscription(ctx context.Context, actor Principal, resourceIDs []uuid.UUID) (UnsubscriptionPreview, error) {
+	return UnsubscriptionPreview{}, Errorf(CodeInternal, "not implemented")
+}
