@@ -178,12 +178,12 @@ type Order struct {
 	JobID           string          `json:"job_id,omitempty"`     // ECS/EVS job of a new purchase
 	CancelReason    string          `json:"cancel_reason,omitempty"`
 	// Provisioning of a paid new purchase (status 3 until ProvisionDue).
-	ProvisionDue  *time.Time `json:"provision_due,omitempty"`
-	ProvisionFail bool       `json:"provision_fail,omitempty"`
-	ProvisionedAt *time.Time `json:"provisioned_at,omitempty"`
-	RefundOrderID string     `json:"refund_order_id,omitempty"` // system unsubscribe after a failed provisioning
-	Lines           []*OrderLine    `json:"lines"`
-	Refunds         []RefundItem    `json:"refunds,omitempty"`
+	ProvisionDue  *time.Time   `json:"provision_due,omitempty"`
+	ProvisionFail bool         `json:"provision_fail,omitempty"`
+	ProvisionedAt *time.Time   `json:"provisioned_at,omitempty"`
+	RefundOrderID string       `json:"refund_order_id,omitempty"` // system unsubscribe after a failed provisioning
+	Lines         []*OrderLine `json:"lines"`
+	Refunds       []RefundItem `json:"refunds,omitempty"`
 }
 
 // OrderLine is one resource of an order. On a new purchase it describes
