@@ -30,6 +30,13 @@ func (s *Server) adminRoutes(r chi.Router) {
 	r.Delete("/faults", s.adminClearFaults)
 	r.Get("/sms", s.adminSMS)
 	r.Post("/realname/review", s.adminReview)
+	// Provisioning knob (commerce_provision.go, docs/design.md §6):
+	// POST {"processing": "2s", "fail_next": N, "customer_id": optional}
+	// replaces the setting of that customer (or of all customers without
+	// one); GET lists; DELETE clears.
+	r.Get("/provisioning", s.adminProvisioning)
+	r.Post("/provisioning", s.adminSetProvisioning)
+	r.Delete("/provisioning", s.adminClearProvisioning)
 	r.Get("/state", s.adminState)
 	r.Get("/journal", s.adminJournal)
 	r.Post("/reset", s.adminReset)

@@ -19,7 +19,13 @@ import (
 // Rules the simulator chooses where Huawei publishes no exact figure:
 //
 //   - Payment deadline: a pending order (status 6) lapses 7 days after
-//     creation and becomes cancelled (status 4).
+//     creation (pending_payment_end_time, inclusive) and becomes cancelled
+//     (status 4); paying it from then on answers CBC.99003110, also when no
+//     tick has run since the deadline.
+//   - A pending renewal order is cancelled (status 4) as soon as one of its
+//     resources is deleted (retention ended) or leaves the yearly/monthly
+//     system (expired with expire-to-on-demand); paying it then answers
+//     CBC.99003106 and debits nothing.
 //   - Expiry: at expire_time a resource becomes expired (status 5) and
 //     enters a retentionPeriod of 15 days in which it can still be renewed;
 //     after that it is deleted (no longer listed; renew → CBC.99003016). With
@@ -40,8 +46,17 @@ import (
 //     also show status 4, so auto-renew cannot be set (CBC.99003602).
 //   - Discount: an order carries the partner discount its customer has when
 //     it is created (the price book's default, or SetPartnerDiscount).
-//   - Provisioning is instantaneous: payment creates the resources, and the
-//     ECS/EVS job reports SUCCESS from then on.
+//   - Provisioning is instantaneous by default: payment creates the
+//     resources, and the ECS/EVS job reports SUCCESS from then on. The admin
+//     knob POST /_sim/provisioning (commerce_provision.go) can make a paid
+//     new purchase stay processing (status 3, job RUNNING) for a virtual
+//     duration, its resources appearing only at completion, and can script
+//     provisioning failures: the order completes, its job reports FAIL, no
+//     resource is ever listed, and a system unsubscribe order (type 4,
+//     source 8) refunds everything paid to the balance without fee.
+//   - RenewalResources is all or nothing for the resources it accepts: with
+//     is_auto_pay 1 the balance must cover every order it would create, or
+//     it creates none and answers CBC.30050006.
 //   - Time zone: calendar-year quotas are counted in Beijing time (UTC+8),
 //     the China site's business time zone; all wire timestamps are UTC.
 const (
@@ -53,6 +68,7 @@ const (
 
 // Order status (docs/huawei-bss.md §4.1).
 const (
+	orderProcessing     = 3
 	orderCancelled      = 4
 	orderCompleted      = 5
 	orderPendingPayment = 6
@@ -63,6 +79,14 @@ const (
 	orderNew         = 1
 	orderRenew       = 2
 	orderUnsubscribe = 4
+)
+
+// Why a pending order was cancelled.
+const (
+	cancelByCustomer   = "customer"      // CancelCustomerOrder
+	cancelLapsed       = "lapsed"        // payment deadline passed
+	cancelResourceGone = "resource_gone" // a renewed resource was deleted or left yearly/monthly
+	cancelBySystem     = "system"        // an auto-renew order that could not be paid
 )
 
 // Order source type: 1 customer, 8 system-created (auto-renew).
@@ -117,6 +141,8 @@ type commerce struct {
 	// X-Client-Token, so that a retried create replays instead of buying
 	// twice.
 	ClientTokens []ClientToken `json:"client_tokens,omitempty"`
+	// Provisioning holds the /_sim/provisioning knobs (commerce_provision.go).
+	Provisioning []ProvisionSetting `json:"provisioning,omitempty"`
 
 	book *priceBook
 }
@@ -150,8 +176,14 @@ type Order struct {
 	Region          string          `json:"region,omitempty"`
 	AutoRenew       bool            `json:"auto_renew,omitempty"` // new purchase with isAutoRenew
 	JobID           string          `json:"job_id,omitempty"`     // ECS/EVS job of a new purchase
-	Lines           []*OrderLine    `json:"lines"`
-	Refunds         []RefundItem    `json:"refunds,omitempty"`
+	CancelReason    string          `json:"cancel_reason,omitempty"`
+	// Provisioning of a paid new purchase (status 3 until ProvisionDue).
+	ProvisionDue  *time.Time   `json:"provision_due,omitempty"`
+	ProvisionFail bool         `json:"provision_fail,omitempty"`
+	ProvisionedAt *time.Time   `json:"provisioned_at,omitempty"`
+	RefundOrderID string       `json:"refund_order_id,omitempty"` // system unsubscribe after a failed provisioning
+	Lines         []*OrderLine `json:"lines"`
+	Refunds       []RefundItem `json:"refunds,omitempty"`
 }
 
 // OrderLine is one resource of an order. On a new purchase it describes
@@ -410,11 +442,34 @@ func (s *Server) payOrder(o *Order, now time.Time) *apiError {
 	o.PaymentDeadline = nil
 	switch o.OrderType {
 	case orderNew:
-		s.provision(o, now)
+		s.startProvisioning(o, now)
 	case orderRenew:
 		s.extend(o, now)
 	}
 	return nil
+}
+
+// renewalLive reports whether every resource of a renewal order still
+// exists in the yearly/monthly system.
+func (s *Server) renewalLive(o *Order) bool {
+	for _, l := range o.Lines {
+		r, ok := s.com.resource(l.ResourceID)
+		if !ok || r.Deleted || r.Status == resClosed {
+			return false
+		}
+	}
+	return true
+}
+
+// dropPendingRenewal cancels the unpaid renewal order of a resource that is
+// being deleted or leaves the yearly/monthly system.
+func (s *Server) dropPendingRenewal(r *Resource, now time.Time) {
+	if r.PendingOrderID == "" {
+		return
+	}
+	if o, ok := s.com.order(r.PendingOrderID); ok && o.Status == orderPendingPayment && o.OrderType == orderRenew {
+		s.cancelOrder(o, now, cancelResourceGone)
+	}
 }
 
 // provision creates the resources of a paid new-purchase order.
@@ -477,10 +532,11 @@ func (s *Server) extend(o *Order, now time.Time) {
 	}
 }
 
-// cancelOrder ends a pending order (customer cancel or payment deadline)
-// and releases the resources it held.
-func (s *Server) cancelOrder(o *Order, now time.Time) {
+// cancelOrder ends a pending order (customer cancel, payment deadline, or
+// its renewed resource gone) and releases the resources it held.
+func (s *Server) cancelOrder(o *Order, now time.Time, reason string) {
 	o.Status = orderCancelled
+	o.CancelReason = reason
 	o.PaymentDeadline = nil
 	for _, r := range s.com.Resources {
 		if r.PendingOrderID == o.OrderID {
@@ -555,6 +611,8 @@ func (c *commerce) dump() map[string]any {
 			"commission_amount": money(o.Commission), "consumed_amount": money(o.Consumed),
 			"create_time": fmtTime(o.CreateTime), "payment_time": optTime(o.PaymentTime),
 			"pending_payment_end_time": optTime(o.PaymentDeadline), "lines": lines, "refunds": refunds,
+			"cancel_reason": o.CancelReason, "provision_due": optTime(o.ProvisionDue), "provision_fail": o.ProvisionFail,
+			"provisioned_at": optTime(o.ProvisionedAt), "refund_order_id": o.RefundOrderID,
 		})
 	}
 	resources := make([]map[string]any, 0, len(c.Resources))
@@ -572,7 +630,11 @@ func (c *commerce) dump() map[string]any {
 			"pending_order_id": r.PendingOrderID, "order_id": r.OrderID, "terms": terms,
 		})
 	}
-	return map[string]any{"orders": orders, "resources": resources}
+	provisioning := make([]map[string]any, 0, len(c.Provisioning))
+	for _, p := range c.Provisioning {
+		provisioning = append(provisioning, map[string]any{"customer_id": p.CustomerID, "processing": p.Processing.String(), "fail_next": p.FailNext})
+	}
+	return map[string]any{"orders": orders, "resources": resources, "provisioning": provisioning}
 }
 
 // sortedOrders returns orders by creation time; orders created in the

@@ -318,11 +318,20 @@ func (s *Server) payOrders(c *call) (any, *apiError) {
 	if !ok {
 		return nil, errOrderInvalid(req.OrderID)
 	}
+	// The deadline is judged before the status: a lapsed order answers
+	// CBC.99003110 whether or not the tick has cancelled it yet.
+	if o.Status == orderPendingPayment && o.PaymentDeadline != nil && !c.Now.Before(*o.PaymentDeadline) {
+		s.cancelOrder(o, c.Now, cancelLapsed)
+	}
+	if o.Status == orderCancelled && o.CancelReason == cancelLapsed {
+		return nil, cbcErr(http.StatusBadRequest, "CBC.99003110", "The payment deadline has passed. Submit the order again.")
+	}
+	if o.Status == orderPendingPayment && o.OrderType == orderRenew && !s.renewalLive(o) {
+		// Normally cancelled already by the tick that deleted the resource.
+		s.cancelOrder(o, c.Now, cancelResourceGone)
+	}
 	if o.Status != orderPendingPayment {
 		return nil, cbcErr(http.StatusBadRequest, "CBC.99003106", "The order status has changed and no payment can be made.")
-	}
-	if o.PaymentDeadline != nil && c.Now.After(*o.PaymentDeadline) {
-		return nil, cbcErr(http.StatusBadRequest, "CBC.99003110", "The payment deadline has passed. Submit the order again.")
 	}
 	if req.CouponInfos != nil {
 		// The sandbox issues no coupons, so any coupon id is unknown.
@@ -397,7 +406,7 @@ func (s *Server) cancelCustomerOrder(c *call) (any, *apiError) {
 	if o.Status != orderPendingPayment {
 		return nil, cbcErr(http.StatusBadRequest, "CBC.99005010", "The order status does not allow cancellation.")
 	}
-	s.cancelOrder(o, c.Now)
+	s.cancelOrder(o, c.Now, cancelByCustomer)
 	return nil, nil
 }
 

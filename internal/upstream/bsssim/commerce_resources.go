@@ -280,27 +280,49 @@ func (s *Server) renewResources(c *call) (any, *apiError) {
 	if len(targets) == 0 {
 		return nil, firstFail
 	}
-	var orderIDs []string
-	var payErr *apiError
+	// Rate everything before anything changes: the request either creates
+	// (and with auto-pay pays) an order for every accepted resource, or
+	// changes nothing.
+	type renewal struct {
+		r     *Resource
+		g     []*Resource
+		lines []*OrderLine
+	}
+	plan := make([]renewal, 0, len(targets))
+	total := decimal.Zero
 	for _, r := range targets {
 		g := s.com.group(r)
 		lines, aerr := s.renewalLines(g, int(req.PeriodType), int(req.PeriodNum))
 		if aerr != nil {
 			return nil, aerr
 		}
-		o := s.newOrder(c.Now, c.Caller.CustomerID, orderRenew, sourceCustomer, r.ServiceTypeCode, lines)
-		o.ProjectID, o.Region = r.ProjectID, r.Region
-		for _, x := range g {
+		for _, l := range lines {
+			total = total.Add(l.Amount)
+		}
+		plan = append(plan, renewal{r, g, lines})
+	}
+	if autoPay {
+		cu, ok := s.customerByID(c.Caller.CustomerID)
+		if !ok || cu.Balance.LessThan(total) {
+			return nil, cbcErr(http.StatusBadRequest, "CBC.30050006",
+				"Automatic payment failed: insufficient balance for "+money(total)+"; no order was created.")
+		}
+	}
+	orderIDs := make([]string, 0, len(plan))
+	for _, p := range plan {
+		o := s.newOrder(c.Now, c.Caller.CustomerID, orderRenew, sourceCustomer, p.r.ServiceTypeCode, p.lines)
+		o.ProjectID, o.Region = p.r.ProjectID, p.r.Region
+		for _, x := range p.g {
 			x.PendingOrderID = o.OrderID
 		}
 		orderIDs = append(orderIDs, o.OrderID)
-		if autoPay && payErr == nil {
-			payErr = s.payOrder(o, c.Now)
+		if autoPay {
+			// Cannot fail: the balance covers the whole request and the
+			// account was checked unfrozen above.
+			if aerr := s.payOrder(o, c.Now); aerr != nil {
+				panic("bsssim: renewal auto-pay failed after the balance check: " + aerr.Msg)
+			}
 		}
-	}
-	if payErr != nil {
-		// The orders exist and stay pending; the customer can pay them.
-		return nil, cbcErr(http.StatusBadRequest, "CBC.30050006", "Automatic payment failed: "+payErr.Msg)
 	}
 	return map[string]any{"order_ids": orderIDs, "fail_resource_infos": fails}, nil
 }
@@ -335,15 +357,23 @@ func (r refundCalc) add(o refundCalc) refundCalc {
 	return refundCalc{r.Refund.Add(o.Refund), r.Fee.Add(o.Fee), r.Consumed.Add(o.Consumed)}
 }
 
-// refundFor computes the refund of the terms of x at now.
-func refundFor(x *Resource, now time.Time, fiveDay bool) refundCalc {
-	var out refundCalc
+// termRefund is the refund of the terms of one resource that one order
+// paid for: the unit of a ShowRefundOrderDetails row group.
+type termRefund struct {
+	OrderID string
+	refundCalc
+}
+
+// refundTerms computes the refund of each term of x at now, in term order.
+func refundTerms(x *Resource, now time.Time, fiveDay bool) []termRefund {
+	out := make([]termRefund, 0, len(x.Terms))
 	for _, t := range x.Terms {
+		var c refundCalc
 		switch {
 		case fiveDay || t.Start.After(now):
-			out.Refund = out.Refund.Add(t.Paid)
+			c.Refund = t.Paid
 		case !t.End.After(now):
-			out.Consumed = out.Consumed.Add(t.Paid)
+			c.Consumed = t.Paid
 		default:
 			day := 24 * time.Hour
 			used := int64((now.Sub(t.Start) + day - 1) / day)
@@ -351,10 +381,24 @@ func refundFor(x *Resource, now time.Time, fiveDay bool) refundCalc {
 			consumed := t.Paid.Mul(decimal.NewFromInt(used)).Div(decimal.NewFromInt(total)).Round(2)
 			remaining := t.Paid.Sub(consumed)
 			fee := remaining.Mul(decimal.NewFromInt(handlingFeePct)).Div(decimal.NewFromInt(100)).Round(2)
-			out = out.add(refundCalc{Refund: remaining.Sub(fee), Fee: fee, Consumed: consumed})
+			c = refundCalc{Refund: remaining.Sub(fee), Fee: fee, Consumed: consumed}
 		}
+		out = append(out, termRefund{OrderID: t.OrderID, refundCalc: c})
 	}
 	return out
+}
+
+func sumRefunds(parts []termRefund) refundCalc {
+	var out refundCalc
+	for _, p := range parts {
+		out = out.add(p.refundCalc)
+	}
+	return out
+}
+
+// refundFor computes the refund of the terms of x at now.
+func refundFor(x *Resource, now time.Time, fiveDay bool) refundCalc {
+	return sumRefunds(refundTerms(x, now, fiveDay))
 }
 
 // fiveDayUsed counts the customer's 5-day refunds in now's calendar year.
@@ -437,16 +481,17 @@ func (s *Server) unsubscribeResources(c *call) (any, *apiError) {
 		var refunds []RefundItem
 		var total refundCalc
 		for _, x := range g {
-			var calc refundCalc
+			var parts []termRefund
 			if req.UnsubscribeType == 2 {
-				calc = s.dropFutureTerms(x, c.Now)
+				parts = s.dropFutureTerms(x, c.Now)
 			} else {
-				calc = refundFor(x, c.Now, fiveDay)
+				parts = refundTerms(x, c.Now, fiveDay)
 				now := c.Now
 				x.Deleted, x.DeletedTime = true, &now
 				x.AutoRenew = false
 			}
 			x.UpdateTime = c.Now
+			calc := sumRefunds(parts)
 			total = total.add(calc)
 			lines = append(lines, &OrderLine{
 				ResourceID: x.ResourceID, ResourceName: x.Name, ParentResourceID: x.ParentResourceID, IsMain: x.IsMain,
@@ -454,7 +499,7 @@ func (s *Server) unsubscribeResources(c *call) (any, *apiError) {
 				ProductID: x.ProductID, ProductSpecDesc: x.ProductSpecDesc, Size: x.Size, SizeMeasureID: x.SizeMeasureID,
 				PeriodType: x.PeriodType, SubscriptionNum: 1, Official: calc.Refund, Amount: calc.Refund,
 			})
-			refunds = append(refunds, s.refundItems(x, calc)...)
+			refunds = append(refunds, s.refundItems(x, parts)...)
 		}
 		o := s.newOrder(c.Now, c.Caller.CustomerID, orderUnsubscribe, sourceCustomer, r.ServiceTypeCode, lines)
 		o.Status, o.PaymentTime, o.PaymentDeadline = orderCompleted, &c.Now, nil
@@ -479,12 +524,12 @@ func hasFutureTerm(r *Resource, now time.Time) bool {
 
 // dropFutureTerms removes the renewed periods that have not started and
 // refunds them in full.
-func (s *Server) dropFutureTerms(x *Resource, now time.Time) refundCalc {
-	var out refundCalc
+func (s *Server) dropFutureTerms(x *Resource, now time.Time) []termRefund {
+	var out []termRefund
 	kept := x.Terms[:0]
 	for _, t := range x.Terms {
 		if t.Start.After(now) {
-			out.Refund = out.Refund.Add(t.Paid)
+			out = append(out, termRefund{OrderID: t.OrderID, refundCalc: refundCalc{Refund: t.Paid}})
 			continue
 		}
 		kept = append(kept, t)
@@ -496,21 +541,35 @@ func (s *Server) dropFutureTerms(x *Resource, now time.Time) refundCalc {
 	return out
 }
 
-// refundItems are the ShowRefundOrderDetails rows of one resource.
-func (s *Server) refundItems(x *Resource, calc refundCalc) []RefundItem {
+// refundItems are the ShowRefundOrderDetails rows of one resource: per
+// order that paid for it (base_order_id), in term order, the refunded
+// amount (negative, always present), then the consumed amount and the
+// handling fee (positive, when not zero).
+func (s *Server) refundItems(x *Resource, parts []termRefund) []RefundItem {
+	var orders []string
+	byOrder := map[string]refundCalc{}
+	for _, p := range parts {
+		if _, seen := byOrder[p.OrderID]; !seen {
+			orders = append(orders, p.OrderID)
+		}
+		byOrder[p.OrderID] = byOrder[p.OrderID].add(p.refundCalc)
+	}
 	var out []RefundItem
-	add := func(amt decimal.Decimal) {
-		out = append(out, RefundItem{
-			ID: s.newID(""), ResourceID: x.ResourceID, ResourceTypeCode: x.ResourceTypeCode,
-			ServiceTypeCode: x.ServiceTypeCode, Region: x.Region, Amount: amt, BaseOrderID: x.OrderID,
-		})
-	}
-	add(calc.Refund.Neg())
-	if calc.Consumed.IsPositive() {
-		add(calc.Consumed)
-	}
-	if calc.Fee.IsPositive() {
-		add(calc.Fee)
+	for _, orderID := range orders {
+		calc := byOrder[orderID]
+		add := func(amt decimal.Decimal) {
+			out = append(out, RefundItem{
+				ID: s.newID(""), ResourceID: x.ResourceID, ResourceTypeCode: x.ResourceTypeCode,
+				ServiceTypeCode: x.ServiceTypeCode, Region: x.Region, Amount: amt, BaseOrderID: orderID,
+			})
+		}
+		add(calc.Refund.Neg())
+		if calc.Consumed.IsPositive() {
+			add(calc.Consumed)
+		}
+		if calc.Fee.IsPositive() {
+			add(calc.Fee)
+		}
 	}
 	return out
 }

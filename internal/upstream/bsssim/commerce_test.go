@@ -150,7 +150,7 @@ func TestCancelAndPaymentDeadline(t *testing.T) {
 	if st := *b.order(second).OrderInfo.Status; st != orderCancelled {
 		t.Fatalf("after the deadline: status %d", st)
 	}
-	sdkErr(t, b.pay(second), http.StatusBadRequest, "CBC.99003106")
+	sdkErr(t, b.pay(second), http.StatusBadRequest, "CBC.99003110")
 	if rs := b.resources(bssmodel.QueryResourcesReq{}); len(rs) != 0 {
 		t.Fatalf("cancelled orders created %d resources", len(rs))
 	}

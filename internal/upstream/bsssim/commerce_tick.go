@@ -14,7 +14,8 @@ import (
 // event priorities at equal times: a renewal attempt at the moment of
 // expiry comes before the expiry.
 const (
-	evDeadline = iota
+	evProvision = iota
+	evDeadline
 	evRenew
 	evExpire
 	evDelete
@@ -68,7 +69,10 @@ func (s *Server) nextEvent(to time.Time) (event, bool) {
 	}
 	for _, o := range s.com.Orders {
 		if o.Status == orderPendingPayment && o.PaymentDeadline != nil {
-			consider(event{at: *o.PaymentDeadline, prio: evDeadline, fire: func(now time.Time) { s.cancelOrder(o, now) }})
+			consider(event{at: *o.PaymentDeadline, prio: evDeadline, fire: func(now time.Time) { s.cancelOrder(o, now, cancelLapsed) }})
+		}
+		if o.Status == orderProcessing && o.ProvisionDue != nil {
+			consider(event{at: *o.ProvisionDue, prio: evProvision, fire: func(now time.Time) { s.finishProvisioning(o, now) }})
 		}
 	}
 	for _, r := range s.com.Resources {
@@ -135,7 +139,7 @@ func (s *Server) autoRenew(r *Resource, now time.Time) {
 	o.ProjectID, o.Region = r.ProjectID, r.Region
 	if aerr := s.payOrder(o, now); aerr != nil {
 		// Cannot happen after the balance check; keep the books honest anyway.
-		s.cancelOrder(o, now)
+		s.cancelOrder(o, now, cancelBySystem)
 		return
 	}
 	if r.AutoRenewTimes > 0 {
@@ -153,6 +157,7 @@ func (s *Server) expire(r *Resource, now time.Time) {
 	if primary.ToOnDemand {
 		r.Status = resClosed
 		r.AutoRenew = false
+		s.dropPendingRenewal(r, now)
 		return
 	}
 	r.Status = resExpired
@@ -160,6 +165,7 @@ func (s *Server) expire(r *Resource, now time.Time) {
 
 // deleteExpired ends the retention period.
 func (s *Server) deleteExpired(r *Resource, now time.Time) {
+	s.dropPendingRenewal(r, now)
 	r.Deleted, r.DeletedTime = true, &now
 	r.AutoRenew = false
 	r.UpdateTime = now

@@ -372,9 +372,11 @@ func (s *Server) createServers(c *call) (any, *apiError) {
 }
 
 // showJob reports the provisioning job of a yearly/monthly purchase: INIT
-// while the order waits for payment, SUCCESS once payment created the
-// resources (provisioning is instantaneous in the sandbox), FAIL when the
-// order was cancelled or lapsed.
+// while the order waits for payment, RUNNING while a paid order is
+// processing (status 3, see commerce_provision.go), SUCCESS once its
+// resources exist (at payment by default: provisioning is instantaneous
+// unless /_sim/provisioning says otherwise), FAIL when the order was
+// cancelled or lapsed, or when its provisioning failed.
 func (s *Server) showJob(c *call) (any, *apiError) {
 	pid, jobID := c.Param("project_id"), c.Param("job_id")
 	var o *Order
@@ -388,12 +390,22 @@ func (s *Server) showJob(c *call) (any, *apiError) {
 	}
 	status, failReason, errCode := "INIT", "", ""
 	begin, end := o.CreateTime, ""
+	if o.PaymentTime != nil {
+		begin = *o.PaymentTime
+	}
 	switch o.Status {
+	case orderProcessing:
+		status = "RUNNING"
 	case orderCompleted:
 		status = "SUCCESS"
-		if o.PaymentTime != nil {
-			begin = *o.PaymentTime
-			end = jobTime(*o.PaymentTime)
+		done := begin
+		if o.ProvisionedAt != nil {
+			done = *o.ProvisionedAt
+		}
+		end = jobTime(done)
+		if o.ProvisionFail {
+			status, errCode = "FAIL", "Ecs.0000"
+			failReason = "Provisioning failed; the order was unsubscribed and refunded in full (" + o.RefundOrderID + ")."
 		}
 	case orderCancelled:
 		status, failReason, errCode = "FAIL", "The order was cancelled or not paid in time.", "Ecs.0002"
