@@ -199,7 +199,11 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		if err := tx.Audit().Append(ctx, NewAuditEvent(ctx, s.clock, actor, "money."+string(op.Kind)+".requested", "money_operation", op.ID, details)); err != nil {
 			return err
 		}
-		return tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID})
+		if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
+			return err
+		}
+		// The request's Idempotency-Key answer commits with the operation.
+		return SaveRequestAnswer(ctx, tx, op)
 	})
 	if errors.Is(err, ErrAlreadyExists) && in.RequestKey != "" {
 		// The same request, taken over after its first run died, got here first.

@@ -63,6 +63,10 @@ type Tx interface {
 	// snoozed or retrying) due now, when the transaction commits; a running,
 	// finished or missing job is left alone.
 	Wake(ctx context.Context, job Job) error
+	// SaveAnswer stores the completed answer of a request's Idempotency-Key
+	// with this transaction (see RequestClaim). Errors: CodeInProgress when
+	// the key has an answer already.
+	SaveAnswer(ctx context.Context, k IdempotencyKey, rec IdempotencyRecord, now time.Time) error
 }
 
 // Job is a plain value describing work that runs after a commit, outside any
