@@ -153,27 +153,31 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 	if cu.DomainID == "" {
 		return MoneyOperation{}, Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
 	}
-	// Refuse what the ledger would refuse before a step-up challenge is
-	// spent on it; the hold below is the authoritative check. (A retried
-	// request whose operation exists is found by the request key's unique
-	// constraint below, not by a read here on every request.)
-	if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
+	if stepUp := !amount.LessThan(s.cfg.StepUpThreshold); stepUp {
+		// Refuse what the ledger would refuse before a step-up challenge is
+		// spent on it; the hold below is the authoritative check (and the
+		// only one without step-up: a read here would be a round trip that
+		// decides nothing).
+		if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
+			if in.RequestKey != "" {
+				if op, kerr := s.byRequestKey(ctx, actor, in, amount); !errors.Is(kerr, ErrNotFound) {
+					return op, kerr
+				}
+			}
+			return MoneyOperation{}, err
+		}
 		if in.RequestKey != "" {
-			if op, kerr := s.byRequestKey(ctx, actor, in, amount); !errors.Is(kerr, ErrNotFound) {
-				return op, kerr
+			// A retry must find its operation before its challenge, spent by
+			// the first run, is asked for again. (Without step-up, a retried
+			// request whose operation exists is found by the request key's
+			// unique constraint below, not by a read on every request.)
+			if op, err := s.byRequestKey(ctx, actor, in, amount); !errors.Is(err, ErrNotFound) {
+				return op, err
 			}
 		}
-		return MoneyOperation{}, err
-	}
-	if !amount.LessThan(s.cfg.StepUpThreshold) && in.RequestKey != "" {
-		// A retry must find its operation before its challenge, spent by
-		// the first run, is asked for again.
-		if op, err := s.byRequestKey(ctx, actor, in, amount); !errors.Is(err, ErrNotFound) {
-			return op, err
+		if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), cu.ID, amount, uuid.Nil); err != nil {
+			return MoneyOperation{}, err
 		}
-	}
-	if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), cu.ID, amount, uuid.Nil); err != nil {
-		return MoneyOperation{}, err
 	}
 
 	now := s.clock.Now()
@@ -182,7 +186,7 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		Amount: amount, Currency: CurrencyCNY, Status: MoneyPending, Memo: in.Memo,
 		CreatedBy: actor.ID, RequestKey: in.RequestKey, CreatedAt: now, UpdatedAt: now,
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	accept := func(tx Tx) error {
 		if err := tx.Money().CreateOperation(ctx, op); err != nil {
 			return err
 		}
@@ -204,7 +208,15 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		}
 		// The request's Idempotency-Key answer commits with the operation.
 		return SaveRequestAnswer(ctx, tx, op)
-	})
+	}
+	err = s.store.InTx(ctx, accept)
+	if errors.Is(err, ErrNotFound) {
+		// The partner's ledger account is opened on first use (by precheck
+		// when step-up reads the balance first).
+		if err = s.ensurePartnerSeeded(ctx); err == nil {
+			err = s.store.InTx(ctx, accept)
+		}
+	}
 	if errors.Is(err, ErrAlreadyExists) && in.RequestKey != "" {
 		// The same request, taken over after its first run died, got here first.
 		return s.byRequestKey(ctx, actor, in, amount)
