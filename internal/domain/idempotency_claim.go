@@ -21,6 +21,7 @@ type RequestClaim struct {
 	Answer func(result any) (IdempotencyRecord, error)
 
 	saved *IdempotencyRecord
+	taken bool
 }
 
 type requestClaimKey struct{}
@@ -45,10 +46,15 @@ func (c *RequestClaim) Saved() (IdempotencyRecord, bool) {
 	return *c.saved, true
 }
 
+// Taken: the use case found the key answered or claimed by another request
+// (a retry, or the key used on another request); its transaction was
+// rolled back, and the answer is what that row says.
+func (c *RequestClaim) Taken() bool { return c != nil && c.taken }
+
 // SaveRequestAnswer stores the request's answer for result in tx, when the
 // request carries a claim with an Answer; otherwise it does nothing. A key
-// another request answered first makes the transaction fail (409
-// request_in_progress); the HTTP layer then answers with what is stored.
+// that has a row already makes the transaction fail (and Taken true); the
+// HTTP layer then answers with what that row says.
 func SaveRequestAnswer(ctx context.Context, tx Tx, result any) error {
 	c := RequestClaimFrom(ctx)
 	if c == nil || c.Answer == nil {
@@ -60,8 +66,13 @@ func SaveRequestAnswer(ctx context.Context, tx Tx, result any) error {
 		return err
 	}
 	rec.Fingerprint, rec.Completed = c.Fingerprint, true
-	if err := tx.SaveAnswer(ctx, c.Key, rec, c.Now); err != nil {
+	stored, err := tx.SaveAnswer(ctx, c.Key, rec, c.Now)
+	if err != nil {
 		return err
+	}
+	if !stored {
+		c.taken = true
+		return Errorf(CodeInProgress, "this Idempotency-Key is answered by another request")
 	}
 	c.saved = &rec
 	return nil

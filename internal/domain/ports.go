@@ -64,9 +64,9 @@ type Tx interface {
 	// finished or missing job is left alone.
 	Wake(ctx context.Context, job Job) error
 	// SaveAnswer stores the completed answer of a request's Idempotency-Key
-	// with this transaction (see RequestClaim). Errors: CodeInProgress when
-	// the key has an answer already.
-	SaveAnswer(ctx context.Context, k IdempotencyKey, rec IdempotencyRecord, now time.Time) error
+	// with this transaction (see RequestClaim); stored is false when the key
+	// has a row already.
+	SaveAnswer(ctx context.Context, k IdempotencyKey, rec IdempotencyRecord, now time.Time) (stored bool, err error)
 }
 
 // Job is a plain value describing work that runs after a commit, outside any

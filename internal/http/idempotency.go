@@ -33,9 +33,9 @@ var replayedHeaders = []string{"Content-Type", "Location"}
 // request validation, which a replay does not need: the fingerprint proves
 // the body is the one that was validated.
 //
-// For the operations in claimsInUseCase, a new key is claimed and answered
-// inside the use case's own transaction instead (domain.RequestClaim): one
-// read here, and no write of its own unless the use case did not save it.
+// For the operations in claimsInUseCase, the key is claimed and answered
+// inside the use case's own transaction instead (domain.RequestClaim): no
+// statement of its own unless the use case did not save the answer.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Principal, key string, inUseCase bool, next http.Handler) {
 	if !validIdempotencyKey(key) {
 		s.writeError(w, r, &domain.Error{Code: domain.CodeValidation, Message: "Idempotency-Key must be 1–255 printable ASCII characters",
@@ -51,15 +51,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Pri
 	k := domain.IdempotencyKey{Principal: p, Key: key}
 	now := s.now()
 	if as, ok := s.idem.(answerStore); ok && inUseCase {
-		found, err := as.Found(ctx, k)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if !found {
-			s.claimInUseCase(w, r, as, k, fp, now, next)
-			return
-		}
+		s.claimInUseCase(w, r, as, k, fp, now, next)
+		return
 	}
 	rec, started, err := s.idem.Begin(ctx, k, fp, now, now.Add(idempotencyLock))
 	if err != nil {
@@ -129,15 +122,17 @@ var claimsInUseCase = map[string]bool{"createAllocation": true, "createReclaim":
 // answerStore is an IdempotencyStore that also takes answers written
 // outright (store.IdempotencyStore).
 type answerStore interface {
-	Found(ctx context.Context, k domain.IdempotencyKey) (bool, error)
 	Answer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error)
 }
 
-// claimInUseCase runs next with a domain.RequestClaim for a key that has no
-// row yet. The answer is held back until it is known to be the key's: the
-// one the use case saved with its change, or one stored here now (a
-// failure before the use case's transaction); when another request with
-// the key answered first, the client gets that answer instead, as a replay.
+// claimInUseCase runs next with a domain.RequestClaim, without reading the
+// key first: a retry is the rare case, and the use case meets its own
+// request key (unique per caller) before it could do anything twice. The
+// answer is held back until it is known to be the key's: the one the use
+// case saved with its change, or one stored here now (a failure before the
+// use case's transaction); when the key has a row already (a retry, the
+// same key on another request, or a request with the key running at
+// once), the client gets what idempotent would answer from that row.
 func (s *Server) claimInUseCase(w http.ResponseWriter, r *http.Request, as answerStore, k domain.IdempotencyKey, fp []byte, now time.Time, next http.Handler) {
 	ctx := r.Context()
 	claim := &domain.RequestClaim{Key: k, Fingerprint: fp, Now: now}
@@ -147,7 +142,8 @@ func (s *Server) claimInUseCase(w http.ResponseWriter, r *http.Request, as answe
 		buf.flush(w)
 		return
 	}
-	if !replayable(buf.status, buf.body.Bytes()) {
+	replay := replayable(buf.status, buf.body.Bytes())
+	if !replay && !claim.Taken() {
 		buf.flush(w)
 		return
 	}
@@ -157,29 +153,39 @@ func (s *Server) claimInUseCase(w http.ResponseWriter, r *http.Request, as answe
 			out.Headers[name] = v
 		}
 	}
-	stored, err := as.Answer(context.WithoutCancel(ctx), k, out, s.now())
-	if err != nil {
-		// As in idempotent: the answer goes out; a retry runs again.
-		s.log.ErrorContext(ctx, "idempotency answer not stored", "request_id", requestID(ctx), "error", err)
+	if replay && !claim.Taken() {
+		stored, err := as.Answer(context.WithoutCancel(ctx), k, out, s.now())
+		if err != nil {
+			// As in idempotent: the answer goes out; a retry runs again.
+			s.log.ErrorContext(ctx, "idempotency answer not stored", "request_id", requestID(ctx), "error", err)
+		}
+		if err != nil || stored {
+			buf.flush(w)
+			return
+		}
 	}
-	if err != nil || stored {
-		buf.flush(w)
-		return
-	}
-	// Another request with this key answered first: that is the answer.
+	// The key has a row: a retry, the key used on another request, or a
+	// request with it running at once. What it holds is the answer.
 	rec, started, err := s.idem.Begin(ctx, k, fp, now, now.Add(idempotencyLock))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if started { // it was released in between: nothing of this request is stored
-		if err := s.idem.Release(context.WithoutCancel(ctx), k); err != nil {
-			s.log.WarnContext(ctx, "idempotency key not released", "request_id", requestID(ctx), "error", err)
-		}
-		buf.flush(w)
+	if !started {
+		s.answerStored(w, r, rec, fp)
 		return
 	}
-	s.answerStored(w, r, rec, fp)
+	// The row was gone (released), or its holder died: this request holds
+	// the key now, and its answer is the one it got.
+	if replay {
+		err = s.idem.Complete(context.WithoutCancel(ctx), k, out, s.now())
+	} else {
+		err = s.idem.Release(context.WithoutCancel(ctx), k)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "idempotency answer not stored", "request_id", requestID(ctx), "error", err)
+	}
+	buf.flush(w)
 }
 
 // renderAnswer is the answer a generated response writes, as stored.

@@ -98,26 +98,10 @@ func (i *IdempotencyStore) Purge(ctx context.Context, before time.Time) (int64, 
 }
 
 // SaveAnswer implements domain.Tx: the key's completed answer, written with
-// the use case's own change (domain.RequestClaim). A key that has a row
-// already (another request's, committed first) fails the transaction.
-func (t txStore) SaveAnswer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) error {
-	kind, id := k.Scope()
-	headers, err := json.Marshal(rec.Headers)
-	if err != nil {
-		return err
-	}
-	body := rec.Body
-	if body == nil {
-		body = []byte{}
-	}
-	tag, err := t.tx.Exec(ctx, insertAnswer, kind, id, k.Key, rec.Fingerprint, now, rec.Status, headers, body)
-	if err != nil {
-		return translate(err, "idempotency key")
-	}
-	if tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.CodeInProgress, "this Idempotency-Key is answered by another request")
-	}
-	return nil
+// the use case's own change (domain.RequestClaim); false when the key has a
+// row already.
+func (t txStore) SaveAnswer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error) {
+	return (&IdempotencyStore{s: t.Store}).Answer(ctx, k, rec, now)
 }
 
 // insertAnswer writes a completed key outright (no 'running' phase).
@@ -126,23 +110,10 @@ const insertAnswer = `INSERT INTO idempotency_keys (principal_kind, principal_id
 VALUES ($1, $2, $3, $4, 'completed', $5, $5, $6, $7, $8, $5)
 ON CONFLICT (principal_kind, principal_id, key) DO NOTHING`
 
-// Found reports whether k has a row (running or answered): a request
-// whose key has none may claim it inside its use case (domain.RequestClaim).
-func (i *IdempotencyStore) Found(ctx context.Context, k domain.IdempotencyKey) (bool, error) {
-	kind, id := k.Scope()
-	var one int
-	err := i.s.conn.QueryRow(ctx, `SELECT 1 FROM idempotency_keys WHERE principal_kind = $1 AND principal_id = $2 AND key = $3`,
-		kind, id, k.Key).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, translate(err, "idempotency key")
-}
-
-// Answer stores a completed answer outside any use case: the answer of a
-// request that claimed its key in its use case but did not save it there
-// (it failed before, or another request with the key got there first).
-// stored is false when the key has a row already.
+// Answer stores a completed answer outright (no 'running' phase): in a use
+// case's transaction (SaveAnswer), or alone for a request that claimed its
+// key in its use case but did not save it there (it failed before). stored
+// is false when the key has a row already.
 func (i *IdempotencyStore) Answer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error) {
 	kind, id := k.Scope()
 	headers, err := json.Marshal(rec.Headers)
