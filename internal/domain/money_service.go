@@ -153,31 +153,27 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 	if cu.DomainID == "" {
 		return MoneyOperation{}, Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
 	}
-	if stepUp := !amount.LessThan(s.cfg.StepUpThreshold); stepUp {
-		// Refuse what the ledger would refuse before a step-up challenge is
-		// spent on it; the hold below is the authoritative check (and the
-		// only one without step-up: a read here would be a round trip that
-		// decides nothing).
-		if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
-			if in.RequestKey != "" {
-				if op, kerr := s.byRequestKey(ctx, actor, in, amount); !errors.Is(kerr, ErrNotFound) {
-					return op, kerr
-				}
-			}
-			return MoneyOperation{}, err
-		}
+	// Refuse what the ledger would refuse before a step-up challenge is
+	// spent on it; the hold below is the authoritative check. (A retried
+	// request whose operation exists is found by the request key's unique
+	// constraint below, not by a read here on every request.)
+	if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
 		if in.RequestKey != "" {
-			// A retry must find its operation before its challenge, spent by
-			// the first run, is asked for again. (Without step-up, a retried
-			// request whose operation exists is found by the request key's
-			// unique constraint below, not by a read on every request.)
-			if op, err := s.byRequestKey(ctx, actor, in, amount); !errors.Is(err, ErrNotFound) {
-				return op, err
+			if op, kerr := s.byRequestKey(ctx, actor, in, amount); !errors.Is(kerr, ErrNotFound) {
+				return op, kerr
 			}
 		}
-		if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), cu.ID, amount, uuid.Nil); err != nil {
-			return MoneyOperation{}, err
+		return MoneyOperation{}, err
+	}
+	if !amount.LessThan(s.cfg.StepUpThreshold) && in.RequestKey != "" {
+		// A retry must find its operation before its challenge, spent by
+		// the first run, is asked for again.
+		if op, err := s.byRequestKey(ctx, actor, in, amount); !errors.Is(err, ErrNotFound) {
+			return op, err
 		}
+	}
+	if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), cu.ID, amount, uuid.Nil); err != nil {
+		return MoneyOperation{}, err
 	}
 
 	now := s.clock.Now()
@@ -248,8 +244,14 @@ func insufficient(kind MoneyKind) error {
 }
 
 // precheck reads (without locking) the balance the hold will take from,
-// seeding the partner's account on first use.
+// seeding the partner's account on first use. Only for amounts that need
+// step-up: without a challenge to spare, the hold alone decides (a read
+// here would be a round trip that decides nothing; Request seeds the
+// partner when the hold finds no account).
 func (s *MoneyService) precheck(ctx context.Context, kind MoneyKind, customerID uuid.UUID, amount decimal.Decimal) error {
+	if amount.LessThan(s.cfg.StepUpThreshold) {
+		return nil
+	}
 	from := PartnerAllocatable()
 	if kind == MoneyReclaim {
 		from = CustomerAvailable(customerID)
