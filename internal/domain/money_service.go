@@ -182,7 +182,7 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		Amount: amount, Currency: CurrencyCNY, Status: MoneyPending, Memo: in.Memo,
 		CreatedBy: actor.ID, RequestKey: in.RequestKey, CreatedAt: now, UpdatedAt: now,
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	accept := func(tx Tx) error {
 		if err := tx.Money().CreateOperation(ctx, op); err != nil {
 			return err
 		}
@@ -199,8 +199,20 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		if err := tx.Audit().Append(ctx, NewAuditEvent(ctx, s.clock, actor, "money."+string(op.Kind)+".requested", "money_operation", op.ID, details)); err != nil {
 			return err
 		}
-		return tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID})
-	})
+		if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
+			return err
+		}
+		// The request's Idempotency-Key answer commits with the operation.
+		return SaveRequestAnswer(ctx, tx, op)
+	}
+	err = s.store.InTx(ctx, accept)
+	if errors.Is(err, ErrNotFound) {
+		// The partner's ledger account is opened on first use (by precheck
+		// when step-up reads the balance first).
+		if err = s.ensurePartnerSeeded(ctx); err == nil {
+			err = s.store.InTx(ctx, accept)
+		}
+	}
 	if errors.Is(err, ErrAlreadyExists) && in.RequestKey != "" {
 		// The same request, taken over after its first run died, got here first.
 		return s.byRequestKey(ctx, actor, in, amount)
@@ -232,8 +244,14 @@ func insufficient(kind MoneyKind) error {
 }
 
 // precheck reads (without locking) the balance the hold will take from,
-// seeding the partner's account on first use.
+// seeding the partner's account on first use. Only for amounts that need
+// step-up: without a challenge to spare, the hold alone decides (a read
+// here would be a round trip that decides nothing; Request seeds the
+// partner when the hold finds no account).
 func (s *MoneyService) precheck(ctx context.Context, kind MoneyKind, customerID uuid.UUID, amount decimal.Decimal) error {
+	if amount.LessThan(s.cfg.StepUpThreshold) {
+		return nil
+	}
 	from := PartnerAllocatable()
 	if kind == MoneyReclaim {
 		from = CustomerAvailable(customerID)

@@ -66,6 +66,10 @@ type Tx interface {
 	// snoozed or retrying) due now, when the transaction commits; a running,
 	// finished or missing job is left alone.
 	Wake(ctx context.Context, job Job) error
+	// SaveAnswer stores the completed answer of a request's Idempotency-Key
+	// with this transaction (see RequestClaim); stored is false when the key
+	// has a row already.
+	SaveAnswer(ctx context.Context, k IdempotencyKey, rec IdempotencyRecord, now time.Time) (stored bool, err error)
 }
 
 // Job is a plain value describing work that runs after a commit, outside any

@@ -19,6 +19,12 @@ import (
 )
 
 func (h *handlers) CreateAllocation(ctx context.Context, req genapi.CreateAllocationRequestObject) (genapi.CreateAllocationResponseObject, error) {
+	if c := domain.RequestClaimFrom(ctx); c != nil {
+		c.Answer = func(v any) (domain.IdempotencyRecord, error) {
+			op, _ := v.(domain.MoneyOperation)
+			return renderAnswer(genapi.CreateAllocation202JSONResponse{Body: moneyOperationOut(op)}.VisitCreateAllocationResponse)
+		}
+	}
 	op, err := h.requestMoney(ctx, domain.MoneyAllocation, req.Id, req.Params.IdempotencyKey, req.Body)
 	if err != nil {
 		return nil, err
@@ -27,6 +33,12 @@ func (h *handlers) CreateAllocation(ctx context.Context, req genapi.CreateAlloca
 }
 
 func (h *handlers) CreateReclaim(ctx context.Context, req genapi.CreateReclaimRequestObject) (genapi.CreateReclaimResponseObject, error) {
+	if c := domain.RequestClaimFrom(ctx); c != nil {
+		c.Answer = func(v any) (domain.IdempotencyRecord, error) {
+			op, _ := v.(domain.MoneyOperation)
+			return renderAnswer(genapi.CreateReclaim202JSONResponse{Body: moneyOperationOut(op)}.VisitCreateReclaimResponse)
+		}
+	}
 	op, err := h.requestMoney(ctx, domain.MoneyReclaim, req.Id, req.Params.IdempotencyKey, req.Body)
 	if err != nil {
 		return nil, err

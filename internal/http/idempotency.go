@@ -32,7 +32,11 @@ var replayedHeaders = []string{"Content-Type", "Location"}
 // It runs after authentication (keys are scoped to the caller) and before
 // request validation, which a replay does not need: the fingerprint proves
 // the body is the one that was validated.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Principal, key string, next http.Handler) {
+//
+// For the operations in claimsInUseCase, the key is claimed and answered
+// inside the use case's own transaction instead (domain.RequestClaim): no
+// statement of its own unless the use case did not save the answer.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Principal, key string, inUseCase bool, next http.Handler) {
 	if !validIdempotencyKey(key) {
 		s.writeError(w, r, &domain.Error{Code: domain.CodeValidation, Message: "Idempotency-Key must be 1–255 printable ASCII characters",
 			Fields: []domain.FieldError{{Field: "Idempotency-Key", Code: "pattern", Message: "1–255 printable ASCII characters"}}})
@@ -46,26 +50,17 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Pri
 	ctx := r.Context()
 	k := domain.IdempotencyKey{Principal: p, Key: key}
 	now := s.now()
+	if as, ok := s.idem.(answerStore); ok && inUseCase {
+		s.claimInUseCase(w, r, as, k, fp, now, next)
+		return
+	}
 	rec, started, err := s.idem.Begin(ctx, k, fp, now, now.Add(idempotencyLock))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if !started {
-		switch {
-		case !bytes.Equal(rec.Fingerprint, fp):
-			s.writeError(w, r, domain.Errorf(domain.CodeIdempotencyReuse, "this Idempotency-Key was used with another request"))
-		case !rec.Completed:
-			s.writeError(w, r, &domain.Error{Code: domain.CodeInProgress, Message: "a request with this Idempotency-Key is still running", RetryAfter: time.Second})
-		default:
-			h := w.Header()
-			for k, v := range rec.Headers {
-				h.Set(k, v)
-			}
-			h.Set("Idempotent-Replayed", "true")
-			w.WriteHeader(rec.Status)
-			_, _ = w.Write(rec.Body)
-		}
+		s.answerStored(w, r, rec, fp)
 		return
 	}
 
@@ -82,7 +77,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Pri
 		}
 	}()
 	next.ServeHTTP(rw, r)
-	if !replayable(rw) {
+	if !replayable(rw.status, rw.body.Bytes()) {
 		return
 	}
 	out := domain.IdempotencyRecord{Status: rw.status, Body: rw.body.Bytes(), Headers: map[string]string{}}
@@ -99,14 +94,157 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p domain.Pri
 	done = true
 }
 
+// answerStored answers a request whose key someone else holds: 422 for
+// another body, 409 while it runs, else its stored answer.
+func (s *Server) answerStored(w http.ResponseWriter, r *http.Request, rec domain.IdempotencyRecord, fp []byte) {
+	switch {
+	case !bytes.Equal(rec.Fingerprint, fp):
+		s.writeError(w, r, domain.Errorf(domain.CodeIdempotencyReuse, "this Idempotency-Key was used with another request"))
+	case !rec.Completed:
+		s.writeError(w, r, &domain.Error{Code: domain.CodeInProgress, Message: "a request with this Idempotency-Key is still running", RetryAfter: time.Second})
+	default:
+		h := w.Header()
+		for k, v := range rec.Headers {
+			h.Set(k, v)
+		}
+		h.Set("Idempotent-Replayed", "true")
+		w.WriteHeader(rec.Status)
+		_, _ = w.Write(rec.Body)
+	}
+}
+
+// claimsInUseCase are the operations whose use case claims and answers the
+// key in its own transaction (domain.RequestClaim); each keeps the key on
+// what it creates, unique per caller, so requests with one key running at
+// once still have one effect.
+var claimsInUseCase = map[string]bool{"createAllocation": true, "createReclaim": true}
+
+// answerStore is an IdempotencyStore that also takes answers written
+// outright (store.IdempotencyStore).
+type answerStore interface {
+	Answer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error)
+}
+
+// claimInUseCase runs next with a domain.RequestClaim, without reading the
+// key first: a retry is the rare case, and the use case meets its own
+// request key (unique per caller) before it could do anything twice. The
+// answer is held back until it is known to be the key's: the one the use
+// case saved with its change, or one stored here now (a failure before the
+// use case's transaction); when the key has a row already (a retry, the
+// same key on another request, or a request with the key running at
+// once), the client gets what idempotent would answer from that row.
+func (s *Server) claimInUseCase(w http.ResponseWriter, r *http.Request, as answerStore, k domain.IdempotencyKey, fp []byte, now time.Time, next http.Handler) {
+	ctx := r.Context()
+	claim := &domain.RequestClaim{Key: k, Fingerprint: fp, Now: now}
+	buf := &bufferedWriter{header: http.Header{}}
+	next.ServeHTTP(buf, r.WithContext(domain.WithRequestClaim(ctx, claim)))
+	if saved, ok := claim.Saved(); ok && saved.Status == buf.status && bytes.Equal(saved.Body, buf.body.Bytes()) {
+		buf.flush(w)
+		return
+	}
+	replay := replayable(buf.status, buf.body.Bytes())
+	if !replay && !claim.Taken() {
+		buf.flush(w)
+		return
+	}
+	out := domain.IdempotencyRecord{Fingerprint: fp, Completed: true, Status: buf.status, Body: buf.body.Bytes(), Headers: map[string]string{}}
+	for _, name := range replayedHeaders {
+		if v := buf.header.Get(name); v != "" {
+			out.Headers[name] = v
+		}
+	}
+	if replay && !claim.Taken() {
+		stored, err := as.Answer(context.WithoutCancel(ctx), k, out, s.now())
+		if err != nil {
+			// As in idempotent: the answer goes out; a retry runs again.
+			s.log.ErrorContext(ctx, "idempotency answer not stored", "request_id", requestID(ctx), "error", err)
+		}
+		if err != nil || stored {
+			buf.flush(w)
+			return
+		}
+	}
+	// The key has a row: a retry, the key used on another request, or a
+	// request with it running at once. What it holds is the answer.
+	rec, started, err := s.idem.Begin(ctx, k, fp, now, now.Add(idempotencyLock))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !started {
+		s.answerStored(w, r, rec, fp)
+		return
+	}
+	// The row was gone (released), or its holder died: this request holds
+	// the key now, and its answer is the one it got.
+	if replay {
+		err = s.idem.Complete(context.WithoutCancel(ctx), k, out, s.now())
+	} else {
+		err = s.idem.Release(context.WithoutCancel(ctx), k)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "idempotency answer not stored", "request_id", requestID(ctx), "error", err)
+	}
+	buf.flush(w)
+}
+
+// renderAnswer is the answer a generated response writes, as stored.
+func renderAnswer(visit func(http.ResponseWriter) error) (domain.IdempotencyRecord, error) {
+	buf := &bufferedWriter{header: http.Header{}}
+	if err := visit(buf); err != nil {
+		return domain.IdempotencyRecord{}, err
+	}
+	out := domain.IdempotencyRecord{Status: buf.status, Body: buf.body.Bytes(), Headers: map[string]string{}}
+	for _, name := range replayedHeaders {
+		if v := buf.header.Get(name); v != "" {
+			out.Headers[name] = v
+		}
+	}
+	return out, nil
+}
+
+// bufferedWriter holds an answer back until it may go out.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+
+func (b *bufferedWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufferedWriter) flush(w http.ResponseWriter) {
+	h := w.Header()
+	for k, v := range b.header {
+		h[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
+}
+
 // replayable: an answer that says what the request did. Server failures,
 // rate limits and "in progress" say nothing about it, so the key is freed
 // and a retry runs the request again.
-func replayable(rw *recorder) bool {
+func replayable(status int, body []byte) bool {
 	switch {
-	case rw.status == 0, rw.status >= 500, rw.status == http.StatusTooManyRequests:
+	case status == 0, status >= 500, status == http.StatusTooManyRequests:
 		return false
-	case rw.status == http.StatusConflict && bytes.Contains(rw.body.Bytes(), []byte(`"code":"`+string(domain.CodeInProgress)+`"`)):
+	case status == http.StatusConflict && bytes.Contains(body, []byte(`"code":"`+string(domain.CodeInProgress)+`"`)):
 		return false
 	}
 	return true

@@ -140,7 +140,7 @@ func BenchmarkAcceptAllocation(b *testing.B) {
 }
 
 // benchCustomer is a customer with a Huawei id (FIXTURE, as customerFixture).
-func benchCustomer(b *testing.B, st *store.Store, pool *pgxpool.Pool, svc *domain.AuthService) uuid.UUID {
+func benchCustomer(b testing.TB, st *store.Store, pool *pgxpool.Pool, svc *domain.AuthService) uuid.UUID {
 	ctx := context.Background()
 	pair, err := svc.Signup(ctx, domain.SignupInput{Email: "bench-customer@example.com", Password: "bench-password-1"})
 	if err != nil {

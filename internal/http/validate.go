@@ -92,7 +92,7 @@ func (s *Server) gate(next http.Handler) http.Handler {
 			ctx = withPrincipal(ctx, p)
 			r = r.WithContext(ctx)
 			if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method != http.MethodGet && s.idem != nil {
-				s.idempotent(w, r, p, key, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s.idempotent(w, r, p, key, claimsInUseCase[rt.operationID], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					s.validateThen(w, r, rt, next)
 				}))
 				return

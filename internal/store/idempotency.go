@@ -96,3 +96,37 @@ func (i *IdempotencyStore) Purge(ctx context.Context, before time.Time) (int64, 
 	n, err := i.s.q.IdempotencyPurge(ctx, before)
 	return n, translate(err, "idempotency keys")
 }
+
+// SaveAnswer implements domain.Tx: the key's completed answer, written with
+// the use case's own change (domain.RequestClaim); false when the key has a
+// row already.
+func (t txStore) SaveAnswer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error) {
+	return (&IdempotencyStore{s: t.Store}).Answer(ctx, k, rec, now)
+}
+
+// insertAnswer writes a completed key outright (no 'running' phase).
+const insertAnswer = `INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at,
+	response_status, response_headers, response_body, completed_at)
+VALUES ($1, $2, $3, $4, 'completed', $5, $5, $6, $7, $8, $5)
+ON CONFLICT (principal_kind, principal_id, key) DO NOTHING`
+
+// Answer stores a completed answer outright (no 'running' phase): in a use
+// case's transaction (SaveAnswer), or alone for a request that claimed its
+// key in its use case but did not save it there (it failed before). stored
+// is false when the key has a row already.
+func (i *IdempotencyStore) Answer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error) {
+	kind, id := k.Scope()
+	headers, err := json.Marshal(rec.Headers)
+	if err != nil {
+		return false, err
+	}
+	body := rec.Body
+	if body == nil {
+		body = []byte{}
+	}
+	tag, err := i.s.conn.Exec(ctx, insertAnswer, kind, id, k.Key, rec.Fingerprint, now, rec.Status, headers, body)
+	if err != nil {
+		return false, translate(err, "idempotency key")
+	}
+	return tag.RowsAffected() == 1, nil
+}

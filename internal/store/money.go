@@ -182,20 +182,7 @@ func (m *MoneyStore) Transfer(ctx context.Context, t domain.LedgerTransfer) erro
 	if t.From.Kind == t.To.Kind { // the model never moves money between two accounts of one kind
 		return fmt.Errorf("store: transfer %s between two %s accounts", t.Kind, t.From.Kind)
 	}
-	// A customer's accounts are opened by its first transfer, before any
-	// lock is taken, so that two first transfers cannot deadlock.
-	for _, a := range []domain.LedgerAccount{t.From, t.To} {
-		if a.CustomerID != uuid.Nil {
-			id := a.CustomerID
-			if err := m.s.q.EnsureCustomerAccounts(ctx, db.EnsureCustomerAccountsParams{CustomerID: &id, Now: t.At}); err != nil {
-				return translate(err, "ledger accounts")
-			}
-			break // one customer per transfer: both of its accounts are opened together
-		}
-	}
-	rows, err := m.s.q.LockAccountPair(ctx, db.LockAccountPairParams{
-		FromKind: string(t.From.Kind), FromCustomer: accountCustomer(t.From), ToKind: string(t.To.Kind), ToCustomer: accountCustomer(t.To),
-	})
+	rows, err := m.lockPair(ctx, t)
 	if err != nil {
 		return translate(err, "ledger accounts")
 	}
@@ -224,6 +211,67 @@ func (m *MoneyStore) Transfer(ctx context.Context, t domain.LedgerTransfer) erro
 	})
 	return moneyErr(err, "ledger transfer")
 }
+
+// lockPair opens the transfer's customer accounts if need be and locks
+// both accounts. A customer's accounts are opened by its first transfer,
+// before any lock is taken, so that two first transfers cannot deadlock;
+// inside a transaction both statements go in one round trip (a pipeline:
+// they still run in this order).
+func (m *MoneyStore) lockPair(ctx context.Context, t domain.LedgerTransfer) ([]db.LockAccountPairRow, error) {
+	var customer *uuid.UUID
+	for _, a := range []domain.LedgerAccount{t.From, t.To} {
+		if a.CustomerID != uuid.Nil {
+			id := a.CustomerID
+			customer = &id
+			break // one customer per transfer: both of its accounts are opened together
+		}
+	}
+	lock := db.LockAccountPairParams{
+		FromKind: string(t.From.Kind), FromCustomer: accountCustomer(t.From), ToKind: string(t.To.Kind), ToCustomer: accountCustomer(t.To),
+	}
+	if customer == nil {
+		return m.s.q.LockAccountPair(ctx, lock)
+	}
+	if m.s.tx == nil {
+		if err := m.s.q.EnsureCustomerAccounts(ctx, db.EnsureCustomerAccountsParams{CustomerID: customer, Now: t.At}); err != nil {
+			return nil, err
+		}
+		return m.s.q.LockAccountPair(ctx, lock)
+	}
+	b := &pgx.Batch{}
+	b.Queue(ensureCustomerAccountsSQL, customer, t.At)
+	b.Queue(lockAccountPairSQL, lock.FromKind, lock.FromCustomer, lock.ToKind, lock.ToCustomer)
+	br := m.s.tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	res, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := pgx.CollectRows(res, func(r pgx.CollectableRow) (db.LockAccountPairRow, error) {
+		var row db.LockAccountPairRow
+		return row, r.Scan(&row.ID, &row.Kind, &row.Balance)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rows, br.Close()
+}
+
+// The statements of EnsureCustomerAccounts and LockAccountPair
+// (queries/money.sql), for lockPair's pipeline; store tests run both paths.
+const (
+	ensureCustomerAccountsSQL = `INSERT INTO ledger_accounts (kind, customer_id, created_at, updated_at)
+VALUES ('customer_available', $1, $2, $2), ('customer_held', $1, $2, $2)
+ON CONFLICT DO NOTHING`
+	lockAccountPairSQL = `SELECT id, kind, balance FROM ledger_accounts
+WHERE (kind = $1 AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid) = $2::uuid)
+   OR (kind = $3 AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid) = $4::uuid)
+ORDER BY id
+FOR UPDATE`
+)
 
 func (m *MoneyStore) SeedPartner(ctx context.Context, t domain.LedgerTransfer) (bool, error) {
 	n, err := m.s.q.CreatePartnerAccount(ctx, t.At)

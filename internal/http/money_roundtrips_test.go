@@ -1,0 +1,137 @@
+package http_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+
+	"github.com/partnerlab/storefront/internal/auth"
+	"github.com/partnerlab/storefront/internal/domain"
+	storehttp "github.com/partnerlab/storefront/internal/http"
+	"github.com/partnerlab/storefront/internal/store"
+	"github.com/partnerlab/storefront/internal/testdb"
+)
+
+// statementLog counts what reaches Postgres: each statement and each
+// pipelined batch is one round trip.
+type statementLog struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (l *statementLog) add(s string) {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	l.mu.Lock()
+	l.sent = append(l.sent, s)
+	l.mu.Unlock()
+}
+
+func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	l.add(d.SQL)
+	return ctx
+}
+func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (l *statementLog) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	l.add(fmt.Sprintf("batch of %d", d.Batch.Len()))
+	return ctx
+}
+func (l *statementLog) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (l *statementLog) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+func (l *statementLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.sent
+	l.sent = nil
+	return out
+}
+
+// TestAcceptAllocationRoundTrips keeps accepting an allocation cheap
+// (BenchmarkAcceptAllocation measures it): over HTTP with a new
+// Idempotency-Key, one transaction and one commit (the key is claimed and
+// answered in the use case's transaction), and at most 9 round trips to
+// Postgres.
+func TestAcceptAllocationRoundTrips(t *testing.T) {
+	t.Parallel()
+	cfg, err := pgxpool.ParseConfig(testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &statementLog{}
+	cfg.ConnConfig.Tracer = log
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer := auth.NewSigner(priv, nil, testIssuer, testAudience, 15*time.Minute)
+	svc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.EnsureAdmin(ctx, adminEmail, adminPass); err != nil {
+		t.Fatal(err)
+	}
+	pair, err := svc.Login(ctx, adminEmail, adminPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer := benchCustomer(t, st, pool, svc)
+	keys, _ := newDataProtection(t, t.TempDir())
+	money := domain.NewMoneyService(st, seedOnlyCloud{}, domain.NewStepUpService(st, keys, realClock{}), realClock{},
+		domain.MoneyConfig{StepUpThreshold: decimal.RequireFromString("1000000000"), MaxAmount: decimal.RequireFromString("1000000")})
+	srv, err := storehttp.New(storehttp.Config{}, storehttp.Deps{Auth: svc, Money: money, Idempotency: st.Idempotency(), Tokens: signer,
+		Ready: st.SchemaReady, Metrics: storehttp.NewMetrics(pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	post := func(key string) {
+		r := httptest.NewRequest("POST", "/v1/customers/"+customer.String()+"/allocations", strings.NewReader(`{"amount":"0.01"}`))
+		r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Idempotency-Key", key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	post("warm-up") // seeds the partner's account, caches the principal
+	log.take()
+	post("counted")
+	sent := log.take()
+	commits, begins := 0, 0
+	for _, s := range sent {
+		switch strings.ToLower(s) {
+		case "commit":
+			commits++
+		case "begin":
+			begins++
+		}
+	}
+	if commits != 1 || begins != 1 || len(sent) > 9 {
+		t.Fatalf("%d round trips, %d transactions, %d commits; want at most 9, 1, 1:\n%s", len(sent), begins, commits, strings.Join(sent, "\n"))
+	}
+	t.Logf("%d round trips:\n%s", len(sent), strings.Join(sent, "\n"))
+}
