@@ -432,5 +432,5 @@ func (s *CommerceService) RefreshCloudTypes(ctx context.Context) error {
 // RefreshCloudTypesJob refreshes the cached Huawei types (daily).
 type RefreshCloudTypesJob struct{}
 
-func (RefreshCloudTypesJob) Kind() string             { return "catalog_refresh_types" }
-func (RefreshCloudTypesJob) JobOptions() JobOptions   { return JobOptions{Unique: true} }
+func (RefreshCloudTypesJob) Kind() string           { return "catalog_refresh_types" }
+func (RefreshCloudTypesJob) JobOptions() JobOptions { return JobOptions{Unique: true} }
