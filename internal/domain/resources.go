@@ -369,8 +369,8 @@ func (s *CommerceService) SetAutoRenew(ctx context.Context, actor Principal, res
 	if in.PeriodType != "" && !in.PeriodType.Valid() {
 		return ResourceView{}, fieldErr("period_type", "enum", "month or year")
 	}
-	if in.Times < 0 || in.Times > 100 {
-		return ResourceView{}, fieldErr("times", "range", "0–100")
+	if in.Times < 0 || in.Times > 99 {
+		return ResourceView{}, fieldErr("times", "range", "0–99")
 	}
 	if !in.Enabled {
 		in.PeriodType, in.Times = "", 0
