@@ -275,10 +275,11 @@ func checkRenewalPeriod(pt PeriodType, n int) error {
 }
 
 // RenewalQuote prices renewing the customer's primary resources (1–10)
-// with RateRenewal (subordinates included). One line per resource with
-// Huawei's per-resource price as its list price; Huawei prices discounts
-// per cart only, so each option's cart amount is shared among the lines in
-// proportion to their list prices (the last line takes the rounding).
+// with RateRenewal (subordinates included): one line per resource whose
+// amount is Huawei's per-resource amount (the best offer applied). Huawei
+// gives the list price and each discount option per cart only, so they are
+// shared among the lines in proportion to the per-resource amounts (the
+// last line takes the rounding).
 // Errors: ErrValidation, ErrNotFound (not the customer's),
 // CodeResourceNotPrimary, CodeResourceUnpaidOrder (Huawei CBC.30050010),
 // CodeResourceNotRenewable (any other refusal), the buyer's errors.
@@ -321,16 +322,25 @@ func (s *CommerceService) RenewalQuote(ctx context.Context, actor Principal, res
 	for _, p := range rated.Resources {
 		price[p.ResourceID] = p.Amount
 	}
+	// Huawei's per-resource amounts are the renewal's price per resource;
+	// its list price and discounts come per cart and are shared among the
+	// lines in proportion to those amounts.
 	lines := make([]QuoteLine, len(rs))
-	total := decimal.Zero
+	weights := make([]decimal.Decimal, len(rs))
 	for i, r := range rs {
-		lines[i] = QuoteLine{Index: i, ResourceID: r.ID, Quantity: 1, PeriodType: pt, PeriodCount: count, Official: price[r.HuaweiResourceID]}
-		total = total.Add(lines[i].Official)
+		weights[i] = price[r.HuaweiResourceID]
+		lines[i] = QuoteLine{Index: i, ResourceID: r.ID, Quantity: 1, PeriodType: pt, PeriodCount: count, Amount: weights[i]}
+	}
+	official := rated.Official
+	if official.IsZero() {
+		official = decimal.Sum(decimal.Zero, weights...)
+	}
+	for i, o := range share(official, weights) {
+		lines[i].Official = o
 	}
 	for _, opt := range rated.Options {
-		shares := share(opt.Rating.Amount, lines, total)
-		for i := range lines {
-			d := Discount{ID: opt.DiscountID, Type: opt.DiscountType, Name: opt.DiscountName, Amount: shares[i]}
+		for i, a := range share(opt.Rating.Amount, weights) {
+			d := Discount{ID: opt.DiscountID, Type: opt.DiscountType, Name: opt.DiscountName, Amount: a}
 			lines[i].Discounts = append(lines[i].Discounts, d)
 			if opt.Best {
 				lines[i].Chosen = &d
@@ -338,30 +348,27 @@ func (s *CommerceService) RenewalQuote(ctx context.Context, actor Principal, res
 		}
 	}
 	for i := range lines {
-		lines[i].Amount = lines[i].Official
-		if lines[i].Chosen != nil {
-			lines[i].Amount = lines[i].Chosen.Amount
-		}
 		lines[i].Discount = lines[i].Official.Sub(lines[i].Amount)
 	}
 	q := Quote{ID: uuid.Must(uuid.NewV7()), Kind: QuoteRenewal, CustomerID: c.ID, Currency: CurrencyCNY, CreatedBy: actor.ID, CreatedAt: s.now()}
 	return s.saveQuote(ctx, actor, q, lines)
 }
 
-// share splits amount among lines in proportion to their list prices.
-func share(amount decimal.Decimal, lines []QuoteLine, total decimal.Decimal) []decimal.Decimal {
-	out := make([]decimal.Decimal, len(lines))
+// share splits amount in proportion to weights (equally when they are all
+// zero); the last part takes the rounding.
+func share(amount decimal.Decimal, weights []decimal.Decimal) []decimal.Decimal {
+	out := make([]decimal.Decimal, len(weights))
+	total := decimal.Sum(decimal.Zero, weights...)
 	left := amount
-	for i := range lines {
-		if i == len(lines)-1 {
+	for i := range weights {
+		switch {
+		case i == len(weights)-1:
 			out[i] = left
-			break
+		case total.IsZero():
+			out[i] = amount.Div(decimal.NewFromInt(int64(len(weights)))).Round(2)
+		default:
+			out[i] = amount.Mul(weights[i]).Div(total).Round(2)
 		}
-		if total.IsZero() {
-			out[i] = decimal.Zero
-			continue
-		}
-		out[i] = amount.Mul(lines[i].Official).Div(total).Round(2)
 		left = left.Sub(out[i])
 	}
 	return out

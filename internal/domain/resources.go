@@ -449,7 +449,7 @@ func (s *CommerceService) ApplyAutoRenew(ctx context.Context, resourceID uuid.UU
 			return err // retryable or unknown: River retries (safe, see above)
 		}
 	}
-	return s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		cur, err := tx.Commerce().ResourceForUpdate(ctx, resourceID)
 		if err != nil {
 			return err
@@ -470,11 +470,19 @@ func (s *CommerceService) ApplyAutoRenew(ctx context.Context, resourceID uuid.UU
 		if refused != nil {
 			details["upstream_code"] = refused.Code
 		}
-		if err := tx.Audit().Append(ctx, NewAuditEvent(ctx, s.clock, system, action, "resource", cur.ID, details)); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, SyncResourcesJob{CustomerID: cur.CustomerID})
+		return tx.Audit().Append(ctx, NewAuditEvent(ctx, s.clock, system, action, "resource", cur.ID, details))
 	})
+	if err != nil {
+		return err
+	}
+	// Sync here rather than through SyncResourcesJob: that job is unique,
+	// so one already running (it may have read Huawei before this change)
+	// would swallow a new one and leave the old expire policy until the
+	// periodic sync. A failed sync is left to the periodic one.
+	if err := s.SyncResources(ctx, r.CustomerID); err != nil {
+		s.cfg.Log.WarnContext(ctx, "sync after auto-renew failed", "customer_id", r.CustomerID.String(), "error", err)
+	}
+	return nil
 }
 
 // PreviewUnsubscription estimates, per primary resource of actor's customer,

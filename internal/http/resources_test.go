@@ -1,0 +1,246 @@
+package http_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/partnerlab/storefront/internal/domain"
+)
+
+type resourceBody struct {
+	ID         string     `json:"id"`
+	CustomerID string     `json:"customer_id"`
+	ResourceID string     `json:"resource_id"`
+	Kind       string     `json:"kind"`
+	Spec       string     `json:"spec"`
+	Status     string     `json:"status"`
+	PrimaryID  *string    `json:"primary_id"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	AutoRenew  bool       `json:"auto_renew"`
+	Setting    *struct {
+		Enabled bool   `json:"enabled"`
+		Status  string `json:"status"`
+	} `json:"auto_renew_setting"`
+	Actions struct {
+		Renew struct {
+			Allowed     bool       `json:"allowed"`
+			PeriodTypes []string   `json:"period_types"`
+			Until       *time.Time `json:"until"`
+			Reason      *string    `json:"reason"`
+		} `json:"renew"`
+		Unsubscribe struct {
+			Allowed         bool       `json:"allowed"`
+			FullRefundUntil *time.Time `json:"full_refund_until"`
+		} `json:"unsubscribe"`
+		AutoRenew struct {
+			Allowed bool `json:"allowed"`
+		} `json:"auto_renew"`
+	} `json:"actions"`
+}
+
+type resourcePage struct {
+	Items      []resourceBody `json:"items"`
+	NextCursor *string        `json:"next_cursor"`
+}
+
+// syncedServer creates and pays an ECS (VM + 40 GB SAS root volume, one
+// month) for the buyer directly at the simulator, then syncs.
+func (h *harness) syncedServer(c moneyCustomer) {
+	h.t.Helper()
+	ctx := context.Background()
+	po, err := h.cloud.CreatePrepaidServer(ctx, c.huaweiID, domain.CloudServerOrder{
+		Region: "cn-north-4", Name: "web", ImageRef: "img-ubuntu-22.04", FlavorRef: "s6.small.1", VPCID: "vpc-1",
+		SubnetIDs: []string{"subnet-1"}, AvailabilityZone: "cn-north-4a", RootVolume: domain.CloudDiskSpec{Type: "SAS", SizeGB: 40},
+		Period: domain.CloudPeriodMonth, Periods: 1})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.cloud.PayOrder(ctx, c.huaweiID, domain.CloudPayOrder{OrderID: po.OrderID}); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.svc.Commerce.SyncResources(ctx, c.id); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) resources(token, query string) resourcePage {
+	h.t.Helper()
+	res := h.do(req{method: "GET", path: "/v1/resources" + query, token: token})
+	res.wantStatus(h.t, http.StatusOK)
+	var p resourcePage
+	res.json(h.t, &p)
+	return p
+}
+
+func (h *harness) resource(token, id string) resourceBody {
+	h.t.Helper()
+	res := h.do(req{method: "GET", path: "/v1/resources/" + id, token: token})
+	res.wantStatus(h.t, http.StatusOK)
+	var r resourceBody
+	res.json(h.t, &r)
+	return r
+}
+
+func (h *harness) simExpirePolicy(huaweiResourceID string) int {
+	h.t.Helper()
+	var st struct {
+		Resources []struct {
+			ResourceID   string `json:"resource_id"`
+			ExpirePolicy int    `json:"expire_policy"`
+		} `json:"resources"`
+	}
+	h.simDo("GET", "/_sim/state", nil, &st)
+	for _, r := range st.Resources {
+		if r.ResourceID == huaweiResourceID {
+			return r.ExpirePolicy
+		}
+	}
+	h.t.Fatalf("resource %s not at the simulator", huaweiResourceID)
+	return -1
+}
+
+func TestResources(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	admin := h.admin().AccessToken
+	h.createProduct(admin, ecsProduct("s6.small.1.linux"))
+	c := h.buyerFixture(true)
+	other := h.buyerFixture(true)
+	h.syncedServer(c)
+	h.syncedServer(other)
+
+	page := h.resources(c.token, "")
+	if len(page.Items) != 2 {
+		t.Fatalf("resources %+v", page.Items)
+	}
+	var vm, disk resourceBody
+	for _, r := range page.Items {
+		if r.CustomerID != c.id.String() || r.Status != "in_use" {
+			t.Fatalf("resource %+v", r)
+		}
+		if r.PrimaryID == nil {
+			vm = r
+		} else {
+			disk = r
+		}
+	}
+	if vm.Kind != "ecs" || vm.Spec != "s6.small.1.linux" || disk.Kind != "evs" || *disk.PrimaryID != vm.ID || vm.AutoRenew {
+		t.Fatalf("vm %+v disk %+v", vm, disk)
+	}
+	a := vm.Actions
+	if !a.Renew.Allowed || len(a.Renew.PeriodTypes) != 2 || !a.Renew.Until.Equal(vm.ExpiresAt.Add(domain.Retention)) ||
+		!a.Unsubscribe.Allowed || a.Unsubscribe.FullRefundUntil == nil || !a.AutoRenew.Allowed {
+		t.Fatalf("vm actions %+v", a)
+	}
+	if disk.Actions.Renew.Allowed || disk.Actions.Unsubscribe.Allowed || disk.Actions.AutoRenew.Allowed {
+		t.Fatalf("disk actions %+v", disk.Actions)
+	}
+
+	// Tenancy: another customer's resource is not found; staff see all.
+	h.do(req{method: "GET", path: "/v1/resources/" + vm.ID, token: other.token}).wantProblem(t, http.StatusNotFound, "not_found")
+	if p := h.resources(other.token, "?customer_id="+c.id.String()); len(p.Items) != 0 {
+		t.Fatalf("other customer sees %+v", p.Items)
+	}
+	op := h.staffToken("res-operator@example.com", "operator")
+	if p := h.resources(op, ""); len(p.Items) != 4 {
+		t.Fatalf("staff sees %d", len(p.Items))
+	}
+	if p := h.resources(op, "?customer_id="+c.id.String()+"&kind=ecs&status=in_use&limit=1"); len(p.Items) != 1 || p.Items[0].ID != vm.ID || p.NextCursor != nil {
+		t.Fatalf("filtered %+v", p)
+	}
+	if p := h.resources(op, "?limit=3"); len(p.Items) != 3 || p.NextCursor == nil {
+		t.Fatalf("page %+v", p)
+	} else if p2 := h.resources(op, "?limit=3&cursor="+*p.NextCursor); len(p2.Items) != 1 {
+		t.Fatalf("page 2 %+v", p2)
+	}
+
+	// A renewal quote: the primary only, months 1–11.
+	body := func(ids ...string) map[string]any {
+		return map[string]any{"resource_ids": ids, "period_type": "month", "period_count": 2}
+	}
+	res := h.do(req{method: "POST", path: "/v1/renewal-quotes", token: c.token, body: body(vm.ID)})
+	res.wantStatus(t, http.StatusCreated)
+	var q quoteBody
+	res.json(t, &q)
+	if q.Kind != "renewal" || len(q.Lines) != 1 || q.Lines[0].ResourceID != vm.ID || q.Total.Official != "92.40" || q.Lines[0].Chosen == nil ||
+		!dec(q.Total.Amount).LessThan(dec(q.Total.Official)) {
+		t.Fatalf("renewal quote %+v", q)
+	}
+	h.do(req{method: "POST", path: "/v1/renewal-quotes", token: c.token, body: body(disk.ID)}).wantProblem(t, http.StatusConflict, "resource_not_primary")
+	h.do(req{method: "POST", path: "/v1/renewal-quotes", token: other.token, body: body(vm.ID)}).wantProblem(t, http.StatusNotFound, "not_found")
+	h.do(req{method: "POST", path: "/v1/renewal-quotes", token: c.token, body: map[string]any{"resource_ids": []string{vm.ID}, "period_type": "year", "period_count": 4}}).
+		wantProblem(t, http.StatusBadRequest, "validation_failed")
+
+	// Auto-renew on reaches Huawei, then off.
+	res = h.do(req{method: "PUT", path: "/v1/resources/" + vm.ID + "/auto-renew", token: c.token, body: map[string]any{"enabled": true, "period_type": "month", "times": 0}})
+	res.wantStatus(t, http.StatusAccepted)
+	var r resourceBody
+	res.json(t, &r)
+	if r.Setting == nil || !r.Setting.Enabled || r.Setting.Status != "pending" {
+		t.Fatalf("accepted %+v", r)
+	}
+	h.eventually("auto-renew applied", func() bool {
+		r := h.resource(c.token, vm.ID)
+		return r.Setting.Status == "applied" && r.AutoRenew
+	})
+	if p := h.simExpirePolicy(vm.ResourceID); p != int(domain.CloudExpireAutoRenew) {
+		t.Fatalf("expire policy %d at Huawei", p)
+	}
+	h.do(req{method: "PUT", path: "/v1/resources/" + disk.ID + "/auto-renew", token: c.token, body: map[string]any{"enabled": true}}).wantProblem(t, http.StatusConflict, "resource_not_primary")
+	h.do(req{method: "PUT", path: "/v1/resources/" + vm.ID + "/auto-renew", token: other.token, body: map[string]any{"enabled": true}}).wantProblem(t, http.StatusNotFound, "not_found")
+	h.do(req{method: "PUT", path: "/v1/resources/" + vm.ID + "/auto-renew", token: c.token, body: map[string]any{"enabled": false}}).wantStatus(t, http.StatusAccepted)
+	h.eventually("auto-renew off", func() bool {
+		r := h.resource(c.token, vm.ID)
+		return r.Setting.Status == "applied" && !r.Setting.Enabled && !r.AutoRenew
+	})
+	if p := h.simExpirePolicy(vm.ResourceID); p == int(domain.CloudExpireAutoRenew) {
+		t.Fatal("auto-renew still on at Huawei")
+	}
+
+	// Unsubscription preview: no terms recorded → unknown; with a term → 5-day full refund.
+	var pv struct {
+		FeeApplies  bool   `json:"fee_applies"`
+		TotalRefund string `json:"total_refund"`
+		Items       []struct {
+			Reason          string `json:"reason"`
+			EstimatedRefund string `json:"estimated_refund"`
+			QuotaLeft       int    `json:"quota_left"`
+			FullRefund      bool   `json:"full_refund"`
+		} `json:"items"`
+	}
+	res = h.do(req{method: "POST", path: "/v1/unsubscription-previews", token: c.token, body: map[string]any{"resource_ids": []string{vm.ID}}})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &pv)
+	if len(pv.Items) != 1 || pv.Items[0].Reason != "unknown_terms" || pv.TotalRefund != "0.00" {
+		t.Fatalf("preview %+v", pv)
+	}
+	// FIXTURE: the term the orders saga records when an order completes.
+	now := time.Now().UTC()
+	if _, err := h.pool.Exec(context.Background(), `INSERT INTO resource_terms (resource_id, huawei_order_id, starts_at, ends_at, paid)
+		VALUES ($1, 'CS-test', $2, $3, 46.20)`, uuid.MustParse(vm.ID), now.Add(-time.Hour), now.AddDate(0, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	h.do(req{method: "POST", path: "/v1/unsubscription-previews", token: c.token, body: map[string]any{"resource_ids": []string{vm.ID}}}).json(t, &pv)
+	if pv.Items[0].Reason != "five_day" || !pv.Items[0].FullRefund || pv.Items[0].EstimatedRefund != "46.20" || pv.Items[0].QuotaLeft != 10 || pv.FeeApplies {
+		t.Fatalf("preview %+v", pv)
+	}
+	h.do(req{method: "POST", path: "/v1/unsubscription-previews", token: c.token, body: map[string]any{"resource_ids": []string{disk.ID}}}).wantProblem(t, http.StatusConflict, "resource_not_primary")
+	h.do(req{method: "POST", path: "/v1/unsubscription-previews", token: other.token, body: map[string]any{"resource_ids": []string{vm.ID}}}).wantProblem(t, http.StatusNotFound, "not_found")
+
+	// A resource Huawei no longer lists is deleted at the next sync.
+	if _, err := h.pool.Exec(context.Background(), `INSERT INTO resources (id, customer_id, huawei_resource_id, kind, spec, status, main, synced_at, created_at, updated_at)
+		VALUES ($1, $2, 'gone-1', 'other', 'x', 'in_use', true, now() - interval '1 hour', now(), now())`, uuid.New(), c.id); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Commerce.SyncResources(context.Background(), c.id); err != nil {
+		t.Fatal(err)
+	}
+	if p := h.resources(c.token, "?status=deleted"); len(p.Items) != 1 || p.Items[0].ResourceID != "gone-1" {
+		t.Fatalf("deleted %+v", p.Items)
+	}
+}
+
