@@ -50,7 +50,6 @@ func line(productID string, pt string, n, qty int, size *int) map[string]any {
 
 func intp(n int) *int { return &n }
 
-
 func TestQuote(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

@@ -243,4 +243,3 @@ func TestResources(t *testing.T) {
 		t.Fatalf("deleted %+v", p.Items)
 	}
 }
-
