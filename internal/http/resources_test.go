@@ -175,6 +175,15 @@ func TestResources(t *testing.T) {
 	h.do(req{method: "POST", path: "/v1/renewal-quotes", token: c.token, body: map[string]any{"resource_ids": []string{vm.ID}, "period_type": "year", "period_count": 4}}).
 		wantProblem(t, http.StatusBadRequest, "validation_failed")
 
+	// A renewal left unpaid at Huawei blocks another quote.
+	ro, err := h.cloud.RenewResources(context.Background(), other.huaweiID, domain.CloudRenewal{ResourceIDs: []string{otherVM(t, h, other).ResourceID},
+		Period: domain.CloudPeriodMonth, Periods: 1})
+	if err != nil || len(ro.OrderIDs) != 1 {
+		t.Fatalf("renew at Huawei: %+v %v", ro, err)
+	}
+	h.do(req{method: "POST", path: "/v1/renewal-quotes", token: other.token, body: body(otherVM(t, h, other).ID)}).
+		wantProblem(t, http.StatusConflict, "resource_in_unpaid_order")
+
 	// Auto-renew on reaches Huawei, then off.
 	res = h.do(req{method: "PUT", path: "/v1/resources/" + vm.ID + "/auto-renew", token: c.token, body: map[string]any{"enabled": true, "period_type": "month", "times": 0}})
 	res.wantStatus(t, http.StatusAccepted)
@@ -242,4 +251,14 @@ func TestResources(t *testing.T) {
 	if p := h.resources(c.token, "?status=deleted"); len(p.Items) != 1 || p.Items[0].ResourceID != "gone-1" {
 		t.Fatalf("deleted %+v", p.Items)
 	}
+}
+
+// otherVM is the customer's primary ECS.
+func otherVM(t *testing.T, h *harness, c moneyCustomer) resourceBody {
+	t.Helper()
+	for _, r := range h.resources(c.token, "?kind=ecs").Items {
+		return r
+	}
+	t.Fatal("no ECS")
+	return resourceBody{}
 }
