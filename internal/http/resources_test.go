@@ -262,3 +262,107 @@ func otherVM(t *testing.T, h *harness, c moneyCustomer) resourceBody {
 	t.Fatal("no ECS")
 	return resourceBody{}
 }
+
+func (h *harness) setAutoRenew(token, id string, body map[string]any) {
+	h.t.Helper()
+	h.do(req{method: "PUT", path: "/v1/resources/" + id + "/auto-renew", token: token, body: body}).wantStatus(h.t, http.StatusAccepted)
+}
+
+// TestAutoRenewOutcomes: an unknown outcome is sent again (setting
+// auto-renew is idempotent at Huawei); a definite refusal fails the wish
+// with Huawei's reason; cancelling what is already off counts as applied.
+func TestAutoRenewOutcomes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.buyerFixture(true)
+	h.syncedServer(c)
+	vm := otherVM(t, h, c)
+
+	h.fault("AutoRenewalResources", "commit_then_5xx", 1)
+	h.setAutoRenew(c.token, vm.ID, map[string]any{"enabled": true, "times": 2})
+	h.eventually("auto-renew applied after a resend", func() bool {
+		r := h.resource(c.token, vm.ID)
+		return r.Setting.Status == "applied" && r.AutoRenew
+	})
+	if n := h.calls("AutoRenewalResources"); n != 2 {
+		t.Fatalf("%d AutoRenewalResources calls", n)
+	}
+
+	h.simDo("POST", "/_sim/faults", map[string]any{"operation": "AutoRenewalResources", "kind": "error", "count": 1,
+		"status": 400, "error_code": "CBC.99003602", "error_msg": "The resource has expired or is frozen."}, nil)
+	h.setAutoRenew(c.token, vm.ID, map[string]any{"enabled": true, "times": 3})
+	var failed struct {
+		Setting struct {
+			Status string `json:"status"`
+			Error  *struct {
+				Code    string `json:"code"`
+				Outcome string `json:"outcome"`
+			} `json:"error"`
+		} `json:"auto_renew_setting"`
+	}
+	h.eventually("auto-renew failed", func() bool {
+		h.do(req{method: "GET", path: "/v1/resources/" + vm.ID, token: c.token}).json(t, &failed)
+		return failed.Setting.Status == "failed"
+	})
+	if failed.Setting.Error == nil || failed.Setting.Error.Code != "CBC.99003602" || failed.Setting.Error.Outcome != "definite" {
+		t.Fatalf("failed setting %+v", failed.Setting)
+	}
+
+	h.setAutoRenew(c.token, vm.ID, map[string]any{"enabled": false})
+	h.eventually("auto-renew off", func() bool {
+		r := h.resource(c.token, vm.ID)
+		return r.Setting.Status == "applied" && !r.AutoRenew
+	})
+	h.setAutoRenew(c.token, vm.ID, map[string]any{"enabled": false})
+	h.eventually("already off counts as applied", func() bool {
+		return h.resource(c.token, vm.ID).Setting.Status == "applied"
+	})
+}
+
+// TestResourceOrderLink: a resource whose Huawei id a storefront order
+// line names is linked to that order, and while the order is open the
+// resource cannot be renewed or unsubscribed.
+func TestResourceOrderLink(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.buyerFixture(true)
+	h.syncedServer(c)
+	vm := otherVM(t, h, c)
+	ctx := context.Background()
+	// FIXTURE: an open order and its line as the orders saga writes them.
+	order := uuid.Must(uuid.NewV7())
+	if _, err := h.pool.Exec(ctx, `INSERT INTO orders (id, kind, customer_id, status, amount, created_at, updated_at)
+		VALUES ($1, 'new', $2, 'provisioning', 46.20, now(), now())`, order, c.id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(ctx, `INSERT INTO order_lines (order_id, idx, amount, client_token, status, huawei_resource_ids)
+		VALUES ($1, 0, 46.20, 'tok', 'paid', ARRAY[$2])`, order, vm.ResourceID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Commerce.SyncResources(ctx, c.id); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		OrderID string `json:"order_id"`
+		resourceBody
+	}
+	h.do(req{method: "GET", path: "/v1/resources/" + vm.ID, token: c.token}).json(t, &r)
+	if r.OrderID != order.String() || r.Actions.Renew.Allowed || r.Actions.Unsubscribe.Allowed || *r.Actions.Renew.Reason != "open_order" {
+		t.Fatalf("resource %+v", r)
+	}
+	var disk struct {
+		OrderID string `json:"order_id"`
+	}
+	for _, it := range h.resources(c.token, "?kind=evs").Items {
+		h.do(req{method: "GET", path: "/v1/resources/" + it.ID, token: c.token}).json(t, &disk)
+	}
+	if disk.OrderID != order.String() {
+		t.Fatalf("root volume not linked: %+v", disk)
+	}
+	if _, err := h.pool.Exec(ctx, `UPDATE orders SET status = 'completed' WHERE id = $1`, order); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.resource(c.token, vm.ID).Actions; !a.Renew.Allowed || !a.Unsubscribe.Allowed {
+		t.Fatalf("actions after the order %+v", a)
+	}
+}
