@@ -131,6 +131,22 @@ func TestQuote(t *testing.T) {
 	h.do(req{method: "GET", path: "/v1/quotes/" + got.ID, token: c.token}).wantStatus(t, http.StatusOK)
 	h.do(req{method: "POST", path: "/v1/quotes", token: fin, body: map[string]any{"customer_id": c.id, "lines": one}}).wantProblem(t, http.StatusForbidden, "forbidden")
 
+	// Lines in two regions: one RatePeriod call per region.
+	east := ecsProduct("s6.small.1.linux")
+	east["region"] = "cn-east-3"
+	ecsEast := h.createProduct(admin, east)
+	before := h.calls("ListRateOnPeriodDetail")
+	res = h.do(req{method: "POST", path: "/v1/quotes", token: c.token, body: map[string]any{"lines": []any{
+		line(ecs.ID, "month", 1, 1, nil), line(ecsEast.ID, "month", 1, 1, nil), line(evs.ID, "month", 1, 1, intp(10))}}})
+	res.wantStatus(t, http.StatusCreated)
+	res.json(t, &got)
+	if n := h.calls("ListRateOnPeriodDetail") - before; n != 2 {
+		t.Fatalf("%d rating calls for two regions", n)
+	}
+	if len(got.Lines) != 3 || got.Lines[0].Official != "46.20" || got.Lines[1].Official != "46.20" || got.Lines[2].Official != "10.00" {
+		t.Fatalf("two-region quote %+v", got)
+	}
+
 	// The buyer's state.
 	ctx := context.Background()
 	unverified := h.customerFixture()
@@ -143,7 +159,7 @@ func TestQuote(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.do(req{method: "POST", path: "/v1/quotes", token: op, body: map[string]any{"customer_id": unverified.id, "lines": one}}).wantProblem(t, http.StatusConflict, "customer_not_registered")
-	if n := h.count("quotes"); n != 2 {
+	if n := h.count("quotes"); n != 3 {
 		t.Fatalf("%d quotes", n)
 	}
 }
