@@ -32,6 +32,8 @@ type ResourceStore interface {
 	ResourceTerms(ctx context.Context, primaryID uuid.UUID) ([]ResourceTerm, error)
 	// FiveDayRefunds counts the customer's 5-day full refunds in [from, to).
 	FiveDayRefunds(ctx context.Context, customerID uuid.UUID, from, to time.Time) (int, error)
+	// FiveDayRefundCounts is FiveDayRefunds for several customers (absent: 0).
+	FiveDayRefundCounts(ctx context.Context, customerIDs []uuid.UUID, from, to time.Time) (map[uuid.UUID]int, error)
 	// BusyResources are the references (Huawei resource ids, and our ids
 	// as text) that open storefront orders of the customers touch.
 	BusyResources(ctx context.Context, customerIDs []uuid.UUID) (map[string]bool, error)
@@ -244,14 +246,10 @@ func (s *CommerceService) views(ctx context.Context, rs []Resource) ([]ResourceV
 	if err != nil {
 		return nil, err
 	}
-	quota := map[uuid.UUID]int{}
 	from, to := beijingYear(now)
-	for _, c := range customers {
-		n, err := st.FiveDayRefunds(ctx, c, from, to)
-		if err != nil {
-			return nil, err
-		}
-		quota[c] = FiveDayQuota - n
+	used, err := st.FiveDayRefundCounts(ctx, customers, from, to)
+	if err != nil {
+		return nil, err
 	}
 	products, err := st.ProductsBySpecs(ctx, specs)
 	if err != nil {
@@ -265,7 +263,7 @@ func (s *CommerceService) views(ctx context.Context, rs []Resource) ([]ResourceV
 				break
 			}
 		}
-		out[i] = ResourceView{Resource: r, Actions: Actions(r, now, busy[r.HuaweiResourceID] || busy[r.ID.String()], quota[r.CustomerID], periods)}
+		out[i] = ResourceView{Resource: r, Actions: Actions(r, now, busy[r.HuaweiResourceID] || busy[r.ID.String()], FiveDayQuota-used[r.CustomerID], periods)}
 	}
 	return out, nil
 }

@@ -362,7 +362,28 @@ func TestResourceOrderLink(t *testing.T) {
 	if _, err := h.pool.Exec(ctx, `UPDATE orders SET status = 'completed' WHERE id = $1`, order); err != nil {
 		t.Fatal(err)
 	}
-	if a := h.resource(c.token, vm.ID).Actions; !a.Renew.Allowed || !a.Unsubscribe.Allowed {
+	if a := h.resource(c.token, vm.ID).Actions; !a.Renew.Allowed || !a.Unsubscribe.Allowed || a.Unsubscribe.FullRefundUntil == nil {
 		t.Fatalf("actions after the order %+v", a)
+	}
+
+	// Ten 5-day refunds this year (Beijing time) use the quota up; one
+	// from last year does not count.
+	// FIXTURE: five_day_refunds as the unsubscription saga records them.
+	if _, err := h.pool.Exec(ctx, `INSERT INTO five_day_refunds (customer_id, huawei_resource_id, order_id, at)
+		SELECT $1, 'r-' || g, $2, now() FROM generate_series(1, 9) g`, c.id, order); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(ctx, `INSERT INTO five_day_refunds (customer_id, huawei_resource_id, order_id, at)
+		VALUES ($1, 'last-year', $2, date_trunc('year', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' - interval '1 minute')`, c.id, order); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.resource(c.token, vm.ID).Actions; a.Unsubscribe.FullRefundUntil == nil {
+		t.Fatalf("nine used: %+v", a)
+	}
+	if _, err := h.pool.Exec(ctx, `INSERT INTO five_day_refunds (customer_id, huawei_resource_id, order_id, at) VALUES ($1, 'r-10', $2, now())`, c.id, order); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.resource(c.token, vm.ID).Actions; !a.Unsubscribe.Allowed || a.Unsubscribe.FullRefundUntil != nil {
+		t.Fatalf("quota used: %+v", a)
 	}
 }

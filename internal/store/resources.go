@@ -143,6 +143,18 @@ func (c *CommerceStore) FiveDayRefunds(ctx context.Context, customerID uuid.UUID
 	return int(n), translate(err, "five-day refunds")
 }
 
+func (c *CommerceStore) FiveDayRefundCounts(ctx context.Context, customerIDs []uuid.UUID, from, to time.Time) (map[uuid.UUID]int, error) {
+	rows, err := c.s.q.FiveDayRefundCounts(ctx, db.FiveDayRefundCountsParams{CustomerIds: customerIDs, FromAt: from, ToAt: to})
+	if err != nil {
+		return nil, translate(err, "five-day refunds")
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.CustomerID] = int(r.N)
+	}
+	return out, nil
+}
+
 func (c *CommerceStore) BusyResources(ctx context.Context, customerIDs []uuid.UUID) (map[string]bool, error) {
 	refs, err := c.s.q.BusyResources(ctx, customerIDs)
 	if err != nil {

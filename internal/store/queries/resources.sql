@@ -83,3 +83,8 @@ SELECT id FROM customers WHERE huawei_domain_id IS NOT NULL ORDER BY id;
 
 -- name: ProductsBySpecs :many
 SELECT * FROM catalog_products WHERE spec = ANY(@specs::text[]);
+
+-- name: FiveDayRefundCounts :many
+SELECT customer_id, count(*) AS n FROM five_day_refunds
+WHERE customer_id = ANY(@customer_ids::uuid[]) AND at >= @from_at AND at < @to_at
+GROUP BY customer_id;

@@ -86,6 +86,43 @@ func (q *Queries) CustomersWithHuaweiID(ctx context.Context) ([]uuid.UUID, error
 	return items, nil
 }
 
+const fiveDayRefundCounts = `-- name: FiveDayRefundCounts :many
+SELECT customer_id, count(*) AS n FROM five_day_refunds
+WHERE customer_id = ANY($1::uuid[]) AND at >= $2 AND at < $3
+GROUP BY customer_id
+`
+
+type FiveDayRefundCountsParams struct {
+	CustomerIds []uuid.UUID
+	FromAt      time.Time
+	ToAt        time.Time
+}
+
+type FiveDayRefundCountsRow struct {
+	CustomerID uuid.UUID
+	N          int64
+}
+
+func (q *Queries) FiveDayRefundCounts(ctx context.Context, arg FiveDayRefundCountsParams) ([]FiveDayRefundCountsRow, error) {
+	rows, err := q.db.Query(ctx, fiveDayRefundCounts, arg.CustomerIds, arg.FromAt, arg.ToAt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []FiveDayRefundCountsRow
+	for rows.Next() {
+		var i FiveDayRefundCountsRow
+		if err := rows.Scan(&i.CustomerID, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const linkResourceOrders = `-- name: LinkResourceOrders :exec
 UPDATE resources r SET order_id = ol.order_id, huawei_order_id = coalesce(ol.upstream_order_id, r.huawei_order_id)
 FROM order_lines ol JOIN orders o ON o.id = ol.order_id
