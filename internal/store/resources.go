@@ -100,6 +100,10 @@ func (c *CommerceStore) ResourcesByIDs(ctx context.Context, ids []uuid.UUID) ([]
 }
 
 func (c *CommerceStore) ListResources(ctx context.Context, q domain.ResourceQuery) ([]domain.Resource, error) {
+	if q.CustomerID != uuid.Nil {
+		return resourcesFromDB(c.s.q.ListCustomerResourcesPage(ctx, db.ListCustomerResourcesPageParams{CustomerID: q.CustomerID, After: q.After,
+			Status: nullable(string(q.Status)), Kind: nullable(string(q.Kind)), Lim: int32(q.Limit)}))
+	}
 	p := db.ListResourcesParams{After: q.After, CustomerID: optUUID(q.CustomerID), Status: nullable(string(q.Status)),
 		Kind: nullable(string(q.Kind)), Lim: int32(q.Limit)}
 	return resourcesFromDB(c.s.q.ListResources(ctx, p))

@@ -88,3 +88,13 @@ SELECT * FROM catalog_products WHERE spec = ANY(@specs::text[]);
 SELECT customer_id, count(*) AS n FROM five_day_refunds
 WHERE customer_id = ANY(@customer_ids::uuid[]) AND at >= @from_at AND at < @to_at
 GROUP BY customer_id;
+
+-- ListCustomerResourcesPage is ListResources for one customer, on resources_customer_idx
+-- (a generic plan of the optional filter could not use it).
+-- name: ListCustomerResourcesPage :many
+SELECT * FROM resources
+WHERE customer_id = @customer_id AND id > @after
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(kind)::text IS NULL OR kind = sqlc.narg(kind))
+ORDER BY customer_id, id
+LIMIT @lim;

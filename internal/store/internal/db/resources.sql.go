@@ -149,6 +149,78 @@ func (q *Queries) LinkResourcePrimaries(ctx context.Context, customerID uuid.UUI
 	return err
 }
 
+const listCustomerResourcesPage = `-- name: ListCustomerResourcesPage :many
+SELECT id, customer_id, huawei_resource_id, kind, name, region, spec, service_type, resource_type, status, main, primary_id, huawei_parent_id, effective_at, expires_at, expire_policy, order_id, huawei_order_id, auto_renew_enabled, auto_renew_period, auto_renew_times, auto_renew_status, auto_renew_error, synced_at, created_at, updated_at FROM resources
+WHERE customer_id = $1 AND id > $2
+  AND ($3::text IS NULL OR status = $3)
+  AND ($4::text IS NULL OR kind = $4)
+ORDER BY customer_id, id
+LIMIT $5
+`
+
+type ListCustomerResourcesPageParams struct {
+	CustomerID uuid.UUID
+	After      uuid.UUID
+	Status     *string
+	Kind       *string
+	Lim        int32
+}
+
+// ListCustomerResourcesPage is ListResources for one customer, on resources_customer_idx
+// (a generic plan of the optional filter could not use it).
+func (q *Queries) ListCustomerResourcesPage(ctx context.Context, arg ListCustomerResourcesPageParams) ([]Resource, error) {
+	rows, err := q.db.Query(ctx, listCustomerResourcesPage,
+		arg.CustomerID,
+		arg.After,
+		arg.Status,
+		arg.Kind,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Resource
+	for rows.Next() {
+		var i Resource
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.HuaweiResourceID,
+			&i.Kind,
+			&i.Name,
+			&i.Region,
+			&i.Spec,
+			&i.ServiceType,
+			&i.ResourceType,
+			&i.Status,
+			&i.Main,
+			&i.PrimaryID,
+			&i.HuaweiParentID,
+			&i.EffectiveAt,
+			&i.ExpiresAt,
+			&i.ExpirePolicy,
+			&i.OrderID,
+			&i.HuaweiOrderID,
+			&i.AutoRenewEnabled,
+			&i.AutoRenewPeriod,
+			&i.AutoRenewTimes,
+			&i.AutoRenewStatus,
+			&i.AutoRenewError,
+			&i.SyncedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listResources = `-- name: ListResources :many
 SELECT id, customer_id, huawei_resource_id, kind, name, region, spec, service_type, resource_type, status, main, primary_id, huawei_parent_id, effective_at, expires_at, expire_policy, order_id, huawei_order_id, auto_renew_enabled, auto_renew_period, auto_renew_times, auto_renew_status, auto_renew_error, synced_at, created_at, updated_at FROM resources
 WHERE id > $1
