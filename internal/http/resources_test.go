@@ -386,4 +386,13 @@ func TestResourceOrderLink(t *testing.T) {
 	if a := h.resource(c.token, vm.ID).Actions; !a.Unsubscribe.Allowed || a.Unsubscribe.FullRefundUntil != nil {
 		t.Fatalf("quota used: %+v", a)
 	}
+	// Expired (as a sync would record it): renewable, but no auto-renew.
+	if _, err := h.pool.Exec(ctx, `UPDATE resources SET status = 'expired' WHERE id = $1`, uuid.MustParse(vm.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if a := h.resource(c.token, vm.ID).Actions; !a.Renew.Allowed || a.Unsubscribe.Allowed || a.AutoRenew.Allowed {
+		t.Fatalf("expired: %+v", a)
+	}
+	h.do(req{method: "PUT", path: "/v1/resources/" + vm.ID + "/auto-renew", token: c.token, body: map[string]any{"enabled": true}}).
+		wantProblem(t, http.StatusConflict, "resource_not_active")
 }
