@@ -317,6 +317,31 @@ func TestAutoRenewOutcomes(t *testing.T) {
 	h.eventually("already off counts as applied", func() bool {
 		return h.resource(c.token, vm.ID).Setting.Status == "applied"
 	})
+	// Unsubscribed at Huawei behind our back: Huawei refuses to price a
+	// renewal (resource_not_renewable, with its reason); the next sync
+	// marks the resource deleted.
+	if _, err := h.cloud.UnsubscribeResources(context.Background(), c.huaweiID, domain.CloudUnsubscription{ResourceIDs: []string{vm.ResourceID},
+		Kind: domain.CloudUnsubscribeResource}); err != nil {
+		t.Fatal(err)
+	}
+	res := h.do(req{method: "POST", path: "/v1/renewal-quotes", token: c.token, body: map[string]any{"resource_ids": []string{vm.ID}, "period_type": "month", "period_count": 1}})
+	var p struct {
+		Code     string `json:"code"`
+		Upstream struct {
+			Code string `json:"code"`
+		} `json:"upstream"`
+	}
+	res.wantProblem(t, http.StatusConflict, "resource_not_renewable")
+	res.json(t, &p)
+	if p.Upstream.Code != "CBC.30050009" {
+		t.Fatalf("problem %+v", p)
+	}
+	if err := h.svc.Commerce.SyncResources(context.Background(), c.id); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.resource(c.token, vm.ID); r.Status != "deleted" || r.Actions.Renew.Allowed {
+		t.Fatalf("after unsubscription %+v", r)
+	}
 }
 
 // TestResourceOrderLink: a resource whose Huawei id a storefront order
