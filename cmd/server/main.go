@@ -155,6 +155,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount, SettleDelay: cfg.MoneySettleDelay, Log: log})
 	commerceSvc := domain.NewCommerceService(st, up.Cloud, moneySvc, clock, domain.CommerceConfig{SettleDelay: cfg.MoneySettleDelay, Log: log})
+	if up.SimURL != "" {
+		if err := seedCatalog(ctx, st, clock, log); err != nil {
+			return fmt.Errorf("seed catalogue: %w", err)
+		}
+	}
 
 	// Jobs.
 	workers := river.NewWorkers()

@@ -71,6 +71,7 @@ func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	registerRealName(workers, svc)
 	registerCustomerWorkers(workers, svc)
 	money := registerMoney(workers, svc)
+	money = append(money, registerCatalog(workers, svc)...)
 	return append(money,
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return domain.PurgeCredentialsJob{}, nil

@@ -449,7 +449,7 @@ func (q *Queries) ListLedgerEntries(ctx context.Context, arg ListLedgerEntriesPa
 }
 
 const listMoneyOperations = `-- name: ListMoneyOperations :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE ($1::uuid IS NULL OR id < $1::uuid)
   AND ($2::uuid IS NULL OR customer_id = $2::uuid)
   AND ($3::text IS NULL OR kind = $3::text)
@@ -513,6 +513,8 @@ func (q *Queries) ListMoneyOperations(ctx context.Context, arg ListMoneyOperatio
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -647,7 +649,7 @@ func (q *Queries) LockCustomerAccounts(ctx context.Context, customerID *uuid.UUI
 }
 
 const moneyOperation = `-- name: MoneyOperation :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE id = $1
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE id = $1
 `
 
 func (q *Queries) MoneyOperation(ctx context.Context, id uuid.UUID) (MoneyOperation, error) {
@@ -678,12 +680,14 @@ func (q *Queries) MoneyOperation(ctx context.Context, id uuid.UUID) (MoneyOperat
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const moneyOperationByRequestKey = `-- name: MoneyOperationByRequestKey :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE created_by = $1 AND request_key = $2
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE created_by = $1 AND request_key = $2
 `
 
 type MoneyOperationByRequestKeyParams struct {
@@ -719,12 +723,14 @@ func (q *Queries) MoneyOperationByRequestKey(ctx context.Context, arg MoneyOpera
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const moneyOperationForUpdate = `-- name: MoneyOperationForUpdate :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE id = $1 FOR UPDATE
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MoneyOperationForUpdate(ctx context.Context, id uuid.UUID) (MoneyOperation, error) {
@@ -755,12 +761,14 @@ func (q *Queries) MoneyOperationForUpdate(ctx context.Context, id uuid.UUID) (Mo
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const moneyOperationsByRefs = `-- name: MoneyOperationsByRefs :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE upstream_ref = ANY ($1::text[])
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE upstream_ref = ANY ($1::text[])
 `
 
 func (q *Queries) MoneyOperationsByRefs(ctx context.Context, refs []string) ([]MoneyOperation, error) {
@@ -797,6 +805,8 @@ func (q *Queries) MoneyOperationsByRefs(ctx context.Context, refs []string) ([]M
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -809,7 +819,7 @@ func (q *Queries) MoneyOperationsByRefs(ctx context.Context, refs []string) ([]M
 }
 
 const moneySlotHolder = `-- name: MoneySlotHolder :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE customer_id = $1 AND status IN ('in_flight', 'unknown', 'needs_review')
 LIMIT 1
 `
@@ -842,12 +852,14 @@ func (q *Queries) MoneySlotHolder(ctx context.Context, customerID uuid.UUID) (Mo
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const nextPendingMoneyOperation = `-- name: NextPendingMoneyOperation :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE customer_id = $1 AND status = 'pending' AND id <> $2
 ORDER BY id
 LIMIT 1
@@ -886,12 +898,14 @@ func (q *Queries) NextPendingMoneyOperation(ctx context.Context, arg NextPending
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const openMoneyOperations = `-- name: OpenMoneyOperations :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE status NOT IN ('succeeded', 'failed') ORDER BY id
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE status NOT IN ('succeeded', 'failed') ORDER BY id
 `
 
 func (q *Queries) OpenMoneyOperations(ctx context.Context) ([]MoneyOperation, error) {
@@ -928,6 +942,8 @@ func (q *Queries) OpenMoneyOperations(ctx context.Context) ([]MoneyOperation, er
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -1009,7 +1025,7 @@ func (q *Queries) SaveUpstreamBalance(ctx context.Context, arg SaveUpstreamBalan
 }
 
 const succeededMoneyOperations = `-- name: SucceededMoneyOperations :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE status = 'succeeded' AND started_at >= $1 AND started_at <= $2
 ORDER BY id
 `
@@ -1053,6 +1069,8 @@ func (q *Queries) SucceededMoneyOperations(ctx context.Context, arg SucceededMon
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
