@@ -419,5 +419,9 @@ func NewCommerceService(store Store, cloud Cloud, money *MoneyService, clock Clo
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &CommerceService{store: store, cloud: cloud, money: money, clock: clock, cfg: cfg}
+	s := &CommerceService{store: store, cloud: cloud, money: money, clock: clock, cfg: cfg}
+	if money != nil {
+		money.SetOrderSync(s.SyncOrders)
+	}
+	return s
 }

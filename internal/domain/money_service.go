@@ -87,15 +87,32 @@ func (c MoneyConfig) withDefaults() MoneyConfig {
 // (docs/design.md §9).
 type MoneyService struct {
 	store  Store
-	cloud  CloudAccounts
+	cloud  MoneyCloud
 	stepUp StepUpVerifier
 	clock  Clock
 	cfg    MoneyConfig
 	log    *slog.Logger
+	// orderSync books a customer's orders placed at Huawei before
+	// reconciliation books its unexplained spending (set by commerce).
+	orderSync func(ctx context.Context, customerID uuid.UUID) error
+}
+
+// SetOrderSync makes reconciliation sync a customer's Huawei orders before
+// it compares the customer's balance.
+func (s *MoneyService) SetOrderSync(fn func(ctx context.Context, customerID uuid.UUID) error) {
+	s.orderSync = fn
+}
+
+// MoneyCloud is what the money core asks Huawei: adjust-amount, reclaim and
+// their records, and for payments the order it pays (PayOrder, read back
+// with CustomerOrder, cancelled with CancelOrder).
+type MoneyCloud interface {
+	CloudAccounts
+	CloudOrders
 }
 
 // NewMoneyService wires the service.
-func NewMoneyService(store Store, cloud CloudAccounts, stepUp StepUpVerifier, clock Clock, cfg MoneyConfig) *MoneyService {
+func NewMoneyService(store Store, cloud MoneyCloud, stepUp StepUpVerifier, clock Clock, cfg MoneyConfig) *MoneyService {
 	cfg = cfg.withDefaults()
 	return &MoneyService{store: store, cloud: cloud, stepUp: stepUp, clock: clock, cfg: cfg, log: cfg.Log}
 }
@@ -384,6 +401,9 @@ func (s *MoneyService) Execute(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
+	if op.Kind == MoneyRefund || (op.Kind == MoneyPayment && op.PayOrderID == "") {
+		return nil // booked at once (refund), or its order's saga has not created the Huawei order yet
+	}
 	if op.Status == MoneyPending {
 		// The cheap check first: a queue of pending operations waits here.
 		if holder, err := s.store.Money().SlotHolder(ctx, op.CustomerID); err == nil {
@@ -435,15 +455,27 @@ func (s *MoneyService) Execute(ctx context.Context, id uuid.UUID) error {
 }
 
 func upstreamOperation(k MoneyKind) string {
-	if k == MoneyReclaim {
+	switch k {
+	case MoneyReclaim:
 		return "ReclaimToPartnerAccount"
+	case MoneyPayment:
+		return "PayOrders"
+	case MoneyRefund:
+		return "ShowRefundOrderDetails"
 	}
 	return "UpdateCustomerAccountAmount"
 }
 
 func (s *MoneyService) call(ctx context.Context, op MoneyOperation) (string, error) {
-	if op.Kind == MoneyReclaim {
+	switch op.Kind {
+	case MoneyReclaim:
 		return s.cloud.ReclaimFromCustomer(ctx, op.HuaweiCustomerID, op.Amount)
+	case MoneyPayment:
+		// PayOrder answers nothing of its own: the reference is the order paid.
+		if err := s.cloud.PayOrder(ctx, op.HuaweiCustomerID, CloudPayOrder{OrderID: op.PayOrderID}); err != nil {
+			return "", err
+		}
+		return op.PayOrderID, nil
 	}
 	return s.cloud.AllocateToCustomer(ctx, op.HuaweiCustomerID, op.Amount)
 }
@@ -549,6 +581,9 @@ func (s *MoneyService) succeed(ctx context.Context, tx Tx, cur MoneyOperation, r
 	if err := s.audit(ctx, tx, actor, cur, res); err != nil {
 		return err
 	}
+	if err := s.wakeOrder(ctx, tx, cur); err != nil {
+		return err
+	}
 	return s.wakeNext(ctx, tx, cur.CustomerID, cur.ID)
 }
 
@@ -569,6 +604,9 @@ func (s *MoneyService) fail(ctx context.Context, tx Tx, cur MoneyOperation, why 
 		return err
 	}
 	if err := s.audit(ctx, tx, actor, cur, res); err != nil {
+		return err
+	}
+	if err := s.wakeOrder(ctx, tx, cur); err != nil {
 		return err
 	}
 	return s.wakeNext(ctx, tx, cur.CustomerID, cur.ID)
@@ -609,6 +647,9 @@ func (s *MoneyService) wakeNext(ctx context.Context, tx Tx, customerID, except u
 	if err != nil {
 		return err
 	}
+	if next.Kind.ofOrder() {
+		return tx.Wake(ctx, OrderJob{OrderID: next.OrderID})
+	}
 	return tx.Wake(ctx, MoneyOperationJob{OperationID: next.ID})
 }
 
@@ -626,6 +667,9 @@ func (s *MoneyService) Resolve(ctx context.Context, id uuid.UUID) error {
 	}
 	if op.Status != MoneyUnknown {
 		return nil
+	}
+	if op.Kind == MoneyPayment {
+		return s.resolvePayment(ctx, op)
 	}
 	now := s.clock.Now()
 	recs, err := s.readBack(ctx, op, now)
@@ -871,6 +915,17 @@ func (s *MoneyService) Sweep(ctx context.Context) error {
 	woken := map[uuid.UUID]bool{}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		for _, op := range ops {
+			switch op.Status {
+			case MoneyPending, MoneyInFlight:
+				if op.Kind.ofOrder() {
+					// An order's payment is driven by its saga alone (one job
+					// per order), never by a second job racing it.
+					if err := tx.Enqueue(ctx, OrderJob{OrderID: op.OrderID}); err != nil {
+						return err
+					}
+					continue
+				}
+			}
 			switch op.Status {
 			case MoneyPending:
 				if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {

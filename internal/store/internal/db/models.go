@@ -87,6 +87,38 @@ type AuditEvent struct {
 	ClientIp    *string
 }
 
+type CatalogProduct struct {
+	ID               uuid.UUID
+	Kind             string
+	Name             string
+	Region           string
+	AvailabilityZone *string
+	Spec             string
+	ServiceType      string
+	ResourceType     string
+	PeriodTypes      []string
+	MaxMonths        *int32
+	MaxYears         *int32
+	ImageRef         *string
+	RootVolumeType   *string
+	RootVolumeGb     *int32
+	MinSizeGb        *int32
+	MaxSizeGb        *int32
+	Enabled          bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type CloudType struct {
+	Kind         string
+	Code         string
+	Name         string
+	Abbreviation *string
+	Description  *string
+	ServiceType  *string
+	SyncedAt     time.Time
+}
+
 type Customer struct {
 	ID                       uuid.UUID
 	UserID                   uuid.UUID
@@ -124,6 +156,13 @@ type File struct {
 	Sha256      []byte
 	UploadedBy  uuid.UUID
 	CreatedAt   time.Time
+}
+
+type FiveDayRefund struct {
+	CustomerID       uuid.UUID
+	HuaweiResourceID string
+	OrderID          uuid.UUID
+	At               time.Time
 }
 
 type IdempotencyKey struct {
@@ -203,6 +242,8 @@ type MoneyOperation struct {
 	Checks           int32
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	OrderID          *uuid.UUID
+	PayOrderID       *string
 }
 
 type MoneyUpstreamBalance struct {
@@ -210,6 +251,79 @@ type MoneyUpstreamBalance struct {
 	Amount     decimal.Decimal
 	Debt       decimal.Decimal
 	ReadAt     time.Time
+}
+
+type Order struct {
+	ID            uuid.UUID
+	Kind          string
+	CustomerID    uuid.UUID
+	QuoteID       *uuid.UUID
+	Status        string
+	Source        string
+	Amount        decimal.Decimal
+	Currency      string
+	RefundAmount  pgtype.Numeric
+	ErrorCode     *string
+	ErrorMessage  *string
+	Request       []byte
+	HuaweiOrderID *string
+	CreatedBy     *uuid.UUID
+	RequestKey    *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type OrderLine struct {
+	OrderID           uuid.UUID
+	Idx               int32
+	Amount            decimal.Decimal
+	ClientToken       string
+	UpstreamOrderID   *string
+	UpstreamJobID     *string
+	UpstreamAmount    pgtype.Numeric
+	PaymentID         *uuid.UUID
+	Status            string
+	HuaweiResourceIds []string
+}
+
+type OrderStep struct {
+	ID          int64
+	OrderID     uuid.UUID
+	Name        string
+	Line        *int32
+	Status      string
+	UpstreamRef *string
+	Error       []byte
+	At          time.Time
+}
+
+type Quote struct {
+	ID         uuid.UUID
+	Kind       string
+	CustomerID uuid.UUID
+	Amount     decimal.Decimal
+	Official   decimal.Decimal
+	Discount   decimal.Decimal
+	Currency   string
+	ExpiresAt  time.Time
+	CreatedBy  *uuid.UUID
+	CreatedAt  time.Time
+}
+
+type QuoteLine struct {
+	QuoteID        uuid.UUID
+	Idx            int32
+	ProductID      *uuid.UUID
+	ResourceID     *uuid.UUID
+	Quantity       int32
+	SizeGb         *int32
+	PeriodType     string
+	PeriodCount    int32
+	Official       decimal.Decimal
+	Discount       decimal.Decimal
+	Amount         decimal.Decimal
+	Discounts      []byte
+	ChosenDiscount []byte
 }
 
 type RealnameApplication struct {
@@ -266,6 +380,43 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+}
+
+type Resource struct {
+	ID               uuid.UUID
+	CustomerID       uuid.UUID
+	HuaweiResourceID string
+	Kind             string
+	Name             *string
+	Region           *string
+	Spec             string
+	ServiceType      *string
+	ResourceType     *string
+	Status           string
+	Main             bool
+	PrimaryID        *uuid.UUID
+	HuaweiParentID   *string
+	EffectiveAt      *time.Time
+	ExpiresAt        *time.Time
+	ExpirePolicy     *int32
+	OrderID          *uuid.UUID
+	HuaweiOrderID    *string
+	AutoRenewEnabled *bool
+	AutoRenewPeriod  *string
+	AutoRenewTimes   *int32
+	AutoRenewStatus  *string
+	AutoRenewError   []byte
+	SyncedAt         time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type ResourceTerm struct {
+	ResourceID    uuid.UUID
+	HuaweiOrderID string
+	StartsAt      time.Time
+	EndsAt        time.Time
+	Paid          decimal.Decimal
 }
 
 type RiverJob struct {

@@ -87,9 +87,9 @@ func (q *Queries) ApplyTransfer(ctx context.Context, arg ApplyTransferParams) er
 const createMoneyOperation = `-- name: CreateMoneyOperation :exec
 
 INSERT INTO money_operations (id, kind, customer_id, huawei_customer_id, amount, currency, status, memo, created_by,
-                              request_key, created_at, updated_at)
+                              request_key, order_id, pay_order_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12)
+        $10, $11::uuid, $12::text, $13, $14)
 `
 
 type CreateMoneyOperationParams struct {
@@ -103,6 +103,8 @@ type CreateMoneyOperationParams struct {
 	Memo             *string
 	CreatedBy        *uuid.UUID
 	RequestKey       *string
+	OrderID          *uuid.UUID
+	PayOrderID       *string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -120,6 +122,8 @@ func (q *Queries) CreateMoneyOperation(ctx context.Context, arg CreateMoneyOpera
 		arg.Memo,
 		arg.CreatedBy,
 		arg.RequestKey,
+		arg.OrderID,
+		arg.PayOrderID,
 		arg.CreatedAt,
 		arg.UpdatedAt,
 	)
@@ -449,7 +453,7 @@ func (q *Queries) ListLedgerEntries(ctx context.Context, arg ListLedgerEntriesPa
 }
 
 const listMoneyOperations = `-- name: ListMoneyOperations :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE ($1::uuid IS NULL OR id < $1::uuid)
   AND ($2::uuid IS NULL OR customer_id = $2::uuid)
   AND ($3::text IS NULL OR kind = $3::text)
@@ -513,6 +517,8 @@ func (q *Queries) ListMoneyOperations(ctx context.Context, arg ListMoneyOperatio
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -647,7 +653,7 @@ func (q *Queries) LockCustomerAccounts(ctx context.Context, customerID *uuid.UUI
 }
 
 const moneyOperation = `-- name: MoneyOperation :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE id = $1
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE id = $1
 `
 
 func (q *Queries) MoneyOperation(ctx context.Context, id uuid.UUID) (MoneyOperation, error) {
@@ -678,12 +684,14 @@ func (q *Queries) MoneyOperation(ctx context.Context, id uuid.UUID) (MoneyOperat
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const moneyOperationByRequestKey = `-- name: MoneyOperationByRequestKey :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE created_by = $1 AND request_key = $2
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE created_by = $1 AND request_key = $2
 `
 
 type MoneyOperationByRequestKeyParams struct {
@@ -719,12 +727,14 @@ func (q *Queries) MoneyOperationByRequestKey(ctx context.Context, arg MoneyOpera
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const moneyOperationForUpdate = `-- name: MoneyOperationForUpdate :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE id = $1 FOR UPDATE
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) MoneyOperationForUpdate(ctx context.Context, id uuid.UUID) (MoneyOperation, error) {
@@ -755,12 +765,14 @@ func (q *Queries) MoneyOperationForUpdate(ctx context.Context, id uuid.UUID) (Mo
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const moneyOperationsByRefs = `-- name: MoneyOperationsByRefs :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE upstream_ref = ANY ($1::text[])
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE upstream_ref = ANY ($1::text[])
 `
 
 func (q *Queries) MoneyOperationsByRefs(ctx context.Context, refs []string) ([]MoneyOperation, error) {
@@ -797,6 +809,8 @@ func (q *Queries) MoneyOperationsByRefs(ctx context.Context, refs []string) ([]M
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -809,7 +823,7 @@ func (q *Queries) MoneyOperationsByRefs(ctx context.Context, refs []string) ([]M
 }
 
 const moneySlotHolder = `-- name: MoneySlotHolder :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE customer_id = $1 AND status IN ('in_flight', 'unknown', 'needs_review')
 LIMIT 1
 `
@@ -842,12 +856,14 @@ func (q *Queries) MoneySlotHolder(ctx context.Context, customerID uuid.UUID) (Mo
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const nextPendingMoneyOperation = `-- name: NextPendingMoneyOperation :one
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE customer_id = $1 AND status = 'pending' AND id <> $2
 ORDER BY id
 LIMIT 1
@@ -886,12 +902,14 @@ func (q *Queries) NextPendingMoneyOperation(ctx context.Context, arg NextPending
 		&i.Checks,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrderID,
+		&i.PayOrderID,
 	)
 	return i, err
 }
 
 const openMoneyOperations = `-- name: OpenMoneyOperations :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations WHERE status NOT IN ('succeeded', 'failed') ORDER BY id
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations WHERE status NOT IN ('succeeded', 'failed') ORDER BY id
 `
 
 func (q *Queries) OpenMoneyOperations(ctx context.Context) ([]MoneyOperation, error) {
@@ -928,6 +946,8 @@ func (q *Queries) OpenMoneyOperations(ctx context.Context) ([]MoneyOperation, er
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -1009,7 +1029,7 @@ func (q *Queries) SaveUpstreamBalance(ctx context.Context, arg SaveUpstreamBalan
 }
 
 const succeededMoneyOperations = `-- name: SucceededMoneyOperations :many
-SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at FROM money_operations
+SELECT id, kind, customer_id, huawei_customer_id, amount, currency, status, upstream_ref, error_operation, error_status, error_code, error_message, error_outcome, evidence, resolution, memo, created_by, request_key, attempt, started_at, unknown_at, checks, created_at, updated_at, order_id, pay_order_id FROM money_operations
 WHERE status = 'succeeded' AND started_at >= $1 AND started_at <= $2
 ORDER BY id
 `
@@ -1053,6 +1073,8 @@ func (q *Queries) SucceededMoneyOperations(ctx context.Context, arg SucceededMon
 			&i.Checks,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.OrderID,
+			&i.PayOrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -1070,8 +1092,8 @@ SET status = $1, upstream_ref = $2,
     error_operation = $3, error_status = $4, error_code = $5,
     error_message = $6, error_outcome = $7,
     evidence = $8, resolution = $9, attempt = $10, started_at = $11,
-    unknown_at = $12, checks = $13, updated_at = $14
-WHERE id = $15
+    unknown_at = $12, checks = $13, pay_order_id = $14::text, updated_at = $15
+WHERE id = $16
 `
 
 type UpdateMoneyOperationParams struct {
@@ -1088,6 +1110,7 @@ type UpdateMoneyOperationParams struct {
 	StartedAt      *time.Time
 	UnknownAt      *time.Time
 	Checks         int32
+	PayOrderID     *string
 	UpdatedAt      time.Time
 	ID             uuid.UUID
 }
@@ -1107,6 +1130,7 @@ func (q *Queries) UpdateMoneyOperation(ctx context.Context, arg UpdateMoneyOpera
 		arg.StartedAt,
 		arg.UnknownAt,
 		arg.Checks,
+		arg.PayOrderID,
 		arg.UpdatedAt,
 		arg.ID,
 	)
