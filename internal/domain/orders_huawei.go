@@ -466,3 +466,53 @@ func (s *CommerceService) huaweiOrderTerms(ctx context.Context, cu Customer, c C
 		}
 	}
 }
+
+// SweepOrdersJob is the orders' safety net (periodic): open orders get
+// their saga enqueued again, and every ledger customer's Huawei orders are
+// synced.
+type SweepOrdersJob struct{}
+
+// Kind implements Job.
+func (SweepOrdersJob) Kind() string { return "orders_sweep" }
+
+// SweepOrders enqueues the saga of every open order (a job lost after its
+// attempts) and a SyncOrdersJob per ledger customer.
+func (s *CommerceService) SweepOrders(ctx context.Context) error {
+	var open []Order
+	for _, st := range []OrderStatus{OrderPending, OrderPaying, OrderProvisioning} {
+		os, err := s.store.Commerce().ListOrders(ctx, OrderFilter{Status: st}, uuid.Nil, 1000)
+		if err != nil {
+			return err
+		}
+		open = append(open, os...)
+	}
+	var customers []uuid.UUID
+	for after := uuid.Nil; ; {
+		refs, err := s.store.Money().LedgerCustomers(ctx, after, 100)
+		if err != nil {
+			return err
+		}
+		if len(refs) == 0 {
+			break
+		}
+		for _, r := range refs {
+			customers = append(customers, r.ID)
+		}
+		after = refs[len(refs)-1].ID
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		for _, o := range open {
+			if o.Source == SourceStorefront {
+				if err := tx.Enqueue(ctx, OrderJob{OrderID: o.ID}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, c := range customers {
+			if err := tx.Enqueue(ctx, SyncOrdersJob{CustomerID: c}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
