@@ -1,0 +1,184 @@
+package http_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// TestOrderHappyPath: hold → create → check price → pay → provision →
+// completed; Huawei's balance and the ledger agree and nothing stays held.
+func TestOrderHappyPath(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "100.00")
+	q := h.quote(c, h.evsProduct(), 100, "35.00", time.Hour)
+
+	o := h.ordered(c, q)
+	if o.Status != "pending" || o.Total.Amount != "35.00" || o.step("hold") != "done" {
+		t.Fatalf("accepted %+v", o)
+	}
+	if avail, held := h.ledgerOf(c); !avail.Equal(dec("65.00")) || !held.Equal(dec("35.00")) {
+		t.Fatalf("after acceptance: available %s held %s", avail, held)
+	}
+	o = h.waitOrder(c.token, o.ID, 20*time.Second)
+	if o.Status != "completed" {
+		t.Fatalf("order %+v", o)
+	}
+	for _, st := range []string{"create_order", "check_price", "pay", "provision", "capture"} {
+		if o.step(st) != "done" {
+			t.Fatalf("step %s is %q: %+v", st, o.step(st), o.Steps)
+		}
+	}
+	if len(o.UpstreamOrderIDs) != 1 {
+		t.Fatalf("upstream orders %v", o.UpstreamOrderIDs)
+	}
+	avail, held := h.ledgerOf(c)
+	if !held.IsZero() || !avail.Equal(dec("65.00")) {
+		t.Fatalf("ledger: available %s held %s", avail, held)
+	}
+	if up := h.simState().balance(c.huaweiID); !up.Equal(avail) {
+		t.Fatalf("Huawei %s, ledger %s", up, avail)
+	}
+	if n := h.calls("PayOrders"); n != 1 {
+		t.Fatalf("PayOrders called %d times", n)
+	}
+	// The customer's timeline shows the order.
+	var events struct {
+		Items []struct {
+			Action string `json:"action"`
+		} `json:"items"`
+	}
+	res0 := h.do(req{method: "GET", path: "/v1/customers/" + c.id.String() + "/events?limit=100", token: h.admin().AccessToken})
+	res0.wantStatus(t, http.StatusOK)
+	res0.json(t, &events)
+	var acts []string
+	for _, e := range events.Items {
+		acts = append(acts, e.Action)
+	}
+	if !hasAll(acts, "order.created", "order.upstream_created", "order.paid", "order.completed", "money.payment.succeeded") {
+		t.Fatalf("timeline %v", acts)
+	}
+	// Listed for the customer, and for staff with filters.
+	var page struct {
+		Items []orderBody `json:"items"`
+	}
+	res := h.do(req{method: "GET", path: "/v1/orders", token: c.token})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &page)
+	if len(page.Items) != 1 || page.Items[0].ID != o.ID {
+		t.Fatalf("list %+v", page.Items)
+	}
+	res = h.do(req{method: "GET", path: "/v1/orders?status=completed&customer_id=" + c.id.String(), token: fin})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("staff list %+v", page.Items)
+	}
+	// The quote is used now.
+	h.placeOrder(c, q, newKey()).wantProblem(t, http.StatusConflict, "quote_used")
+}
+
+// TestOrderRefusals: what is refused before anything reaches Huawei.
+func TestOrderRefusals(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "10.00")
+	other := h.orderCustomer(fin, "")
+	p := h.evsProduct()
+
+	h.placeOrder(c, h.quote(c, p, 100, "35.00", time.Hour), newKey()).wantProblem(t, http.StatusConflict, "insufficient_balance")
+	h.placeOrder(c, h.quote(c, p, 10, "3.50", -time.Minute), newKey()).wantProblem(t, http.StatusConflict, "quote_expired")
+	h.placeOrder(c, h.quote(other, p, 10, "3.50", time.Hour), newKey()).wantProblem(t, http.StatusNotFound, "not_found")
+	if _, err := h.pool.Exec(context.Background(), `UPDATE customers SET realname_status = 'in_review' WHERE id = $1`, other.id); err != nil {
+		t.Fatal(err)
+	}
+	h.placeOrder(other, h.quote(other, p, 10, "3.50", time.Hour), newKey()).wantProblem(t, http.StatusForbidden, "customer_not_verified")
+	if n := h.calls("CreateVolume"); n != 0 {
+		t.Fatalf("CreateVolume called %d times", n)
+	}
+	if h.count("orders") != 0 {
+		t.Fatal("an order was written")
+	}
+	if avail, held := h.ledgerOf(c); !avail.Equal(dec("10.00")) || !held.IsZero() {
+		t.Fatalf("ledger: available %s held %s", avail, held)
+	}
+	// The same key answers the same order (replayed).
+	q := h.quote(c, p, 10, "3.50", time.Hour)
+	key := newKey()
+	first := h.placeOrder(c, q, key)
+	first.wantStatus(t, http.StatusAccepted)
+	again := h.placeOrder(c, q, key)
+	again.wantStatus(t, http.StatusAccepted)
+	var a, b orderBody
+	first.json(t, &a)
+	again.json(t, &b)
+	if a.ID != b.ID {
+		t.Fatalf("two orders for one key: %s %s", a.ID, b.ID)
+	}
+	h.waitOrder(c.token, a.ID, 20*time.Second)
+}
+
+// TestOrderPriceChanged: Huawei's price moved after the quote: the Huawei
+// order is cancelled, the hold released, nothing paid.
+func TestOrderPriceChanged(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "100.00")
+	q := h.quote(c, h.evsProduct(), 100, "35.00", time.Hour)
+	h.sim.SetPartnerDiscount(c.huaweiID, decimal.RequireFromString("10"))
+	o := h.waitOrder(c.token, h.ordered(c, q).ID, 20*time.Second)
+	if o.Status != "failed" || o.Error == nil || o.Error.Code != "price_changed" {
+		t.Fatalf("order %+v", o)
+	}
+	if h.calls("PayOrders") != 0 {
+		t.Fatal("paid")
+	}
+	for _, so := range h.simOrders(c.huaweiID) {
+		if so["status"].(float64) != 4 {
+			t.Fatalf("Huawei order not cancelled: %+v", so)
+		}
+	}
+	if avail, held := h.ledgerOf(c); !avail.Equal(dec("100.00")) || !held.IsZero() {
+		t.Fatalf("ledger: available %s held %s", avail, held)
+	}
+}
+
+// TestOrderCancel: an order not yet paying is cancelled: Huawei's order
+// cancelled (if created), the hold released; a completed one is not.
+func TestOrderCancel(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "100.00")
+	p := h.evsProduct()
+	// Hold the saga at create (Huawei slow) so the cancel comes first.
+	h.simFault(map[string]any{"operation": "CreateVolume", "kind": "latency", "count": 1, "latency": "1s"})
+	o := h.ordered(c, h.quote(c, p, 100, "35.00", time.Hour))
+	res := h.do(req{method: "POST", path: "/v1/orders/" + o.ID + "/cancel", token: c.token, header: map[string]string{"Idempotency-Key": newKey()}})
+	res.wantStatus(t, http.StatusAccepted)
+	o = h.waitOrder(c.token, o.ID, 20*time.Second)
+	if o.Status != "cancelled" {
+		t.Fatalf("order %+v", o)
+	}
+	if h.calls("PayOrders") != 0 {
+		t.Fatal("paid")
+	}
+	for _, so := range h.simOrders(c.huaweiID) {
+		if so["status"].(float64) != 4 {
+			t.Fatalf("Huawei order not cancelled: %+v", so)
+		}
+	}
+	if avail, held := h.ledgerOf(c); !avail.Equal(dec("100.00")) || !held.IsZero() {
+		t.Fatalf("ledger: available %s held %s", avail, held)
+	}
+	done := h.waitOrder(c.token, h.ordered(c, h.quote(c, p, 10, "3.50", time.Hour)).ID, 20*time.Second)
+	res = h.do(req{method: "POST", path: "/v1/orders/" + done.ID + "/cancel", token: c.token, header: map[string]string{"Idempotency-Key": newKey()}})
+	res.wantProblem(t, http.StatusConflict, "order_not_cancellable")
+}
