@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/partnerlab/storefront/internal/domain"
 )
 
 // TestOrderHappyPath: hold → create → check price → pay → provision →
@@ -181,4 +183,59 @@ func TestOrderCancel(t *testing.T) {
 	done := h.waitOrder(c.token, h.ordered(c, h.quote(c, p, 10, "3.50", time.Hour)).ID, 20*time.Second)
 	res = h.do(req{method: "POST", path: "/v1/orders/" + done.ID + "/cancel", token: c.token, header: map[string]string{"Idempotency-Key": newKey()}})
 	res.wantProblem(t, http.StatusConflict, "order_not_cancellable")
+}
+
+// TestOrderSyncedFromHuawei: an order placed and paid at Huawei (the
+// console) becomes an order with source huawei, booked as spend exactly
+// once, also when reconciliation runs after it and again.
+func TestOrderSyncedFromHuawei(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "5000.00")
+	// A storefront order first: it must not be synced a second time.
+	mine := h.waitOrder(c.token, h.ordered(c, h.quote(c, h.evsProduct(), 100, "35.00", time.Hour)).ID, 20*time.Second)
+	if mine.Status != "completed" {
+		t.Fatalf("order %+v", mine)
+	}
+	ctx := context.Background()
+	po, err := h.cloud.CreatePrepaidServer(ctx, c.huaweiID, domain.CloudServerOrder{
+		Region: "cn-north-4", Name: "web", ImageRef: "img-ubuntu-22.04", FlavorRef: "s6.small.1", VPCID: "vpc-1",
+		SubnetIDs: []string{"subnet-1"}, AvailabilityZone: "cn-north-4a", RootVolume: domain.CloudDiskSpec{Type: "SAS", SizeGB: 40},
+		Period: domain.CloudPeriodMonth, Periods: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cloud.PayOrder(ctx, c.huaweiID, domain.CloudPayOrder{OrderID: po.OrderID}); err != nil {
+		t.Fatal(err)
+	}
+	huawei := h.simState().balance(c.huaweiID)
+	for range 2 {
+		run := h.reconcile(fin)
+		if len(run.Items) != 0 {
+			t.Fatalf("items %+v", run.Items)
+		}
+		if err := h.svc.Commerce.SyncOrders(ctx, c.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if avail, held := h.ledgerOf(c); !avail.Equal(huawei) || !held.IsZero() {
+		t.Fatalf("ledger %s (held %s), Huawei %s", avail, held, huawei)
+	}
+	var page struct {
+		Items []orderBody `json:"items"`
+	}
+	res := h.do(req{method: "GET", path: "/v1/orders?source=huawei", token: c.token})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &page)
+	if len(page.Items) != 1 || page.Items[0].Status != "completed" || len(page.Items[0].UpstreamOrderIDs) != 1 || page.Items[0].UpstreamOrderIDs[0] != po.OrderID {
+		t.Fatalf("huawei orders %+v", page.Items)
+	}
+	var spends int
+	_ = h.pool.QueryRow(ctx, `SELECT count(*) FROM ledger_transfers WHERE kind = 'spend'`).Scan(&spends)
+	var ref string
+	_ = h.pool.QueryRow(ctx, `SELECT reference FROM ledger_transfers WHERE kind = 'spend'`).Scan(&ref)
+	if spends != 1 || ref != "order:"+po.OrderID {
+		t.Fatalf("%d spend transfers, reference %q", spends, ref)
+	}
 }
