@@ -692,6 +692,25 @@ func (s *CommerceService) provision(ctx context.Context, o *Order, cu Customer) 
 		for _, r := range rs.Resources {
 			ids = append(ids, r.ResourceID)
 		}
+		if len(ids) == 0 {
+			// Completed without resources: Huawei unsubscribes a purchase
+			// whose provisioning failed and refunds it in full with an
+			// unsubscribe order of its own. Book that refund, once.
+			booked, err := s.bookProvisioningRefund(ctx, o, cu, l)
+			if err != nil {
+				return err
+			}
+			if booked {
+				_ = s.step(ctx, o.ID, StepProvision, l.Index, StepFailed, l.UpstreamOrderID, nil)
+				return s.finish(ctx, o, OrderFailed, OrderErrProvisioning,
+					fmt.Sprintf("provisioning of Huawei order %s (line %d) failed; Huawei refunded it in full", l.UpstreamOrderID, l.Index))
+			}
+			if s.clock.Now().Sub(o.UpdatedAt) > s.cfg.ProvisionTimeout {
+				_ = s.step(ctx, o.ID, StepProvision, l.Index, StepUnknown, l.UpstreamOrderID, nil)
+				return s.toReview(ctx, o, "Huawei order "+l.UpstreamOrderID+" completed without resources and without a refund")
+			}
+			return retryLater(200*time.Millisecond, "the order's resources are not listed yet")
+		}
 		l.HuaweiResourceIDs, l.Status = ids, LineProvisioned
 		if err := s.store.InTx(ctx, func(tx Tx) error {
 			if err := tx.Commerce().UpdateOrderLine(ctx, o.ID, *l); err != nil {
@@ -863,4 +882,62 @@ func (s *CommerceService) compensate(ctx context.Context, o Order, cu Customer, 
 		}
 		return s.auditOrder(ctx, tx, Principal{}, cur, "order."+string(st), map[string]any{"message": msg})
 	})
+}
+
+// bookProvisioningRefund finds the unsubscribe order Huawei made for a
+// failed purchase (its refund's base order is the line's order) and books
+// its refund to the ledger. False: none yet.
+func (s *CommerceService) bookProvisioningRefund(ctx context.Context, o *Order, cu Customer, l *OrderLine) (bool, error) {
+	ids, err := s.readBackUnsubscribe(ctx, *o, cu)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		refs, err := s.cloud.RefundDetails(ctx, cu.DomainID, id)
+		if err != nil {
+			continue // not available yet, or not a refund: read again later
+		}
+		refund, mine := decimal.Zero, false
+		for _, r := range refs {
+			if r.BaseOrderID == l.UpstreamOrderID {
+				mine = true
+			}
+			if r.Amount.IsNegative() {
+				refund = refund.Add(r.Amount.Neg())
+			}
+		}
+		if !mine {
+			continue
+		}
+		l.Status = LineFailed
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			if refund.IsPositive() {
+				if _, err := s.money.bookRefund(ctx, tx, o.ID, cu.ID, cu.DomainID, id, refund); err != nil {
+					return err
+				}
+			}
+			if err := tx.Commerce().UpdateOrderLine(ctx, o.ID, *l); err != nil {
+				return err
+			}
+			if err := s.stepTx(ctx, tx, o.ID, StepRefund, l.Index, StepDone, id, nil); err != nil {
+				return err
+			}
+			cur, err := tx.Commerce().OrderForUpdate(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			total := refund
+			if cur.Refund != nil {
+				total = total.Add(*cur.Refund)
+			}
+			cur.Refund = &total
+			if err := tx.Commerce().UpdateOrder(ctx, cur); err != nil {
+				return err
+			}
+			o.Refund = &total
+			return nil
+		})
+		return err == nil, err
+	}
+	return false, nil
 }

@@ -74,3 +74,23 @@ func TestOrderCreateFaults(t *testing.T) {
 		t.Fatalf("ledger %s", avail)
 	}
 }
+
+// TestOrderProvisioningFails: Huawei took the money, processed the order
+// (status 3 for a while), then failed to provision it and refunded it in
+// full with an unsubscribe order of its own: the refund is booked, the
+// order says provisioning_failed, and the ledger matches Huawei.
+func TestOrderProvisioningFails(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "100.00")
+	h.simDo("POST", "/_sim/provisioning", map[string]any{"customer_id": c.huaweiID, "processing": "1s", "fail_next": 1}, nil)
+	o := h.waitOrder(c.token, h.ordered(c, h.quote(c, h.evsProduct(), 100, "35.00", time.Hour)).ID, 30*time.Second)
+	if o.Status != "failed" || o.Error == nil || o.Error.Code != "provisioning_failed" || o.Refund == nil || o.Refund.Amount != "35.00" {
+		t.Fatalf("order %+v", o)
+	}
+	avail, held := h.ledgerOf(c)
+	if !held.IsZero() || !avail.Equal(dec("100.00")) || !h.simState().balance(c.huaweiID).Equal(avail) {
+		t.Fatalf("ledger %s (held %s), Huawei %s", avail, held, h.simState().balance(c.huaweiID))
+	}
+}
