@@ -96,6 +96,10 @@ func (s *MoneyService) wakeOrder(ctx context.Context, tx Tx, op MoneyOperation) 
 	if op.Kind != MoneyPayment || op.OrderID == uuid.Nil {
 		return nil
 	}
+	// The saga may have ended its job while the payment was in review.
+	if err := tx.Enqueue(ctx, OrderJob{OrderID: op.OrderID}); err != nil {
+		return err
+	}
 	return tx.Wake(ctx, OrderJob{OrderID: op.OrderID})
 }
 
@@ -147,4 +151,20 @@ func (s *MoneyService) resolvePayment(ctx context.Context, op MoneyOperation) er
 	return s.decide(ctx, op, func(tx Tx, cur MoneyOperation) error {
 		return s.toReview(ctx, tx, cur, nil, "read back: the Huawei order is in a status that does not say whether it was paid")
 	})
+}
+
+// confirmPaid: a person says a payment succeeded: the reference must be the
+// order it pays, and Huawei must show that order paid.
+func (s *MoneyService) confirmPaid(ctx context.Context, op MoneyOperation, ref string) error {
+	if ref != op.PayOrderID {
+		return Errorf(CodeConflict, "a payment's reference is the Huawei order it pays (%s)", op.PayOrderID)
+	}
+	d, err := s.cloud.CustomerOrder(ctx, ref, 0, 1)
+	if err != nil {
+		return err
+	}
+	if d.Order.Status != CloudOrderCompleted && d.Order.Status != CloudOrderProcessing {
+		return Errorf(CodeConflict, "Huawei shows order %s in status %d, not paid", ref, d.Order.Status)
+	}
+	return nil
 }

@@ -886,6 +886,9 @@ func (s *MoneyService) Decide(ctx context.Context, actor Principal, in MoneyDeci
 // confirmRecord reads the adjust record a person names back from Huawei: it
 // must be the operation's customer, kind and amount. Errors: ErrConflict.
 func (s *MoneyService) confirmRecord(ctx context.Context, op MoneyOperation, ref string) error {
+	if op.Kind == MoneyPayment {
+		return s.confirmPaid(ctx, op, ref)
+	}
 	page, err := s.cloud.ListAdjustRecords(ctx, CloudAdjustRecordQuery{CustomerID: op.HuaweiCustomerID, Type: op.Kind.adjustType(), TransID: ref, Limit: 10})
 	if err != nil {
 		return err

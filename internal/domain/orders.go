@@ -139,6 +139,9 @@ const (
 	OrderErrPaymentFailed = "payment_failed"
 	OrderErrProvisioning  = "provisioning_failed"
 	OrderErrReview        = "needs_review"
+	// OrderErrPaymentReview: a payment is in review; the saga resumes once
+	// a person decided it.
+	OrderErrPaymentReview = "payment_needs_review"
 )
 
 // ownCustomer is the customer actor is; a non-customer gets ErrForbidden.
@@ -377,6 +380,11 @@ func (s *CommerceService) RunOrder(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
+	if o.Status == OrderNeedsReview && o.ErrorCode == OrderErrPaymentReview {
+		if o, err = s.resumeAfterReview(ctx, o); err != nil {
+			return err
+		}
+	}
 	if !o.Status.Open() {
 		return nil
 	}
@@ -612,7 +620,8 @@ func (s *CommerceService) pay(ctx context.Context, o *Order, cu Customer) error 
 			return s.compensate(ctx, *o, cu, OrderFailed, OrderErrPaymentFailed, msg)
 		case MoneyNeedsReview:
 			_ = s.step(ctx, o.ID, StepPay, l.Index, StepUnknown, l.UpstreamOrderID, nil)
-			return s.toReview(ctx, o, "the payment of line "+fmt.Sprint(l.Index)+" could not be decided by reading back")
+			return s.finish(ctx, o, OrderNeedsReview, OrderErrPaymentReview,
+				"the payment of line "+fmt.Sprint(l.Index)+" could not be decided by reading back; finance decides it (money operation "+op.ID.String()+")")
 		case MoneyUnknown:
 			_ = s.step(ctx, o.ID, StepPay, l.Index, StepUnknown, l.UpstreamOrderID, nil)
 			return retryLater(s.cfg.SettleDelay/4, "the payment's outcome is being read back")
@@ -940,4 +949,36 @@ func (s *CommerceService) bookProvisioningRefund(ctx context.Context, o *Order, 
 		return err == nil, err
 	}
 	return false, nil
+}
+
+// resumeAfterReview puts an order whose payment was in review back to
+// paying once no payment of it is undecided (a person decided it).
+func (s *CommerceService) resumeAfterReview(ctx context.Context, o Order) (Order, error) {
+	pays, err := s.store.Commerce().OrderPayments(ctx, o.ID)
+	if err != nil {
+		return o, err
+	}
+	for _, p := range pays {
+		if p.Status == MoneyNeedsReview || p.Status == MoneyUnknown || p.Status == MoneyInFlight {
+			return o, nil
+		}
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		cur, err := tx.Commerce().OrderForUpdate(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != OrderNeedsReview || cur.ErrorCode != OrderErrPaymentReview {
+			return nil
+		}
+		cur.Status, cur.ErrorCode, cur.ErrorMessage, cur.UpdatedAt = OrderPaying, "", "", s.clock.Now()
+		if err := tx.Commerce().UpdateOrder(ctx, cur); err != nil {
+			return err
+		}
+		return s.auditOrder(ctx, tx, Principal{}, cur, "order.resumed", nil)
+	})
+	if err != nil {
+		return o, err
+	}
+	return s.store.Commerce().Order(ctx, o.ID)
 }
