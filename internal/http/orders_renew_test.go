@@ -35,10 +35,25 @@ func (h *harness) boughtResource(c moneyCustomer) (uuid.UUID, string) {
 // same saga: RenewalResources → check price → PayOrders → completed.
 func TestRenewalHappyPath(t *testing.T) {
 	t.Parallel()
+	for _, fault := range []string{"", "commit_then_5xx"} {
+		t.Run("fault="+fault, func(t *testing.T) {
+			t.Parallel()
+			testRenewal(t, fault)
+		})
+	}
+}
+
+// testRenewal renews; with a fault on the first RenewalResources (the
+// order made, the answer lost) the resend is refused with CBC.99003100 and
+// the pending renewal order is found by reading back: one order, paid once.
+func testRenewal(t *testing.T, fault string) {
 	h := newMoneyHarness(t)
 	fin := h.staffToken("finance@example.com", "finance")
 	c := h.orderCustomer(fin, "100.00")
 	rid, _ := h.boughtResource(c)
+	if fault != "" {
+		h.simFault(map[string]any{"operation": "RenewalResources", "kind": fault, "count": 1})
+	}
 	ctx := context.Background()
 	q := uuid.Must(uuid.NewV7())
 	now := time.Now().UTC()
@@ -60,8 +75,15 @@ func TestRenewalHappyPath(t *testing.T) {
 	if o.Status != "completed" || o.Kind != "renewal" {
 		t.Fatalf("renewal %+v", o)
 	}
-	if n := h.calls("RenewalResources"); n != 1 {
+	want := 1
+	if fault != "" {
+		want = 2
+	}
+	if n := h.calls("RenewalResources"); n != want {
 		t.Fatalf("RenewalResources called %d times", n)
+	}
+	if n := h.calls("PayOrders"); n != 2 { // the purchase and the renewal
+		t.Fatalf("PayOrders called %d times", n)
 	}
 	avail, held := h.ledgerOf(c)
 	if !held.IsZero() || !avail.Equal(dec("30.00")) || !h.simState().balance(c.huaweiID).Equal(avail) {
