@@ -304,8 +304,25 @@ func (s *CommerceService) runUnsubscription(ctx context.Context, o Order, cu Cus
 // unknown outcome is read back (the customer's unsubscribe orders since the
 // order was accepted that are no order of ours) before anything is resent.
 func (s *CommerceService) unsubscribeUpstream(ctx context.Context, o Order, cu Customer, hids []string) ([]string, error) {
-	if found, err := s.readBackUnsubscribe(ctx, o, cu); err != nil || len(found) > 0 {
-		return found, err
+	tried := false
+	for _, st := range o.Steps {
+		if st.Name == StepUnsubscribe && (st.Status == StepRunning || st.Status == StepUnknown) {
+			tried = true
+		}
+	}
+	if tried {
+		// An earlier attempt may have landed: its unsubscribe order is one
+		// of the customer's since the order was accepted that is no order
+		// of ours. (Only then: a fresh order does not claim another's.)
+		if found, err := s.readBackUnsubscribe(ctx, o, cu); err != nil || len(found) > 0 {
+			return found, err
+		}
+		if s.clock.Now().Before(o.UpdatedAt.Add(s.cfg.SettleDelay)) {
+			return nil, retryLater(s.cfg.SettleDelay/4, "the unsubscription's outcome is unknown; reading back")
+		}
+	}
+	if err := s.step(ctx, o.ID, StepUnsubscribe, -1, StepRunning, "", nil); err != nil {
+		return nil, err
 	}
 	res, err := s.cloud.UnsubscribeResources(ctx, cu.DomainID, CloudUnsubscription{ResourceIDs: hids, Kind: CloudUnsubscribeResource,
 		ReasonType: intOf(o.Request["reason_type"]), Reason: fmt.Sprint(o.Request["reason"])})

@@ -120,3 +120,33 @@ func TestUnsubscriptionRefund(t *testing.T) {
 		t.Fatalf("before %s, refund %s, ledger %s (held %s), Huawei %s", before, refund, avail, held, up)
 	}
 }
+
+// TestUnsubscriptionUnknown: the unsubscribe's answer is lost after Huawei
+// made the unsubscribe order: it is found by reading back, not sent again,
+// and its refund is booked once.
+func TestUnsubscriptionUnknown(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "100.00")
+	rid, _ := h.boughtResource(c)
+	before, _ := h.ledgerOf(c)
+	h.simFault(map[string]any{"operation": "CancelResourcesSubscription", "kind": "commit_then_5xx", "count": 1})
+	res := h.do(req{method: "POST", path: "/v1/unsubscriptions", token: c.token,
+		body:   map[string]any{"resource_ids": []string{rid.String()}, "accept_fee": true},
+		header: map[string]string{"Idempotency-Key": newKey()}})
+	res.wantStatus(t, http.StatusAccepted)
+	var o orderBody
+	res.json(t, &o)
+	o = h.waitOrder(c.token, o.ID, 20*time.Second)
+	if o.Status != "completed" || o.Refund == nil {
+		t.Fatalf("unsubscription %+v", o)
+	}
+	if n := h.calls("CancelResourcesSubscription"); n != 1 {
+		t.Fatalf("CancelResourcesSubscription called %d times", n)
+	}
+	avail, _ := h.ledgerOf(c)
+	if !avail.Equal(before.Add(dec(o.Refund.Amount))) || !h.simState().balance(c.huaweiID).Equal(avail) {
+		t.Fatalf("ledger %s, Huawei %s, refund %s", avail, h.simState().balance(c.huaweiID), o.Refund.Amount)
+	}
+}
