@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/partnerlab/storefront/internal/domain"
@@ -237,5 +238,56 @@ func TestOrderSyncedFromHuawei(t *testing.T) {
 	_ = h.pool.QueryRow(ctx, `SELECT reference FROM ledger_transfers WHERE kind = 'spend'`).Scan(&ref)
 	if spends != 1 || ref != "order:"+po.OrderID {
 		t.Fatalf("%d spend transfers, reference %q", spends, ref)
+	}
+}
+
+// TestOrderConcurrent: orders of one customer placed at once: the holds
+// admit only what the balance covers (the rest 409 before Huawei), and the
+// payments go through the customer's one slot one at a time.
+func TestOrderConcurrent(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "110.00")
+	p := h.evsProduct()
+	const n = 5
+	quotes := make([]uuid.UUID, n)
+	for i := range quotes {
+		quotes[i] = h.quote(c, p, 100, "35.00", time.Hour)
+	}
+	// A money operation of the customer competes for the slot too.
+	h.accepted(fin, "allocations", c.id, "1.00")
+	res := make(chan response, n)
+	for _, q := range quotes {
+		go func() { res <- h.placeOrder(c, q, newKey()) }()
+	}
+	var ids []string
+	refused := 0
+	for range n {
+		r := <-res
+		switch r.status {
+		case http.StatusAccepted:
+			var o orderBody
+			r.json(t, &o)
+			ids = append(ids, o.ID)
+		case http.StatusConflict:
+			r.wantProblem(t, http.StatusConflict, "insufficient_balance")
+			refused++
+		default:
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+	}
+	if len(ids) != 3 || refused != 2 {
+		t.Fatalf("%d accepted, %d refused", len(ids), refused)
+	}
+	for _, id := range ids {
+		if o := h.waitOrder(c.token, id, 30*time.Second); o.Status != "completed" {
+			t.Fatalf("order %+v", o)
+		}
+	}
+	h.settled(10 * time.Second)
+	avail, held := h.ledgerOf(c)
+	if !held.IsZero() || !avail.Equal(dec("6.00")) || !h.simState().balance(c.huaweiID).Equal(avail) {
+		t.Fatalf("ledger %s (held %s), Huawei %s", avail, held, h.simState().balance(c.huaweiID))
 	}
 }
