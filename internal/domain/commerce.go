@@ -392,7 +392,13 @@ type CommerceConfig struct {
 	// ProvisionTimeout is how long the saga follows provisioning before the
 	// order goes to needs_review.
 	ProvisionTimeout time.Duration
-	Log              *slog.Logger
+	// ServerVPCID, ServerSubnetIDs and ServerSecurityGroupIDs are the
+	// network new ECS servers join. Quotes carry no network yet; without
+	// these an ECS order fails at create (Huawei requires a VPC and subnet).
+	ServerVPCID            string
+	ServerSubnetIDs        []string
+	ServerSecurityGroupIDs []string
+	Log                    *slog.Logger
 }
 
 // CommerceService runs the commerce use cases. Its methods live in

@@ -450,6 +450,7 @@ func (s *CommerceService) createUpstream(ctx context.Context, o *Order, cu Custo
 	case ql.ProductKind == ProductECS:
 		po, err = s.cloud.CreatePrepaidServer(ctx, cu.DomainID, CloudServerOrder{Region: ql.Region, ClientToken: l.ClientToken,
 			Name: "sf-" + o.ID.String()[:8], ImageRef: ql.ImageRef, FlavorRef: trimOS(ql.Spec), AvailabilityZone: ql.AvailabilityZone,
+			VPCID: s.cfg.ServerVPCID, SubnetIDs: s.cfg.ServerSubnetIDs, SecurityGroupIDs: s.cfg.ServerSecurityGroupIDs,
 			RootVolume: CloudDiskSpec{Type: ql.RootVolumeType, SizeGB: ql.RootVolumeGB}, Count: ql.Quantity,
 			Period: CloudPeriodUnit(ql.PeriodType), Periods: ql.PeriodCount})
 	default:

@@ -291,3 +291,28 @@ func TestOrderConcurrent(t *testing.T) {
 		t.Fatalf("ledger %s (held %s), Huawei %s", avail, held, h.simState().balance(c.huaweiID))
 	}
 }
+
+// TestOrderServer: an ECS server (flavour, image, root disk) through the
+// same saga.
+func TestOrderServer(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "100.00")
+	id := uuid.Must(uuid.NewV7())
+	// FIXTURE: a catalogue row as the catalogue's use case writes it.
+	if _, err := h.pool.Exec(context.Background(), `INSERT INTO catalog_products (id, kind, name, region, availability_zone, spec, service_type,
+		resource_type, period_types, max_months, max_years, image_ref, root_volume_type, root_volume_gb, created_at, updated_at)
+		VALUES ($1, 'ecs', 'small', 'cn-north-4', 'cn-north-4a', 's6.small.1.linux', 'hws.service.type.ec2', 'hws.resource.type.vm',
+		ARRAY['month'], 11, NULL, 'img-ubuntu-22.04', 'SAS', 40, now(), now())`, id); err != nil {
+		t.Fatal(err)
+	}
+	o := h.waitOrder(c.token, h.ordered(c, h.quote(c, id, 0, "46.20", time.Hour)).ID, 20*time.Second)
+	if o.Status != "completed" {
+		t.Fatalf("order %+v", o)
+	}
+	avail, held := h.ledgerOf(c)
+	if !held.IsZero() || !avail.Equal(dec("53.80")) || !h.simState().balance(c.huaweiID).Equal(avail) {
+		t.Fatalf("ledger %s (held %s), Huawei %s", avail, held, h.simState().balance(c.huaweiID))
+	}
+}
