@@ -427,7 +427,7 @@ func NewCommerceService(store Store, cloud Cloud, money *MoneyService, clock Clo
 	}
 	s := &CommerceService{store: store, cloud: cloud, money: money, clock: clock, cfg: cfg}
 	if money != nil {
-		money.SetOrderSync(s.SyncOrders)
+		money.SetOrderSync(s.syncOrders)
 	}
 	return s
 }

@@ -94,12 +94,12 @@ type MoneyService struct {
 	log    *slog.Logger
 	// orderSync books a customer's orders placed at Huawei before
 	// reconciliation books its unexplained spending (set by commerce).
-	orderSync func(ctx context.Context, customerID uuid.UUID) error
+	orderSync func(ctx context.Context, customerID uuid.UUID) (int, error)
 }
 
 // SetOrderSync makes reconciliation sync a customer's Huawei orders before
 // it compares the customer's balance.
-func (s *MoneyService) SetOrderSync(fn func(ctx context.Context, customerID uuid.UUID) error) {
+func (s *MoneyService) SetOrderSync(fn func(ctx context.Context, customerID uuid.UUID) (booked int, err error)) {
 	s.orderSync = fn
 }
 

@@ -386,21 +386,30 @@ const syncLookback = 30 * 24 * time.Hour
 // order's huawei_order_id are unique). Unsubscribe orders are not booked
 // here. Reconciliation runs it for a customer before it books spending.
 func (s *CommerceService) SyncOrders(ctx context.Context, customerID uuid.UUID) error {
+	_, err := s.syncOrders(ctx, customerID)
+	return err
+}
+
+// syncOrders is SyncOrders, saying how many orders it booked. Paid orders
+// are completed (5) or still processing (3): both have taken the money.
+func (s *CommerceService) syncOrders(ctx context.Context, customerID uuid.UUID) (int, error) {
 	cu, err := s.store.Customers().CustomerByID(ctx, customerID)
 	if err != nil || cu.DomainID == "" {
-		return err
+		return 0, err
 	}
 	now := s.clock.Now()
-	q := CloudOrderQuery{CustomerID: cu.DomainID, Status: CloudOrderCompleted, CreatedFrom: now.Add(-syncLookback), CreatedTo: now.Add(orderSkew), Limit: 100}
 	var orders []CloudOrder
-	for q.Offset = 0; ; q.Offset += q.Limit {
-		page, err := s.cloud.ListCustomerOrders(ctx, q)
-		if err != nil {
-			return err
-		}
-		orders = append(orders, page.Orders...)
-		if len(page.Orders) < q.Limit || q.Offset+q.Limit >= page.Total {
-			break
+	for _, st := range []CloudOrderStatus{CloudOrderCompleted, CloudOrderProcessing} {
+		q := CloudOrderQuery{CustomerID: cu.DomainID, Status: st, CreatedFrom: now.Add(-syncLookback), CreatedTo: now.Add(orderSkew), Limit: 100}
+		for q.Offset = 0; ; q.Offset += q.Limit {
+			page, err := s.cloud.ListCustomerOrders(ctx, q)
+			if err != nil {
+				return 0, err
+			}
+			orders = append(orders, page.Orders...)
+			if len(page.Orders) < q.Limit || q.Offset+q.Limit >= page.Total {
+				break
+			}
 		}
 	}
 	ids := make([]string, 0, len(orders))
@@ -409,20 +418,25 @@ func (s *CommerceService) SyncOrders(ctx context.Context, customerID uuid.UUID) 
 	}
 	known, err := s.store.Commerce().KnownHuaweiOrders(ctx, ids)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	n := 0
 	for _, c := range orders {
 		if known[c.ID] || (c.Type != CloudOrderNew && c.Type != CloudOrderRenewal) {
 			continue
 		}
-		if err := s.bookHuaweiOrder(ctx, cu, c); err != nil {
-			return err
+		booked, err := s.bookHuaweiOrder(ctx, cu, c)
+		if err != nil {
+			return n, err
+		}
+		if booked {
+			n++
 		}
 	}
-	return nil
+	return n, nil
 }
 
-func (s *CommerceService) bookHuaweiOrder(ctx context.Context, cu Customer, c CloudOrder) error {
+func (s *CommerceService) bookHuaweiOrder(ctx context.Context, cu Customer, c CloudOrder) (bool, error) {
 	now := s.clock.Now()
 	kind := OrderNew
 	if c.Type == CloudOrderRenewal {
@@ -452,13 +466,13 @@ func (s *CommerceService) bookHuaweiOrder(ctx context.Context, cu Customer, c Cl
 		return s.auditOrder(ctx, tx, Principal{}, o, "order.synced", map[string]any{"huawei_order_id": c.ID})
 	})
 	if errors.Is(err, ErrAlreadyExists) {
-		return nil // another run booked it
+		return false, nil // another run booked it
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	s.huaweiOrderTerms(ctx, cu, c)
-	return nil
+	return true, nil
 }
 
 // huaweiOrderTerms writes resource_terms for a synced order's primary

@@ -348,7 +348,7 @@ func (s *MoneyService) compareBalances(ctx context.Context, run ReconciliationRu
 			// Orders placed at Huawei are booked as order spend first, so
 			// the spend rule below does not book them a second time.
 			for _, r := range refs {
-				if err := s.orderSync(ctx, r.ID); err != nil {
+				if _, err := s.orderSync(ctx, r.ID); err != nil {
 					return items, err
 				}
 			}
@@ -368,7 +368,18 @@ func (s *MoneyService) compareBalances(ctx context.Context, run ReconciliationRu
 		}
 		for _, ref := range refs {
 			b, found := byID[ref.HuaweiID]
-			it, err := s.compareBalance(ctx, run, ref, b, found, readAt, suspect[ref.ID])
+			late := false
+			if s.orderSync != nil {
+				// An order completed at Huawei between the sync above and
+				// the balance read is booked now, as an order; the
+				// difference is then not spending this run may book.
+				n, err := s.orderSync(ctx, ref.ID)
+				if err != nil {
+					return items, err
+				}
+				late = n > 0
+			}
+			it, err := s.compareBalance(ctx, run, ref, b, found, readAt, suspect[ref.ID] || late)
 			if err != nil {
 				return items, err
 			}
