@@ -59,6 +59,13 @@ type Config struct {
 	// RECONCILE_INTERVAL: how often reconciliation with Huawei runs.
 	ReconcileInterval time.Duration
 
+	// Commerce (docs/design.md §11).
+	QuoteTTL               time.Duration // QUOTE_TTL: how long a quote binds
+	OrderProvisionTimeout  time.Duration // ORDER_PROVISION_TIMEOUT: provisioning followed before needs_review
+	ServerVPCID            string        // ECS_VPC_ID: the VPC new ECS servers join
+	ServerSubnetIDs        []string      // ECS_SUBNET_IDS (comma-separated)
+	ServerSecurityGroupIDs []string      // ECS_SECURITY_GROUP_IDS (comma-separated)
+
 	Upstream UpstreamConfig
 }
 
@@ -151,6 +158,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		MoneyMaxAmount:          amount("MONEY_MAX_AMOUNT", "1000000.00"),
 		MoneySettleDelay:        dur("MONEY_SETTLE_DELAY", 30*time.Second),
 		ReconcileInterval:       dur("RECONCILE_INTERVAL", time.Hour),
+		QuoteTTL:                dur("QUOTE_TTL", domain.DefaultQuoteTTL),
+		OrderProvisionTimeout:   dur("ORDER_PROVISION_TIMEOUT", 30*time.Minute),
+		ServerVPCID:             str("ECS_VPC_ID", ""),
+		ServerSubnetIDs:         list("ECS_SUBNET_IDS"),
+		ServerSecurityGroupIDs:  list("ECS_SECURITY_GROUP_IDS"),
 		FilesDir:                str("FILES_DIR", ""),
 		RealNamePollInterval:    dur("REALNAME_POLL_INTERVAL", domain.DefaultPollInterval),
 		RealNamePollMaxInterval: dur("REALNAME_POLL_MAX_INTERVAL", domain.DefaultPollMaxInterval),

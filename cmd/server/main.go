@@ -154,7 +154,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	stepUpSvc := domain.NewStepUpService(st, keyring, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount, SettleDelay: cfg.MoneySettleDelay, Log: log})
-	commerceSvc := domain.NewCommerceService(st, up.Cloud, moneySvc, clock, domain.CommerceConfig{SettleDelay: cfg.MoneySettleDelay, Log: log})
+	commerceSvc := domain.NewCommerceService(st, up.Cloud, moneySvc, clock, domain.CommerceConfig{
+		QuoteTTL: cfg.QuoteTTL, SettleDelay: cfg.MoneySettleDelay, ProvisionTimeout: cfg.OrderProvisionTimeout,
+		ServerVPCID: cfg.ServerVPCID, ServerSubnetIDs: cfg.ServerSubnetIDs, ServerSecurityGroupIDs: cfg.ServerSecurityGroupIDs, Log: log})
 	if up.SimURL != "" {
 		if err := seedCatalog(ctx, st, clock, log); err != nil {
 			return fmt.Errorf("seed catalogue: %w", err)

@@ -392,7 +392,13 @@ type CommerceConfig struct {
 	// ProvisionTimeout is how long the saga follows provisioning before the
 	// order goes to needs_review.
 	ProvisionTimeout time.Duration
-	Log              *slog.Logger
+	// ServerVPCID, ServerSubnetIDs and ServerSecurityGroupIDs are the
+	// network new ECS servers join. Quotes carry no network yet; without
+	// these an ECS order fails at create (Huawei requires a VPC and subnet).
+	ServerVPCID            string
+	ServerSubnetIDs        []string
+	ServerSecurityGroupIDs []string
+	Log                    *slog.Logger
 }
 
 // CommerceService runs the commerce use cases. Its methods live in
@@ -419,5 +425,9 @@ func NewCommerceService(store Store, cloud Cloud, money *MoneyService, clock Clo
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &CommerceService{store: store, cloud: cloud, money: money, clock: clock, cfg: cfg}
+	s := &CommerceService{store: store, cloud: cloud, money: money, clock: clock, cfg: cfg}
+	if money != nil {
+		money.SetOrderSync(s.syncOrders)
+	}
+	return s
 }

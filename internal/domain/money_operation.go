@@ -13,10 +13,21 @@ type MoneyKind string
 const (
 	MoneyAllocation MoneyKind = "allocation" // partner → customer (adjust-amount)
 	MoneyReclaim    MoneyKind = "reclaim"    // customer → partner (reclaim)
+	// MoneyPayment pays one Huawei order from the customer's balance
+	// (PayOrder): customer → external spend.
+	MoneyPayment MoneyKind = "payment"
+	// MoneyRefund is a refund Huawei reported for an unsubscribe order:
+	// external spend → customer, booked at once (hold and settle together).
+	MoneyRefund MoneyKind = "refund"
 )
 
-// Valid reports whether k is a kind this API knows.
+// Valid reports whether k is a kind the money routes accept (allocation,
+// reclaim); payments and refunds are made by orders only.
 func (k MoneyKind) Valid() bool { return k == MoneyAllocation || k == MoneyReclaim }
+
+// ofOrder reports whether the kind belongs to an order (payment, refund):
+// it has no adjust record at Huawei.
+func (k MoneyKind) ofOrder() bool { return k == MoneyPayment || k == MoneyRefund }
 
 // adjustType is how Huawei's adjust records name the kind.
 func (k MoneyKind) adjustType() CloudAdjustType {
@@ -73,8 +84,14 @@ type MoneyOperation struct {
 	Amount           decimal.Decimal
 	Currency         string
 	Status           MoneyStatus
-	// UpstreamRef is Huawei's transfer_id (allocation) or trans_id (reclaim).
+	// UpstreamRef is Huawei's transfer_id (allocation), trans_id (reclaim),
+	// the paid order's id (payment) or the unsubscribe order's id (refund).
 	UpstreamRef string
+	// OrderID is the storefront order a payment or refund belongs to.
+	OrderID uuid.UUID
+	// PayOrderID is the Huawei order a payment pays (set by the saga once
+	// the order exists; a payment without it is not sent).
+	PayOrderID string
 	// Error is Huawei's refusal (failed) or the failure that left the
 	// outcome unknown.
 	Error *UpstreamDetail
@@ -110,11 +127,16 @@ type MoneyResolution struct {
 //
 //	allocation: hold partner → held; settle held → available; release held → partner
 //	reclaim:    hold available → held; settle held → partner; release held → available
+//	payment:    hold available → held; settle held → spend;   release held → available
+//	refund:     hold spend → held;     settle held → available (booked together)
 func (op MoneyOperation) hold(at time.Time) LedgerTransfer {
 	t := op.transfer(TransferHold, at)
 	t.From, t.To = PartnerAllocatable(), CustomerHeld(op.CustomerID)
-	if op.Kind == MoneyReclaim {
+	switch op.Kind {
+	case MoneyReclaim, MoneyPayment:
 		t.From = CustomerAvailable(op.CustomerID)
+	case MoneyRefund:
+		t.From = ExternalSpend()
 	}
 	return t
 }
@@ -122,8 +144,11 @@ func (op MoneyOperation) hold(at time.Time) LedgerTransfer {
 func (op MoneyOperation) settle(ref string, at time.Time) LedgerTransfer {
 	t := op.transfer(TransferSettle, at)
 	t.From, t.To, t.Reference = CustomerHeld(op.CustomerID), CustomerAvailable(op.CustomerID), ref
-	if op.Kind == MoneyReclaim {
+	switch op.Kind {
+	case MoneyReclaim:
 		t.To = PartnerAllocatable()
+	case MoneyPayment:
+		t.To = ExternalSpend()
 	}
 	return t
 }
@@ -131,8 +156,12 @@ func (op MoneyOperation) settle(ref string, at time.Time) LedgerTransfer {
 func (op MoneyOperation) release(at time.Time) LedgerTransfer {
 	t := op.transfer(TransferRelease, at)
 	t.From, t.To = CustomerHeld(op.CustomerID), PartnerAllocatable()
-	if op.Kind == MoneyReclaim {
+	switch op.Kind {
+	case MoneyReclaim, MoneyPayment, MoneyRefund:
 		t.To = CustomerAvailable(op.CustomerID)
+	}
+	if op.Kind == MoneyRefund {
+		t.To = ExternalSpend()
 	}
 	return t
 }

@@ -87,15 +87,32 @@ func (c MoneyConfig) withDefaults() MoneyConfig {
 // (docs/design.md §9).
 type MoneyService struct {
 	store  Store
-	cloud  CloudAccounts
+	cloud  MoneyCloud
 	stepUp StepUpVerifier
 	clock  Clock
 	cfg    MoneyConfig
 	log    *slog.Logger
+	// orderSync books a customer's orders placed at Huawei before
+	// reconciliation books its unexplained spending (set by commerce).
+	orderSync func(ctx context.Context, customerID uuid.UUID) (int, error)
+}
+
+// SetOrderSync makes reconciliation sync a customer's Huawei orders before
+// it compares the customer's balance.
+func (s *MoneyService) SetOrderSync(fn func(ctx context.Context, customerID uuid.UUID) (booked int, err error)) {
+	s.orderSync = fn
+}
+
+// MoneyCloud is what the money core asks Huawei: adjust-amount, reclaim and
+// their records, and for payments the order it pays (PayOrder, read back
+// with CustomerOrder, cancelled with CancelOrder).
+type MoneyCloud interface {
+	CloudAccounts
+	CloudOrders
 }
 
 // NewMoneyService wires the service.
-func NewMoneyService(store Store, cloud CloudAccounts, stepUp StepUpVerifier, clock Clock, cfg MoneyConfig) *MoneyService {
+func NewMoneyService(store Store, cloud MoneyCloud, stepUp StepUpVerifier, clock Clock, cfg MoneyConfig) *MoneyService {
 	cfg = cfg.withDefaults()
 	return &MoneyService{store: store, cloud: cloud, stepUp: stepUp, clock: clock, cfg: cfg, log: cfg.Log}
 }
@@ -402,6 +419,9 @@ func (s *MoneyService) Execute(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
+	if op.Kind == MoneyRefund || (op.Kind == MoneyPayment && op.PayOrderID == "") {
+		return nil // booked at once (refund), or its order's saga has not created the Huawei order yet
+	}
 	if op.Status == MoneyPending {
 		// The cheap check first: a queue of pending operations waits here.
 		if holder, err := s.store.Money().SlotHolder(ctx, op.CustomerID); err == nil {
@@ -453,15 +473,27 @@ func (s *MoneyService) Execute(ctx context.Context, id uuid.UUID) error {
 }
 
 func upstreamOperation(k MoneyKind) string {
-	if k == MoneyReclaim {
+	switch k {
+	case MoneyReclaim:
 		return "ReclaimToPartnerAccount"
+	case MoneyPayment:
+		return "PayOrders"
+	case MoneyRefund:
+		return "ShowRefundOrderDetails"
 	}
 	return "UpdateCustomerAccountAmount"
 }
 
 func (s *MoneyService) call(ctx context.Context, op MoneyOperation) (string, error) {
-	if op.Kind == MoneyReclaim {
+	switch op.Kind {
+	case MoneyReclaim:
 		return s.cloud.ReclaimFromCustomer(ctx, op.HuaweiCustomerID, op.Amount)
+	case MoneyPayment:
+		// PayOrder answers nothing of its own: the reference is the order paid.
+		if err := s.cloud.PayOrder(ctx, op.HuaweiCustomerID, CloudPayOrder{OrderID: op.PayOrderID}); err != nil {
+			return "", err
+		}
+		return op.PayOrderID, nil
 	}
 	return s.cloud.AllocateToCustomer(ctx, op.HuaweiCustomerID, op.Amount)
 }
@@ -567,6 +599,9 @@ func (s *MoneyService) succeed(ctx context.Context, tx Tx, cur MoneyOperation, r
 	if err := s.audit(ctx, tx, actor, cur, res); err != nil {
 		return err
 	}
+	if err := s.wakeOrder(ctx, tx, cur); err != nil {
+		return err
+	}
 	return s.wakeNext(ctx, tx, cur.CustomerID, cur.ID)
 }
 
@@ -587,6 +622,9 @@ func (s *MoneyService) fail(ctx context.Context, tx Tx, cur MoneyOperation, why 
 		return err
 	}
 	if err := s.audit(ctx, tx, actor, cur, res); err != nil {
+		return err
+	}
+	if err := s.wakeOrder(ctx, tx, cur); err != nil {
 		return err
 	}
 	return s.wakeNext(ctx, tx, cur.CustomerID, cur.ID)
@@ -627,6 +665,9 @@ func (s *MoneyService) wakeNext(ctx context.Context, tx Tx, customerID, except u
 	if err != nil {
 		return err
 	}
+	if next.Kind.ofOrder() {
+		return tx.Wake(ctx, OrderJob{OrderID: next.OrderID})
+	}
 	return tx.Wake(ctx, MoneyOperationJob{OperationID: next.ID})
 }
 
@@ -644,6 +685,9 @@ func (s *MoneyService) Resolve(ctx context.Context, id uuid.UUID) error {
 	}
 	if op.Status != MoneyUnknown {
 		return nil
+	}
+	if op.Kind == MoneyPayment {
+		return s.resolvePayment(ctx, op)
 	}
 	now := s.clock.Now()
 	recs, err := s.readBack(ctx, op, now)
@@ -860,6 +904,9 @@ func (s *MoneyService) Decide(ctx context.Context, actor Principal, in MoneyDeci
 // confirmRecord reads the adjust record a person names back from Huawei: it
 // must be the operation's customer, kind and amount. Errors: ErrConflict.
 func (s *MoneyService) confirmRecord(ctx context.Context, op MoneyOperation, ref string) error {
+	if op.Kind == MoneyPayment {
+		return s.confirmPaid(ctx, op, ref)
+	}
 	page, err := s.cloud.ListAdjustRecords(ctx, CloudAdjustRecordQuery{CustomerID: op.HuaweiCustomerID, Type: op.Kind.adjustType(), TransID: ref, Limit: 10})
 	if err != nil {
 		return err
@@ -889,6 +936,17 @@ func (s *MoneyService) Sweep(ctx context.Context) error {
 	woken := map[uuid.UUID]bool{}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		for _, op := range ops {
+			switch op.Status {
+			case MoneyPending, MoneyInFlight:
+				if op.Kind.ofOrder() {
+					// An order's payment is driven by its saga alone (one job
+					// per order), never by a second job racing it.
+					if err := tx.Enqueue(ctx, OrderJob{OrderID: op.OrderID}); err != nil {
+						return err
+					}
+					continue
+				}
+			}
 			switch op.Status {
 			case MoneyPending:
 				if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {

@@ -255,7 +255,9 @@ func (s *MoneyService) matchRecords(ctx context.Context, run ReconciliationRun, 
 	}
 	byRef := make(map[string]MoneyOperation, len(ops))
 	for _, op := range ops {
-		byRef[op.UpstreamRef] = op
+		if !op.Kind.ofOrder() { // payments and refunds have no adjust record
+			byRef[op.UpstreamRef] = op
+		}
 	}
 	customers, err := s.store.Money().CustomersByHuaweiID(ctx, huaweiIDs)
 	if err != nil {
@@ -263,7 +265,7 @@ func (s *MoneyService) matchRecords(ctx context.Context, run ReconciliationRun, 
 	}
 	inSlot := map[uuid.UUID]MoneyOperation{}
 	for _, op := range open {
-		if op.Status != MoneyPending {
+		if op.Status != MoneyPending && !op.Kind.ofOrder() {
 			inSlot[op.CustomerID] = op
 		}
 	}
@@ -292,7 +294,7 @@ func (s *MoneyService) matchRecords(ctx context.Context, run ReconciliationRun, 
 		return nil, nil, err
 	}
 	for _, op := range local {
-		if seen[op.UpstreamRef] {
+		if seen[op.UpstreamRef] || op.Kind.ofOrder() {
 			continue
 		}
 		// Outside the window by a clock's width, or missing: ask for it by id.
@@ -342,6 +344,15 @@ func (s *MoneyService) compareBalances(ctx context.Context, run ReconciliationRu
 			return items, err
 		}
 		after = refs[len(refs)-1].ID
+		if s.orderSync != nil {
+			// Orders placed at Huawei are booked as order spend first, so
+			// the spend rule below does not book them a second time.
+			for _, r := range refs {
+				if _, err := s.orderSync(ctx, r.ID); err != nil {
+					return items, err
+				}
+			}
+		}
 		ids := make([]string, len(refs))
 		for i, r := range refs {
 			ids[i] = r.HuaweiID
@@ -357,7 +368,18 @@ func (s *MoneyService) compareBalances(ctx context.Context, run ReconciliationRu
 		}
 		for _, ref := range refs {
 			b, found := byID[ref.HuaweiID]
-			it, err := s.compareBalance(ctx, run, ref, b, found, readAt, suspect[ref.ID])
+			late := false
+			if s.orderSync != nil {
+				// An order completed at Huawei between the sync above and
+				// the balance read is booked now, as an order; the
+				// difference is then not spending this run may book.
+				n, err := s.orderSync(ctx, ref.ID)
+				if err != nil {
+					return items, err
+				}
+				late = n > 0
+			}
+			it, err := s.compareBalance(ctx, run, ref, b, found, readAt, suspect[ref.ID] || late)
 			if err != nil {
 				return items, err
 			}

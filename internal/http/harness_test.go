@@ -216,7 +216,8 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		Log:         slog.New(slog.DiscardHandler),
 	}
 	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, realClock{}, domain.CommerceConfig{
-		SettleDelay: 2 * time.Second, ProvisionTimeout: 30 * time.Second, Log: services.Log})
+		SettleDelay: 2 * time.Second, ProvisionTimeout: 30 * time.Second, Log: services.Log,
+		ServerVPCID: "vpc-1", ServerSubnetIDs: []string{"subnet-1"}})
 
 	// Jobs: River works them while the test runs.
 	workers := river.NewWorkers()

@@ -26,7 +26,7 @@ import (
 // seedOnlyCloud answers the one Huawei read accepting an allocation may
 // make (the partner's balance, to seed the ledger); accepting never calls
 // Huawei otherwise, and no worker runs in the benchmark.
-type seedOnlyCloud struct{ domain.CloudAccounts }
+type seedOnlyCloud struct{ domain.MoneyCloud }
 
 func (seedOnlyCloud) PartnerBalances(context.Context) ([]domain.CloudPartnerBalance, error) {
 	return []domain.CloudPartnerBalance{{Type: domain.CloudAccountAllocatable, Amount: decimal.RequireFromString("100000000.00"), Currency: "CNY"}}, nil

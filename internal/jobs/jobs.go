@@ -70,7 +70,7 @@ func Register(workers *river.Workers, svc Services) []*river.PeriodicJob {
 	river.AddWorker(workers, &PurgeIdempotencyKeysWorker{svc: svc})
 	registerRealName(workers, svc)
 	registerCustomerWorkers(workers, svc)
-	money := registerMoney(workers, svc)
+	money := append(registerMoney(workers, svc), registerOrders(workers, svc)...)
 	money = append(money, registerCatalog(workers, svc)...)
 	return append(money,
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {

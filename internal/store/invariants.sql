@@ -70,9 +70,11 @@ WHERE x.holds <> 1 OR x.held <> o.amount
    OR (o.status NOT IN ('succeeded', 'failed') AND x.settles + x.releases <> 0);
 
 -- invariant: operation_transfers_use_its_accounts
--- An operation's transfers move between the partner and its own customer's accounts, each step its way:
--- allocation hold partner→held, settle held→available, release held→partner; reclaim hold
--- available→held, settle held→partner, release held→available.
+-- An operation's transfers move between the partner (or external spend) and its own customer's
+-- accounts, each step its way: allocation hold partner→held, settle held→available, release
+-- held→partner; reclaim hold available→held, settle held→partner, release held→available; payment
+-- hold available→held, settle held→spend, release held→available; refund hold spend→held, settle
+-- held→available.
 SELECT t.id::text, format('%s %s of operation %s: %s → %s', o.kind, t.kind, o.id, f.kind, d.kind)
 FROM ledger_transfers t
 JOIN money_operations o ON o.id = t.operation_id
@@ -84,7 +86,12 @@ WHERE NOT (
     OR (o.kind, t.kind, f.kind, d.kind) = ('allocation', 'release', 'customer_held', 'partner_allocatable') AND f.customer_id = o.customer_id
     OR (o.kind, t.kind, f.kind, d.kind) = ('reclaim', 'hold', 'customer_available', 'customer_held') AND f.customer_id = o.customer_id AND d.customer_id = o.customer_id
     OR (o.kind, t.kind, f.kind, d.kind) = ('reclaim', 'settle', 'customer_held', 'partner_allocatable') AND f.customer_id = o.customer_id
-    OR (o.kind, t.kind, f.kind, d.kind) = ('reclaim', 'release', 'customer_held', 'customer_available') AND f.customer_id = o.customer_id AND d.customer_id = o.customer_id);
+    OR (o.kind, t.kind, f.kind, d.kind) = ('reclaim', 'release', 'customer_held', 'customer_available') AND f.customer_id = o.customer_id AND d.customer_id = o.customer_id
+    OR (o.kind, t.kind, f.kind, d.kind) = ('payment', 'hold', 'customer_available', 'customer_held') AND f.customer_id = o.customer_id AND d.customer_id = o.customer_id
+    OR (o.kind, t.kind, f.kind, d.kind) = ('payment', 'settle', 'customer_held', 'external_spend') AND f.customer_id = o.customer_id
+    OR (o.kind, t.kind, f.kind, d.kind) = ('payment', 'release', 'customer_held', 'customer_available') AND f.customer_id = o.customer_id AND d.customer_id = o.customer_id
+    OR (o.kind, t.kind, f.kind, d.kind) = ('refund', 'hold', 'external_spend', 'customer_held') AND d.customer_id = o.customer_id
+    OR (o.kind, t.kind, f.kind, d.kind) = ('refund', 'settle', 'customer_held', 'customer_available') AND f.customer_id = o.customer_id AND d.customer_id = o.customer_id);
 
 -- invariant: settle_references_upstream
 -- A settle carries the operation's upstream reference.
@@ -110,14 +117,14 @@ GROUP BY o.customer_id
 HAVING count(*) > 1;
 
 -- invariant: customer_available_from_operations
--- A customer's available balance is its succeeded allocations, minus its reclaims that did not fail
--- (held or settled), minus its booked spending.
+-- A customer's available balance is its succeeded allocations, minus its reclaims and payments that
+-- did not fail (held or settled), plus its refunds, minus its booked spending.
 SELECT a.customer_id::text, format('available %s, from operations and spending %s', a.balance,
        coalesce(o.allocated, 0) - coalesce(o.reclaimed, 0) - coalesce(s.spent, 0))
 FROM ledger_accounts a
 LEFT JOIN (SELECT customer_id,
-                  sum(amount) FILTER (WHERE kind = 'allocation' AND status = 'succeeded') AS allocated,
-                  sum(amount) FILTER (WHERE kind = 'reclaim' AND status <> 'failed') AS reclaimed
+                  sum(amount) FILTER (WHERE (kind = 'allocation' AND status = 'succeeded') OR (kind = 'refund' AND status = 'succeeded')) AS allocated,
+                  sum(amount) FILTER (WHERE kind IN ('reclaim', 'payment') AND status <> 'failed') AS reclaimed
            FROM money_operations GROUP BY customer_id) o ON o.customer_id = a.customer_id
 LEFT JOIN (SELECT f.customer_id, sum(t.amount) AS spent
            FROM ledger_transfers t JOIN ledger_accounts f ON f.id = t.from_account
@@ -155,3 +162,28 @@ WHERE t.kind IN ('funding', 'spend')
 SELECT o.id::text, format('%s %s without an error', o.kind, o.status)
 FROM money_operations o
 WHERE o.status IN ('failed', 'unknown', 'needs_review') AND o.error_outcome IS NULL;
+
+-- invariant: payment_pays_its_order
+-- A payment belongs to an order and pays one of that order's Huawei orders: once it left pending it
+-- names the order line's upstream order, and a succeeded one is settled with exactly that id.
+SELECT o.id::text, format('payment %s %s of order %s pays %s, upstream_ref %s', o.status, o.amount, coalesce(o.order_id::text, '-'),
+       coalesce(o.pay_order_id, '-'), coalesce(o.upstream_ref, '-'))
+FROM money_operations o
+WHERE o.kind = 'payment'
+  AND (o.order_id IS NULL
+    OR (o.status NOT IN ('pending', 'failed') AND (o.pay_order_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM order_lines l WHERE l.order_id = o.order_id AND l.payment_id = o.id AND l.upstream_order_id = o.pay_order_id)))
+    OR (o.status = 'succeeded' AND o.upstream_ref IS DISTINCT FROM o.pay_order_id));
+
+-- invariant: refund_is_booked_at_once
+-- A refund is booked when Huawei reported it: succeeded (with its hold and settle), for an order.
+SELECT o.id::text, format('refund %s %s of order %s', o.status, o.amount, coalesce(o.order_id::text, '-'))
+FROM money_operations o
+WHERE o.kind = 'refund' AND (o.status <> 'succeeded' OR o.order_id IS NULL);
+
+-- invariant: huawei_order_spent_once
+-- A Huawei order is paid by a payment or booked as order spend (synced from Huawei), never both.
+SELECT t.id::text, format('spend %s references %s, which a payment also settled', t.amount, t.reference)
+FROM ledger_transfers t
+JOIN money_operations o ON o.kind = 'payment' AND o.status <> 'failed' AND t.reference = 'order:' || o.pay_order_id
+WHERE t.kind = 'spend';

@@ -63,7 +63,8 @@ func (m *MoneyStore) CreateOperation(ctx context.Context, op domain.MoneyOperati
 	err := m.s.q.CreateMoneyOperation(ctx, db.CreateMoneyOperationParams{
 		ID: op.ID, Kind: string(op.Kind), CustomerID: op.CustomerID, HuaweiCustomerID: op.HuaweiCustomerID,
 		Amount: op.Amount, Currency: op.Currency, Status: string(op.Status), Memo: nullable(op.Memo),
-		CreatedBy: optUUID(op.CreatedBy), RequestKey: nullable(op.RequestKey), CreatedAt: op.CreatedAt, UpdatedAt: op.UpdatedAt,
+		CreatedBy: optUUID(op.CreatedBy), RequestKey: nullable(op.RequestKey), OrderID: optUUID(op.OrderID),
+		PayOrderID: nullable(op.PayOrderID), CreatedAt: op.CreatedAt, UpdatedAt: op.UpdatedAt,
 	})
 	return moneyErr(err, "money operation")
 }
@@ -104,6 +105,7 @@ func (m *MoneyStore) UpdateOperation(ctx context.Context, op domain.MoneyOperati
 	p := db.UpdateMoneyOperationParams{
 		ID: op.ID, Status: string(op.Status), UpstreamRef: nullable(op.UpstreamRef), Attempt: int32(op.Attempt),
 		StartedAt: optTime(op.StartedAt), UnknownAt: optTime(op.UnknownAt), Checks: int32(op.Checks), UpdatedAt: op.UpdatedAt,
+		PayOrderID: nullable(op.PayOrderID),
 	}
 	if e := op.Error; e != nil {
 		st := int32(e.HTTPStatus)
@@ -508,7 +510,10 @@ func operationFromDB(r db.MoneyOperation) (domain.MoneyOperation, error) {
 		ID: r.ID, Kind: domain.MoneyKind(r.Kind), CustomerID: r.CustomerID, HuaweiCustomerID: r.HuaweiCustomerID,
 		Amount: r.Amount, Currency: r.Currency, Status: domain.MoneyStatus(r.Status), UpstreamRef: deref(r.UpstreamRef),
 		Memo: deref(r.Memo), RequestKey: deref(r.RequestKey), Attempt: int(r.Attempt), Checks: int(r.Checks),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		PayOrderID: deref(r.PayOrderID), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.OrderID != nil {
+		op.OrderID = *r.OrderID
 	}
 	if r.CreatedBy != nil {
 		op.CreatedBy = *r.CreatedBy

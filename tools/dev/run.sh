@@ -47,6 +47,8 @@ if [[ -z ${DATA_ENCRYPTION_KEY:-} ]]; then
 fi
 
 export FILES_DIR=${FILES_DIR:-$DATA/files}
+# The sandbox's network for ECS orders (the simulator accepts any ids).
+export ECS_VPC_ID=${ECS_VPC_ID:-vpc-sandbox} ECS_SUBNET_IDS=${ECS_SUBNET_IDS:-subnet-sandbox}
 
 if [[ -z ${BOOTSTRAP_ADMIN_EMAIL:-} ]]; then
 	if [[ ! -s $ADMIN_FILE ]]; then

@@ -2,9 +2,9 @@
 
 -- name: CreateMoneyOperation :exec
 INSERT INTO money_operations (id, kind, customer_id, huawei_customer_id, amount, currency, status, memo, created_by,
-                              request_key, created_at, updated_at)
+                              request_key, order_id, pay_order_id, created_at, updated_at)
 VALUES (@id, @kind, @customer_id, @huawei_customer_id, @amount, @currency, @status, @memo, @created_by,
-        @request_key, @created_at, @updated_at);
+        @request_key, sqlc.narg(order_id)::uuid, sqlc.narg(pay_order_id)::text, @created_at, @updated_at);
 
 -- name: MoneyOperation :one
 SELECT * FROM money_operations WHERE id = @id;
@@ -24,7 +24,7 @@ SET status = @status, upstream_ref = @upstream_ref,
     error_operation = @error_operation, error_status = @error_status, error_code = @error_code,
     error_message = @error_message, error_outcome = @error_outcome,
     evidence = @evidence, resolution = @resolution, attempt = @attempt, started_at = @started_at,
-    unknown_at = @unknown_at, checks = @checks, updated_at = @updated_at
+    unknown_at = @unknown_at, checks = @checks, pay_order_id = sqlc.narg(pay_order_id)::text, updated_at = @updated_at
 WHERE id = @id;
 
 -- Newest first by id (UUIDv7: time-ordered); every filter optional.

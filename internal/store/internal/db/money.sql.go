@@ -87,9 +87,9 @@ func (q *Queries) ApplyTransfer(ctx context.Context, arg ApplyTransferParams) er
 const createMoneyOperation = `-- name: CreateMoneyOperation :exec
 
 INSERT INTO money_operations (id, kind, customer_id, huawei_customer_id, amount, currency, status, memo, created_by,
-                              request_key, created_at, updated_at)
+                              request_key, order_id, pay_order_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12)
+        $10, $11::uuid, $12::text, $13, $14)
 `
 
 type CreateMoneyOperationParams struct {
@@ -103,6 +103,8 @@ type CreateMoneyOperationParams struct {
 	Memo             *string
 	CreatedBy        *uuid.UUID
 	RequestKey       *string
+	OrderID          *uuid.UUID
+	PayOrderID       *string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -120,6 +122,8 @@ func (q *Queries) CreateMoneyOperation(ctx context.Context, arg CreateMoneyOpera
 		arg.Memo,
 		arg.CreatedBy,
 		arg.RequestKey,
+		arg.OrderID,
+		arg.PayOrderID,
 		arg.CreatedAt,
 		arg.UpdatedAt,
 	)
@@ -1088,8 +1092,8 @@ SET status = $1, upstream_ref = $2,
     error_operation = $3, error_status = $4, error_code = $5,
     error_message = $6, error_outcome = $7,
     evidence = $8, resolution = $9, attempt = $10, started_at = $11,
-    unknown_at = $12, checks = $13, updated_at = $14
-WHERE id = $15
+    unknown_at = $12, checks = $13, pay_order_id = $14::text, updated_at = $15
+WHERE id = $16
 `
 
 type UpdateMoneyOperationParams struct {
@@ -1106,6 +1110,7 @@ type UpdateMoneyOperationParams struct {
 	StartedAt      *time.Time
 	UnknownAt      *time.Time
 	Checks         int32
+	PayOrderID     *string
 	UpdatedAt      time.Time
 	ID             uuid.UUID
 }
@@ -1125,6 +1130,7 @@ func (q *Queries) UpdateMoneyOperation(ctx context.Context, arg UpdateMoneyOpera
 		arg.StartedAt,
 		arg.UnknownAt,
 		arg.Checks,
+		arg.PayOrderID,
 		arg.UpdatedAt,
 		arg.ID,
 	)
