@@ -288,7 +288,6 @@ func (s *CommerceService) GetOrder(ctx context.Context, actor Principal, id uuid
 	return o, nil
 }
 
-
 // ListOrders: a customer sees its own; staff all. Newest first.
 func (s *CommerceService) ListOrders(ctx context.Context, actor Principal, f OrderFilter, before uuid.UUID, limit int) (Page[Order], error) {
 	staff := actor.Kind == PrincipalUser && actor.HasAnyRole(RoleOperator, RoleFinance, RoleAdmin)
