@@ -45,8 +45,10 @@ type MoneyConfig struct {
 	// difference between its clock and ours (default 1 min).
 	ClockSkew time.Duration
 	// BusyRetry is how soon a job whose customer has another operation in
-	// flight looks again; the operation that leaves the slot also wakes the
-	// next one at once (default 5 s).
+	// flight looks again (default 1 s). The operation that leaves the slot
+	// also wakes the next one at once, but a wake-up that arrives while the
+	// next job is itself checking the slot is lost (River wakes only
+	// waiting jobs), so this bounds that case's delay.
 	BusyRetry time.Duration
 	// ReviewAfter: an operation still unknown this long after its call,
 	// because Huawei's records cannot be read, goes to needs_review
@@ -67,7 +69,7 @@ func (c MoneyConfig) withDefaults() MoneyConfig {
 		c.ClockSkew = time.Minute
 	}
 	if c.BusyRetry <= 0 {
-		c.BusyRetry = 5 * time.Second
+		c.BusyRetry = time.Second
 	}
 	if c.ReviewAfter <= 0 {
 		c.ReviewAfter = time.Hour
