@@ -19,10 +19,10 @@ func seedProducts() []domain.Product {
 		{Kind: domain.ProductECS, Name: "ECS s6.small.1 (1 vCPU, 1 GiB, Linux)", Region: "cn-north-4", Spec: "s6.small.1.linux",
 			ServiceType: domain.ServiceTypeECS, ResourceType: domain.ResourceTypeVM, PeriodTypes: both, MaxMonths: 9, MaxYears: 3,
 			ImageRef: "img-ubuntu-22.04", RootVolumeType: "SAS", RootVolumeGB: 40, Enabled: true},
-		{Kind: domain.ProductEVS, Name: "EVS high I/O (SAS)", Region: "cn-north-4", Spec: "SAS",
+		{Kind: domain.ProductEVS, Name: "EVS high I/O (SAS)", Region: "cn-north-4", AvailabilityZone: "cn-north-4a", Spec: "SAS",
 			ServiceType: domain.ServiceTypeEVS, ResourceType: domain.ResourceTypeVol, PeriodTypes: both, MaxMonths: 9, MaxYears: 3,
 			MinSizeGB: 10, MaxSizeGB: 32768, Enabled: true},
-		{Kind: domain.ProductEVS, Name: "EVS ultra-high I/O (SSD)", Region: "cn-north-4", Spec: "SSD",
+		{Kind: domain.ProductEVS, Name: "EVS ultra-high I/O (SSD)", Region: "cn-north-4", AvailabilityZone: "cn-north-4a", Spec: "SSD",
 			ServiceType: domain.ServiceTypeEVS, ResourceType: domain.ResourceTypeVol, PeriodTypes: both, MaxMonths: 9, MaxYears: 3,
 			MinSizeGB: 10, MaxSizeGB: 32768, Enabled: true},
 	}

@@ -242,6 +242,10 @@ func (s *CommerceService) CreateProduct(ctx context.Context, actor Principal, in
 		if in.ImageRef != "" || in.RootVolumeType != "" {
 			fe.check("image_ref", "not_allowed", "ECS products only")
 		}
+		if in.AvailabilityZone == "" {
+			// EVS creates a disk in one zone; Huawei refuses a create without it.
+			fe.check("availability_zone", "required", "EVS products need the availability zone their disks are created in")
+		}
 	default:
 		fe.check("kind", "enum", "ecs or evs")
 	}

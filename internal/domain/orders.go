@@ -132,6 +132,28 @@ const (
 	StepSync           = "sync"
 )
 
+// stepOperation is the Huawei operation a step calls, named on a failure
+// Huawei did not answer itself.
+func stepOperation(step string) string {
+	switch step {
+	case StepCreateOrder:
+		return "CreateServers/CreateVolumes/RenewalResources"
+	case StepCheckPrice, StepProvision:
+		return "ShowCustomerOrderDetails"
+	case StepPay:
+		return "PayOrders"
+	case StepCancelUpstream:
+		return "CancelCustomerOrder"
+	case StepUnsubscribe:
+		return "CancelResourcesSubscription"
+	case StepRefund:
+		return "ShowRefundOrderDetails"
+	case StepSync:
+		return "ListPayPerUseCustomerResources"
+	}
+	return step
+}
+
 // Order error codes (Order.ErrorCode) besides the problem codes.
 const (
 	orderCancelRequested  = "cancel_requested"
@@ -358,6 +380,12 @@ func (s *CommerceService) stepTx(ctx context.Context, tx Tx, orderID uuid.UUID, 
 	var d *UpstreamDetail
 	if why != nil {
 		d = failureDetail(MoneyPayment, why)
+		var e *Error
+		if !errors.As(why, &e) || e.Upstream == nil {
+			// Huawei did not answer (the adapter refused the call, or no
+			// answer came): name the step's own operation, not the payment's.
+			d.Operation = stepOperation(name)
+		}
 	}
 	return tx.Commerce().SaveStep(ctx, orderID, OrderStep{Name: name, Line: line, Status: st, UpstreamRef: ref, Error: d, At: s.clock.Now()})
 }

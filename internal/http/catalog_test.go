@@ -40,7 +40,7 @@ func ecsProduct(spec string) map[string]any {
 }
 
 func evsProduct(spec string) map[string]any {
-	return map[string]any{"kind": "evs", "name": "EVS " + spec, "region": "cn-north-4", "spec": spec,
+	return map[string]any{"kind": "evs", "name": "EVS " + spec, "region": "cn-north-4", "availability_zone": "cn-north-4a", "spec": spec,
 		"min_size_gb": 10, "max_size_gb": 2000, "period_types": []string{"month"}, "max_period": map[string]any{"month": 9, "year": nil}}
 }
 
