@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// boughtResource orders a 100 GB disk and writes the resources row the
-// resources sync will write (FIXTURE: that sync is another part's).
+// boughtResource orders a 100 GB disk and returns its resource as the
+// order's resources sync stored it (our id and Huawei's).
 func (h *harness) boughtResource(c moneyCustomer) (uuid.UUID, string) {
 	h.t.Helper()
 	o := h.waitOrder(c.token, h.ordered(c, h.quote(c, h.evsProduct(), 100, "35.00", time.Hour)).ID, 20*time.Second)
@@ -22,12 +22,10 @@ func (h *harness) boughtResource(c moneyCustomer) (uuid.UUID, string) {
 	if err := h.pool.QueryRow(ctx, `SELECT huawei_resource_ids[1] FROM order_lines WHERE order_id = $1`, o.ID).Scan(&hid); err != nil {
 		h.t.Fatal(err)
 	}
-	id := uuid.Must(uuid.NewV7())
-	if _, err := h.pool.Exec(ctx, `INSERT INTO resources (id, customer_id, huawei_resource_id, kind, spec, status, main, order_id,
-		effective_at, expires_at, synced_at, created_at, updated_at)
-		VALUES ($1, $2, $3, 'evs', 'SAS', 'in_use', true, $4, now(), now() + interval '1 month', now(), now(), now())`, id, c.id, hid, o.ID); err != nil {
-		h.t.Fatal(err)
-	}
+	var id uuid.UUID
+	h.eventually("the order's resource is synced", func() bool {
+		return h.pool.QueryRow(ctx, `SELECT id FROM resources WHERE huawei_resource_id = $1 AND order_id = $2`, hid, o.ID).Scan(&id) == nil
+	})
 	return id, hid
 }
 
