@@ -154,7 +154,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	stepUpSvc := domain.NewStepUpService(st, keyring, clock)
 	moneySvc := domain.NewMoneyService(st, up.Cloud, stepUpSvc, clock, domain.MoneyConfig{
 		StepUpThreshold: cfg.StepUpThreshold, MaxAmount: cfg.MoneyMaxAmount, SettleDelay: cfg.MoneySettleDelay, Log: log})
-	commerceSvc := domain.NewCommerceService(st, up.Cloud, moneySvc, clock, domain.CommerceConfig{
+	commerceSvc := domain.NewCommerceService(st, up.Cloud, moneySvc, up.businessClock(clock), domain.CommerceConfig{
 		QuoteTTL: cfg.QuoteTTL, SettleDelay: cfg.MoneySettleDelay, ProvisionTimeout: cfg.OrderProvisionTimeout,
 		ServerVPCID: cfg.ServerVPCID, ServerSubnetIDs: cfg.ServerSubnetIDs, ServerSecurityGroupIDs: cfg.ServerSecurityGroupIDs, Log: log})
 	if up.SimURL != "" {

@@ -212,3 +212,17 @@ func (u *upstream) close(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// businessClock is the clock of the commerce rules: the simulator's virtual
+// time in the sandbox (so advancing it moves quote expiry and the 5-day
+// refund window as it moves Huawei's side), else fallback.
+func (u *upstream) businessClock(fallback domain.Clock) domain.Clock {
+	if u.sim == nil {
+		return fallback
+	}
+	return simClock{u.sim}
+}
+
+type simClock struct{ s *bsssim.Server }
+
+func (c simClock) Now() time.Time { return c.s.Now() }

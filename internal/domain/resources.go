@@ -14,10 +14,13 @@ type ResourceStore interface {
 	// UpsertResource writes what Huawei listed (keyed by HuaweiResourceID),
 	// leaving the auto-renew wish and the links alone.
 	UpsertResource(ctx context.Context, r Resource) error
-	// FinishResourceSync marks the customer's resources not synced at at as
-	// deleted and links subordinates to their primary and resources to the
-	// storefront order whose lines name them. It returns how many went.
-	FinishResourceSync(ctx context.Context, customerID uuid.UUID, at time.Time) (int64, error)
+	// FinishResourceSync marks the customer's resources that Huawei did not
+	// list (listed: the Huawei ids it did) as deleted, and links subordinates
+	// to their primary and resources to the storefront order whose lines
+	// name them. It returns how many went. (By id, not by sync time: Huawei's
+	// times, and the sandbox's clock, have whole seconds, so two syncs in one
+	// second carry the same time.)
+	FinishResourceSync(ctx context.Context, customerID uuid.UUID, at time.Time, listed []string) (int64, error)
 	// Resource errors: ErrNotFound.
 	Resource(ctx context.Context, id uuid.UUID) (Resource, error)
 	// ResourceForUpdate locks the row. Errors: ErrNotFound.
@@ -139,7 +142,11 @@ func (s *CommerceService) SyncResources(ctx context.Context, customerID uuid.UUI
 				return err
 			}
 		}
-		_, err := tx.Commerce().FinishResourceSync(ctx, c.ID, at)
+		ids := make([]string, len(listed))
+		for i, cr := range listed {
+			ids[i] = cr.ResourceID
+		}
+		_, err := tx.Commerce().FinishResourceSync(ctx, c.ID, at, ids)
 		return err
 	})
 }

@@ -215,7 +215,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, realClock{}, moneyCfg),
 		Log:         slog.New(slog.DiscardHandler),
 	}
-	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, realClock{}, domain.CommerceConfig{
+	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, simClock{sim}, domain.CommerceConfig{
 		SettleDelay: 2 * time.Second, ProvisionTimeout: 30 * time.Second, Log: services.Log,
 		ServerVPCID: "vpc-1", ServerSubnetIDs: []string{"subnet-1"}})
 
@@ -623,3 +623,9 @@ func (h *harness) idCardFile(domainID string) string {
 	}
 	return rel
 }
+
+// simClock is the commerce rules' clock in the sandbox: the simulator's
+// virtual time, as cmd/server wires it for UPSTREAM=sim.
+type simClock struct{ s *bsssim.Server }
+
+func (c simClock) Now() time.Time { return c.s.Now() }

@@ -68,8 +68,11 @@ func (c *CommerceStore) UpsertResource(ctx context.Context, r domain.Resource) e
 	return translate(err, "resource")
 }
 
-func (c *CommerceStore) FinishResourceSync(ctx context.Context, customerID uuid.UUID, at time.Time) (int64, error) {
-	n, err := c.s.q.MarkUnlistedResourcesDeleted(ctx, db.MarkUnlistedResourcesDeletedParams{CustomerID: customerID, SyncedAt: at})
+func (c *CommerceStore) FinishResourceSync(ctx context.Context, customerID uuid.UUID, at time.Time, listed []string) (int64, error) {
+	if listed == nil {
+		listed = []string{}
+	}
+	n, err := c.s.q.MarkUnlistedResourcesDeleted(ctx, db.MarkUnlistedResourcesDeletedParams{CustomerID: customerID, SyncedAt: at, Listed: listed})
 	if err != nil {
 		return 0, translate(err, "resources")
 	}

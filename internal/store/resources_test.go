@@ -35,7 +35,7 @@ func TestResourceSync(t *testing.T) {
 	if err := c.SetAutoRenew(ctx, vm.ID, domain.AutoRenewSetting{Enabled: true, PeriodType: domain.PeriodMonth, Status: "applied"}, at); err != nil {
 		t.Fatal(err)
 	}
-	n, err := c.FinishResourceSync(ctx, a, at)
+	n, err := c.FinishResourceSync(ctx, a, at, []string{"vm-1", "vm-1-vol"})
 	if err != nil || n != 1 {
 		t.Fatalf("finish: %d deleted, %v", n, err)
 	}

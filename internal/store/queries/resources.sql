@@ -17,7 +17,7 @@ WHERE resources.customer_id = EXCLUDED.customer_id;
 
 -- name: MarkUnlistedResourcesDeleted :execrows
 UPDATE resources SET status = 'deleted', synced_at = @synced_at, updated_at = @synced_at
-WHERE customer_id = @customer_id AND synced_at < @synced_at AND status <> 'deleted';
+WHERE customer_id = @customer_id AND status <> 'deleted' AND NOT (huawei_resource_id = ANY (sqlc.arg(listed)::text[]));
 
 -- name: LinkResourcePrimaries :exec
 UPDATE resources r SET primary_id = p.id

@@ -226,6 +226,15 @@ func (s *Server) advanceLocked(d time.Duration) time.Time {
 	return to
 }
 
+// Now is the simulator's virtual time. In the sandbox, Storefront's commerce
+// rules (quote expiry, the 5-day refund window, what a resource allows)
+// read it, so advancing the simulator's clock moves them too.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tickLocked()
+}
+
 // tickLocked runs the time-driven rules for the virtual time that passed
 // since the last tick (the clock also runs on its own) and returns now.
 func (s *Server) tickLocked() time.Time {

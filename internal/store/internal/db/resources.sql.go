@@ -294,16 +294,17 @@ func (q *Queries) ListResources(ctx context.Context, arg ListResourcesParams) ([
 
 const markUnlistedResourcesDeleted = `-- name: MarkUnlistedResourcesDeleted :execrows
 UPDATE resources SET status = 'deleted', synced_at = $1, updated_at = $1
-WHERE customer_id = $2 AND synced_at < $1 AND status <> 'deleted'
+WHERE customer_id = $2 AND status <> 'deleted' AND NOT (huawei_resource_id = ANY ($3::text[]))
 `
 
 type MarkUnlistedResourcesDeletedParams struct {
 	SyncedAt   time.Time
 	CustomerID uuid.UUID
+	Listed     []string
 }
 
 func (q *Queries) MarkUnlistedResourcesDeleted(ctx context.Context, arg MarkUnlistedResourcesDeletedParams) (int64, error) {
-	result, err := q.db.Exec(ctx, markUnlistedResourcesDeleted, arg.SyncedAt, arg.CustomerID)
+	result, err := q.db.Exec(ctx, markUnlistedResourcesDeleted, arg.SyncedAt, arg.CustomerID, arg.Listed)
 	if err != nil {
 		return 0, err
 	}
