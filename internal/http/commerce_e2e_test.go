@@ -363,20 +363,24 @@ func (h *harness) assertRefundEntries(c moneyCustomer, orders ...orderBody) {
 	res.wantStatus(h.t, http.StatusOK)
 	res.json(h.t, &page)
 	for _, o := range orders {
-		if len(o.UpstreamOrderIDs) != 1 {
+		if len(o.UpstreamOrderIDs) == 0 {
 			h.t.Fatalf("unsubscription %+v", o)
 		}
-		n := 0
-		for _, e := range page.Items {
-			if e.Account == "available" && e.Reference != nil && *e.Reference == o.UpstreamOrderIDs[0] {
-				n++
-				if !dec(e.Amount).Equal(dec(o.Refund.Amount)) {
-					h.t.Fatalf("entry %+v, refund %s", e, o.Refund.Amount)
+		sum := decimal.Zero
+		for _, ref := range o.UpstreamOrderIDs { // one unsubscribe order per primary
+			n := 0
+			for _, e := range page.Items {
+				if e.Account == "available" && e.Reference != nil && *e.Reference == ref {
+					n++
+					sum = sum.Add(dec(e.Amount))
 				}
 			}
+			if n != 1 {
+				h.t.Fatalf("%d entries for unsubscribe order %s: %+v", n, ref, page.Items)
+			}
 		}
-		if n != 1 {
-			h.t.Fatalf("%d entries for unsubscribe order %s: %+v", n, o.UpstreamOrderIDs[0], page.Items)
+		if !sum.Equal(dec(o.Refund.Amount)) {
+			h.t.Fatalf("entries of %s for a refund of %s", sum, o.Refund.Amount)
 		}
 	}
 }
@@ -387,4 +391,73 @@ func sasDisk() map[string]any {
 	p := evsProduct("SAS")
 	p["availability_zone"] = "cn-north-4a"
 	return p
+}
+
+// TestCommerceFiveDayQuota: ten 5-day full refunds use up the calendar
+// year's quota (the previews count it down 10 → 1, then 0); the eleventh
+// unsubscription within 5 days is charged a fee, in the preview and in
+// Huawei's refund alike.
+func TestCommerceFiveDayQuota(t *testing.T) {
+	t.Parallel()
+	clk := &simClock{}
+	h := newClockedHarness(t, clk)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "1000.00")
+	evs := h.createProduct(h.admin().AccessToken, sasDisk())
+	o, rs := h.boughtDisks(c, evs.ID, 11)
+	paidEach := dec(o.Total.Amount).Div(decimal.NewFromInt(11))
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	// A day and an hour on: still inside the window, and clear of a day
+	// boundary (Huawei counts whole seconds, started days rounded up: at
+	// exactly 24 h our sub-second clock counts a second day that Huawei
+	// does not).
+	h.advanceBoth(clk, 25*time.Hour)
+
+	pv := h.preview(c.token, ids[:10]...)
+	if len(pv.Items) != 10 || pv.FeeApplies || !dec(pv.TotalRefund).Equal(paidEach.Mul(decimal.NewFromInt(10))) {
+		t.Fatalf("preview of ten %+v", pv)
+	}
+	for i, it := range pv.Items {
+		if it.Reason != "five_day" || !it.FullRefund || it.QuotaLeft != 10-i {
+			t.Fatalf("item %d %+v", i, it)
+		}
+	}
+	h.do(req{method: "POST", path: "/v1/unsubscription-previews", token: c.token, body: map[string]any{"resource_ids": ids}}).
+		wantProblem(t, http.StatusBadRequest, "validation_failed") // 10 at most
+	before := h.assertBooked(c)
+	u1 := h.unsubscribed(c.token, ids[:10]...)
+	if !dec(u1.Refund.Amount).Equal(paidEach.Mul(decimal.NewFromInt(10))) {
+		t.Fatalf("refund of ten %s", u1.Refund.Amount)
+	}
+	if got := h.assertBooked(c); !got.Equal(before.Add(dec(u1.Refund.Amount))) {
+		t.Fatalf("after ten: %s, want %s", got, before.Add(dec(u1.Refund.Amount)))
+	}
+
+	// The eleventh, within 5 days, has no quota left.
+	pv = h.preview(c.token, ids[10])
+	it := pv.Items[0]
+	if it.Reason != "quota_used" || it.FullRefund || it.QuotaLeft != 0 || !pv.FeeApplies || !dec(it.Fee).IsPositive() {
+		t.Fatalf("preview of the eleventh %+v", pv)
+	}
+	if r := h.resource(c.token, ids[10]); r.Actions.Unsubscribe.FullRefundUntil != nil {
+		t.Fatalf("full refund offered: %+v", r.Actions.Unsubscribe)
+	}
+	h.unsubscribe(c.token, false, ids[10]).wantProblem(t, http.StatusConflict, "fee_not_accepted")
+	before = h.assertBooked(c)
+	u2 := h.unsubscribed(c.token, ids[10])
+	refund, estimate := dec(u2.Refund.Amount), dec(it.EstimatedRefund)
+	t.Logf("11th: paid %s, estimated %s (fee %s), Huawei refunded %s: difference %s", paidEach, estimate, it.Fee, refund, refund.Sub(estimate))
+	if !refund.LessThan(paidEach) || !refund.Equal(estimate) {
+		t.Fatalf("Huawei refunded %s of %s, the preview estimated %s", refund, paidEach, estimate)
+	}
+	if got := h.assertBooked(c); !got.Equal(before.Add(refund)) {
+		t.Fatalf("after the eleventh: %s, want %s", got, before.Add(refund))
+	}
+	if n := h.calls("CancelResourcesSubscription"); n != 2 {
+		t.Fatalf("CancelResourcesSubscription called %d times", n)
+	}
+	h.assertRefundEntries(c, u1, u2)
 }
