@@ -461,3 +461,99 @@ func TestCommerceFiveDayQuota(t *testing.T) {
 	}
 	h.assertRefundEntries(c, u1, u2)
 }
+
+// TestCommerceHuaweiAutoRenew: auto-renew turned on through the API;
+// Huawei renews 7 days before expiry from the customer's balance; the
+// order sync (run by reconciliation) shows it as a renewal order with
+// source huawei, booked as one spend entry referenced to Huawei's order;
+// the resource sync moves the expiry a month on.
+func TestCommerceHuaweiAutoRenew(t *testing.T) {
+	t.Parallel()
+	clk := &simClock{}
+	h := newClockedHarness(t, clk)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "1000.00")
+	evs := h.createProduct(h.admin().AccessToken, sasDisk())
+	bought, rs := h.boughtDisks(c, evs.ID, 1)
+	disk := rs[0]
+	if disk.ExpiresAt == nil || disk.AutoRenew {
+		t.Fatalf("resource %+v", disk)
+	}
+	expires := *disk.ExpiresAt
+
+	res := h.do(req{method: "PUT", path: "/v1/resources/" + disk.ID + "/auto-renew", token: c.token,
+		body: map[string]any{"enabled": true, "period_type": "month", "times": 1}})
+	res.wantStatus(t, http.StatusAccepted)
+	h.eventually("auto-renew applied", func() bool {
+		r := h.resource(c.token, disk.ID)
+		return r.Setting != nil && r.Setting.Status == "applied" && r.AutoRenew
+	})
+	if p := h.simExpirePolicy(disk.ResourceID); p != int(domain.CloudExpireAutoRenew) {
+		t.Fatalf("expire policy %d at Huawei", p)
+	}
+	before := h.assertBooked(c)
+
+	// Huawei deducts 7 days before expiry.
+	h.advanceTo(clk, expires.Add(-7*24*time.Hour+time.Hour))
+	up := h.simState().balance(c.huaweiID)
+	if !up.LessThan(before) {
+		t.Fatalf("Huawei did not deduct: %s (was %s); orders %+v", up, before, h.simOrders(c.huaweiID))
+	}
+	renewed := before.Sub(up)
+	if !renewed.Equal(dec(bought.Total.Amount)) {
+		t.Fatalf("Huawei deducted %s for a month, the purchase was %s", renewed, bought.Total.Amount)
+	}
+
+	// The order sync (reconciliation runs it) books it, once.
+	for range 2 {
+		if run := h.reconcile(fin); len(run.Items) != 0 {
+			t.Fatalf("reconciliation items %+v", run.Items)
+		}
+	}
+	var page struct {
+		Items []orderBody `json:"items"`
+	}
+	res = h.do(req{method: "GET", path: "/v1/orders?source=huawei", token: c.token})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &page)
+	if len(page.Items) != 1 || page.Items[0].Kind != "renewal" || page.Items[0].Status != "completed" ||
+		!dec(page.Items[0].Total.Amount).Equal(renewed) || len(page.Items[0].UpstreamOrderIDs) != 1 {
+		t.Fatalf("huawei orders %+v", page.Items)
+	}
+	huaweiOrder := page.Items[0].UpstreamOrderIDs[0]
+	var ledger struct {
+		Items []struct {
+			Kind      string  `json:"kind"`
+			Account   string  `json:"account"`
+			Amount    string  `json:"amount"`
+			Reference *string `json:"reference"`
+		} `json:"items"`
+	}
+	res = h.do(req{method: "GET", path: "/v1/customers/" + c.id.String() + "/ledger?limit=100", token: c.token})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &ledger)
+	spends := 0
+	for _, e := range ledger.Items {
+		if e.Kind == "spend" {
+			spends++
+			if e.Account != "available" || e.Reference == nil || *e.Reference != "order:"+huaweiOrder || !dec(e.Amount).Equal(renewed.Neg()) {
+				t.Fatalf("spend entry %+v, want order:%s of -%s", e, huaweiOrder, renewed)
+			}
+		}
+	}
+	if spends != 1 {
+		t.Fatalf("%d spend entries: %+v", spends, ledger.Items)
+	}
+	if got := h.assertBooked(c); !got.Equal(before.Sub(renewed)) {
+		t.Fatalf("ledger %s, want %s", got, before.Sub(renewed))
+	}
+
+	// The resource sync moves the expiry a month on.
+	if err := h.svc.Commerce.SyncResources(context.Background(), c.id); err != nil {
+		t.Fatal(err)
+	}
+	r := h.resource(c.token, disk.ID)
+	if r.ExpiresAt == nil || !r.ExpiresAt.Equal(expires.AddDate(0, 1, 0)) || r.Status != "in_use" {
+		t.Fatalf("after the renewal: expires %v (was %s), %+v", r.ExpiresAt, expires, r)
+	}
+}
