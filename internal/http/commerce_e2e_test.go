@@ -33,13 +33,13 @@ import (
 	"github.com/partnerlab/storefront/internal/upstream/huawei"
 )
 
-// simClock is real time plus how far the test moved the simulator's clock.
-type simClock struct{ off atomic.Int64 }
+// e2eClock is real time plus how far the test moved the simulator's clock.
+type e2eClock struct{ off atomic.Int64 }
 
-func (c *simClock) Now() time.Time { return time.Now().UTC().Add(time.Duration(c.off.Load())) }
+func (c *e2eClock) Now() time.Time { return time.Now().UTC().Add(time.Duration(c.off.Load())) }
 
 // advanceBoth moves the simulator's clock and the storefront's by d.
-func (h *harness) advanceBoth(clk *simClock, d time.Duration) {
+func (h *harness) advanceBoth(clk *e2eClock, d time.Duration) {
 	h.t.Helper()
 	h.advanceSim(d)
 	clk.off.Add(int64(d))
@@ -48,14 +48,14 @@ func (h *harness) advanceBoth(clk *simClock, d time.Duration) {
 // newClockedHarness is newMoneyHarness (no step-up, the ledger's
 // invariants asserted at the end) with the money and commerce services on
 // clk. It repeats newHarness's wiring: that constructor has no clock seam.
-func newClockedHarness(t *testing.T, clk *simClock) *harness {
+func newClockedHarness(t *testing.T, clk *e2eClock) *harness {
 	t.Helper()
 	h := newClockedHarnessWith(t, clk, withStepUpThreshold("1000000000.00"))
 	t.Cleanup(func() { h.assertLedger() })
 	return h
 }
 
-func newClockedHarnessWith(t *testing.T, clk *simClock, opts ...harnessOpt) *harness {
+func newClockedHarnessWith(t *testing.T, clk *e2eClock, opts ...harnessOpt) *harness {
 	t.Helper()
 	// Uploaded files live in a per-test directory the simulator reads too,
 	// as Huawei reads the partner's OBS bucket.
@@ -263,7 +263,7 @@ func (h *harness) effectiveAt(token, id string) time.Time {
 }
 
 // advanceTo moves both clocks to at least at.
-func (h *harness) advanceTo(clk *simClock, at time.Time) {
+func (h *harness) advanceTo(clk *e2eClock, at time.Time) {
 	h.t.Helper()
 	if d := at.Sub(clk.Now()); d > 0 {
 		h.advanceBoth(clk, d.Truncate(time.Second)+time.Second)
@@ -286,7 +286,7 @@ func (h *harness) assertBooked(c moneyCustomer) decimal.Decimal {
 // the preview estimated.
 func TestCommerceFiveDayBoundary(t *testing.T) {
 	t.Parallel()
-	clk := &simClock{}
+	clk := &e2eClock{}
 	h := newClockedHarness(t, clk)
 	fin := h.staffToken("finance@example.com", "finance")
 	c := h.orderCustomer(fin, "1000.00")
@@ -399,7 +399,7 @@ func sasDisk() map[string]any {
 // Huawei's refund alike.
 func TestCommerceFiveDayQuota(t *testing.T) {
 	t.Parallel()
-	clk := &simClock{}
+	clk := &e2eClock{}
 	h := newClockedHarness(t, clk)
 	fin := h.staffToken("finance@example.com", "finance")
 	c := h.orderCustomer(fin, "1000.00")
@@ -469,7 +469,7 @@ func TestCommerceFiveDayQuota(t *testing.T) {
 // the resource sync moves the expiry a month on.
 func TestCommerceHuaweiAutoRenew(t *testing.T) {
 	t.Parallel()
-	clk := &simClock{}
+	clk := &e2eClock{}
 	h := newClockedHarness(t, clk)
 	fin := h.staffToken("finance@example.com", "finance")
 	c := h.orderCustomer(fin, "1000.00")
