@@ -45,6 +45,9 @@ func EstimateUnsubscription(rs []Resource, terms [][]ResourceTerm, now time.Time
 func EstimateRefund(r Resource, terms []ResourceTerm, now time.Time, quotaLeft int) UnsubscriptionEstimate {
 	e := UnsubscriptionEstimate{ResourceID: r.ID, Paid: decimal.Zero, Consumed: decimal.Zero, Fee: decimal.Zero,
 		EstimatedRefund: decimal.Zero, QuotaLeft: quotaLeft}
+	// Huawei counts in whole seconds: a fraction of a second past a day's
+	// end would otherwise count one more used day than Huawei does.
+	now = now.Truncate(time.Second)
 	if len(terms) == 0 {
 		e.Reason = "unknown_terms"
 		return e

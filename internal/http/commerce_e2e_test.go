@@ -557,3 +557,43 @@ func TestCommerceHuaweiAutoRenew(t *testing.T) {
 		t.Fatalf("after the renewal: expires %v (was %s), %+v", r.ExpiresAt, expires, r)
 	}
 }
+
+// TestCommerceRenewedRefundEstimate: a disk renewed for two more months and
+// unsubscribed after the 5-day window refunds the unused part of its first
+// term minus the fee plus the whole renewal term; the preview's estimate is
+// what Huawei refunds (the renewal's term starts where the first ended).
+func TestCommerceRenewedRefundEstimate(t *testing.T) {
+	t.Parallel()
+	clk := &e2eClock{}
+	h := newClockedHarness(t, clk)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "1000.00")
+	evs := h.createProduct(h.admin().AccessToken, sasDisk())
+	_, rs := h.boughtDisks(c, evs.ID, 1)
+	start := h.effectiveAt(c.token, rs[0].ID)
+
+	res := h.do(req{method: "POST", path: "/v1/renewal-quotes", token: c.token,
+		body: map[string]any{"resource_ids": []string{rs[0].ID}, "period_type": "month", "period_count": 2}})
+	res.wantStatus(t, http.StatusCreated)
+	var q quoteBody
+	res.json(t, &q)
+	res = h.do(req{method: "POST", path: "/v1/renewals", token: c.token, body: map[string]any{"quote_id": q.ID},
+		header: map[string]string{"Idempotency-Key": newKey()}})
+	res.wantStatus(t, http.StatusAccepted)
+	var o orderBody
+	res.json(t, &o)
+	if o = h.waitOrder(c.token, o.ID, 30*time.Second); o.Status != "completed" {
+		t.Fatalf("renewal %+v", o)
+	}
+
+	h.advanceTo(clk, start.Add(6*24*time.Hour))
+	pv := h.preview(c.token, rs[0].ID)
+	if len(pv.Items) != 1 || pv.Items[0].FullRefund || !pv.FeeApplies {
+		t.Fatalf("preview %+v", pv)
+	}
+	u := h.unsubscribed(c.token, rs[0].ID)
+	if refund, estimate := dec(u.Refund.Amount), dec(pv.Items[0].EstimatedRefund); !refund.Equal(estimate) {
+		t.Fatalf("Huawei refunded %s, the preview estimated %s", refund, estimate)
+	}
+	h.assertBooked(c)
+}

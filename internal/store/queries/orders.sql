@@ -91,9 +91,14 @@ SELECT id, customer_id, huawei_resource_id, status, main FROM resources WHERE id
 -- name: OrderResourceIDsByHuaweiIDs :many
 SELECT id, huawei_resource_id FROM resources WHERE huawei_resource_id = ANY (@ids::text[]);
 
+-- AddOrderResourceTerm records what a term cost. Huawei lists a resource with its first effective time
+-- and its latest expiry, so a renewal's term starts where the resource's previous term ended.
 -- name: AddOrderResourceTerm :exec
 INSERT INTO resource_terms (resource_id, huawei_order_id, starts_at, ends_at, paid)
-VALUES (@resource_id, @huawei_order_id, @starts_at, @ends_at, @paid)
+SELECT @resource_id, @huawei_order_id,
+    GREATEST(sqlc.arg(starts_at)::timestamptz, coalesce((SELECT max(t.ends_at) FROM resource_terms t
+        WHERE t.resource_id = @resource_id AND t.ends_at < sqlc.arg(ends_at)::timestamptz), sqlc.arg(starts_at)::timestamptz)),
+    sqlc.arg(ends_at)::timestamptz, @paid
 ON CONFLICT (resource_id, huawei_order_id) DO NOTHING;
 
 -- name: AddOrderFiveDayRefund :exec

@@ -39,7 +39,10 @@ func (q *Queries) AddOrderFiveDayRefund(ctx context.Context, arg AddOrderFiveDay
 
 const addOrderResourceTerm = `-- name: AddOrderResourceTerm :exec
 INSERT INTO resource_terms (resource_id, huawei_order_id, starts_at, ends_at, paid)
-VALUES ($1, $2, $3, $4, $5)
+SELECT $1, $2,
+    GREATEST($3::timestamptz, coalesce((SELECT max(t.ends_at) FROM resource_terms t
+        WHERE t.resource_id = $1 AND t.ends_at < $4::timestamptz), $3::timestamptz)),
+    $4::timestamptz, $5
 ON CONFLICT (resource_id, huawei_order_id) DO NOTHING
 `
 
@@ -51,6 +54,8 @@ type AddOrderResourceTermParams struct {
 	Paid          decimal.Decimal
 }
 
+// AddOrderResourceTerm records what a term cost. Huawei lists a resource with its first effective time
+// and its latest expiry, so a renewal's term starts where the resource's previous term ended.
 func (q *Queries) AddOrderResourceTerm(ctx context.Context, arg AddOrderResourceTermParams) error {
 	_, err := q.db.Exec(ctx, addOrderResourceTerm,
 		arg.ResourceID,
