@@ -64,7 +64,7 @@ func (s *CommerceService) buyer(ctx context.Context, actor Principal, customerID
 // costs what the ECS create order will. Each line keeps the list price,
 // every discount Huawei offered (the line's amount under it) and the one
 // chosen: Huawei's best offer, else none (the list price).
-// Errors: ErrForbidden, ErrNotFound, ErrValidation (naming lines[i].field),
+// Errors: ErrForbidden, ErrNotFound, ErrValidation (naming lines.i.field, as the contract validation does),
 // CodeCustomerNotRegistered, CodeCustomerNotVerified, CodeCustomerFrozen,
 // upstream errors.
 func (s *CommerceService) Quote(ctx context.Context, actor Principal, customerID uuid.UUID, lines []QuoteLineInput) (Quote, error) {
@@ -88,7 +88,7 @@ func (s *CommerceService) Quote(ctx context.Context, actor Principal, customerID
 		byID[p.ID] = p
 	}
 	for i, l := range lines {
-		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		f := func(name string) string { return fmt.Sprintf("lines.%d.%s", i, name) }
 		p, ok := byID[l.ProductID]
 		if !ok || !p.Enabled {
 			fe.check(f("product_id"), "unknown", "no such product, or it is not sold")

@@ -102,13 +102,13 @@ func TestQuote(t *testing.T) {
 		line  map[string]any
 		field string
 	}{
-		{line("01a00000-0000-7000-8000-000000000000", "month", 1, 1, nil), "lines[0].product_id"},
-		{line(off.ID, "month", 1, 1, intp(100)), "lines[0].product_id"},
-		{line(evs.ID, "year", 1, 1, intp(100)), "lines[0].period_type"},
-		{line(ecs.ID, "month", 10, 1, nil), "lines[0].period_count"},
-		{line(evs.ID, "month", 1, 1, intp(5000)), "lines[0].size_gb"},
-		{line(evs.ID, "month", 1, 1, nil), "lines[0].size_gb"},
-		{line(ecs.ID, "month", 1, 1, intp(100)), "lines[0].size_gb"},
+		{line("01a00000-0000-7000-8000-000000000000", "month", 1, 1, nil), "lines.0.product_id"},
+		{line(off.ID, "month", 1, 1, intp(100)), "lines.0.product_id"},
+		{line(evs.ID, "year", 1, 1, intp(100)), "lines.0.period_type"},
+		{line(ecs.ID, "month", 10, 1, nil), "lines.0.period_count"},
+		{line(evs.ID, "month", 1, 1, intp(5000)), "lines.0.size_gb"},
+		{line(evs.ID, "month", 1, 1, nil), "lines.0.size_gb"},
+		{line(ecs.ID, "month", 1, 1, intp(100)), "lines.0.size_gb"},
 	}
 	for _, b := range bad {
 		p := h.do(req{method: "POST", path: "/v1/quotes", token: c.token, body: map[string]any{"lines": []any{b.line}}}).
