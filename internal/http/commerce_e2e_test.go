@@ -8,29 +8,15 @@ package http_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/shopspring/decimal"
 
-	"github.com/partnerlab/storefront/internal/auth"
 	"github.com/partnerlab/storefront/internal/domain"
-	storehttp "github.com/partnerlab/storefront/internal/http"
-	"github.com/partnerlab/storefront/internal/jobs"
-	"github.com/partnerlab/storefront/internal/store"
-	"github.com/partnerlab/storefront/internal/testdb"
-	"github.com/partnerlab/storefront/internal/upstream/bsssim"
-	"github.com/partnerlab/storefront/internal/upstream/huawei"
 )
 
 // e2eClock is real time plus how far the test moved the simulator's clock.
@@ -47,7 +33,7 @@ func (h *harness) advanceBoth(clk *e2eClock, d time.Duration) {
 
 // newClockedHarness is newMoneyHarness (no step-up, the ledger's
 // invariants asserted at the end) with the money and commerce services on
-// clk. It repeats newHarness's wiring: that constructor has no clock seam.
+// clk.
 func newClockedHarness(t *testing.T, clk *e2eClock) *harness {
 	t.Helper()
 	h := newClockedHarnessWith(t, clk, withStepUpThreshold("1000000000.00"))
@@ -57,125 +43,7 @@ func newClockedHarness(t *testing.T, clk *e2eClock) *harness {
 
 func newClockedHarnessWith(t *testing.T, clk *e2eClock, opts ...harnessOpt) *harness {
 	t.Helper()
-	// Uploaded files live in a per-test directory the simulator reads too,
-	// as Huawei reads the partner's OBS bucket.
-	filesDir := t.TempDir()
-	hc := harnessConfig{sim: bsssim.Config{PartnerAK: simAK, PartnerSK: simSK, XAccountType: simXAccount,
-		Seed: 7, ReviewDelay: 0, AssociationDelay: 0, FilesDir: filesDir}, callTimeout: 10 * time.Second, workers: 8}
-	cfg := storehttp.Config{AuthRateLimit: 10_000, APIRateLimit: 0}
-	hc.http = &cfg
-	for _, o := range opts {
-		o(&hc)
-	}
-	pool := testdb.New(t)
-	st, err := store.New(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer := auth.NewSigner(priv, nil, testIssuer, testAudience, 15*time.Minute)
-	svc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.EnsureAdmin(context.Background(), adminEmail, adminPass); err != nil {
-		t.Fatal(err)
-	}
-
-	// Huawei: the simulator over HTTP, the real adapter.
-	sim, err := bsssim.New(hc.sim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simSrv := httptest.NewServer(sim.Handler())
-	cloud, err := huawei.New(huawei.Config{
-		BSSEndpoint: simSrv.URL, IAMEndpoint: simSrv.URL, ECSEndpoint: simSrv.URL, EVSEndpoint: simSrv.URL,
-		PartnerAK: hc.sim.PartnerAK, PartnerSK: hc.sim.PartnerSK, XAccountType: hc.sim.XAccountType, Region: "cn-north-4",
-		CallTimeout: hc.callTimeout, DisableRateLimits: hc.noLimits,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, fileStore := newDataProtection(t, filesDir)
-	stepUp := domain.NewStepUpService(st, keys, realClock{})
-	moneyCfg := domain.MoneyConfig{StepUpThreshold: hc.stepUpThreshold, MaxAmount: decimal.RequireFromString("1000000.00"),
-		SettleDelay: 2 * time.Second, BusyRetry: time.Second, ClockSkew: moneyClockSkew}
-	var moneyCloud domain.Cloud = cloud
-	if hc.cloud != nil {
-		moneyCloud = hc.cloud(cloud)
-	}
-	services := jobs.Services{
-		Auth:      svc,
-		Customers: domain.NewCustomerService(st, cloud, realClock{}, domain.WithRealNameIndex(keys)),
-		RealName: domain.NewRealNameService(domain.RealNameDeps{Store: st, Cloud: cloud, Clock: realClock{},
-			Cipher: keys, Index: keys, Files: fileStore, PollInterval: 20 * time.Millisecond, PollMaxInterval: 100 * time.Millisecond}),
-		Idempotency: st.Idempotency(),
-		Clock:       clk,
-		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, clk, moneyCfg),
-		Log:         slog.New(slog.DiscardHandler),
-	}
-	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, clk, domain.CommerceConfig{
-		SettleDelay: 2 * time.Second, ProvisionTimeout: 30 * time.Second, Log: services.Log,
-		ServerVPCID: "vpc-1", ServerSubnetIDs: []string{"subnet-1"}})
-
-	// Jobs: River works them while the test runs.
-	workers := river.NewWorkers()
-	jobs.Register(workers, services)
-	newRiver := func() *river.Client[pgx.Tx] {
-		rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-			Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: hc.workers}},
-			Workers:           workers,
-			FetchCooldown:     5 * time.Millisecond,
-			FetchPollInterval: 20 * time.Millisecond,
-			Logger:            slog.New(slog.DiscardHandler),
-			TestOnly:          true,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rc.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return rc
-	}
-	hr := &harness{river: newRiver(), newRiver: newRiver}
-
-	srv, err := storehttp.New(cfg, storehttp.Deps{
-		Auth:        svc,
-		Customers:   services.Customers,
-		RealName:    services.RealName,
-		Idempotency: st.Idempotency(),
-		Audit:       domain.NewAuditService(st, st.AuditLog()),
-		Money:       services.Money,
-		Commerce:    services.Commerce,
-		StepUp:      stepUp,
-		Tokens:      signer,
-		Ready:       st.SchemaReady,
-		Metrics:     storehttp.NewMetrics(pool),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
-	ts := httptest.NewServer(contractCheck(t, h))
-	raw := httptest.NewServer(h)
-	t.Cleanup(func() {
-		ts.Close()
-		raw.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = hr.river.Stop(ctx)
-		sim.Close()
-		cloud.Close()
-		simSrv.Close()
-	})
-	*hr = harness{t: t, url: ts.URL, rawURL: raw.URL, pool: pool, priv: priv, signer: signer, auth: svc, router: h,
-		sim: sim, simURL: simSrv.URL, cloud: cloud, st: st, svc: services, river: hr.river, newRiver: newRiver,
-		keys: keys, filesDir: filesDir, stepUp: stepUp}
-	return hr
+	return newHarness(t, append(opts, withClock(clk))...)
 }
 
 // unsubPreview is an UnsubscriptionPreview as the API renders it.

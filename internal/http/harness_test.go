@@ -110,6 +110,15 @@ type harnessConfig struct {
 	callTimeout time.Duration
 	workers     int
 	noLimits    bool
+	// clock, when set, is the money and commerce services' clock (tests that
+	// move the simulator's clock move it too); else real time for money and
+	// the simulator's clock for commerce, as cmd/server wires the sandbox.
+	clock domain.Clock
+}
+
+// withClock puts the money and commerce services on clk.
+func withClock(clk domain.Clock) harnessOpt {
+	return func(c *harnessConfig) { c.clock = clk }
 }
 
 // withStepUpThreshold sets STEP_UP_THRESHOLD.
@@ -205,6 +214,10 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if hc.cloud != nil {
 		moneyCloud = hc.cloud(cloud)
 	}
+	var moneyClock, commerceClock domain.Clock = realClock{}, simClock{sim}
+	if hc.clock != nil {
+		moneyClock, commerceClock = hc.clock, hc.clock
+	}
 	services := jobs.Services{
 		Auth:      svc,
 		Customers: domain.NewCustomerService(st, cloud, realClock{}, domain.WithRealNameIndex(keys)),
@@ -212,10 +225,10 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 			Cipher: keys, Index: keys, Files: fileStore, PollInterval: 20 * time.Millisecond, PollMaxInterval: 100 * time.Millisecond}),
 		Idempotency: st.Idempotency(),
 		Clock:       realClock{},
-		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, realClock{}, moneyCfg),
+		Money:       domain.NewMoneyService(st, moneyCloud, stepUp, moneyClock, moneyCfg),
 		Log:         slog.New(slog.DiscardHandler),
 	}
-	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, simClock{sim}, domain.CommerceConfig{
+	services.Commerce = domain.NewCommerceService(st, moneyCloud, services.Money, commerceClock, domain.CommerceConfig{
 		SettleDelay: 2 * time.Second, ProvisionTimeout: 30 * time.Second, Log: services.Log,
 		ServerVPCID: "vpc-1", ServerSubnetIDs: []string{"subnet-1"}})
 
