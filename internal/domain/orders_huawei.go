@@ -119,7 +119,21 @@ func (s *CommerceService) Unsubscribe(ctx context.Context, actor Principal, in U
 		if !r.Main {
 			return Order{}, Errorf(CodeResourceNotPrimary, "resource %s is not a primary resource; unsubscribe its primary", id)
 		}
+		if r.Status != ResourceInUse && r.Status != ResourceExpired && r.Status != ResourceFrozen {
+			return Order{}, Errorf(CodeResourceNotActive, "resource %s is %s", id, r.Status)
+		}
 		huaweiIDs = append(huaweiIDs, r.HuaweiResourceID)
+	}
+	// A resource an open order of the customer is changing (a renewal being
+	// paid, an unsubscription under way) waits for it: Huawei would refuse.
+	busy, err := s.store.Commerce().BusyResources(ctx, []uuid.UUID{cu.ID})
+	if err != nil {
+		return Order{}, err
+	}
+	for _, id := range in.ResourceIDs {
+		if r := byID[id]; busy[r.HuaweiResourceID] || busy[id.String()] {
+			return Order{}, Errorf(CodeConflict, "resource %s is in an order that is still running", id)
+		}
 	}
 	pv, err := s.PreviewUnsubscription(ctx, actor, in.ResourceIDs)
 	if err != nil {

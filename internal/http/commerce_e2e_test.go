@@ -188,6 +188,12 @@ func TestCommerceFiveDayBoundary(t *testing.T) {
 	if r := h.resource(c.token, rs1[0].ID); r.Status != "deleted" {
 		t.Fatalf("unsubscribed resource %+v", r)
 	}
+	// Giving it back twice: refused here, nothing sent to Huawei again.
+	calls := h.calls("CancelResourcesSubscription")
+	h.unsubscribe(c.token, true, rs1[0].ID).wantProblem(t, http.StatusConflict, "resource_not_active")
+	if n := h.calls("CancelResourcesSubscription"); n != calls {
+		t.Fatalf("CancelResourcesSubscription called again: %d → %d", calls, n)
+	}
 
 	// After 5 × 24 h: a fee, which must be accepted.
 	h.advanceTo(clk, start2.Add(5*24*time.Hour+time.Hour))
