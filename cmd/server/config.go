@@ -270,6 +270,11 @@ func (c Config) String() string {
 	row("REALNAME_POLL_MAX_INTERVAL", c.RealNamePollMaxInterval)
 	row("MONEY_SETTLE_DELAY", c.MoneySettleDelay)
 	row("RECONCILE_INTERVAL", c.ReconcileInterval)
+	row("QUOTE_TTL", c.QuoteTTL)
+	row("ORDER_PROVISION_TIMEOUT", c.OrderProvisionTimeout)
+	row("ECS_VPC_ID", c.ServerVPCID)
+	row("ECS_SUBNET_IDS", strings.Join(c.ServerSubnetIDs, ","))
+	row("ECS_SECURITY_GROUP_IDS", strings.Join(c.ServerSecurityGroupIDs, ","))
 	c.Upstream.write(row)
 	return b.String()
 }

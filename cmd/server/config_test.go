@@ -52,6 +52,9 @@ func TestConfigDefaults(t *testing.T) {
 		{"FILES_DIR", c.FilesDir, "/var/lib/storefront/files"},
 		{"REALNAME_POLL_INTERVAL", c.RealNamePollInterval, 5 * time.Second},
 		{"REALNAME_POLL_MAX_INTERVAL", c.RealNamePollMaxInterval, 5 * time.Minute},
+		{"QUOTE_TTL", c.QuoteTTL, 30 * time.Minute},
+		{"ORDER_PROVISION_TIMEOUT", c.OrderProvisionTimeout, 30 * time.Minute},
+		{"ECS_VPC_ID", c.ServerVPCID, ""},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -68,12 +71,15 @@ func TestConfigValues(t *testing.T) {
 	env["ACCESS_TOKEN_TTL"] = "5m"
 	env["LOG_LEVEL"] = "DEBUG"
 	env["API_RATE_LIMIT"] = "0"
+	env["ECS_SUBNET_IDS"] = "subnet-a, subnet-b"
+	env["QUOTE_TTL"] = "10m"
 	c, err := loadConfig(envFunc(env))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(c.CORSAllowedOrigins, "|") != "https://a.example|https://b.example" ||
-		len(c.TrustedProxies) != 2 || c.AccessTokenTTL != 5*time.Minute || c.LogLevel != "debug" || c.APIRateLimit != 0 {
+		len(c.TrustedProxies) != 2 || c.AccessTokenTTL != 5*time.Minute || c.LogLevel != "debug" || c.APIRateLimit != 0 ||
+		strings.Join(c.ServerSubnetIDs, "|") != "subnet-a|subnet-b" || c.QuoteTTL != 10*time.Minute {
 		t.Fatalf("config %+v", c)
 	}
 }
@@ -100,6 +106,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "access ttl too long", set: map[string]string{"ACCESS_TOKEN_TTL": "2h"}, naming: "ACCESS_TOKEN_TTL"},
 		{name: "argon2 memory below OWASP", set: map[string]string{"ARGON2_MEMORY_KIB": "1024"}, naming: "ARGON2_MEMORY_KIB"},
 		{name: "argon2 time", set: map[string]string{"ARGON2_TIME": "1"}, naming: "ARGON2_TIME"},
+		{name: "quote ttl", set: map[string]string{"QUOTE_TTL": "-5m"}, naming: "QUOTE_TTL"},
 		{name: "argon2 threads", set: map[string]string{"ARGON2_THREADS": "0"}, naming: "ARGON2_THREADS"},
 		{name: "auth rate limit", set: map[string]string{"AUTH_RATE_LIMIT": "0"}, naming: "AUTH_RATE_LIMIT"},
 		{name: "api rate limit", set: map[string]string{"API_RATE_LIMIT": "-5"}, naming: "API_RATE_LIMIT"},
