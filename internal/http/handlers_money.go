@@ -335,7 +335,7 @@ func moneyOperationOut(op domain.MoneyOperation) genapi.MoneyOperation {
 	out := genapi.MoneyOperation{
 		Id: op.ID, Kind: genapi.MoneyOperationKind(op.Kind), CustomerId: op.CustomerID, Amount: money(op.Amount),
 		Currency: genapi.MoneyOperationCurrency(currency(op.Currency)), Status: genapi.MoneyOperationStatus(op.Status),
-		Memo: optString(op.Memo), UpstreamRef: optString(op.UpstreamRef), CreatedBy: optID(op.CreatedBy),
+		Memo: optString(op.Memo), UpstreamRef: optString(op.UpstreamRef), CreatedBy: optID(op.CreatedBy), OrderId: optID(op.OrderID),
 		CreatedAt: op.CreatedAt.UTC(), UpdatedAt: op.UpdatedAt.UTC(),
 	}
 	if e := op.Error; e != nil {

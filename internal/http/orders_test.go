@@ -82,6 +82,27 @@ func TestOrderHappyPath(t *testing.T) {
 	if len(page.Items) != 1 {
 		t.Fatalf("staff list %+v", page.Items)
 	}
+	// The payments are money operations like any other: the customer sees
+	// them, each naming its order and the Huawei order it paid.
+	var ops struct {
+		Items []struct {
+			Kind        string  `json:"kind"`
+			Status      string  `json:"status"`
+			OrderID     *string `json:"order_id"`
+			UpstreamRef *string `json:"upstream_ref"`
+		} `json:"items"`
+	}
+	res = h.do(req{method: "GET", path: "/v1/money-operations?kind=payment", token: c.token})
+	res.wantStatus(t, http.StatusOK)
+	res.json(t, &ops)
+	if len(ops.Items) == 0 {
+		t.Fatal("no payment operations listed")
+	}
+	for _, op := range ops.Items {
+		if op.Kind != "payment" || op.Status != "succeeded" || op.OrderID == nil || *op.OrderID != o.ID || op.UpstreamRef == nil {
+			t.Fatalf("payment %+v", op)
+		}
+	}
 	// The quote is used now.
 	h.placeOrder(c, q, newKey()).wantProblem(t, http.StatusConflict, "quote_used")
 }
