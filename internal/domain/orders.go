@@ -137,7 +137,7 @@ const (
 func stepOperation(step string) string {
 	switch step {
 	case StepCreateOrder:
-		return "CreateServers/CreateVolumes/RenewalResources"
+		return "CreateServers/CreateVolume/RenewalResources"
 	case StepCheckPrice, StepProvision:
 		return "ShowCustomerOrderDetails"
 	case StepPay:

@@ -1,8 +1,12 @@
 package http_test
 
 import (
+	"context"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // TestOrderPaymentFaults: PayOrders failing in each way. An unknown
@@ -92,5 +96,43 @@ func TestOrderProvisioningFails(t *testing.T) {
 	avail, held := h.ledgerOf(c)
 	if !held.IsZero() || !avail.Equal(dec("100.00")) || !h.simState().balance(c.huaweiID).Equal(avail) {
 		t.Fatalf("ledger %s (held %s), Huawei %s", avail, held, h.simState().balance(c.huaweiID))
+	}
+}
+
+// TestOrderSecondLineRefused: the first line's Huawei order exists when
+// Huawei refuses the second line's create; the saga cancels the first,
+// releases every hold and fails the order, and its job ends without an
+// error (nothing is called with a missing order id).
+func TestOrderSecondLineRefused(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.orderCustomer(fin, "500.00")
+	admin := h.admin().AccessToken
+	ecs := h.createProduct(admin, ecsProduct("s6.small.1.linux"))
+	evs := h.createProduct(admin, sasDisk())
+	res := h.do(req{method: "POST", path: "/v1/quotes", token: c.token, body: map[string]any{"lines": []any{
+		line(ecs.ID, "month", 1, 1, nil), line(evs.ID, "month", 1, 1, intp(100))}}})
+	res.wantStatus(t, http.StatusCreated)
+	var q quoteBody
+	res.json(t, &q)
+	h.simFault(map[string]any{"operation": "CreateVolume", "kind": "error", "count": 1, "status": 400,
+		"error_code": "EVS.0001", "error_msg": "Invalid parameter."})
+	o := h.waitOrder(c.token, h.ordered(c, uuid.MustParse(q.ID)).ID, 20*time.Second)
+	if o.Status != "failed" {
+		t.Fatalf("order %+v", o)
+	}
+	if avail, held := h.ledgerOf(c); !held.IsZero() || !avail.Equal(dec("500.00")) {
+		t.Fatalf("ledger %s (held %s)", avail, held)
+	}
+	if n := h.calls("PayOrders"); n != 0 {
+		t.Fatalf("PayOrders called %d times", n)
+	}
+	var errs int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'order' AND errors IS NOT NULL AND errors <> '{}'`).Scan(&errs); err != nil {
+		t.Fatal(err)
+	}
+	if errs != 0 {
+		t.Fatalf("%d order job attempts ended in an error", errs)
 	}
 }
