@@ -413,7 +413,7 @@ func (s *CommerceService) RunOrder(ctx context.Context, id uuid.UUID) error {
 		return s.runUnsubscription(ctx, o, cu)
 	}
 	if o.ErrorCode == orderCancelRequested {
-		return s.compensate(ctx, o, cu, OrderCancelled, "", "cancelled at the customer's request")
+		return s.compensate(ctx, &o, cu, OrderCancelled, "", "cancelled at the customer's request")
 	}
 	if o.Status == OrderPending {
 		q, err := s.store.Commerce().OrderQuote(ctx, o.QuoteID)
@@ -436,7 +436,7 @@ func (s *CommerceService) RunOrder(ctx context.Context, id uuid.UUID) error {
 		}
 		if err := s.startPaying(ctx, &o); err != nil || !o.Status.Open() || o.Status == OrderPending {
 			if err == nil && o.ErrorCode == orderCancelRequested {
-				return s.compensate(ctx, o, cu, OrderCancelled, "", "cancelled at the customer's request")
+				return s.compensate(ctx, &o, cu, OrderCancelled, "", "cancelled at the customer's request")
 			}
 			return err
 		}
@@ -479,7 +479,7 @@ func (s *CommerceService) createUpstream(ctx context.Context, o *Order, cu Custo
 		switch callOutcome(err) {
 		case OutcomeDefinite:
 			_ = s.step(ctx, o.ID, StepCreateOrder, l.Index, StepFailed, "", err)
-			return s.compensate(ctx, *o, cu, OrderFailed, OrderErrCreateFailed, "Huawei refused to create the order of line "+fmt.Sprint(l.Index)+": "+errMessage(err))
+			return s.compensate(ctx, o, cu, OrderFailed, OrderErrCreateFailed, "Huawei refused to create the order of line "+fmt.Sprint(l.Index)+": "+errMessage(err))
 		case OutcomeRetryable:
 			return retryLater(time.Second, "Huawei throttled or could not be reached; nothing was sent")
 		default:
@@ -544,7 +544,7 @@ func (s *CommerceService) checkPrice(ctx context.Context, o *Order, cu Customer)
 	for _, l := range o.Lines {
 		if !l.UpstreamAmount.Equal(l.Amount) {
 			_ = s.step(ctx, o.ID, StepCheckPrice, l.Index, StepFailed, l.UpstreamOrderID, nil)
-			return s.compensate(ctx, *o, cu, OrderFailed, string(CodePriceChanged),
+			return s.compensate(ctx, o, cu, OrderFailed, string(CodePriceChanged),
 				fmt.Sprintf("Huawei prices line %d at %s, the quote at %s", l.Index, l.UpstreamAmount.StringFixed(2), l.Amount.StringFixed(2)))
 		}
 	}
@@ -635,7 +635,7 @@ func (s *CommerceService) pay(ctx context.Context, o *Order, cu Customer) error 
 			if op.Error != nil {
 				msg += ": " + op.Error.Code + " " + op.Error.Message
 			}
-			return s.compensate(ctx, *o, cu, OrderFailed, OrderErrPaymentFailed, msg)
+			return s.compensate(ctx, o, cu, OrderFailed, OrderErrPaymentFailed, msg)
 		case MoneyNeedsReview:
 			_ = s.step(ctx, o.ID, StepPay, l.Index, StepUnknown, l.UpstreamOrderID, nil)
 			return s.finish(ctx, o, OrderNeedsReview, OrderErrPaymentReview,
@@ -670,7 +670,7 @@ func (s *CommerceService) payFree(ctx context.Context, o *Order, cu Customer, l 
 	}
 	if d.Order.Status == CloudOrderPendingPayment {
 		if err := s.cloud.PayOrder(ctx, cu.DomainID, CloudPayOrder{OrderID: l.UpstreamOrderID}); err != nil && callOutcome(err) == OutcomeDefinite {
-			return s.compensate(ctx, *o, cu, OrderFailed, OrderErrPaymentFailed, "Huawei did not take the payment: "+errMessage(err))
+			return s.compensate(ctx, o, cu, OrderFailed, OrderErrPaymentFailed, "Huawei did not take the payment: "+errMessage(err))
 		} else if err != nil {
 			return retryLater(s.cfg.SettleDelay/4, "reading the free order back")
 		}
@@ -828,8 +828,23 @@ func (s *CommerceService) toReview(ctx context.Context, o *Order, why string) er
 
 // compensate cancels the order's Huawei orders that were not paid and
 // releases their payments' holds; lines already paid stay paid (and are
-// followed to their resources by a person: the order says so).
-func (s *CommerceService) compensate(ctx context.Context, o Order, cu Customer, st OrderStatus, code, msg string) error {
+// followed to their resources by a person: the order says so). On success
+// it leaves the order's final status in *at, so the caller's saga run stops
+// there instead of going on with its stale copy (it once went on to check
+// the price of a line Huawei had refused to create).
+func (s *CommerceService) compensate(ctx context.Context, at *Order, cu Customer, st OrderStatus, code, msg string) error {
+	if err := s.compensateOnce(ctx, *at, cu, st, code, msg); err != nil {
+		return err
+	}
+	cur, err := s.store.Commerce().Order(ctx, at.ID)
+	if err != nil {
+		return err
+	}
+	*at = cur
+	return nil
+}
+
+func (s *CommerceService) compensateOnce(ctx context.Context, o Order, cu Customer, st OrderStatus, code, msg string) error {
 	o, err := s.store.Commerce().Order(ctx, o.ID)
 	if err != nil {
 		return err

@@ -133,6 +133,8 @@ func TestOrderSecondLineRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	if errs != 0 {
-		t.Fatalf("%d order job attempts ended in an error", errs)
+		var text string
+		_ = h.pool.QueryRow(context.Background(), `SELECT errors::text FROM river_job WHERE kind = 'order' AND errors IS NOT NULL AND errors <> '{}' LIMIT 1`).Scan(&text)
+		t.Fatalf("%d order job attempts ended in an error: %s", errs, text)
 	}
 }
