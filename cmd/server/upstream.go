@@ -220,9 +220,5 @@ func (u *upstream) businessClock(fallback domain.Clock) domain.Clock {
 	if u.sim == nil {
 		return fallback
 	}
-	return simClock{u.sim}
+	return u.sim
 }
-
-type simClock struct{ s *bsssim.Server }
-
-func (c simClock) Now() time.Time { return c.s.Now() }

@@ -214,7 +214,9 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if hc.cloud != nil {
 		moneyCloud = hc.cloud(cloud)
 	}
-	var moneyClock, commerceClock domain.Clock = realClock{}, simClock{sim}
+	// Commerce reads the simulator's virtual time, as cmd/server wires the
+	// sandbox.
+	var moneyClock, commerceClock domain.Clock = realClock{}, sim
 	if hc.clock != nil {
 		moneyClock, commerceClock = hc.clock, hc.clock
 	}
@@ -636,9 +638,3 @@ func (h *harness) idCardFile(domainID string) string {
 	}
 	return rel
 }
-
-// simClock is the commerce rules' clock in the sandbox: the simulator's
-// virtual time, as cmd/server wires it for UPSTREAM=sim.
-type simClock struct{ s *bsssim.Server }
-
-func (c simClock) Now() time.Time { return c.s.Now() }
