@@ -166,28 +166,31 @@ const (
 	OrderErrPaymentReview = "payment_needs_review"
 )
 
-// ownCustomer is the customer actor is; a non-customer gets ErrForbidden.
+// ownCustomer is the customer actor is. Errors: ErrForbidden for a
+// principal that is not a customer, ErrNotFound for a customer user not yet
+// linked to a customer.
 func (s *CommerceService) ownCustomer(ctx context.Context, actor Principal) (Customer, error) {
 	if actor.Kind != PrincipalUser || !actor.HasAnyRole(RoleCustomer) {
-		return Customer{}, Errorf(CodeForbidden, "only a customer places orders")
+		return Customer{}, Errorf(CodeForbidden, "only a customer may do this")
 	}
 	c, err := s.store.Customers().CustomerByUserID(ctx, actor.ID)
 	if errors.Is(err, ErrNotFound) {
-		return Customer{}, Errorf(CodeNotFound, "quote not found")
+		return Customer{}, Errorf(CodeNotFound, "customer not found")
 	}
 	return c, err
 }
 
-// customerMayBuy: verified, not frozen, registered at Huawei.
+// customerMayBuy is the one rule for quoting and ordering: registered at
+// Huawei, verified, not frozen (checked in that order).
 func customerMayBuy(c Customer) error {
-	if c.Status == CustomerFrozen {
-		return Errorf(CodeCustomerFrozen, "the customer is frozen")
+	if c.DomainID == "" {
+		return Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
 	}
 	if c.RealNameStatus != RealNameVerified {
 		return Errorf(CodeCustomerNotVerified, "the customer's real name is not verified")
 	}
-	if c.DomainID == "" {
-		return Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
+	if c.Status == CustomerFrozen {
+		return Errorf(CodeCustomerFrozen, "the customer is frozen")
 	}
 	return nil
 }

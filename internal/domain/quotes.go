@@ -46,14 +46,8 @@ func (s *CommerceService) buyer(ctx context.Context, actor Principal, customerID
 	default:
 		return Customer{}, ErrForbidden
 	}
-	if c.DomainID == "" {
-		return Customer{}, Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
-	}
-	if c.RealNameStatus != RealNameVerified {
-		return Customer{}, Errorf(CodeCustomerNotVerified, "the customer's real name is not verified")
-	}
-	if c.Status == CustomerFrozen {
-		return Customer{}, Errorf(CodeCustomerFrozen, "the customer is frozen")
+	if err := customerMayBuy(c); err != nil {
+		return Customer{}, err
 	}
 	return c, nil
 }
@@ -239,26 +233,14 @@ func (s *CommerceService) mayRead(ctx context.Context, actor Principal, customer
 	if isStaff(actor) {
 		return nil
 	}
-	own, err := s.ownCustomerID(ctx, actor)
+	own, err := s.ownCustomer(ctx, actor)
 	if err != nil {
 		return err
 	}
-	if own != customerID {
+	if own.ID != customerID {
 		return ErrNotFound
 	}
 	return nil
-}
-
-// ownCustomerID is the customer a customer principal is. Errors: ErrNotFound.
-func (s *CommerceService) ownCustomerID(ctx context.Context, actor Principal) (uuid.UUID, error) {
-	if actor.Kind != PrincipalUser || !actor.HasAnyRole(RoleCustomer) {
-		return uuid.Nil, ErrNotFound
-	}
-	c, err := s.store.Customers().CustomerByUserID(ctx, actor.ID)
-	if err != nil {
-		return uuid.Nil, Errorf(CodeNotFound, "customer not found")
-	}
-	return c.ID, nil
 }
 
 // checkRenewalPeriod: months 1–11, years 1–3.

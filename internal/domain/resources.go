@@ -191,10 +191,11 @@ func (s *CommerceService) ListResources(ctx context.Context, actor Principal, q 
 		return Page[ResourceView]{}, fieldErr("limit", "range", "1–100")
 	}
 	if !isStaff(actor) {
-		own, err := s.ownCustomerID(ctx, actor)
+		c, err := s.ownCustomer(ctx, actor)
 		if err != nil {
 			return Page[ResourceView]{}, ErrForbidden
 		}
+		own := c.ID
 		if q.CustomerID != uuid.Nil && q.CustomerID != own {
 			return Page[ResourceView]{}, nil
 		}
@@ -367,10 +368,11 @@ type AutoRenewInput struct {
 // Huawei. Errors: ErrNotFound, ErrValidation, CodeResourceNotPrimary,
 // CodeResourceNotActive.
 func (s *CommerceService) SetAutoRenew(ctx context.Context, actor Principal, resourceID uuid.UUID, in AutoRenewInput) (ResourceView, error) {
-	own, err := s.ownCustomerID(ctx, actor)
+	c, err := s.ownCustomer(ctx, actor)
 	if err != nil {
 		return ResourceView{}, Errorf(CodeNotFound, "resource not found")
 	}
+	own := c.ID
 	if in.PeriodType != "" && !in.PeriodType.Valid() {
 		return ResourceView{}, fieldErr("period_type", "enum", "month or year")
 	}
@@ -499,10 +501,11 @@ func (s *CommerceService) PreviewUnsubscription(ctx context.Context, actor Princ
 	if len(resourceIDs) < 1 || len(resourceIDs) > 10 {
 		return UnsubscriptionPreview{}, fieldErr("resource_ids", "range", "1–10 resources")
 	}
-	own, err := s.ownCustomerID(ctx, actor)
+	c, err := s.ownCustomer(ctx, actor)
 	if err != nil {
 		return UnsubscriptionPreview{}, err
 	}
+	own := c.ID
 	rs, err := s.ownResources(ctx, own, resourceIDs)
 	if err != nil {
 		return UnsubscriptionPreview{}, err
