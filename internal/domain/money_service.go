@@ -515,7 +515,9 @@ func callOutcome(err error) Outcome {
 	return OutcomeUnknown
 }
 
-func failureDetail(k MoneyKind, err error) *UpstreamDetail {
+// failureDetail is what err says of a call to Huawei's operation: Huawei's
+// own answer when it gave one, else operation and the outcome.
+func failureDetail(operation string, err error) *UpstreamDetail {
 	var e *Error
 	if errors.As(err, &e) && e.Upstream != nil {
 		d := *e.Upstream
@@ -524,7 +526,7 @@ func failureDetail(k MoneyKind, err error) *UpstreamDetail {
 		}
 		return &d
 	}
-	d := &UpstreamDetail{Operation: upstreamOperation(k), Outcome: callOutcome(err)}
+	d := &UpstreamDetail{Operation: operation, Outcome: callOutcome(err)}
 	if e != nil {
 		d.Message = e.Message
 	} else {
@@ -557,12 +559,12 @@ func (s *MoneyService) record(ctx context.Context, op MoneyOperation, ref string
 		case callErr == nil:
 			return s.succeed(ctx, tx, cur, ref, Principal{}, nil)
 		case outcome == OutcomeDefinite:
-			return s.fail(ctx, tx, cur, failureDetail(cur.Kind, callErr), Principal{}, nil)
+			return s.fail(ctx, tx, cur, failureDetail(upstreamOperation(cur.Kind), callErr), Principal{}, nil)
 		case outcome == OutcomeRetryable:
 			// Nothing reached Huawei (throttled, not sent): the operation
 			// waits its turn again, and the slot goes to the next one.
 			now := s.clock.Now()
-			cur.Status, cur.Error, cur.UpdatedAt = MoneyPending, failureDetail(cur.Kind, callErr), now
+			cur.Status, cur.Error, cur.UpdatedAt = MoneyPending, failureDetail(upstreamOperation(cur.Kind), callErr), now
 			if err := tx.Money().UpdateOperation(ctx, cur); err != nil {
 				return err
 			}
@@ -574,7 +576,7 @@ func (s *MoneyService) record(ctx context.Context, op MoneyOperation, ref string
 			again = retryLater(d, "Huawei throttled or could not be reached; nothing was sent")
 			return s.wakeNext(ctx, tx, cur.CustomerID, cur.ID)
 		default:
-			return s.markUnknown(ctx, tx, cur, failureDetail(cur.Kind, callErr))
+			return s.markUnknown(ctx, tx, cur, failureDetail(upstreamOperation(cur.Kind), callErr))
 		}
 	})
 	if err != nil {

@@ -133,7 +133,7 @@ const (
 )
 
 // stepOperation is the Huawei operation a step calls, named on a failure
-// Huawei did not answer itself.
+// Huawei did not answer itself (its own answer names the operation).
 func stepOperation(step string) string {
 	switch step {
 	case StepCreateOrder:
@@ -382,13 +382,7 @@ func (s *CommerceService) step(ctx context.Context, orderID uuid.UUID, name stri
 func (s *CommerceService) stepTx(ctx context.Context, tx Tx, orderID uuid.UUID, name string, line int, st StepStatus, ref string, why error) error {
 	var d *UpstreamDetail
 	if why != nil {
-		d = failureDetail(MoneyPayment, why)
-		var e *Error
-		if !errors.As(why, &e) || e.Upstream == nil {
-			// Huawei did not answer (the adapter refused the call, or no
-			// answer came): name the step's own operation, not the payment's.
-			d.Operation = stepOperation(name)
-		}
+		d = failureDetail(stepOperation(name), why)
 	}
 	return tx.Commerce().SaveStep(ctx, orderID, OrderStep{Name: name, Line: line, Status: st, UpstreamRef: ref, Error: d, At: s.clock.Now()})
 }
