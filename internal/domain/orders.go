@@ -791,31 +791,35 @@ func (s *CommerceService) writeTerms(ctx context.Context, o Order, cu Customer) 
 	return nil
 }
 
-// finish closes the order.
+// finish closes the order, with its capture step done (completed) or
+// skipped.
 func (s *CommerceService) finish(ctx context.Context, o *Order, st OrderStatus, code, msg string) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		cur, err := tx.Commerce().OrderForUpdate(ctx, o.ID)
-		if err != nil {
+		cur, closed, err := s.closeTx(ctx, tx, o.ID, st, code, msg)
+		if err != nil || !closed {
 			return err
 		}
-		if !cur.Status.Open() {
-			return nil
-		}
-		cur.Status, cur.ErrorCode, cur.ErrorMessage, cur.UpdatedAt = st, code, msg, s.clock.Now()
 		*o = cur
-		if err := tx.Commerce().UpdateOrder(ctx, cur); err != nil {
-			return err
-		}
-		stepName := StepCapture
 		stepSt := StepDone
 		if st != OrderCompleted {
 			stepSt = StepSkipped
 		}
-		if err := s.stepTx(ctx, tx, cur.ID, stepName, -1, stepSt, "", nil); err != nil {
-			return err
-		}
-		return s.auditOrder(ctx, tx, Principal{}, cur, "order."+string(st), map[string]any{"message": msg})
+		return s.stepTx(ctx, tx, cur.ID, StepCapture, -1, stepSt, "", nil)
 	})
+}
+
+// closeTx moves an open order to st with code and msg and audits it; an
+// order already closed is left alone (closed false).
+func (s *CommerceService) closeTx(ctx context.Context, tx Tx, id uuid.UUID, st OrderStatus, code, msg string) (Order, bool, error) {
+	cur, err := tx.Commerce().OrderForUpdate(ctx, id)
+	if err != nil || !cur.Status.Open() {
+		return cur, false, err
+	}
+	cur.Status, cur.ErrorCode, cur.ErrorMessage, cur.UpdatedAt = st, code, msg, s.clock.Now()
+	if err := tx.Commerce().UpdateOrder(ctx, cur); err != nil {
+		return cur, false, err
+	}
+	return cur, true, s.auditOrder(ctx, tx, Principal{}, cur, "order."+string(st), map[string]any{"message": msg})
 }
 
 // toReview parks the order for a person.
@@ -908,18 +912,8 @@ func (s *CommerceService) compensateOnce(ctx context.Context, o Order, cu Custom
 		if err := s.stepTx(ctx, tx, o.ID, StepRelease, -1, StepDone, "", nil); err != nil {
 			return err
 		}
-		cur, err := tx.Commerce().OrderForUpdate(ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		if !cur.Status.Open() {
-			return nil
-		}
-		cur.Status, cur.ErrorCode, cur.ErrorMessage, cur.UpdatedAt = st, code, msg, s.clock.Now()
-		if err := tx.Commerce().UpdateOrder(ctx, cur); err != nil {
-			return err
-		}
-		return s.auditOrder(ctx, tx, Principal{}, cur, "order."+string(st), map[string]any{"message": msg})
+		_, _, err := s.closeTx(ctx, tx, o.ID, st, code, msg)
+		return err
 	})
 }
 
