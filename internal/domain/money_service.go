@@ -597,16 +597,7 @@ func (s *MoneyService) succeed(ctx context.Context, tx Tx, cur MoneyOperation, r
 	} else {
 		cur.Resolution = res
 	}
-	if err := tx.Money().UpdateOperation(ctx, cur); err != nil {
-		return err
-	}
-	if err := s.audit(ctx, tx, actor, cur, res); err != nil {
-		return err
-	}
-	if err := s.wakeOrder(ctx, tx, cur); err != nil {
-		return err
-	}
-	return s.wakeNext(ctx, tx, cur.CustomerID, cur.ID)
+	return s.decided(ctx, tx, cur, actor, res)
 }
 
 // fail releases the hold: Huawei did not move the money.
@@ -622,6 +613,13 @@ func (s *MoneyService) fail(ctx context.Context, tx Tx, cur MoneyOperation, why 
 	if res != nil {
 		cur.Resolution = res
 	}
+	return s.decided(ctx, tx, cur, actor, res)
+}
+
+// decided writes a settled or released operation, audits it, and wakes
+// what waited for it: its order's saga (a payment) and the customer's next
+// operation (the slot is free).
+func (s *MoneyService) decided(ctx context.Context, tx Tx, cur MoneyOperation, actor Principal, res *MoneyResolution) error {
 	if err := tx.Money().UpdateOperation(ctx, cur); err != nil {
 		return err
 	}
