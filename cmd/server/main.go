@@ -97,6 +97,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return errors.New("DATABASE_URL: cannot be parsed")
 	}
 	poolCfg.MaxConns = cfg.DatabaseMaxConn
+	store.ConfigurePool(poolCfg)
 	if poolCfg.ConnConfig.ConnectTimeout == 0 {
 		// Without one, a request waits as long as the kernel keeps trying to
 		// reach an unreachable host; with one it answers 503 unavailable.

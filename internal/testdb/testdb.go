@@ -100,7 +100,12 @@ func URL(tb testing.TB) string {
 // New returns a pool on a fresh, migrated database.
 func New(tb testing.TB) *pgxpool.Pool {
 	tb.Helper()
-	pool, err := pgxpool.New(context.Background(), URL(tb))
+	cfg, err := pgxpool.ParseConfig(URL(tb))
+	if err != nil {
+		tb.Fatalf("testdb: pool: %v", err)
+	}
+	store.ConfigurePool(cfg) // as cmd/server does
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("testdb: pool: %v", err)
 	}
