@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -72,8 +73,32 @@ func SaveRequestAnswer(ctx context.Context, tx Tx, result any) error {
 	}
 	if !stored {
 		c.taken = true
-		return Errorf(CodeInProgress, "this Idempotency-Key is answered by another request")
+		return ErrAnswerTaken
 	}
 	c.saved = &rec
 	return nil
+}
+
+// errAnswerTaken tells ErrAnswerTaken from other CodeInProgress errors.
+var errAnswerTaken = errors.New("idempotency key has a row")
+
+// ErrAnswerTaken: the request's Idempotency-Key has a row already (a
+// retry, or the key used on another request), so its transaction is
+// rolled back. Inside Tx.Pipeline, SaveRequestAnswer cannot see it at
+// once: the pipeline fails with it when sent, and Pipeline notes it on
+// the claim.
+var ErrAnswerTaken = Wrap(errAnswerTaken, CodeInProgress, "this Idempotency-Key is answered by another request")
+
+// Pipeline runs fn with tx.Pipeline: fn's writes go to the database in
+// one round trip when it returns. A request's Idempotency-Key answer saved
+// in fn (SaveRequestAnswer) that meets a row is noted on the request's
+// claim as SaveRequestAnswer notes it outside a pipeline.
+func Pipeline(ctx context.Context, tx Tx, fn func(Tx) error) error {
+	err := tx.Pipeline(ctx, fn)
+	if errors.Is(err, errAnswerTaken) {
+		if c := RequestClaimFrom(ctx); c != nil {
+			c.taken, c.saved = true, nil
+		}
+	}
+	return err
 }

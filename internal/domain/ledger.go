@@ -135,6 +135,11 @@ type CustomerRef struct {
 // below zero. Nothing was written.
 var ErrOverdraft = errors.New("ledger: the transfer would overdraw an account")
 
+// ErrCustomerMismatch is returned by MoneyStore.CreateOperation when the
+// operation's customer does not exist or its Huawei account is not the
+// one the operation names: money is never booked against a stale account.
+var ErrCustomerMismatch = errors.New("money: the customer does not exist or has another Huawei account")
+
 // ErrMoneySlotTaken: another operation of the customer is already at Huawei
 // or undecided (docs/design.md §2.4). Nothing was written.
 var ErrMoneySlotTaken = errors.New("money: another operation of this customer is in flight")
@@ -152,7 +157,8 @@ type MoneyFilter struct {
 // audit record and the jobs they go with.
 type MoneyStore interface {
 	// CreateOperation inserts op. Errors: ErrAlreadyExists when its
-	// (CreatedBy, RequestKey) is taken.
+	// (CreatedBy, RequestKey) is taken; ErrCustomerMismatch when its
+	// customer does not exist or does not have op.HuaweiCustomerID.
 	CreateOperation(ctx context.Context, op MoneyOperation) error
 	// Operation errors: ErrNotFound.
 	Operation(ctx context.Context, id uuid.UUID) (MoneyOperation, error)
@@ -192,8 +198,12 @@ type MoneyStore interface {
 	// accounts in a fixed order, and writes the transfer, its two entries
 	// and both cached balances. Errors: ErrOverdraft; ErrAlreadyExists when
 	// a funding or spend with t's reference exists; ErrNotFound when the
-	// partner account has not been seeded.
+	// partner account has not been seeded (inside Tx.Pipeline, also when
+	// the customer's accounts are not open yet).
 	Transfer(ctx context.Context, t LedgerTransfer) error
+	// OpenCustomerAccounts creates the customer's available and held
+	// accounts if missing (Transfer does too, except inside Tx.Pipeline).
+	OpenCustomerAccounts(ctx context.Context, customerID uuid.UUID, at time.Time) error
 	// SeedPartner creates the partner's account and, when t.Amount is
 	// positive, applies t (a funding transfer into it). It returns false and
 	// does nothing when the account exists.

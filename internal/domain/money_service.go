@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,6 +98,9 @@ type MoneyService struct {
 	// orderSync books a customer's orders placed at Huawei before
 	// reconciliation books its unexplained spending (set by commerce).
 	orderSync func(ctx context.Context, customerID uuid.UUID) (int, error)
+	// huaweiIDs caches customer id → Huawei account id (huaweiAccount); one
+	// entry per customer that was sent money.
+	huaweiIDs sync.Map
 }
 
 // SetOrderSync makes reconciliation sync a customer's Huawei orders before
@@ -165,18 +169,15 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 	if err != nil {
 		return MoneyOperation{}, err
 	}
-	cu, err := s.store.Customers().CustomerByID(ctx, in.CustomerID)
+	huaweiID, cached, err := s.huaweiAccount(ctx, in.CustomerID)
 	if err != nil {
 		return MoneyOperation{}, err
-	}
-	if cu.DomainID == "" {
-		return MoneyOperation{}, Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
 	}
 	// Refuse what the ledger would refuse before a step-up challenge is
 	// spent on it; the hold below is the authoritative check. (A retried
 	// request whose operation exists is found by the request key's unique
 	// constraint below, not by a read here on every request.)
-	if err := s.precheck(ctx, in.Kind, cu.ID, amount); err != nil {
+	if err := s.precheck(ctx, in.Kind, in.CustomerID, amount); err != nil {
 		if in.RequestKey != "" {
 			if op, kerr := s.byRequestKey(ctx, actor, in, amount); !errors.Is(kerr, ErrNotFound) {
 				return op, kerr
@@ -191,55 +192,108 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 			return op, err
 		}
 	}
-	if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), cu.ID, amount, uuid.Nil); err != nil {
+	if err := s.verifyStepUp(ctx, actor, in.ChallengeID, in.Code, in.Kind.stepUpAction(), in.CustomerID, amount, uuid.Nil); err != nil {
 		return MoneyOperation{}, err
 	}
 
 	now := s.clock.Now()
 	op := MoneyOperation{
-		ID: uuid.Must(uuid.NewV7()), Kind: in.Kind, CustomerID: cu.ID, HuaweiCustomerID: cu.DomainID,
+		ID: uuid.Must(uuid.NewV7()), Kind: in.Kind, CustomerID: in.CustomerID, HuaweiCustomerID: huaweiID,
 		Amount: amount, Currency: CurrencyCNY, Status: MoneyPending, Memo: in.Memo,
 		CreatedBy: actor.ID, RequestKey: in.RequestKey, CreatedAt: now, UpdatedAt: now,
 	}
+	// Accepting is the hot path of the money core: the operation, its hold,
+	// its audit record and the request's Idempotency-Key answer go in one
+	// pipeline (one round trip; the hold's overdraft is the ledger's CHECK,
+	// reported when the pipeline is sent), then the job.
 	accept := func(tx Tx) error {
-		if err := tx.Money().CreateOperation(ctx, op); err != nil {
-			return err
-		}
-		if err := tx.Money().Transfer(ctx, op.hold(now)); err != nil {
-			if errors.Is(err, ErrOverdraft) {
-				return insufficient(op.Kind)
-			}
-			return err
-		}
 		details := s.details(op)
 		if in.ChallengeID != uuid.Nil {
 			details["challenge_id"] = in.ChallengeID.String()
 		}
-		if err := tx.Audit().Append(ctx, NewAuditEvent(ctx, s.clock, actor, "money."+string(op.Kind)+".requested", "money_operation", op.ID, details)); err != nil {
+		audit := NewAuditEvent(ctx, s.clock, actor, "money."+string(op.Kind)+".requested", "money_operation", op.ID, details)
+		err := Pipeline(ctx, tx, func(tx Tx) error {
+			if err := tx.Money().CreateOperation(ctx, op); err != nil {
+				return err
+			}
+			if err := tx.Money().Transfer(ctx, op.hold(now)); err != nil {
+				return err
+			}
+			if err := tx.Audit().Append(ctx, audit); err != nil {
+				return err
+			}
+			// The request's Idempotency-Key answer commits with the operation.
+			return SaveRequestAnswer(ctx, tx, op)
+		})
+		if errors.Is(err, ErrOverdraft) {
+			return insufficient(op.Kind)
+		}
+		if err != nil {
 			return err
 		}
-		if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
-			return err
+		return tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID})
+	}
+	// The slow paths, each taken at most once: the cached Huawei account
+	// was stale; the partner's account is not seeded or the customer's
+	// accounts are not open yet (the pipeline opens nothing).
+	reread, opened := false, false
+	for {
+		err = s.store.InTx(ctx, accept)
+		switch {
+		case errors.Is(err, ErrCustomerMismatch) && cached && !reread:
+			reread = true
+			s.huaweiIDs.Delete(in.CustomerID)
+			if op.HuaweiCustomerID, _, err = s.huaweiAccount(ctx, in.CustomerID); err != nil {
+				return MoneyOperation{}, err
+			}
+			continue
+		case errors.Is(err, ErrNotFound) && !opened:
+			opened = true
+			if err = s.openAccounts(ctx, in.CustomerID); err != nil {
+				return MoneyOperation{}, err
+			}
+			continue
+		case errors.Is(err, ErrCustomerMismatch):
+			s.huaweiIDs.Delete(in.CustomerID)
+			return MoneyOperation{}, Errorf(CodeConflict, "the customer's Huawei Cloud account changed; retry")
+		case errors.Is(err, ErrAlreadyExists) && in.RequestKey != "":
+			// The same request, taken over after its first run died, got here first.
+			return s.byRequestKey(ctx, actor, in, amount)
+		case err != nil:
+			return MoneyOperation{}, err
 		}
-		// The request's Idempotency-Key answer commits with the operation.
-		return SaveRequestAnswer(ctx, tx, op)
+		return op, nil
 	}
-	err = s.store.InTx(ctx, accept)
-	if errors.Is(err, ErrNotFound) {
-		// The partner's ledger account is opened on first use (by precheck
-		// when step-up reads the balance first).
-		if err = s.ensurePartnerSeeded(ctx); err == nil {
-			err = s.store.InTx(ctx, accept)
-		}
+}
+
+// huaweiAccount is the customer's Huawei account id, and whether it came
+// from the cache. A customer's Huawei account is set once, when its
+// registration completes, so accepting money does not read the customer
+// each time: the operation's insert checks the id against the customer's
+// row (ErrCustomerMismatch), and a stale entry is dropped and read again.
+// Errors: ErrNotFound, CodeCustomerNotRegistered.
+func (s *MoneyService) huaweiAccount(ctx context.Context, customerID uuid.UUID) (string, bool, error) {
+	if v, ok := s.huaweiIDs.Load(customerID); ok {
+		return v.(string), true, nil
 	}
-	if errors.Is(err, ErrAlreadyExists) && in.RequestKey != "" {
-		// The same request, taken over after its first run died, got here first.
-		return s.byRequestKey(ctx, actor, in, amount)
-	}
+	cu, err := s.store.Customers().CustomerByID(ctx, customerID)
 	if err != nil {
-		return MoneyOperation{}, err
+		return "", false, err
 	}
-	return op, nil
+	if cu.DomainID == "" {
+		return "", false, Errorf(CodeCustomerNotRegistered, "the customer has no Huawei Cloud account yet")
+	}
+	s.huaweiIDs.Store(customerID, cu.DomainID)
+	return cu.DomainID, false, nil
+}
+
+// openAccounts seeds the partner's account (on first use) and opens the
+// customer's accounts: what accepting in a pipeline finds missing.
+func (s *MoneyService) openAccounts(ctx context.Context, customerID uuid.UUID) error {
+	if err := s.ensurePartnerSeeded(ctx); err != nil {
+		return err
+	}
+	return s.store.Money().OpenCustomerAccounts(ctx, customerID, s.clock.Now())
 }
 
 // byRequestKey returns the operation an earlier run of this request made.

@@ -70,6 +70,16 @@ type Tx interface {
 	// with this transaction (see RequestClaim); stored is false when the key
 	// has a row already.
 	SaveAnswer(ctx context.Context, k IdempotencyKey, rec IdempotencyRecord, now time.Time) (stored bool, err error)
+	// Pipeline runs fn with its writes queued, and sends them to the
+	// database in one round trip when fn returns: the hot path's
+	// statements cost one wait instead of one each. fn may only write
+	// (a read fails); a write reports success when queued, and the first
+	// failure is what Pipeline returns (then the transaction must roll
+	// back). Money().Transfer and SaveAnswer work in it, their overdraft
+	// (ErrOverdraft) and taken key (ErrAnswerTaken) reported by Pipeline.
+	// Enqueue does not (River reads the job back). Use the package's
+	// Pipeline function, which also notes a taken key on the request.
+	Pipeline(ctx context.Context, fn func(Tx) error) error
 }
 
 // Job is a plain value describing work that runs after a commit, outside any

@@ -85,3 +85,49 @@ func TestMoneyFlow(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+// TestMoneyHuaweiAccountRecheck: accepting does not read the customer each
+// time (it remembers the Huawei account), yet money is never booked
+// against an account the customer no longer has: the operation's insert
+// checks it, and the stale one is read again.
+func TestMoneyHuaweiAccountRecheck(t *testing.T) {
+	t.Parallel()
+	h := newMoneyHarness(t)
+	fin := h.staffToken("finance@example.com", "finance")
+	c := h.customerFixture()
+	other := h.customerFixture() // another real Huawei account, for the swap
+	h.accepted(fin, "allocations", c.id, "1.00")
+	h.settled(10 * time.Second)
+	ctx := context.Background()
+	if _, err := h.pool.Exec(ctx, `UPDATE customers SET huawei_domain_id = NULL, association = 'pending' WHERE id = $1`, other.id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(ctx, `UPDATE customers SET huawei_domain_id = $1 WHERE id = $2`, other.huaweiID, c.id); err != nil {
+		t.Fatal(err)
+	}
+	a := h.accepted(fin, "allocations", c.id, "2.00")
+	var huaweiID string
+	if err := h.pool.QueryRow(ctx, `SELECT huawei_customer_id FROM money_operations WHERE id = $1`, a.ID).Scan(&huaweiID); err != nil {
+		t.Fatal(err)
+	}
+	if huaweiID != other.huaweiID {
+		t.Fatalf("operation booked for Huawei account %s, the customer's is %s", huaweiID, other.huaweiID)
+	}
+	h.settled(10 * time.Second)
+	if got := h.operation(fin, a.ID); got.Status != "succeeded" {
+		t.Fatalf("allocation %+v", got)
+	}
+	if !h.simState().balance(other.huaweiID).Equal(dec("2")) {
+		t.Fatalf("simulator: %s on the customer's Huawei account, want 2", h.simState().balance(other.huaweiID))
+	}
+	// A customer whose Huawei account is gone: 409, nothing booked.
+	if _, err := h.pool.Exec(ctx, `UPDATE customers SET huawei_domain_id = NULL, association = 'pending', registration_status = 'pending' WHERE id = $1`, c.id); err != nil {
+		t.Fatal(err)
+	}
+	res := h.move(fin, "allocations", c.id, "3.00", newKey())
+	res.wantStatus(t, http.StatusConflict)
+	var n int
+	if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM money_operations WHERE customer_id = $1`, c.id).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d operations (%v), want 2", n, err)
+	}
+}

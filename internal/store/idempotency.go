@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/partnerlab/storefront/internal/domain"
 	"github.com/partnerlab/storefront/internal/store/internal/db"
@@ -100,9 +101,33 @@ func (i *IdempotencyStore) Purge(ctx context.Context, before time.Time) (int64, 
 // SaveAnswer implements domain.Tx: the key's completed answer, written with
 // the use case's own change (domain.RequestClaim); false when the key has a
 // row already.
+//
+// Inside Tx.Pipeline it reports stored and queues the insert; a key that
+// has a row makes the pipeline fail with domain.ErrAnswerTaken.
 func (t txStore) SaveAnswer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error) {
-	return (&IdempotencyStore{s: t.Store}).Answer(ctx, k, rec, now)
+	if t.pipe == nil {
+		return (&IdempotencyStore{s: t.Store}).Answer(ctx, k, rec, now)
+	}
+	args, err := answerArgs(k, rec, now)
+	if err != nil {
+		return false, err
+	}
+	t.pipe.queue(insertAnswerNew, args, func(_ pgconn.CommandTag, err error) error {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "idempotency_keys_pkey" {
+			return domain.ErrAnswerTaken
+		}
+		return translate(err, "idempotency key")
+	})
+	return true, nil
 }
+
+// insertAnswerNew is insertAnswer where a key with a row is an error: in a
+// pipeline the transaction is rolled back anyway, and a plain insert is
+// cheaper than ON CONFLICT's speculative one.
+const insertAnswerNew = `INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at,
+	response_status, response_headers, response_body, completed_at)
+VALUES ($1, $2, $3, $4, 'completed', $5, $5, $6, $7, $8, $5)`
 
 // insertAnswer writes a completed key outright (no 'running' phase).
 const insertAnswer = `INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at,
@@ -115,18 +140,27 @@ ON CONFLICT (principal_kind, principal_id, key) DO NOTHING`
 // key in its use case but did not save it there (it failed before). stored
 // is false when the key has a row already.
 func (i *IdempotencyStore) Answer(ctx context.Context, k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) (bool, error) {
+	args, err := answerArgs(k, rec, now)
+	if err != nil {
+		return false, err
+	}
+	tag, err := i.s.conn.Exec(ctx, insertAnswer, args...)
+	if err != nil {
+		return false, translate(err, "idempotency key")
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// answerArgs are insertAnswer's parameters.
+func answerArgs(k domain.IdempotencyKey, rec domain.IdempotencyRecord, now time.Time) ([]any, error) {
 	kind, id := k.Scope()
 	headers, err := json.Marshal(rec.Headers)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	body := rec.Body
 	if body == nil {
 		body = []byte{}
 	}
-	tag, err := i.s.conn.Exec(ctx, insertAnswer, kind, id, k.Key, rec.Fingerprint, now, rec.Status, headers, body)
-	if err != nil {
-		return false, translate(err, "idempotency key")
-	}
-	return tag.RowsAffected() == 1, nil
+	return []any{kind, id, k.Key, rec.Fingerprint, now, rec.Status, headers, body}, nil
 }

@@ -51,6 +51,10 @@ func moneyErr(err error, what string) error {
 		case "ledger_transfers_reference_key":
 			return domain.Wrap(err, domain.CodeAlreadyExists, "this funding or spend is booked already")
 		}
+		if pgErr.Code == "23502" && pgErr.TableName == "ledger_transfers" && (pgErr.ColumnName == "from_account" || pgErr.ColumnName == "to_account") {
+			// ApplyTransferByKind found no such account.
+			return domain.Wrap(err, domain.CodeNotFound, "ledger account not found")
+		}
 	}
 	return translate(err, what)
 }
@@ -60,13 +64,25 @@ func moneyErr(err error, what string) error {
 func accountCustomer(a domain.LedgerAccount) uuid.UUID { return a.CustomerID }
 
 func (m *MoneyStore) CreateOperation(ctx context.Context, op domain.MoneyOperation) error {
-	err := m.s.q.CreateMoneyOperation(ctx, db.CreateMoneyOperationParams{
+	created := func(n int64, err error) error {
+		if err == nil && n == 0 {
+			return domain.ErrCustomerMismatch
+		}
+		return moneyErr(err, "money operation")
+	}
+	if m.s.pipe != nil {
+		m.s.pipe.expect(func(tag pgconn.CommandTag, err error) error { return created(tag.RowsAffected(), err) })
+	}
+	n, err := m.s.q.CreateMoneyOperation(ctx, db.CreateMoneyOperationParams{
 		ID: op.ID, Kind: string(op.Kind), CustomerID: op.CustomerID, HuaweiCustomerID: op.HuaweiCustomerID,
 		Amount: op.Amount, Currency: op.Currency, Status: string(op.Status), Memo: nullable(op.Memo),
 		CreatedBy: optUUID(op.CreatedBy), RequestKey: nullable(op.RequestKey), OrderID: optUUID(op.OrderID),
 		PayOrderID: nullable(op.PayOrderID), CreatedAt: op.CreatedAt, UpdatedAt: op.UpdatedAt,
 	})
-	return moneyErr(err, "money operation")
+	if m.s.pipe != nil {
+		return nil // checked when the pipeline is sent
+	}
+	return created(n, err)
 }
 
 func (m *MoneyStore) Operation(ctx context.Context, id uuid.UUID) (domain.MoneyOperation, error) {
@@ -184,6 +200,10 @@ func (m *MoneyStore) Transfer(ctx context.Context, t domain.LedgerTransfer) erro
 	if t.From.Kind == t.To.Kind { // the model never moves money between two accounts of one kind
 		return fmt.Errorf("store: transfer %s between two %s accounts", t.Kind, t.From.Kind)
 	}
+	if m.s.pipe != nil {
+		m.queueTransfer(ctx, t)
+		return nil
+	}
 	rows, err := m.lockPair(ctx, t)
 	if err != nil {
 		return translate(err, "ledger accounts")
@@ -214,20 +234,43 @@ func (m *MoneyStore) Transfer(ctx context.Context, t domain.LedgerTransfer) erro
 	return moneyErr(err, "ledger transfer")
 }
 
+// queueTransfer is Transfer inside Tx.Pipeline: one statement that locks
+// both accounts in id order and moves the amount, with nothing read back.
+// It does not open the customer's accounts (OpenCustomerAccounts): a
+// missing account is ErrNotFound, and an overdraft ErrOverdraft, when the
+// pipeline is sent (ApplyTransferByKind; moneyErr).
+func (m *MoneyStore) queueTransfer(ctx context.Context, t domain.LedgerTransfer) {
+	cur := t.Currency
+	if cur == "" {
+		cur = domain.CurrencyCNY
+	}
+	from, to := accountCustomer(t.From), accountCustomer(t.To)
+	_ = m.s.q.ApplyTransferByKind(ctx, db.ApplyTransferByKindParams{
+		ID: t.ID, Kind: string(t.Kind), FromKind: string(t.From.Kind), FromCustomer: from, ToKind: string(t.To.Kind), ToCustomer: to,
+		Amount: t.Amount, Currency: cur, OperationID: optUUID(t.OperationID), Reference: nullable(t.Reference), CreatedAt: t.At,
+		FromEntry: uuid.Must(uuid.NewV7()), ToEntry: uuid.Must(uuid.NewV7()),
+	})
+}
+
+// transferCustomer is the customer whose accounts t touches (one per
+// transfer), or nil.
+func transferCustomer(t domain.LedgerTransfer) *uuid.UUID {
+	for _, a := range []domain.LedgerAccount{t.From, t.To} {
+		if a.CustomerID != uuid.Nil {
+			id := a.CustomerID
+			return &id
+		}
+	}
+	return nil
+}
+
 // lockPair opens the transfer's customer accounts if need be and locks
 // both accounts. A customer's accounts are opened by its first transfer,
 // before any lock is taken, so that two first transfers cannot deadlock;
 // inside a transaction both statements go in one round trip (a pipeline:
 // they still run in this order).
 func (m *MoneyStore) lockPair(ctx context.Context, t domain.LedgerTransfer) ([]db.LockAccountPairRow, error) {
-	var customer *uuid.UUID
-	for _, a := range []domain.LedgerAccount{t.From, t.To} {
-		if a.CustomerID != uuid.Nil {
-			id := a.CustomerID
-			customer = &id
-			break // one customer per transfer: both of its accounts are opened together
-		}
-	}
+	customer := transferCustomer(t) // both of its accounts are opened together
 	lock := db.LockAccountPairParams{
 		FromKind: string(t.From.Kind), FromCustomer: accountCustomer(t.From), ToKind: string(t.To.Kind), ToCustomer: accountCustomer(t.To),
 	}
@@ -274,6 +317,10 @@ WHERE (kind = $1 AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000
 ORDER BY id
 FOR UPDATE`
 )
+
+func (m *MoneyStore) OpenCustomerAccounts(ctx context.Context, customerID uuid.UUID, at time.Time) error {
+	return translate(m.s.q.EnsureCustomerAccounts(ctx, db.EnsureCustomerAccountsParams{CustomerID: &customerID, Now: at}), "ledger accounts")
+}
 
 func (m *MoneyStore) SeedPartner(ctx context.Context, t domain.LedgerTransfer) (bool, error) {
 	n, err := m.s.q.CreatePartnerAccount(ctx, t.At)

@@ -36,6 +36,7 @@ type Store struct {
 	q    *db.Queries
 	tx   pgx.Tx // set inside InTx
 	jobs *river.Client[pgx.Tx]
+	pipe *pipeline // set inside Tx.Pipeline
 }
 
 var (
@@ -69,6 +70,9 @@ func (t txStore) Audit() domain.AuditStore { return auditStore{t.Store} }
 // Enqueue inserts job with River on this transaction's connection, so the
 // job exists exactly when the transaction commits.
 func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
+	if t.pipe != nil {
+		return fmt.Errorf("store: enqueue %s: %w", job.Kind(), errPipelineRead) // River reads the inserted row back
+	}
 	var opts *river.InsertOpts
 	if j, ok := job.(domain.JobWithOptions); ok {
 		o := j.JobOptions()

@@ -1,10 +1,14 @@
 -- Money operations (docs/design.md §9.2).
 
--- name: CreateMoneyOperation :exec
+-- An operation is created only for a customer whose Huawei account is the
+-- one it names: no row when the customer does not exist or has another.
+-- name: CreateMoneyOperation :execrows
 INSERT INTO money_operations (id, kind, customer_id, huawei_customer_id, amount, currency, status, memo, created_by,
                               request_key, order_id, pay_order_id, created_at, updated_at)
-VALUES (@id, @kind, @customer_id, @huawei_customer_id, @amount, @currency, @status, @memo, @created_by,
-        @request_key, sqlc.narg(order_id)::uuid, sqlc.narg(pay_order_id)::text, @created_at, @updated_at);
+SELECT @id, @kind, c.id, c.huawei_domain_id, @amount, @currency, @status, @memo, @created_by,
+       @request_key, sqlc.narg(order_id)::uuid, sqlc.narg(pay_order_id)::text, @created_at, @updated_at
+FROM customers c
+WHERE c.id = @customer_id AND c.huawei_domain_id = @huawei_customer_id::text;
 
 -- name: MoneyOperation :one
 SELECT * FROM money_operations WHERE id = @id;
@@ -105,6 +109,41 @@ INSERT INTO ledger_entries (id, transfer_id, account_id, amount, balance_after, 
 SELECT CASE WHEN m.id = @to_account::bigint THEN @to_entry::uuid ELSE @from_entry::uuid END,
        t.id, m.id,
        CASE WHEN m.id = @to_account::bigint THEN @amount::numeric ELSE 0 - @amount::numeric END,
+       m.balance, m.version, @created_at
+FROM moved m CROSS JOIN t;
+
+-- ApplyTransfer as MoneyStore.Transfer makes it inside Tx.Pipeline, where
+-- nothing is read first: the accounts are found by kind and customer and
+-- locked in id order (as lockAccountPairSQL does); the customer's accounts
+-- must exist (the pipeline does not open them); an account that does not
+-- exist leaves the transfer's account NULL, a not_null_violation that
+-- moneyErr reports as not found; ledger_accounts_no_negative_balance
+-- refuses an overdraft.
+-- name: ApplyTransferByKind :exec
+WITH acc AS (
+    SELECT id, kind FROM ledger_accounts
+    WHERE (kind = @from_kind::text AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid) = @from_customer::uuid)
+       OR (kind = @to_kind::text AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid) = @to_customer::uuid)
+    ORDER BY id
+    FOR UPDATE
+), moved AS (
+    UPDATE ledger_accounts a
+    SET balance = CASE WHEN a.kind = @to_kind::text THEN a.balance + @amount::numeric ELSE a.balance - @amount::numeric END,
+        version = a.version + 1,
+        updated_at = @created_at
+    FROM acc
+    WHERE a.id = acc.id
+    RETURNING a.id, a.kind, a.balance, a.version
+), t AS (
+    INSERT INTO ledger_transfers (id, kind, from_account, to_account, amount, currency, operation_id, reference, created_at)
+    VALUES (@id, @kind, (SELECT id FROM acc WHERE acc.kind = @from_kind::text), (SELECT id FROM acc WHERE acc.kind = @to_kind::text),
+            @amount::numeric, @currency, @operation_id, @reference, @created_at)
+    RETURNING id
+)
+INSERT INTO ledger_entries (id, transfer_id, account_id, amount, balance_after, account_version, created_at)
+SELECT CASE WHEN m.kind = @to_kind::text THEN @to_entry::uuid ELSE @from_entry::uuid END,
+       t.id, m.id,
+       CASE WHEN m.kind = @to_kind::text THEN @amount::numeric ELSE 0 - @amount::numeric END,
        m.balance, m.version, @created_at
 FROM moved m CROSS JOIN t;
 

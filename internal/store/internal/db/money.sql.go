@@ -84,19 +84,90 @@ func (q *Queries) ApplyTransfer(ctx context.Context, arg ApplyTransferParams) er
 	return err
 }
 
-const createMoneyOperation = `-- name: CreateMoneyOperation :exec
+const applyTransferByKind = `-- name: ApplyTransferByKind :exec
+WITH acc AS (
+    SELECT id, kind FROM ledger_accounts
+    WHERE (kind = $6::text AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid) = $7::uuid)
+       OR (kind = $1::text AND coalesce(customer_id, '00000000-0000-0000-0000-000000000000'::uuid) = $8::uuid)
+    ORDER BY id
+    FOR UPDATE
+), moved AS (
+    UPDATE ledger_accounts a
+    SET balance = CASE WHEN a.kind = $1::text THEN a.balance + $4::numeric ELSE a.balance - $4::numeric END,
+        version = a.version + 1,
+        updated_at = $5
+    FROM acc
+    WHERE a.id = acc.id
+    RETURNING a.id, a.kind, a.balance, a.version
+), t AS (
+    INSERT INTO ledger_transfers (id, kind, from_account, to_account, amount, currency, operation_id, reference, created_at)
+    VALUES ($9, $10, (SELECT id FROM acc WHERE acc.kind = $6::text), (SELECT id FROM acc WHERE acc.kind = $1::text),
+            $4::numeric, $11, $12, $13, $5)
+    RETURNING id
+)
+INSERT INTO ledger_entries (id, transfer_id, account_id, amount, balance_after, account_version, created_at)
+SELECT CASE WHEN m.kind = $1::text THEN $2::uuid ELSE $3::uuid END,
+       t.id, m.id,
+       CASE WHEN m.kind = $1::text THEN $4::numeric ELSE 0 - $4::numeric END,
+       m.balance, m.version, $5
+FROM moved m CROSS JOIN t
+`
+
+type ApplyTransferByKindParams struct {
+	ToKind       string
+	ToEntry      uuid.UUID
+	FromEntry    uuid.UUID
+	Amount       decimal.Decimal
+	CreatedAt    time.Time
+	FromKind     string
+	FromCustomer uuid.UUID
+	ToCustomer   uuid.UUID
+	ID           uuid.UUID
+	Kind         string
+	Currency     string
+	OperationID  *uuid.UUID
+	Reference    *string
+}
+
+// ApplyTransfer as MoneyStore.Transfer makes it inside Tx.Pipeline, where
+// nothing is read first: the accounts are found by kind and customer and
+// locked in id order (as lockAccountPairSQL does); the customer's accounts
+// must exist (the pipeline does not open them); an account that does not
+// exist leaves the transfer's account NULL, a not_null_violation that
+// moneyErr reports as not found; ledger_accounts_no_negative_balance
+// refuses an overdraft.
+func (q *Queries) ApplyTransferByKind(ctx context.Context, arg ApplyTransferByKindParams) error {
+	_, err := q.db.Exec(ctx, applyTransferByKind,
+		arg.ToKind,
+		arg.ToEntry,
+		arg.FromEntry,
+		arg.Amount,
+		arg.CreatedAt,
+		arg.FromKind,
+		arg.FromCustomer,
+		arg.ToCustomer,
+		arg.ID,
+		arg.Kind,
+		arg.Currency,
+		arg.OperationID,
+		arg.Reference,
+	)
+	return err
+}
+
+const createMoneyOperation = `-- name: CreateMoneyOperation :execrows
 
 INSERT INTO money_operations (id, kind, customer_id, huawei_customer_id, amount, currency, status, memo, created_by,
                               request_key, order_id, pay_order_id, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11::uuid, $12::text, $13, $14)
+SELECT $1, $2, c.id, c.huawei_domain_id, $3, $4, $5, $6, $7,
+       $8, $9::uuid, $10::text, $11, $12
+FROM customers c
+WHERE c.id = $13 AND c.huawei_domain_id = $14::text
 `
 
 type CreateMoneyOperationParams struct {
 	ID               uuid.UUID
 	Kind             string
-	CustomerID       uuid.UUID
-	HuaweiCustomerID string
 	Amount           decimal.Decimal
 	Currency         string
 	Status           string
@@ -107,15 +178,17 @@ type CreateMoneyOperationParams struct {
 	PayOrderID       *string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	CustomerID       uuid.UUID
+	HuaweiCustomerID string
 }
 
 // Money operations (docs/design.md §9.2).
-func (q *Queries) CreateMoneyOperation(ctx context.Context, arg CreateMoneyOperationParams) error {
-	_, err := q.db.Exec(ctx, createMoneyOperation,
+// An operation is created only for a customer whose Huawei account is the
+// one it names: no row when the customer does not exist or has another.
+func (q *Queries) CreateMoneyOperation(ctx context.Context, arg CreateMoneyOperationParams) (int64, error) {
+	result, err := q.db.Exec(ctx, createMoneyOperation,
 		arg.ID,
 		arg.Kind,
-		arg.CustomerID,
-		arg.HuaweiCustomerID,
 		arg.Amount,
 		arg.Currency,
 		arg.Status,
@@ -126,8 +199,13 @@ func (q *Queries) CreateMoneyOperation(ctx context.Context, arg CreateMoneyOpera
 		arg.PayOrderID,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.CustomerID,
+		arg.HuaweiCustomerID,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const createPartnerAccount = `-- name: CreatePartnerAccount :execrows
