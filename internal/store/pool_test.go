@@ -5,16 +5,17 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
 	"github.com/partnerlab/storefront/internal/testdb"
 )
 
-// TestDecimalParameters: with ConfigurePool (testdb.New applies it), an
-// amount reaches Postgres exactly, as numeric and wherever a decimal is
-// bound to another type.
-func TestDecimalParameters(t *testing.T) {
+// TestParameterTypes: with ConfigurePool (testdb.New applies it), amounts
+// and ids reach Postgres exactly, as numeric and uuid and wherever they are
+// bound to text, by value and by pointer, and a nil pointer is NULL.
+func TestParameterTypes(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	ctx := context.Background()
@@ -22,31 +23,45 @@ func TestDecimalParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The fast plan is the one chosen, not pgx's driver.Valuer detour.
-	plan := conn.Conn().TypeMap().PlanEncode(pgtype.NumericOID, pgtype.BinaryFormatCode, decimal.Decimal{})
-	conn.Release()
-	if got := fmt.Sprintf("%T", plan); got != "*store.decimalEncodePlan" {
-		t.Fatalf("numeric plan for a decimal: %s", got)
+	// The direct plans are the ones chosen, not pgx's driver.Valuer detour.
+	d, u := decimal.RequireFromString("1.50"), uuid.New()
+	for _, c := range []struct {
+		oid uint32
+		v   any
+	}{{pgtype.NumericOID, d}, {pgtype.NumericOID, &d}, {pgtype.UUIDOID, u}, {pgtype.UUIDOID, &u}} {
+		plan := conn.Conn().TypeMap().PlanEncode(c.oid, pgtype.BinaryFormatCode, c.v)
+		if got := fmt.Sprintf("%T", plan); got != "*store.convertPlan" {
+			t.Errorf("plan for %T: %s", c.v, got)
+		}
 	}
+	conn.Release()
+
 	for _, s := range []string{"0.01", "-123.45", "100000000.00", "0", "0.00", "12345678901234567890.123456789", "1E-20", "-0.5"} {
 		d := decimal.RequireFromString(s)
-		var asNumeric, asText string
+		var asNumeric, asText, viaPointer string
 		var back decimal.Decimal
-		if err := pool.QueryRow(ctx, `SELECT $1::numeric::text, $2::text, $1::numeric`, d, d).Scan(&asNumeric, &asText, &back); err != nil {
+		if err := pool.QueryRow(ctx, `SELECT $1::numeric::text, $2::text, $1::numeric, $3::numeric::text`, d, d, &d).Scan(&asNumeric, &asText, &back, &viaPointer); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 		want := d.String()
-		if !decimal.RequireFromString(asNumeric).Equal(d) || asText != want || !back.Equal(d) {
-			t.Errorf("%s: numeric %s, text %s, scanned %s; want %s", s, asNumeric, asText, back, want)
+		if !decimal.RequireFromString(asNumeric).Equal(d) || asText != want || !back.Equal(d) || !decimal.RequireFromString(viaPointer).Equal(d) {
+			t.Errorf("%s: numeric %s, text %s, scanned %s, pointer %s; want %s", s, asNumeric, asText, back, viaPointer, want)
 		}
 	}
-	var p *decimal.Decimal
-	var isNull bool
-	if err := pool.QueryRow(ctx, `SELECT $1::numeric IS NULL`, p).Scan(&isNull); err != nil || !isNull {
-		t.Fatalf("nil *decimal: null %v, %v", isNull, err)
+	for _, id := range []uuid.UUID{uuid.Nil, uuid.New(), uuid.Must(uuid.NewV7())} {
+		var asUUID, asText, viaPointer string
+		var back uuid.UUID
+		if err := pool.QueryRow(ctx, `SELECT $1::uuid::text, $2::text, $1::uuid, $3::uuid::text`, id, id, &id).Scan(&asUUID, &asText, &back, &viaPointer); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if asUUID != id.String() || asText != id.String() || back != id || viaPointer != id.String() {
+			t.Errorf("%s: uuid %s, text %s, scanned %s, pointer %s", id, asUUID, asText, back, viaPointer)
+		}
 	}
-	two := decimal.RequireFromString("2.50")
-	if err := pool.QueryRow(ctx, `SELECT $1::numeric = 2.5`, &two).Scan(&isNull); err != nil || !isNull {
-		t.Fatalf("*decimal 2.50: equal %v, %v", isNull, err)
+	var nd *decimal.Decimal
+	var nu *uuid.UUID
+	var nulls bool
+	if err := pool.QueryRow(ctx, `SELECT $1::numeric IS NULL AND $2::uuid IS NULL`, nd, nu).Scan(&nulls); err != nil || !nulls {
+		t.Fatalf("nil pointers: null %v, %v", nulls, err)
 	}
 }
