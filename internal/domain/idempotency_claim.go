@@ -94,7 +94,16 @@ var ErrAnswerTaken = Wrap(errAnswerTaken, CodeInProgress, "this Idempotency-Key 
 // in fn (SaveRequestAnswer) that meets a row is noted on the request's
 // claim as SaveRequestAnswer notes it outside a pipeline.
 func Pipeline(ctx context.Context, tx Tx, fn func(Tx) error) error {
-	err := tx.Pipeline(ctx, fn)
+	return notePipeline(ctx, tx.Pipeline(ctx, fn))
+}
+
+// PipelineAndCommit is Pipeline with tx.PipelineAndCommit: the last step
+// of a transaction.
+func PipelineAndCommit(ctx context.Context, tx Tx, fn func(Tx) error) error {
+	return notePipeline(ctx, tx.PipelineAndCommit(ctx, fn))
+}
+
+func notePipeline(ctx context.Context, err error) error {
 	if errors.Is(err, errAnswerTaken) {
 		if c := RequestClaimFrom(ctx); c != nil {
 			c.taken, c.saved = true, nil

@@ -202,17 +202,21 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		Amount: amount, Currency: CurrencyCNY, Status: MoneyPending, Memo: in.Memo,
 		CreatedBy: actor.ID, RequestKey: in.RequestKey, CreatedAt: now, UpdatedAt: now,
 	}
-	// Accepting is the hot path of the money core: the operation, its hold,
-	// its audit record and the request's Idempotency-Key answer go in one
-	// pipeline (one round trip; the hold's overdraft is the ledger's CHECK,
-	// reported when the pipeline is sent), then the job.
+	// Accepting is the hot path of the money core, two round trips: the job
+	// (with the transaction's BEGIN), then the operation, its hold, its
+	// audit record and the request's Idempotency-Key answer in one pipeline
+	// with the COMMIT (the hold's overdraft is the ledger's CHECK, reported
+	// when the pipeline is sent).
 	accept := func(tx Tx) error {
+		if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
+			return err
+		}
 		details := s.details(op)
 		if in.ChallengeID != uuid.Nil {
 			details["challenge_id"] = in.ChallengeID.String()
 		}
 		audit := NewAuditEvent(ctx, s.clock, actor, "money."+string(op.Kind)+".requested", "money_operation", op.ID, details)
-		err := Pipeline(ctx, tx, func(tx Tx) error {
+		err := PipelineAndCommit(ctx, tx, func(tx Tx) error {
 			if err := tx.Money().CreateOperation(ctx, op); err != nil {
 				return err
 			}
@@ -228,10 +232,7 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		if errors.Is(err, ErrOverdraft) {
 			return insufficient(op.Kind)
 		}
-		if err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID})
+		return err
 	}
 	// The slow paths, each taken at most once: the cached Huawei account
 	// was stale; the partner's account is not seeded or the customer's

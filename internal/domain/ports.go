@@ -80,6 +80,10 @@ type Tx interface {
 	// Enqueue does not (River reads the job back). Use the package's
 	// Pipeline function, which also notes a taken key on the request.
 	Pipeline(ctx context.Context, fn func(Tx) error) error
+	// PipelineAndCommit is Pipeline whose round trip also commits the
+	// transaction: it must be the transaction's last step (its function
+	// returns right after). Inside a nested transaction it is Pipeline.
+	PipelineAndCommit(ctx context.Context, fn func(Tx) error) error
 }
 
 // Job is a plain value describing work that runs after a commit, outside any

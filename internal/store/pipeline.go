@@ -47,15 +47,22 @@ func (p *pipeline) send(ctx context.Context, tx pgx.Tx) error {
 		return nil
 	}
 	br := tx.SendBatch(ctx, &p.batch)
+	first := p.read(br)
+	if err := br.Close(); first == nil && err != nil {
+		first = translate(err, "pipeline")
+	}
+	return first
+}
+
+// read reads the queued statements' results from br, in order, and
+// returns the first failure.
+func (p *pipeline) read(br pgx.BatchResults) error {
 	var first error
 	for _, check := range p.checks {
 		tag, err := br.Exec()
 		if first == nil {
 			first = check(tag, err)
 		}
-	}
-	if err := br.Close(); first == nil && err != nil {
-		first = translate(err, "pipeline")
 	}
 	return first
 }
@@ -92,6 +99,18 @@ func (r errRow) Scan(...any) error { return r.err }
 // and command tags when the pipeline is sent). A nested call joins the
 // outer pipeline.
 func (t txStore) Pipeline(ctx context.Context, fn func(domain.Tx) error) error {
+	return t.pipeline(ctx, fn, false)
+}
+
+// PipelineAndCommit implements domain.Tx: Pipeline whose round trip also
+// commits the transaction (lazyTx.commitWith). Where the transaction is
+// not the store's own (a nested InTx), it is Pipeline, and the outer
+// transaction commits as usual.
+func (t txStore) PipelineAndCommit(ctx context.Context, fn func(domain.Tx) error) error {
+	return t.pipeline(ctx, fn, true)
+}
+
+func (t txStore) pipeline(ctx context.Context, fn func(domain.Tx) error, commit bool) error {
 	if t.pipe != nil {
 		return fn(t)
 	}
@@ -100,6 +119,9 @@ func (t txStore) Pipeline(ctx context.Context, fn func(domain.Tx) error) error {
 	in := &Store{conn: c, q: db.New(c), tx: t.tx, jobs: t.jobs, pipe: p}
 	if err := fn(txStore{in}); err != nil {
 		return err
+	}
+	if lt, ok := t.tx.(*lazyTx); ok && commit && !t.nested {
+		return lt.commitWith(ctx, p)
 	}
 	return p.send(ctx, t.tx)
 }

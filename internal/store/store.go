@@ -37,6 +37,9 @@ type Store struct {
 	tx   pgx.Tx // set inside InTx
 	jobs *river.Client[pgx.Tx]
 	pipe *pipeline // set inside Tx.Pipeline
+	// nested: inside an InTx inside another; the transaction is the outer
+	// one's to commit.
+	nested bool
 }
 
 var (
@@ -119,11 +122,13 @@ const maxTxAttempts = 3
 // Nested calls reuse the outer transaction.
 func (s *Store) inTx(ctx context.Context, fn func(*Store) error) error {
 	if s.tx != nil {
-		return fn(s)
+		in := *s
+		in.nested = true
+		return fn(&in)
 	}
 	var err error
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
-		err = pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
+		err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 			return fn(&Store{conn: tx, q: db.New(tx), tx: tx, jobs: s.jobs})
 		})
 		if !isRetryable(err) {
@@ -135,6 +140,35 @@ func (s *Store) inTx(ctx context.Context, fn func(*Store) error) error {
 		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
 	}
 	return err
+}
+
+// beginFunc runs fn in a transaction and commits it when fn returns nil
+// (rolls it back otherwise), as pgx.BeginFunc does; on a pool the
+// transaction is a lazyTx, whose BEGIN and COMMIT share round trips with
+// its statements.
+func (s *Store) beginFunc(ctx context.Context, fn func(pgx.Tx) error) (err error) {
+	pool, ok := s.conn.(*pgxpool.Pool)
+	if !ok {
+		return pgx.BeginFunc(ctx, s.conn, fn)
+	}
+	c, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release() // destroys the connection unless it is idle
+	tx := &lazyTx{conn: c.Conn()}
+	defer func() {
+		if rerr := tx.Rollback(ctx); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err == nil {
+			err = rerr
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if tx.closed { // fn's last pipeline committed (PipelineAndCommit)
+		return nil
+	}
+	return tx.Commit(ctx)
 }
 
 func isRetryable(err error) bool {
