@@ -203,10 +203,10 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		CreatedBy: actor.ID, RequestKey: in.RequestKey, CreatedAt: now, UpdatedAt: now,
 	}
 	// Accepting is the hot path of the money core, two round trips: the job
-	// (with the transaction's BEGIN), then the operation, its hold, its
-	// audit record and the request's Idempotency-Key answer in one pipeline
-	// with the COMMIT (the hold's overdraft is the ledger's CHECK, reported
-	// when the pipeline is sent).
+	// (with the transaction's BEGIN), then the operation, its audit record,
+	// the request's Idempotency-Key answer and its hold in one pipeline with
+	// the COMMIT (the hold's overdraft is the ledger's CHECK, reported when
+	// the pipeline is sent).
 	accept := func(tx Tx) error {
 		if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
 			return err
@@ -220,14 +220,16 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 			if err := tx.Money().CreateOperation(ctx, op); err != nil {
 				return err
 			}
-			if err := tx.Money().Transfer(ctx, op.hold(now)); err != nil {
-				return err
-			}
 			if err := tx.Audit().Append(ctx, audit); err != nil {
 				return err
 			}
 			// The request's Idempotency-Key answer commits with the operation.
-			return SaveRequestAnswer(ctx, tx, op)
+			if err := SaveRequestAnswer(ctx, tx, op); err != nil {
+				return err
+			}
+			// The hold last: every allocation locks the partner's account,
+			// so the lock is taken as late as the transaction allows.
+			return tx.Money().Transfer(ctx, op.hold(now))
 		})
 		if errors.Is(err, ErrOverdraft) {
 			return insufficient(op.Kind)
