@@ -122,17 +122,16 @@ func (t txStore) SaveAnswer(ctx context.Context, k domain.IdempotencyKey, rec do
 	return true, nil
 }
 
-// insertAnswerNew is insertAnswer where a key with a row is an error: in a
-// pipeline the transaction is rolled back anyway, and a plain insert is
-// cheaper than ON CONFLICT's speculative one.
+// insertAnswerNew writes a completed key outright (no 'running' phase); a
+// key with a row is an error. Inside a pipeline that is what is wanted
+// (the transaction is rolled back anyway), and a plain insert is cheaper
+// than ON CONFLICT's speculative one.
 const insertAnswerNew = `INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at,
 	response_status, response_headers, response_body, completed_at)
 VALUES ($1, $2, $3, $4, 'completed', $5, $5, $6, $7, $8, $5)`
 
-// insertAnswer writes a completed key outright (no 'running' phase).
-const insertAnswer = `INSERT INTO idempotency_keys (principal_kind, principal_id, key, fingerprint, status, locked_until, created_at,
-	response_status, response_headers, response_body, completed_at)
-VALUES ($1, $2, $3, $4, 'completed', $5, $5, $6, $7, $8, $5)
+// insertAnswer is insertAnswerNew where a key with a row is left alone.
+const insertAnswer = insertAnswerNew + `
 ON CONFLICT (principal_kind, principal_id, key) DO NOTHING`
 
 // Answer stores a completed answer outright (no 'running' phase): in a use

@@ -83,13 +83,11 @@ func (pipeConn) Query(context.Context, string, ...any) (pgx.Rows, error) {
 	return nil, errPipelineRead
 }
 
-func (pipeConn) QueryRow(context.Context, string, ...any) pgx.Row { return errRow{errPipelineRead} }
+func (pipeConn) QueryRow(context.Context, string, ...any) pgx.Row {
+	return &lazyRow{err: errPipelineRead}
+}
 
 func (pipeConn) Begin(context.Context) (pgx.Tx, error) { return nil, errPipelineRead }
-
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
 
 // Pipeline implements domain.Tx: fn's writes are queued and sent to
 // Postgres in one round trip when fn returns, instead of one round trip
