@@ -13,7 +13,8 @@ import (
 // TestLazyTransactions: transactions whose BEGIN rides with their first
 // statement and whose COMMIT may ride with their last pipeline keep every
 // promise of a transaction: all or nothing, reads see their own writes, a
-// failure rolls back and leaves the connection usable.
+// failure rolls back and leaves the connection usable, and a nested
+// transaction never commits the outer one.
 func TestLazyTransactions(t *testing.T) {
 	t.Parallel()
 	_, st, pool := newStore(t)
@@ -101,6 +102,21 @@ func TestLazyTransactions(t *testing.T) {
 	})
 	if err == nil || count() != 5 {
 		t.Fatalf("after the commit: %v, %d users", err, count())
+	}
+	// A transaction nested in another (InTx on a transaction's store)
+	// leaves the commit to the outer one: its PipelineAndCommit only
+	// sends, and the outer failure keeps nothing.
+	err = st.InTx(ctx, func(tx domain.Tx) error {
+		err := tx.(domain.Store).InTx(ctx, func(inner domain.Tx) error {
+			return inner.PipelineAndCommit(ctx, func(tx domain.Tx) error { return add(tx, "lazy9@example.com") })
+		})
+		if err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || count() != 5 {
+		t.Fatalf("nested: %v, %d users", err, count())
 	}
 	// Many at once on a small pool: no connection is left in a transaction.
 	errs := make(chan error, 40)
