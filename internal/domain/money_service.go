@@ -202,15 +202,12 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		Amount: amount, Currency: CurrencyCNY, Status: MoneyPending, Memo: in.Memo,
 		CreatedBy: actor.ID, RequestKey: in.RequestKey, CreatedAt: now, UpdatedAt: now,
 	}
-	// Accepting is the hot path of the money core, two round trips: the job
-	// (with the transaction's BEGIN), then the operation, its audit record,
-	// the request's Idempotency-Key answer and its hold in one pipeline with
-	// the COMMIT (the hold's overdraft is the ledger's CHECK, reported when
-	// the pipeline is sent).
+	// Accepting is the hot path of the money core, one round trip: BEGIN,
+	// the operation, its job, its audit record, the request's
+	// Idempotency-Key answer, its hold and COMMIT in one pipeline (the
+	// hold's overdraft is the ledger's CHECK, reported when the pipeline is
+	// sent).
 	accept := func(tx Tx) error {
-		if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
-			return err
-		}
 		details := s.details(op)
 		if in.ChallengeID != uuid.Nil {
 			details["challenge_id"] = in.ChallengeID.String()
@@ -218,6 +215,9 @@ func (s *MoneyService) Request(ctx context.Context, actor Principal, in MoneyReq
 		audit := NewAuditEvent(ctx, s.clock, actor, "money."+string(op.Kind)+".requested", "money_operation", op.ID, details)
 		err := PipelineAndCommit(ctx, tx, func(tx Tx) error {
 			if err := tx.Money().CreateOperation(ctx, op); err != nil {
+				return err
+			}
+			if err := tx.Enqueue(ctx, MoneyOperationJob{OperationID: op.ID}); err != nil {
 				return err
 			}
 			if err := tx.Audit().Append(ctx, audit); err != nil {

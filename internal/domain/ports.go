@@ -77,7 +77,7 @@ type Tx interface {
 	// failure is what Pipeline returns (then the transaction must roll
 	// back). Money().Transfer and SaveAnswer work in it, their overdraft
 	// (ErrOverdraft) and taken key (ErrAnswerTaken) reported by Pipeline.
-	// Enqueue does not (River reads the job back). Use the package's
+	// Enqueue works for a job due now (not one with Options.RunAt). Use the package's
 	// Pipeline function, which also notes a taken key on the request.
 	Pipeline(ctx context.Context, fn func(Tx) error) error
 	// PipelineAndCommit is Pipeline whose round trip also commits the

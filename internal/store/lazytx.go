@@ -12,8 +12,8 @@ import (
 // to Postgres in one pipeline with the transaction's first statement, and
 // commitWith sends a transaction's last writes and its COMMIT in one
 // pipeline too. pgx's own transaction waits for BEGIN and for COMMIT, two
-// of the four round trips of accepting an allocation (the others are
-// River's job insert and our pipeline).
+// round trips more than accepting an allocation needs (it is one: BEGIN,
+// its writes and COMMIT in one pipeline).
 //
 // A transaction that sent nothing commits and rolls back without a round
 // trip. Whether Postgres is in a transaction is read from the connection

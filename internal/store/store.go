@@ -35,7 +35,7 @@ type Store struct {
 	conn DBTX
 	q    *db.Queries
 	tx   pgx.Tx // set inside InTx
-	jobs *river.Client[pgx.Tx]
+	jobs *jobs
 	pipe *pipeline // set inside Tx.Pipeline
 	// nested: inside an InTx inside another; the transaction is the outer
 	// one's to commit.
@@ -50,11 +50,11 @@ var (
 // New returns a Store on pool. Its jobs are inserted by an insert-only River
 // client on the same pool; the client that works them is the caller's.
 func New(pool *pgxpool.Pool) (*Store, error) {
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("store: river inserter: %w", err)
 	}
-	return &Store{conn: pool, q: db.New(pool), jobs: jobs}, nil
+	return &Store{conn: pool, q: db.New(pool), jobs: &jobs{river: inserter}}, nil
 }
 
 // Auth is the users-and-credentials store.
@@ -74,7 +74,7 @@ func (t txStore) Audit() domain.AuditStore { return auditStore{t.Store} }
 // job exists exactly when the transaction commits.
 func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 	if t.pipe != nil {
-		return fmt.Errorf("store: enqueue %s: %w", job.Kind(), errPipelineRead) // River reads the inserted row back
+		return t.jobs.queue(t.pipe, job)
 	}
 	var opts *river.InsertOpts
 	if j, ok := job.(domain.JobWithOptions); ok {
@@ -86,7 +86,7 @@ func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 			opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
 		}
 	}
-	res, err := t.jobs.InsertTx(ctx, t.tx, job, opts)
+	res, err := t.jobs.river.InsertTx(ctx, t.tx, job, opts)
 	if err != nil {
 		return translate(err, "job "+job.Kind())
 	}
