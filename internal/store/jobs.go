@@ -78,20 +78,24 @@ func (j *jobs) queue(p *pipeline, job domain.Job) error {
 	}
 	maxAttempts := int16(min(cmp.Or(o.MaxAttempts, river.MaxAttemptsDefault), 1<<15-1)) //nolint:gosec // bounded
 	p.queue(jobInsertSQL, []any{args, job.Kind(), maxAttempts, key, states}, nil)
-	if j.notifyDue(time.Now()) {
+	if now, last, ok := j.notifyDue(time.Now()); ok {
 		p.queue(jobNotifySQL, nil, nil)
+		// A pipeline that fails takes its notification with it: the next
+		// insert sends one instead of waiting out jobNotifyEvery.
+		p.onFail = append(p.onFail, func() { j.lastNotify.CompareAndSwap(now, last) })
 	}
 	return nil
 }
 
-// notifyDue reports whether a notification should go with this insert: the
-// first one, then at most one per jobNotifyEvery.
-func (j *jobs) notifyDue(now time.Time) bool {
-	last := j.lastNotify.Load()
-	if last != 0 && now.UnixNano()-last < int64(jobNotifyEvery) {
-		return false
+// notifyDue reports whether a notification should go with this insert (the
+// first one, then at most one per jobNotifyEvery) and, when it should, the
+// time it takes and the one it replaces.
+func (j *jobs) notifyDue(t time.Time) (now, last int64, ok bool) {
+	now, last = t.UnixNano(), j.lastNotify.Load()
+	if last != 0 && now-last < int64(jobNotifyEvery) {
+		return 0, 0, false
 	}
-	return j.lastNotify.CompareAndSwap(last, now.UnixNano())
+	return now, last, j.lastNotify.CompareAndSwap(last, now)
 }
 
 // uniqueKey is River's unique key for a job unique by kind and arguments

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -38,7 +39,8 @@ func (j laterJob) JobOptions() domain.JobOptions { return domain.JobOptions{RunA
 // insert, store/jobs.go) is the row River's InsertTx writes: River finds
 // it a duplicate of the same unique job and the pipeline finds River's,
 // the columns are River's, and a River worker runs it, told at once (the
-// worker's poll is far longer than the test waits).
+// worker's poll is far longer than the test waits), also right after a
+// pipeline that failed.
 func TestPipelinedJobIsRivers(t *testing.T) {
 	t.Parallel()
 	_, st, pool := newStore(t)
@@ -176,6 +178,21 @@ func TestPipelinedJobIsRivers(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = worker.Stop(context.Background()) })
 	time.Sleep(time.Second) // its listener is up, and the last notification is past jobNotifyEvery
+	// A pipeline that fails takes its notification with it, and gives the
+	// next insert the right to send one (else that job would wait for the
+	// poll).
+	boom := errors.New("boom")
+	err = st.InTx(ctx, func(tx domain.Tx) error {
+		return tx.Pipeline(ctx, func(tx domain.Tx) error {
+			if err := tx.Enqueue(ctx, workedArgs{N: 41}); err != nil {
+				return err
+			}
+			return boom
+		})
+	})
+	if !errors.Is(err, boom) || count("worked_test") != 0 {
+		t.Fatalf("a failed pipeline: %v, %d jobs", err, count("worked_test"))
+	}
 	if err := enqueue(true, workedArgs{N: 42}); err != nil {
 		t.Fatal(err)
 	}

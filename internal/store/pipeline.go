@@ -23,6 +23,19 @@ type pipeline struct {
 	batch  pgx.Batch
 	checks []func(pgconn.CommandTag, error) error
 	next   func(pgconn.CommandTag, error) error // set by expect
+	// onFail undoes what queuing promised outside the database (a job
+	// notification's slot) when the pipeline is not sent or fails.
+	onFail []func()
+}
+
+// failed runs the onFail hooks once err is known; it returns err.
+func (p *pipeline) failed(err error) error {
+	if err != nil {
+		for _, f := range p.onFail {
+			f()
+		}
+	}
+	return err
 }
 
 // expect sets the check of the next statement queued through pipeConn
@@ -116,10 +129,10 @@ func (t txStore) pipeline(ctx context.Context, fn func(domain.Tx) error, commit 
 	c := pipeConn{p}
 	in := &Store{conn: c, q: db.New(c), tx: t.tx, jobs: t.jobs, pipe: p}
 	if err := fn(txStore{in}); err != nil {
-		return err
+		return p.failed(err)
 	}
 	if lt, ok := t.tx.(*lazyTx); ok && commit && !t.nested {
-		return lt.commitWith(ctx, p)
+		return p.failed(lt.commitWith(ctx, p))
 	}
-	return p.send(ctx, t.tx)
+	return p.failed(p.send(ctx, t.tx))
 }
