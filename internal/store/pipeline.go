@@ -105,10 +105,10 @@ func (pipeConn) Begin(context.Context) (pgx.Tx, error) { return nil, errPipeline
 // Pipeline implements domain.Tx: fn's writes are queued and sent to
 // Postgres in one round trip when fn returns, instead of one round trip
 // each. Only writes that need no result may be made in fn; a read fails.
-// Inside a pipeline, MoneyStore.Transfer and SaveAnswer have forms that
-// need no read (the overdraft and a taken key are found by constraints
-// and command tags when the pipeline is sent). A nested call joins the
-// outer pipeline.
+// Inside a pipeline, MoneyStore.Transfer, SaveAnswer and Enqueue have
+// forms that need no read (the overdraft and a taken key are found by
+// constraints and command tags when the pipeline is sent; a job is the
+// row River writes, jobs.go). A nested call joins the outer pipeline.
 func (t txStore) Pipeline(ctx context.Context, fn func(domain.Tx) error) error {
 	return t.pipeline(ctx, fn, false)
 }
