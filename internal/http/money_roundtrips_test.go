@@ -2,22 +2,15 @@ package http_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/shopspring/decimal"
 
-	"github.com/partnerlab/storefront/internal/auth"
-	"github.com/partnerlab/storefront/internal/domain"
-	storehttp "github.com/partnerlab/storefront/internal/http"
 	"github.com/partnerlab/storefront/internal/store"
 	"github.com/partnerlab/storefront/internal/testdb"
 )
@@ -89,37 +82,12 @@ func TestAcceptAllocationRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st, err := store.New(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer := auth.NewSigner(priv, nil, testIssuer, testAudience, 15*time.Minute)
-	svc, err := domain.NewAuthService(st, auth.NewArgon2Hasher(tinyArgon2), signer, realClock{}, 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.EnsureAdmin(ctx, adminEmail, adminPass); err != nil {
-		t.Fatal(err)
-	}
-	pair, err := svc.Login(ctx, adminEmail, adminPass)
-	if err != nil {
-		t.Fatal(err)
-	}
-	customer := benchCustomer(t, st, pool, svc)
-	keys, _ := newDataProtection(t, t.TempDir())
-	money := domain.NewMoneyService(st, seedOnlyCloud{}, domain.NewStepUpService(st, keys, realClock{}), realClock{},
-		domain.MoneyConfig{StepUpThreshold: decimal.RequireFromString("1000000000"), MaxAmount: decimal.RequireFromString("1000000")})
-	srv, err := storehttp.New(storehttp.Config{}, storehttp.Deps{Auth: svc, Money: money, Idempotency: st.Idempotency(), Tokens: signer,
-		Ready: st.SchemaReady, Metrics: storehttp.NewMetrics(pool)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := srv.Handler()
+	f := newAcceptFixture(t, pool)
+	customer := f.customer
+	h := f.srv.Handler()
 	post := func(key string) {
 		r := httptest.NewRequest("POST", "/v1/customers/"+customer.String()+"/allocations", strings.NewReader(`{"amount":"0.01"}`))
-		r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+		r.Header.Set("Authorization", "Bearer "+f.token)
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Idempotency-Key", key)
 		w := httptest.NewRecorder()
