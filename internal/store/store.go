@@ -71,7 +71,8 @@ type txStore struct{ *Store }
 func (t txStore) Audit() domain.AuditStore { return auditStore{t.Store} }
 
 // Enqueue inserts job with River on this transaction's connection, so the
-// job exists exactly when the transaction commits.
+// job exists exactly when the transaction commits; inside a pipeline it
+// queues the row River would write (jobs.queue).
 func (t txStore) Enqueue(ctx context.Context, job domain.Job) error {
 	if t.pipe != nil {
 		return t.jobs.queue(t.pipe, job)
